@@ -1,0 +1,108 @@
+// Options of the northbound side: [cloud], [cloud.<platform>] and each device's [device.cloud].
+// Plain values; daemon/config fills them from TOML (with secrets already read from their files).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace edgegw::northbound {
+
+enum class PlatformKind { aliyun, tencent, huawei, mqtt };
+enum class OcspMode { off, prefer, require };
+enum class SignMethod { hmacmd5, hmacsha1, hmacsha256 };
+
+struct AliyunOptions {
+  std::string region = "cn-shanghai";
+  std::string instance_id;
+  SignMethod sign_method = SignMethod::hmacsha256;
+  bool timestamp = true;
+  bool operator==(const AliyunOptions&) const = default;
+};
+
+struct TencentOptions {
+  SignMethod sign_method = SignMethod::hmacsha256;  // hmacsha1 | hmacsha256
+  std::string sdkappid = "12010126";
+  std::chrono::seconds token_lifetime{3600};
+  bool operator==(const TencentOptions&) const = default;
+};
+
+struct HuaweiOptions {
+  bool check_timestamp = true;  // signType 1 (true) or 0
+  bool operator==(const HuaweiOptions&) const = default;
+};
+
+struct GenericMqttOptions {
+  std::string telemetry_topic = "devices/{device}/telemetry";
+  std::string command_topic = "devices/{device}/commands";
+  bool operator==(const GenericMqttOptions&) const = default;
+};
+
+struct CloudOptions {
+  PlatformKind platform = PlatformKind::aliyun;
+  std::string host;  // may hold {product_key} {product_id} {region} {instance_id}; default per platform
+  std::uint16_t port = 8883;
+  bool tls = true;
+  bool allow_plaintext = false;
+  std::filesystem::path ca_file;  // empty: the system trust store
+  std::string ca_md5;             // optional pins of the CA file's digest, lowercase hex
+  std::string ca_sha256;
+  OcspMode ocsp = OcspMode::off;
+  std::chrono::seconds keepalive{300};
+  std::chrono::milliseconds backoff_min{1000};
+  std::chrono::milliseconds backoff_max{300000};
+  double connects_per_second = 20;
+  unsigned max_inflight = 16;
+  double publish_rate = 30;  // messages per second per device
+
+  AliyunOptions aliyun;
+  TencentOptions tencent;
+  HuaweiOptions huawei;
+  GenericMqttOptions mqtt;
+  bool operator==(const CloudOptions&) const = default;
+};
+
+// How a device proves who it is. Which values apply depends on the platform (CONFIG.md).
+enum class AuthMode {
+  secret,        // aliyun: device secret; huawei: device secret
+  token,         // aliyun: connwl with a device token
+  register_,     // aliyun: dynamic registration with the product secret
+  register_nwl,  // aliyun: registration without pre-registration (client id + token)
+  psk,           // tencent: TLS-PSK
+  password,      // tencent: HMAC username/password; mqtt: username/password
+  cert,          // tencent, huawei, mqtt: client certificate
+  none,          // mqtt: no credentials
+};
+
+// [device.cloud]: one device's cloud identity. Secrets hold the secret itself (read from *_file).
+struct DeviceIdentity {
+  std::string device;  // local device name, for {device} in topics and for logs
+  AuthMode auth = AuthMode::secret;
+  // aliyun
+  std::string product_key;
+  std::string device_name;  // aliyun, tencent
+  std::string client_id;    // aliyun: default {product_key}.{device_name}; mqtt: default {device}
+  std::string device_secret;
+  std::string device_token;
+  std::string product_secret;
+  // tencent
+  std::string product_id;
+  std::string device_psk;  // base64, as the console shows it
+  // huawei
+  std::string device_id;
+  std::string service_id = "default";
+  // mqtt
+  std::string username;
+  std::string password;
+  // certificate auth (tencent, huawei, mqtt)
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  // per-device overrides of [cloud]
+  std::optional<std::chrono::seconds> keepalive;
+  std::optional<double> publish_rate;
+  bool operator==(const DeviceIdentity&) const = default;
+};
+
+}  // namespace edgegw::northbound

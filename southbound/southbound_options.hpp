@@ -1,0 +1,80 @@
+// Options of the southbound side: [[modbus]] buses, [local_mqtt], and each device's
+// [device.modbus] or [device.mqtt]. Plain values filled by daemon/config.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace edgegw::southbound {
+
+enum class Transport { rtu, tcp };
+
+struct BusOptions {
+  std::string name;
+  Transport transport = Transport::rtu;
+  // rtu
+  std::string device;  // serial device, e.g. /dev/ttyUSB0
+  unsigned baud = 9600;
+  char parity = 'N';  // N | E | O
+  unsigned data_bits = 8;
+  unsigned stop_bits = 1;
+  // tcp
+  std::string host;
+  std::uint16_t port = 502;
+  std::chrono::milliseconds timeout{500};  // response timeout
+  unsigned retries = 2;
+  std::chrono::milliseconds pause{0};  // quiet time between requests, for slow slaves
+  bool operator==(const BusOptions&) const = default;
+};
+
+enum class Table { coil, discrete, input, holding };
+enum class PointType { boolean, u16, i16, u32, i32, u64, i64, f32, f64 };
+enum class WordOrder { abcd, cdab, badc, dcba };
+
+struct PointSpec {
+  std::string name;
+  Table table = Table::holding;
+  std::uint16_t address = 0;  // protocol address, 0-based
+  PointType type = PointType::u16;
+  WordOrder order = WordOrder::abcd;
+  double scale = 1.0;
+  double offset = 0.0;
+  double deadband = 0.0;  // 0 = report every poll
+  bool writable = false;
+  bool operator==(const PointSpec&) const = default;
+};
+
+struct ModbusDeviceOptions {
+  std::string bus;
+  unsigned unit = 1;
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds heartbeat{300000};  // with deadband: report at least this often
+  unsigned max_gap = 8;  // registers (or bits) read through to merge two points into one request
+  std::vector<PointSpec> points;
+  bool operator==(const ModbusDeviceOptions&) const = default;
+};
+
+struct MqttDeviceOptions {
+  std::string topic;  // may hold + and # wildcards
+  std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer; empty: every
+                                                            // top-level scalar
+  std::string command_topic;
+  bool operator==(const MqttDeviceOptions&) const = default;
+};
+
+struct LocalMqttOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+  std::string client_id = "edgegw";
+  std::string username;
+  std::string password;
+  std::chrono::seconds keepalive{60};
+  std::uint32_t max_payload = 256 * 1024;  // larger payloads are counted and dropped
+  bool operator==(const LocalMqttOptions&) const = default;
+};
+
+}  // namespace edgegw::southbound

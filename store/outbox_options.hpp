@@ -1,0 +1,23 @@
+// Options of the SQLite outbox ([store] in the configuration).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+
+namespace edgegw::store {
+
+enum class SyncMode {
+  normal,  // WAL + synchronous=NORMAL: survives a crash of the daemon
+  full,    // WAL + synchronous=FULL: also survives a power cut
+};
+
+struct OutboxOptions {
+  std::filesystem::path path;                          // the database file (state_dir/outbox.db)
+  std::uint64_t max_size_bytes = 1ull << 30;           // past this the oldest records are dropped
+  std::chrono::milliseconds max_age{7 * 24 * 3600 * 1000LL};  // 0 = keep forever
+  SyncMode sync = SyncMode::normal;
+  bool operator==(const OutboxOptions&) const = default;
+};
+
+}  // namespace edgegw::store

@@ -2,7 +2,11 @@
 
 namespace edgegw::daemon {
 
-std::string_view version() { return EDGEGW_VERSION; }
-std::int64_t build_epoch() { return EDGEGW_BUILD_EPOCH; }
+std::string_view version() {
+  return EDGEGW_VERSION;
+}
+std::int64_t build_epoch() {
+  return EDGEGW_BUILD_EPOCH;
+}
 
 }  // namespace edgegw::daemon

@@ -42,7 +42,8 @@ struct GenericMqttOptions {
 
 struct CloudOptions {
   PlatformKind platform = PlatformKind::aliyun;
-  std::string host;  // may hold {product_key} {product_id} {region} {instance_id}; default per platform
+  std::string
+      host;  // may hold {product_key} {product_id} {region} {instance_id}; default per platform
   std::uint16_t port = 8883;
   bool tls = true;
   bool allow_plaintext = false;

@@ -59,7 +59,7 @@ struct ModbusDeviceOptions {
 };
 
 struct MqttDeviceOptions {
-  std::string topic;  // may hold + and # wildcards
+  std::string topic;                                        // may hold + and # wildcards
   std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer; empty: every
                                                             // top-level scalar
   std::string command_topic;

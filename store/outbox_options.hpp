@@ -13,8 +13,8 @@ enum class SyncMode {
 };
 
 struct OutboxOptions {
-  std::filesystem::path path;                          // the database file (state_dir/outbox.db)
-  std::uint64_t max_size_bytes = 1ull << 30;           // past this the oldest records are dropped
+  std::filesystem::path path;                 // the database file (state_dir/outbox.db)
+  std::uint64_t max_size_bytes = 1ull << 30;  // past this the oldest records are dropped
   std::chrono::milliseconds max_age{7 * 24 * 3600 * 1000LL};  // 0 = keep forever
   SyncMode sync = SyncMode::normal;
   bool operator==(const OutboxOptions&) const = default;

@@ -12,7 +12,9 @@ namespace edgegw::test {
 MosquittoBroker::MosquittoBroker(std::string config, std::vector<std::uint16_t> ports)
     : config_(std::move(config)), ports_(std::move(ports)) {}
 
-MosquittoBroker::~MosquittoBroker() { stop(); }
+MosquittoBroker::~MosquittoBroker() {
+  stop();
+}
 
 std::unique_ptr<MosquittoBroker> MosquittoBroker::plain() {
   auto port = free_tcp_port();
@@ -60,6 +62,8 @@ void MosquittoBroker::resume() {
   if (process_) process_->signal(SIGCONT);
 }
 
-std::string MosquittoBroker::log() const { return read_file(dir_.path() / "mosquitto.log"); }
+std::string MosquittoBroker::log() const {
+  return read_file(dir_.path() / "mosquitto.log");
+}
 
 }  // namespace edgegw::test

@@ -97,7 +97,9 @@ std::optional<int> Process::stop(std::chrono::milliseconds grace) {
   return wait(std::chrono::seconds(10));
 }
 
-std::string Process::output() const { return read_file(log_); }
+std::string Process::output() const {
+  return read_file(log_);
+}
 
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env,

@@ -55,7 +55,8 @@ CertPair TestPki::issue(const std::string& name, const std::string& common_name,
                            0644);
     openssl({"ca", "-batch", "-config", conf.string(), "-cert", ca_.cert.string(), "-keyfile",
              ca_.key.string(), "-in", csr.string(), "-out", out.cert.string(), "-startdate",
-             "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", ext.string(), "-notext"});
+             "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", ext.string(),
+             "-notext"});
   }
   return out;
 }

@@ -19,6 +19,9 @@ struct AliyunOptions {
   std::string instance_id;
   SignMethod sign_method = SignMethod::hmacsha256;
   bool timestamp = true;
+  // securemode in the dynamic-registration client id: -2 (the page) or 2 (legacy public
+  // instances and the SDKs). PLATFORMS.md.
+  int register_securemode = -2;
   bool operator==(const AliyunOptions&) const = default;
 };
 

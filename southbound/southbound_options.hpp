@@ -28,6 +28,9 @@ struct BusOptions {
   std::chrono::milliseconds timeout{500};  // response timeout
   unsigned retries = 2;
   std::chrono::milliseconds pause{0};  // quiet time between requests, for slow slaves
+  std::chrono::milliseconds connect_timeout{3000};  // tcp: bound on one connect attempt
+  std::chrono::milliseconds reconnect_min{100};     // backoff after a failed connect / open,
+  std::chrono::milliseconds reconnect_max{30000};   // doubling from min up to max
   bool operator==(const BusOptions&) const = default;
 };
 
@@ -54,6 +57,8 @@ struct ModbusDeviceOptions {
   std::chrono::milliseconds interval{5000};
   std::chrono::milliseconds heartbeat{300000};  // with deadband: report at least this often
   unsigned max_gap = 8;  // registers (or bits) read through to merge two points into one request
+  std::chrono::milliseconds offline_interval{30000};  // poll period while the device is offline
+                                                      // (the longer of this and interval)
   std::vector<PointSpec> points;
   bool operator==(const ModbusDeviceOptions&) const = default;
 };

@@ -1,0 +1,242 @@
+// load_config(): files -> one merged TOML tree -> typed options, then the checks that need the
+// whole configuration (unique names, bus references, unique cloud identities). Every problem is
+// collected; one ConfigError carries them all.
+#include <map>
+
+#include "daemon/config.hpp"
+#include "daemon/config_files.hpp"
+#include "daemon/config_sections.hpp"
+#include "daemon/units.hpp"
+#include "northbound/platform_defaults.hpp"
+
+namespace edgegw::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A name that is safe in logs, status output and the {device} of an MQTT topic.
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (unsigned char c : name) {
+    if (c <= ' ' || c == 0x7f || c == '/' || c == '+' || c == '#' || c == '{' || c == '}') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// What makes a device's cloud session unique on its platform, in the user's words; two devices
+// with the same identity would keep taking the session from each other.
+std::vector<std::string> identity_keys(northbound::PlatformKind platform,
+                                       const northbound::DeviceIdentity& id) {
+  switch (platform) {
+    case northbound::PlatformKind::aliyun:
+      return {"product_key \"" + id.product_key + "\", device_name \"" + id.device_name + "\"",
+              "client_id \"" + id.client_id + "\""};
+    case northbound::PlatformKind::tencent:
+      return {"product_id \"" + id.product_id + "\", device_name \"" + id.device_name + "\""};
+    case northbound::PlatformKind::huawei:
+      return {"device_id \"" + id.device_id + "\""};
+    case northbound::PlatformKind::mqtt:
+      return {"client_id \"" + id.client_id + "\""};
+  }
+  return {};
+}
+
+struct Seen {
+  std::string device;
+  SourcePos pos;
+};
+
+class Loader {
+ public:
+  Loader(ConfigDocument& doc, ProblemList& problems, Config& config)
+      : root_(doc.root, "", problems, doc.files.front()), problems_(problems), config_(config) {}
+
+  void run() {
+    if (auto t = root_.subtable("gateway")) read_gateway(*t, config_.gateway);
+    resolve_state_dir();
+    if (auto t = root_.subtable("store")) read_store(*t, config_.store);
+    config_.store.path = config_.gateway.state_dir / "outbox.db";
+    has_cloud_ = root_.has("cloud");
+    if (auto t = root_.subtable("cloud")) read_cloud(*t, config_.cloud);
+    if (auto t = root_.subtable("local_mqtt")) read_local_mqtt(*t, config_.local_mqtt);
+    read_buses();
+    read_devices();
+    root_.report_unknown_keys();
+  }
+
+ private:
+  void resolve_state_dir() {
+    auto& dir = config_.gateway.state_dir;
+    if (dir.is_relative()) dir = config_.main_file.parent_path() / dir;
+  }
+
+  void read_buses() {
+    const toml::array* buses = root_.array("modbus");
+    if (!buses) return;
+    for (const toml::node& node : *buses) {
+      if (!node.is_table()) {
+        root_.problem("modbus", "each bus must be a table ([[modbus]])");
+        continue;
+      }
+      TableReader t(*node.as_table(), "modbus", problems_, root_.file());
+      southbound::BusOptions bus;
+      read_bus(t, bus);
+      if (!bus.name.empty()) {
+        auto [it, fresh] = bus_pos_.emplace(bus.name, t.value_pos("name"));
+        if (!fresh) t.problem("name", "a bus named '" + bus.name + "' is already defined at " + to_string(it->second));
+      }
+      config_.buses.push_back(std::move(bus));
+    }
+  }
+
+  void read_devices() {
+    const toml::array* devices = root_.array("device");
+    if (!devices) return;
+    if (!has_cloud_ && !devices->empty()) {
+      problems_.add({root_.file(), 1, 1}, "devices need a [cloud] table naming their platform");
+    }
+    for (const toml::node& node : *devices) {
+      if (!node.is_table()) {
+        root_.problem("device", "each device must be a table ([[device]])");
+        continue;
+      }
+      TableReader t(*node.as_table(), "device", problems_, root_.file());
+      DeviceConfig device;
+      read_device(t, device);
+      config_.devices.push_back(std::move(device));
+    }
+  }
+
+  void read_device(TableReader& t, DeviceConfig& device) {
+    if (t.require("name") && t.read_nonempty("name", device.name)) {
+      if (!valid_name(device.name)) {
+        t.problem("name", "a device name is 1-128 characters without spaces, '/', '+', '#', '{' or '}'");
+      }
+      auto [it, fresh] = device_pos_.emplace(device.name, t.value_pos("name"));
+      if (!fresh) {
+        t.problem("name", "a device named '" + device.name + "' is already defined at " +
+                              to_string(it->second));
+      }
+    }
+    device.cloud.device = device.name;
+    if (auto cloud = t.subtable("cloud")) {
+      read_device_cloud(*cloud, config_.cloud, device.cloud);
+      check_identity_unique(*cloud, device);
+    } else if (has_cloud_ && config_.cloud.platform != northbound::PlatformKind::mqtt) {
+      t.table_problem("missing [device.cloud] with the device's " +
+                      std::string(northbound::to_string(config_.cloud.platform)) + " identity");
+    } else {
+      device.cloud.client_id = device.name;
+      device.cloud.auth = northbound::AuthMode::none;
+    }
+    if (auto modbus = t.subtable("modbus")) {
+      device.modbus.emplace();
+      read_device_modbus(*modbus, *device.modbus);
+      check_bus_reference(*modbus, *device.modbus);
+    }
+    if (auto mqtt = t.subtable("mqtt")) {
+      device.mqtt.emplace();
+      read_device_mqtt(*mqtt, *device.mqtt);
+    }
+    if (device.modbus && device.mqtt) {
+      t.table_problem("a device reads from [device.modbus] or [device.mqtt], not both");
+    } else if (!device.modbus && !device.mqtt) {
+      t.table_problem("a device needs [device.modbus] or [device.mqtt]");
+    }
+    t.report_unknown_keys();
+  }
+
+  void check_identity_unique(TableReader& cloud, const DeviceConfig& device) {
+    for (const std::string& key : identity_keys(config_.cloud.platform, device.cloud)) {
+      auto [it, fresh] = identities_.emplace(key, Seen{device.name, cloud.pos()});
+      if (!fresh) {
+        problems_.add(cloud.pos(), "device '" + device.name + "' has the same cloud identity (" +
+                                       key + ") as device '" + it->second.device + "' at " +
+                                       to_string(it->second.pos) +
+                                       "; their sessions would keep replacing each other");
+      }
+    }
+  }
+
+  void check_bus_reference(TableReader& t, const southbound::ModbusDeviceOptions& modbus) {
+    if (modbus.bus.empty()) return;
+    const southbound::BusOptions* bus = config_.find_bus(modbus.bus);
+    if (!bus) {
+      std::string known;
+      for (const auto& b : config_.buses) known += (known.empty() ? "" : ", ") + b.name;
+      t.problem("bus", "no [[modbus]] bus is named '" + modbus.bus + "'" +
+                           (known.empty() ? std::string(" (none is defined)") : " (defined: " + known + ")"));
+      return;
+    }
+    if (bus->transport == southbound::Transport::rtu && (modbus.unit < 1 || modbus.unit > 247)) {
+      t.problem("unit", "a unit on an RTU line is 1..247 (got " + std::to_string(modbus.unit) + ")");
+    }
+  }
+
+  TableReader root_;
+  ProblemList& problems_;
+  Config& config_;
+  bool has_cloud_ = false;
+  std::map<std::string, SourcePos> bus_pos_;
+  std::map<std::string, SourcePos> device_pos_;
+  std::map<std::string, Seen> identities_;
+};
+
+}  // namespace
+
+void read_gateway(TableReader& t, GatewayOptions& out) {
+  std::string dir;
+  if (t.read_nonempty("state_dir", dir)) out.state_dir = dir;
+  t.read_choice("log_level", out.log_level,
+                {{"trace", LogLevel::trace},
+                 {"debug", LogLevel::debug},
+                 {"info", LogLevel::info},
+                 {"warning", LogLevel::warning},
+                 {"error", LogLevel::error}});
+  t.report_unknown_keys();
+}
+
+void read_store(TableReader& t, store::OutboxOptions& out) {
+  t.read_size("max_size", out.max_size_bytes, 1ull << 20, 1ull << 50);
+  t.read_duration("max_age", out.max_age, 0ms, 3650 * 24h);
+  t.read_choice("sync", out.sync, {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});
+  t.report_unknown_keys();
+}
+
+const DeviceConfig* Config::find_device(std::string_view name) const {
+  for (const auto& d : devices) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const southbound::BusOptions* Config::find_bus(std::string_view name) const {
+  for (const auto& b : buses) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+bool Config::uses_local_mqtt() const {
+  for (const auto& d : devices) {
+    if (d.mqtt) return true;
+  }
+  return false;
+}
+
+Config load_config(const std::filesystem::path& main_file) {
+  ProblemList problems;
+  ConfigDocument doc = read_config_files(main_file, problems);
+  // A file that does not parse leaves a partial tree: checking it would only add noise.
+  problems.throw_if_any(doc.files);
+  Config config;
+  config.main_file = main_file;
+  for (const auto& f : doc.files) config.files.emplace_back(f);
+  Loader(doc, problems, config).run();
+  problems.throw_if_any(doc.files);
+  return config;
+}
+
+}  // namespace edgegw::daemon

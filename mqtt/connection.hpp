@@ -1,0 +1,178 @@
+// One MQTT 3.1.1 client session over one non-blocking socket (plain TCP or TLS), driven by an
+// sd-event loop. This is what every cloud Session and the local-broker source are built on.
+//
+// Shape: the caller owns the Connection and a Handler; connect() is asynchronous (resolve on the
+// Resolver's thread, non-blocking TCP connect, TLS handshake, CONNECT/CONNACK) and every outcome
+// comes back as a value through Handler::on_closed — the owner decides about retries and backoff.
+// Protocol decisions (connect timeout, keepalive, in-flight window) live in ProtocolState; this
+// class applies them with one timer. Cost per session: 1 fd, one io and one timer event source,
+// the SSL (record buffers released when idle) and small buffers that are freed when empty.
+//
+// Re-entrancy: handler callbacks may call any method, including connect() and disconnect(), and
+// may destroy the Connection; the Connection touches nothing of itself after such a callback.
+// No method calls the handler synchronously: failures noticed inside publish() etc. are reported
+// from the loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mqtt/codec.hpp"
+#include "mqtt/protocol_state.hpp"
+#include "mqtt/resolver.hpp"
+#include "mqtt/tls_context.hpp"
+#include "mqtt/tls_link.hpp"
+
+struct sd_event;
+struct sd_event_source;
+
+namespace edgegw::mqtt {
+
+struct ConnectOptions {
+  std::string host;
+  std::uint16_t port = 1883;
+  std::shared_ptr<TlsContext> tls;  // null = plain TCP
+  std::string server_name;          // SNI and certificate name check; empty = host
+  std::string psk_identity;         // TLS-PSK contexts only
+  std::string psk_key;              // raw key bytes (not hex)
+  std::string client_id;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::optional<Will> will;
+  bool clean_session = true;
+  std::chrono::seconds keepalive{60};  // 0 disables keepalive
+  std::chrono::milliseconds connect_timeout{10000};
+  std::uint32_t max_incoming_packet = 1u << 20;
+  unsigned max_inflight = 16;
+  std::size_t max_queued_bytes = 1u << 20;  // publish() refuses beyond this much unsent output
+};
+
+struct Message {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  std::uint16_t packet_id = 0;
+  bool retain = false;
+  bool dup = false;
+};
+
+enum class CloseReason {
+  refused,            // CONNACK return code != 0 (Outcome::connack_code)
+  tls_failed,         // handshake or record layer failure; detail says why
+  timeout,            // connect (resolve + TCP + TLS + CONNACK) took longer than connect_timeout
+  keepalive_timeout,  // nothing heard from the broker for 1.4 x keepalive
+  peer_closed,        // the broker closed the connection
+  protocol_error,     // malformed or unexpected packet; detail says which
+  dns_failed,         // the host did not resolve
+  connect_failed,     // TCP connect refused / unreachable / socket error
+  local_disconnect,   // not reported through on_closed; used for reasons only
+};
+const char* to_string(CloseReason reason);
+
+struct Outcome {
+  CloseReason reason = CloseReason::peer_closed;
+  int connack_code = 0;
+  std::string detail;
+};
+
+class Connection {
+ public:
+  struct Handler {
+    virtual ~Handler() = default;
+    virtual void on_connected(bool session_present) = 0;
+    virtual void on_closed(const Outcome& outcome) = 0;
+    // QoS 1: the broker gets PUBACK only when the owner calls ack(message.packet_id).
+    virtual void on_message(const Message& message) = 0;
+    virtual void on_puback(std::uint16_t packet_id) = 0;
+    virtual void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) = 0;
+    virtual void on_unsuback(std::uint16_t /*packet_id*/) {}
+    // The in-flight window was full and has room again.
+    virtual void on_writable() {}
+  };
+
+  enum class Phase { idle, resolving, tcp_connecting, tls_handshaking, awaiting_connack, online };
+
+  Connection(sd_event* loop, Resolver& resolver, Handler& handler);
+  ~Connection();  // closes silently (no DISCONNECT, no on_closed)
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts a connect attempt, dropping any current connection silently. Outcome via the handler.
+  void connect(ConnectOptions options);
+  // Queues a PUBLISH. Returns the packet id (0 for QoS 0), or nullopt when not online, the
+  // in-flight window is full (QoS 1) or too much output is queued.
+  std::optional<std::uint16_t> publish(std::string_view topic, std::string_view payload, int qos,
+                                       bool retain = false);
+  std::optional<std::uint16_t> subscribe(const std::vector<std::pair<std::string, int>>& filters);
+  std::optional<std::uint16_t> unsubscribe(const std::vector<std::string>& filters);
+  // Sends PUBACK for an incoming QoS 1 message now (after the owner stored it).
+  void ack(std::uint16_t packet_id);
+  // Sends DISCONNECT (when online) and close_notify, then closes. No on_closed follows.
+  void disconnect();
+
+  Phase phase() const { return phase_; }
+  bool connected() const { return phase_ == Phase::online; }
+  bool session_resumed() const { return tls_.resumed(); }  // the last TLS handshake resumed
+  unsigned inflight() const { return state_.inflight(); }
+  std::size_t queued_bytes() const { return out_.size() - out_pos_; }
+  int fd() const { return fd_; }
+
+ private:
+  struct Guard;
+  enum class Flush { done, blocked, failed };
+
+  static int on_io_event(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
+  static int on_timer_event(sd_event_source* source, std::uint64_t usec, void* userdata);
+  void handle_io(std::uint32_t events);
+  void handle_timer();
+
+  void on_resolved(const ResolveResult& result);
+  bool try_next_address();
+  bool finish_tcp_connect();
+  bool drive_handshake();
+  bool send_connect();
+  bool read_available();
+  bool dispatch(Packet& packet);
+  bool dispatch_publish(Publish& publish);
+  Flush flush();
+  bool flush_or_close();
+  void queue_failure(Outcome outcome);
+  void update_io_events();
+  void arm_timer();
+  ProtocolState::TimePoint now() const;
+
+  // Tears down the socket and state, then reports. Returns false: callers must return at once.
+  bool close_with(Outcome outcome);
+  void teardown();
+
+  sd_event* loop_;
+  Resolver& resolver_;
+  Handler& handler_;
+  ConnectOptions options_;
+  ProtocolState state_{std::chrono::seconds(60), std::chrono::seconds(10), 16};
+  Decoder decoder_;
+  TlsLink tls_;
+  Phase phase_ = Phase::idle;
+  int fd_ = -1;
+  sd_event_source* io_ = nullptr;
+  sd_event_source* timer_ = nullptr;
+  std::uint32_t io_events_ = 0;
+  bool tls_wants_write_ = false;
+  Resolver::Ticket ticket_ = 0;
+  std::vector<Address> addresses_;
+  std::size_t address_index_ = 0;
+  std::string last_connect_error_;
+  std::string out_;
+  std::size_t out_pos_ = 0;
+  std::optional<Outcome> pending_failure_;
+  std::uint64_t generation_ = 0;
+  Guard* guards_ = nullptr;
+};
+
+}  // namespace edgegw::mqtt

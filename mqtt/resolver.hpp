@@ -1,0 +1,95 @@
+// Name resolution off the event loop: one worker thread runs getaddrinfo, results come back to the
+// loop through an eventfd watched by an sd-event io source, and every answer is cached per host for
+// a TTL (failures for a shorter time). Concurrent lookups of one host share one getaddrinfo, so
+// ten thousand sessions to one endpoint cost one lookup. Numeric addresses never reach the thread.
+//
+// Callbacks run on the loop, never inside resolve(); cancel() guarantees a callback will not run
+// (a Connection cancels its lookup when it is destroyed or reconnects).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+struct sd_event;
+struct sd_event_source;
+
+namespace edgegw::mqtt {
+
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
+struct ResolveResult {
+  std::vector<Address> addresses;  // empty on failure
+  std::string error;               // gai_strerror text when empty
+};
+
+class Resolver {
+ public:
+  using Callback = std::function<void(const ResolveResult&)>;
+  using Ticket = std::uint64_t;
+
+  // ttl: how long an answer is reused; negative_ttl: how long a failure is.
+  explicit Resolver(sd_event* loop, std::chrono::seconds ttl = std::chrono::seconds(300),
+                    std::chrono::seconds negative_ttl = std::chrono::seconds(5));
+  ~Resolver();
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Resolves `host` (TCP, any family); the callback runs later on the loop. Returns a ticket
+  // (never 0) for cancel().
+  Ticket resolve(const std::string& host, Callback callback);
+  void cancel(Ticket ticket);
+
+  // getaddrinfo calls made so far (for tests and benchmarks).
+  std::uint64_t lookups() const { return lookups_; }
+
+ private:
+  struct CacheEntry {
+    ResolveResult result;
+    std::chrono::steady_clock::time_point expires;
+    bool pending = false;
+  };
+  struct Waiter {
+    std::string host;
+    Callback callback;
+  };
+
+  void worker();
+  static int on_eventfd(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
+  void deliver();
+  void signal_loop();
+
+  std::chrono::seconds ttl_;
+  std::chrono::seconds negative_ttl_;
+  int eventfd_ = -1;
+  sd_event_source* source_ = nullptr;
+
+  // Loop-thread state.
+  std::map<std::string, CacheEntry> cache_;
+  std::map<Ticket, Waiter> waiters_;
+  Ticket next_ticket_ = 1;
+  std::uint64_t lookups_ = 0;
+
+  // Shared with the worker, under mutex_.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::string> requests_;
+  std::deque<std::pair<std::string, ResolveResult>> answers_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace edgegw::mqtt

@@ -1,0 +1,330 @@
+// Alibaba Cloud IoT Platform (PLATFORMS.md "Alibaba Cloud IoT Platform"). See aliyun_platform.hpp
+// for the topics. Alink codes: 200 ok, 400 request error, 460 bad parameter, 429 too many requests.
+#include "northbound/aliyun_platform.hpp"
+
+#include "northbound/aliyun_signing.hpp"
+#include "northbound/platform_common.hpp"
+#include "northbound/platform_payload.hpp"
+#include "northbound/registration_store.hpp"
+
+namespace edgegw::northbound {
+namespace {
+
+constexpr int kAlinkOk = 200;
+constexpr int kAlinkRequestError = 400;
+constexpr int kAlinkBadParameter = 460;
+constexpr int kAlinkTooManyRequests = 429;
+
+int alink_code(const CommandResult& r) {
+  if (r.ok && r.code == result_code::ok) return kAlinkOk;
+  switch (r.code) {
+    case result_code::bad_parameter:
+      return kAlinkBadParameter;
+    case result_code::busy:
+      return kAlinkTooManyRequests;
+    default:
+      return kAlinkRequestError;
+  }
+}
+
+// {"code":C,"data":DATA,"id":"ID","message":"M","version":"1.0"}, the key order of the Alink pages.
+std::string alink_reply(int code, std::string_view data, std::string_view id,
+                        std::string_view message) {
+  std::string out =
+      "{\"code\":" + std::to_string(code) + ",\"data\":" + std::string(data) + ",\"id\":";
+  append_json_string(out, id);
+  out += ",\"message\":";
+  append_json_string(out, message);
+  out += ",\"version\":\"1.0\"}";
+  return out;
+}
+
+std::string fields_object(const std::vector<store::Field>& fields) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, fields[i].name);
+    out += ':';
+    append_json_value(out, fields[i].value);
+  }
+  return out + "}";
+}
+
+class AliyunPlatform final : public Platform {
+ public:
+  AliyunPlatform(const CloudOptions& cloud, std::filesystem::path state_dir)
+      : cloud_(cloud), store_(std::move(state_dir)) {}
+
+  PlatformKind kind() const override { return PlatformKind::aliyun; }
+
+  ConnectParams connect_params(const DeviceIdentity& id, std::chrono::system_clock::time_point now,
+                               std::string_view connid) const override {
+    ConnectParams p = base_connect_params(cloud_, id);
+    const std::string client_id = base_client_id(id);
+    const SignMethod method = cloud_.aliyun.sign_method;
+    std::optional<std::int64_t> ts;
+    if (cloud_.aliyun.timestamp) ts = unix_ms(now);
+    MqttLogin login;
+    switch (id.auth) {
+      case AuthMode::token:
+        login = aliyun_token_login(client_id, id.product_key, id.device_name, id.device_token);
+        break;
+      case AuthMode::register_:
+      case AuthMode::register_nwl: {
+        auto loaded = store_.load(id);
+        if (!loaded.problem.empty()) {
+          p.problem = loaded.problem;
+        } else if (!loaded.registration) {
+          // Not registered yet: the registration connect. Any unique string will do as `random`;
+          // the caller's connid when given (fixed in tests and `edgegw credentials`).
+          std::string random = connid.empty() ? std::to_string(unix_ms(now)) : std::string(connid);
+          login = aliyun_registration_login(
+              client_id, id.product_key, id.device_name, id.product_secret, method, random,
+              id.auth == AuthMode::register_nwl, cloud_.aliyun.register_securemode,
+              cloud_.aliyun.instance_id);
+          p.purpose = ConnectPurpose::registration;
+        } else if (!loaded.registration->device_secret.empty()) {
+          login = aliyun_secret_login(client_id, id.product_key, id.device_name,
+                                      loaded.registration->device_secret, method, ts, p.tls);
+        } else {
+          login = aliyun_token_login(loaded.registration->client_id, id.product_key, id.device_name,
+                                     loaded.registration->device_token);
+        }
+        break;
+      }
+      default:
+        login = aliyun_secret_login(client_id, id.product_key, id.device_name, id.device_secret,
+                                    method, ts, p.tls);
+        break;
+    }
+    p.client_id = std::move(login.client_id);
+    p.username = std::move(login.username);
+    p.password = std::move(login.password);
+    return p;
+  }
+
+  std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
+    auto t = thing(id);
+    return {t + "service/property/set", t + "service/+", t + "event/property/post_reply"};
+  }
+
+  UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::command_reply) {
+      return {{},
+              UplinkError{UplinkProblem::unsupported_kind,
+                          "command replies are published with encode_reply"}};
+    }
+    std::string prefix = "{\"id\":";
+    append_json_string(prefix, alink_id(r.seq));
+    prefix += ",\"version\":\"1.0\",\"params\":{";
+    const std::string time = std::to_string(r.time_ms);
+    return pack_record(r, thing(id) + "event/property/post", prefix,
+                       "},\"method\":\"thing.event.property.post\"}", kAliyunMaxPayload,
+                       [&time](const store::Field& f) {
+                         std::string piece;
+                         append_json_string(piece, f.name);
+                         piece += ":{\"value\":";
+                         append_json_value(piece, f.value);
+                         piece += ",\"time\":" + time + "}";
+                         return piece;
+                       });
+  }
+
+  DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
+                                 std::string_view payload) const override {
+    DownlinkResult out;
+    if (topic == "/ext/register" || topic == "/ext/regnwl") {
+      auto parsed = parse_aliyun_registration(topic, payload);
+      if (parsed.registration && (parsed.registration->product_key != id.product_key ||
+                                  parsed.registration->device_name != id.device_name)) {
+        parsed = {std::nullopt, "the registration answer names another device"};
+      }
+      if (parsed.registration) {
+        out.registration = std::move(parsed.registration);
+      } else {
+        out.error = DownlinkError{DownlinkProblem::malformed, parsed.problem, std::nullopt};
+      }
+      return out;
+    }
+    const std::string t = thing(id);
+    if (!topic.starts_with(t)) return unknown(topic);
+    std::string_view rest = topic.substr(t.size());
+    if (rest == "event/property/post_reply") return decode_post_reply(payload);
+    if (rest.starts_with("service/")) {
+      std::string_view service = rest.substr(8);
+      if (service == "property/set") {
+        return decode_service(id, payload, Command::Kind::set_points, "");
+      }
+      if (!service.empty() && service.find('/') == std::string_view::npos &&
+          !service.ends_with("_reply")) {
+        return decode_service(id, payload, Command::Kind::run_command, std::string(service));
+      }
+    }
+    return unknown(topic);
+  }
+
+  std::optional<Publication> encode_reply(const DeviceIdentity& id, const Command& c,
+                                          const CommandResult& r) const override {
+    std::string message = r.message.empty() ? (r.ok ? "success" : "failed") : r.message;
+    switch (c.kind) {
+      case Command::Kind::set_points:
+        return Publication{thing(id) + "service/property/set_reply",
+                           alink_reply(alink_code(r), "{}", c.request_id, message), 1};
+      case Command::Kind::run_command:
+        return Publication{
+            thing(id) + "service/" + c.name + "_reply",
+            alink_reply(alink_code(r), fields_object(r.values), c.request_id, message), 1};
+      case Command::Kind::get_points:
+        return std::nullopt;  // Alink has no property get towards the device
+    }
+    return std::nullopt;
+  }
+
+  ConnectOutcome classify_connack(int rc) const override {
+    switch (rc) {
+      case 0:
+        return {ConnectVerdict::retry_soon, "accepted"};
+      case 1:
+        return {ConnectVerdict::configuration_error, "the platform refused MQTT 3.1.1"};
+      case 2:
+        return {ConnectVerdict::configuration_error,
+                "client id refused: client_id longer than 64 characters or bad extension "
+                "parameters (sign_method, instance_id)"};
+      case 3:
+        return {ConnectVerdict::retry_soon, "server unavailable"};
+      case 4:
+        return {ConnectVerdict::back_off_long,
+                "bad username or password: the device secret (or token, or product secret) does "
+                "not match product_key/device_name"};
+      case 5:
+        return {ConnectVerdict::back_off_long,
+                "not authorized: the device is disabled, deleted, or (registration) already "
+                "activated"};
+      default:
+        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
+    }
+  }
+
+  std::optional<std::string> save_registration(const DeviceIdentity& id,
+                                               const Registration& r) const override {
+    if (r.product_key != id.product_key || r.device_name != id.device_name) {
+      return std::string("the registration names another device");
+    }
+    if (r.device_secret.empty() && (r.client_id.empty() || r.device_token.empty())) {
+      return std::string("the registration holds neither a device secret nor client id and token");
+    }
+    return store_.save(id, r);
+  }
+
+ private:
+  static std::string thing(const DeviceIdentity& id) {
+    return "/sys/" + id.product_key + "/" + id.device_name + "/thing/";
+  }
+
+  static std::string base_client_id(const DeviceIdentity& id) {
+    return id.client_id.empty() ? id.product_key + "." + id.device_name : id.client_id;
+  }
+
+  // Alink ids are decimal strings 0–4294967295; the sequence wraps into that range.
+  static std::string alink_id(std::uint64_t seq) { return std::to_string(seq % 4294967296ull); }
+
+  static DownlinkResult unknown(std::string_view topic) {
+    DownlinkResult out;
+    out.error =
+        DownlinkError{DownlinkProblem::unknown_topic,
+                      "not an Alink topic of this device: " + std::string(topic), std::nullopt};
+    return out;
+  }
+
+  static DownlinkResult decode_post_reply(std::string_view payload) {
+    DownlinkResult out;
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    if (!j) {
+      out.error = DownlinkError{DownlinkProblem::malformed, "post_reply: " + why, std::nullopt};
+      return out;
+    }
+    UplinkAck ack;
+    ack.id = json_member_text(*j, "id");
+    auto code = j->find("code");
+    ack.code = code != j->end() && code->is_number_integer() ? code->get<int>() : 0;
+    ack.ok = ack.code == kAlinkOk;
+    auto msg = j->find("message");
+    if (msg != j->end() && msg->is_string()) ack.message = msg->get<std::string>();
+    out.ack = std::move(ack);
+    return out;
+  }
+
+  DownlinkResult decode_service(const DeviceIdentity& id, std::string_view payload,
+                                Command::Kind kind, std::string name) const {
+    DownlinkResult out;
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    Command c;
+    c.kind = kind;
+    c.name = std::move(name);
+    if (j) c.request_id = json_member_text(*j, "id");
+    auto refuse = [&](int code, std::string reason) {
+      std::optional<Publication> reply;
+      if (!c.request_id.empty()) {
+        CommandResult r{
+            false,
+            code == kAlinkBadParameter ? result_code::bad_parameter : result_code::device_error,
+            reason,
+            {}};
+        reply = encode_reply(id, c, r);
+      }
+      out.error = DownlinkError{DownlinkProblem::malformed, std::move(reason), std::move(reply)};
+      return out;
+    };
+    if (!j) return refuse(kAlinkRequestError, why);
+    if (c.request_id.empty()) return refuse(kAlinkRequestError, "no \"id\"");
+    auto params = j->find("params");
+    if (params == j->end() || !params->is_object()) {
+      return refuse(kAlinkBadParameter, "\"params\" is not an object");
+    }
+    std::string bad;
+    auto values = fields_from_json_object(*params, &bad);
+    if (!values) return refuse(kAlinkBadParameter, "parameter \"" + bad + "\" is null");
+    c.values = std::move(*values);
+    out.command = std::move(c);
+    return out;
+  }
+
+  CloudOptions cloud_;
+  RegistrationStore store_;
+};
+
+}  // namespace
+
+std::unique_ptr<Platform> make_aliyun_platform(const CloudOptions& cloud,
+                                               std::filesystem::path state_dir) {
+  return std::make_unique<AliyunPlatform>(cloud, std::move(state_dir));
+}
+
+RegistrationParse parse_aliyun_registration(std::string_view topic, std::string_view payload) {
+  std::string why;
+  auto j = parse_json_object(payload, &why);
+  if (!j) return {std::nullopt, std::string(topic) + ": " + why};
+  Registration r;
+  r.product_key = json_member_text(*j, "productKey");
+  r.device_name = json_member_text(*j, "deviceName");
+  if (r.product_key.empty() || r.device_name.empty()) {
+    return {std::nullopt, std::string(topic) + ": no productKey/deviceName"};
+  }
+  if (topic == "/ext/register") {
+    r.device_secret = json_member_text(*j, "deviceSecret");
+    if (r.device_secret.empty()) return {std::nullopt, "/ext/register: no deviceSecret"};
+  } else if (topic == "/ext/regnwl") {
+    r.client_id = json_member_text(*j, "clientId");
+    r.device_token = json_member_text(*j, "deviceToken");
+    if (r.client_id.empty() || r.device_token.empty()) {
+      return {std::nullopt, "/ext/regnwl: no clientId/deviceToken"};
+    }
+  } else {
+    return {std::nullopt, "not a registration topic: " + std::string(topic)};
+  }
+  return {std::move(r), {}};
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,142 @@
+// The generic MQTT platform: no signing, no reply protocol; the broker's own CONNACK codes.
+#include "northbound/generic_mqtt_platform.hpp"
+
+#include "northbound/platform_common.hpp"
+#include "northbound/platform_payload.hpp"
+
+namespace edgegw::northbound {
+namespace {
+
+class GenericMqttPlatform final : public Platform {
+ public:
+  explicit GenericMqttPlatform(const CloudOptions& cloud) : cloud_(cloud) {}
+
+  PlatformKind kind() const override { return PlatformKind::mqtt; }
+
+  ConnectParams connect_params(const DeviceIdentity& id, std::chrono::system_clock::time_point,
+                               std::string_view) const override {
+    ConnectParams p = base_connect_params(cloud_, id);
+    p.client_id = id.client_id.empty() ? id.device : id.client_id;
+    if (id.auth != AuthMode::none) {
+      p.username = id.username;
+      p.password = id.password;
+      p.cert_file = id.cert_file;
+      p.key_file = id.key_file;
+    }
+    return p;
+  }
+
+  std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
+    return {command_topic(id)};
+  }
+
+  UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::command_reply) {
+      return {{},
+              UplinkError{UplinkProblem::unsupported_kind,
+                          "command replies are published with encode_reply"}};
+    }
+    std::string prefix = "{\"device\":";
+    append_json_string(prefix, id.device);
+    prefix += ",\"seq\":" + std::to_string(r.seq) + ",\"time\":" + std::to_string(r.time_ms) +
+              ",\"values\":{";
+    return pack_record(r, telemetry_topic(id), prefix, "}}", kMqttMaxPayload,
+                       [](const store::Field& f) {
+                         std::string piece;
+                         append_json_string(piece, f.name);
+                         piece += ':';
+                         append_json_value(piece, f.value);
+                         return piece;
+                       });
+  }
+
+  DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
+                                 std::string_view payload) const override {
+    DownlinkResult out;
+    if (!topic_matches(command_topic(id), topic)) {
+      out.error = DownlinkError{DownlinkProblem::unknown_topic,
+                                "not the command topic of this device: " + std::string(topic),
+                                std::nullopt};
+      return out;
+    }
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    if (!j) {
+      out.error = DownlinkError{DownlinkProblem::malformed, why, std::nullopt};
+      return out;
+    }
+    std::string bad;
+    auto values = fields_from_json_object(*j, &bad);
+    if (!values) {
+      out.error =
+          DownlinkError{DownlinkProblem::malformed, "point \"" + bad + "\" is null", std::nullopt};
+      return out;
+    }
+    Command c;
+    c.kind = Command::Kind::set_points;
+    c.values = std::move(*values);
+    out.command = std::move(c);
+    return out;
+  }
+
+  std::optional<Publication> encode_reply(const DeviceIdentity&, const Command&,
+                                          const CommandResult&) const override {
+    return std::nullopt;
+  }
+
+  ConnectOutcome classify_connack(int rc) const override {
+    switch (rc) {
+      case 0:
+        return {ConnectVerdict::retry_soon, "accepted"};
+      case 1:
+        return {ConnectVerdict::configuration_error, "the broker refused MQTT 3.1.1"};
+      case 2:
+        return {ConnectVerdict::configuration_error, "the broker refused the client id"};
+      case 3:
+        return {ConnectVerdict::retry_soon, "server unavailable"};
+      case 4:
+        return {ConnectVerdict::back_off_long, "the broker refused the username or password"};
+      case 5:
+        return {ConnectVerdict::back_off_long,
+                "not authorized: the broker refused these credentials or this certificate"};
+      default:
+        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
+    }
+  }
+
+ private:
+  std::string telemetry_topic(const DeviceIdentity& id) const {
+    return expand_template(cloud_.mqtt.telemetry_topic, {{"device", id.device}});
+  }
+  std::string command_topic(const DeviceIdentity& id) const {
+    return expand_template(cloud_.mqtt.command_topic, {{"device", id.device}});
+  }
+
+  CloudOptions cloud_;
+};
+
+}  // namespace
+
+std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud) {
+  return std::make_unique<GenericMqttPlatform>(cloud);
+}
+
+bool topic_matches(std::string_view filter, std::string_view topic) {
+  while (true) {
+    auto fslash = filter.find('/');
+    auto tslash = topic.find('/');
+    std::string_view flevel = filter.substr(0, fslash);
+    std::string_view tlevel = topic.substr(0, tslash);
+    if (flevel == "#") return true;
+    if (flevel != "+" && flevel != tlevel) return false;
+    if (fslash == std::string_view::npos || tslash == std::string_view::npos) {
+      // Both must end here; "a/#" also matches "a".
+      if (fslash == tslash) return true;
+      return tslash == std::string_view::npos && filter.substr(fslash + 1) == "#";
+    }
+    filter.remove_prefix(fslash + 1);
+    topic.remove_prefix(tslash + 1);
+  }
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,21 @@
+// Any MQTT broker (and Alibaba's MQTT cloud gateway): the client id, username, password and client
+// certificate exactly as configured; topics from [cloud.mqtt] with {device} filled in.
+//
+//   up:   telemetry_topic
+//   {"device":"meter-1","seq":17,"time":1700000000000,"values":{"voltage":230.5}} down:
+//   command_topic    a JSON object of point -> value -> set_points (no reply)
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "northbound/platform.hpp"
+
+namespace edgegw::northbound {
+
+std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud);
+
+// MQTT topic filter matching (+ one level, # the rest), for command topics given with wildcards.
+bool topic_matches(std::string_view filter, std::string_view topic);
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,107 @@
+// make_platform(), random_connid() and the helpers every platform shares.
+#include "northbound/platform.hpp"
+
+#include <openssl/rand.h>
+
+#include <random>
+
+#include "northbound/aliyun_platform.hpp"
+#include "northbound/generic_mqtt_platform.hpp"
+#include "northbound/huawei_platform.hpp"
+#include "northbound/platform_check.hpp"
+#include "northbound/platform_common.hpp"
+#include "northbound/platform_defaults.hpp"
+#include "northbound/platform_payload.hpp"
+#include "northbound/tencent_platform.hpp"
+
+namespace edgegw::northbound {
+
+std::unique_ptr<Platform> make_platform(const CloudOptions& cloud,
+                                        std::filesystem::path state_dir) {
+  switch (cloud.platform) {
+    case PlatformKind::aliyun:
+      return make_aliyun_platform(cloud, std::move(state_dir));
+    case PlatformKind::tencent:
+      return make_tencent_platform(cloud);
+    case PlatformKind::huawei:
+      return make_huawei_platform(cloud);
+    case PlatformKind::mqtt:
+      return make_generic_mqtt_platform(cloud);
+  }
+  return make_generic_mqtt_platform(cloud);
+}
+
+std::string random_connid() {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  while (out.size() < 5) {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+      // No entropy from OpenSSL: the connid only helps Tencent's troubleshooting, any value works.
+      static thread_local std::mt19937 fallback{std::random_device{}()};
+      for (auto& b : bytes) b = static_cast<unsigned char>(fallback());
+    }
+    for (unsigned char b : bytes) {
+      // 248 = 4 * 62: drop the rest so that every character is equally likely.
+      if (b < 248 && out.size() < 5) out.push_back(kAlphabet[b % kAlphabet.size()]);
+    }
+  }
+  return out;
+}
+
+std::string_view to_string(UplinkProblem p) {
+  switch (p) {
+    case UplinkProblem::too_large:
+      return "too_large";
+    case UplinkProblem::empty_record:
+      return "empty_record";
+    case UplinkProblem::unsupported_kind:
+      return "unsupported_kind";
+  }
+  return "?";
+}
+
+std::string_view to_string(DownlinkProblem p) {
+  switch (p) {
+    case DownlinkProblem::unknown_topic:
+      return "unknown_topic";
+    case DownlinkProblem::malformed:
+      return "malformed";
+    case DownlinkProblem::unsupported:
+      return "unsupported";
+  }
+  return "?";
+}
+
+std::string endpoint_host(const CloudOptions& cloud, const DeviceIdentity& id) {
+  std::string_view tmpl = cloud.host.empty() ? platform_defaults(cloud.platform).host : cloud.host;
+  return expand_template(tmpl, {{"product_key", id.product_key},
+                                {"product_id", id.product_id},
+                                {"region", cloud.aliyun.region},
+                                {"instance_id", cloud.aliyun.instance_id}});
+}
+
+std::chrono::seconds effective_keepalive(const CloudOptions& cloud, const DeviceIdentity& id) {
+  return id.keepalive.value_or(cloud.keepalive);
+}
+
+ConnectParams base_connect_params(const CloudOptions& cloud, const DeviceIdentity& id) {
+  ConnectParams p;
+  p.host = endpoint_host(cloud, id);
+  p.port = cloud.port;
+  p.tls = cloud.tls;
+  p.keepalive = effective_keepalive(cloud, id);
+  if (auto problem = check_identity(cloud, id)) p.problem = *problem;
+  return p;
+}
+
+std::int64_t unix_ms(std::chrono::system_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+}
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,231 @@
+#include "northbound/platform_payload.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <type_traits>
+
+namespace edgegw::northbound {
+
+void append_json_string(std::string& out, std::string_view s) {
+  // nlohmann's serializer does the escaping; `replace` keeps a device's stray bytes from throwing.
+  out +=
+      nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+void append_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string text(buf, end);
+  if (text.find_first_of(".e") == std::string::npos) {
+    text += ".0";
+  } else if (auto e = text.find('e');
+             e != std::string::npos && text.find('.') == std::string::npos) {
+    text.insert(e, ".0");  // 1e+20 -> 1.0e+20: still a float to every reader
+  }
+  out += text;
+}
+
+}  // namespace
+
+void append_json_value(std::string& out, const store::FieldValue& v) {
+  std::visit(
+      [&out](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          out += std::to_string(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          append_double(out, x);
+        } else {
+          append_json_string(out, x);
+        }
+      },
+      v);
+}
+
+std::string json_value(const store::FieldValue& v) {
+  std::string out;
+  append_json_value(out, v);
+  return out;
+}
+
+std::optional<store::FieldValue> field_value_from_json(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::boolean:
+      return store::FieldValue(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return store::FieldValue(j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: {
+      auto u = j.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+        return store::FieldValue(static_cast<std::int64_t>(u));
+      }
+      return store::FieldValue(static_cast<double>(u));
+    }
+    case nlohmann::json::value_t::number_float:
+      return store::FieldValue(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return store::FieldValue(j.get<std::string>());
+    case nlohmann::json::value_t::object:
+    case nlohmann::json::value_t::array:
+      return store::FieldValue(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<std::vector<store::Field>> fields_from_json_object(const nlohmann::json& j,
+                                                                 std::string* bad) {
+  if (!j.is_object()) return std::nullopt;
+  std::vector<store::Field> fields;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto v = field_value_from_json(it.value());
+    if (!v) {
+      if (bad) *bad = it.key();
+      return std::nullopt;
+    }
+    fields.push_back({it.key(), std::move(*v)});
+  }
+  return fields;
+}
+
+std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::string* why) {
+  constexpr int kMaxDepth = 32;
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : payload) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) {
+        if (why) *why = "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels";
+        return std::nullopt;
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+  if (j.is_discarded()) {
+    if (why) *why = "not JSON";
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    if (why) *why = "not a JSON object";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string json_member_text(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer() || it->is_number_unsigned()) return it->dump();
+  return {};
+}
+
+std::optional<std::vector<std::string>> pack_pieces(std::string_view prefix,
+                                                    const std::vector<std::string>& pieces,
+                                                    std::string_view suffix, std::size_t limit,
+                                                    std::size_t* too_big) {
+  const std::size_t envelope = prefix.size() + suffix.size();
+  std::vector<std::string> payloads;
+  std::string current;
+  bool empty = true;
+  auto close = [&] {
+    current += suffix;
+    payloads.push_back(std::move(current));
+    current.clear();
+    empty = true;
+  };
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (envelope + pieces[i].size() > limit) {
+      if (too_big) *too_big = i;
+      return std::nullopt;
+    }
+    // +1 for the comma that would join it to what is already there.
+    if (!empty && current.size() + 1 + pieces[i].size() + suffix.size() > limit) close();
+    if (empty) {
+      current = prefix;
+      empty = false;
+    } else {
+      current += ',';
+    }
+    current += pieces[i];
+  }
+  if (!empty) close();
+  return payloads;
+}
+
+UplinkResult pack_record(const store::Record& r, const std::string& topic, std::string_view prefix,
+                         std::string_view suffix, std::size_t limit,
+                         const std::function<std::string(const store::Field&)>& piece) {
+  UplinkResult result;
+  if (r.fields.empty()) {
+    result.error = UplinkError{UplinkProblem::empty_record,
+                               "record " + std::to_string(r.seq) + " has no fields"};
+    return result;
+  }
+  std::vector<std::string> pieces;
+  pieces.reserve(r.fields.size());
+  for (const auto& f : r.fields) pieces.push_back(piece(f));
+  std::size_t too_big = 0;
+  auto payloads = pack_pieces(prefix, pieces, suffix, limit, &too_big);
+  if (!payloads) {
+    result.error = UplinkError{
+        UplinkProblem::too_large,
+        "record " + std::to_string(r.seq) + " field '" + r.fields[too_big].name + "' needs " +
+            std::to_string(prefix.size() + pieces[too_big].size() + suffix.size()) +
+            " bytes, the platform's limit is " + std::to_string(limit)};
+    return result;
+  }
+  for (auto& p : *payloads) result.publications.push_back({topic, std::move(p), 1});
+  return result;
+}
+
+std::string expand_template(
+    std::string_view text, const std::vector<std::pair<std::string_view, std::string_view>>& vars) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '{') {
+      auto close = text.find('}', i);
+      if (close != std::string_view::npos) {
+        auto name = text.substr(i + 1, close - i - 1);
+        bool replaced = false;
+        for (const auto& [k, v] : vars) {
+          if (k == name) {
+            out += v;
+            replaced = true;
+            break;
+          }
+        }
+        if (replaced) {
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,203 @@
+// Tencent Cloud IoT Hub. See tencent_platform.hpp for the auth modes and payloads.
+#include "northbound/tencent_platform.hpp"
+
+#include "northbound/platform_common.hpp"
+#include "northbound/platform_payload.hpp"
+#include "northbound/signing.hpp"
+
+namespace edgegw::northbound {
+namespace {
+
+// `secret` (the default auth value) means the platform's default: TLS-PSK over TLS, else password.
+AuthMode tencent_auth(const CloudOptions& cloud, const DeviceIdentity& id) {
+  if (id.auth == AuthMode::secret) return cloud.tls ? AuthMode::psk : AuthMode::password;
+  return id.auth;
+}
+
+class TencentPlatform final : public Platform {
+ public:
+  explicit TencentPlatform(const CloudOptions& cloud) : cloud_(cloud) {}
+
+  PlatformKind kind() const override { return PlatformKind::tencent; }
+
+  ConnectParams connect_params(const DeviceIdentity& id, std::chrono::system_clock::time_point now,
+                               std::string_view connid) const override {
+    ConnectParams p = base_connect_params(cloud_, id);
+    p.client_id = id.product_id + id.device_name;
+    std::string conn = connid.empty() ? random_connid() : std::string(connid);
+    auto login = tencent_login(
+        id.product_id, id.device_name, id.device_psk, cloud_.tencent.sdkappid, conn,
+        unix_seconds(now) + cloud_.tencent.token_lifetime.count(), cloud_.tencent.sign_method);
+    p.username = std::move(login.username);
+    switch (tencent_auth(cloud_, id)) {
+      case AuthMode::password:
+        p.password = login.password.value_or("");
+        break;
+      case AuthMode::cert:
+        p.cert_file = id.cert_file;
+        p.key_file = id.key_file;
+        break;
+      default:  // psk
+        p.psk_identity = p.client_id;
+        p.psk_key = base64_decode(id.device_psk).value_or("");
+        break;
+    }
+    return p;
+  }
+
+  std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
+    return {base(id) + "control"};
+  }
+
+  UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::command_reply) {
+      return {{},
+              UplinkError{UplinkProblem::unsupported_kind,
+                          "command replies are published with encode_reply"}};
+    }
+    std::string prefix = "{\"method\":\"report\",\"clientToken\":";
+    append_json_string(prefix, std::to_string(r.seq));
+    prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
+    return pack_record(r, base(id) + "event", prefix, "}}", kTencentMaxPayload,
+                       [](const store::Field& f) {
+                         std::string piece;
+                         append_json_string(piece, f.name);
+                         piece += ':';
+                         append_json_value(piece, f.value);
+                         return piece;
+                       });
+  }
+
+  DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
+                                 std::string_view payload) const override {
+    DownlinkResult out;
+    if (topic != base(id) + "control") {
+      out.error = DownlinkError{DownlinkProblem::unknown_topic,
+                                "not the control topic of this device: " + std::string(topic),
+                                std::nullopt};
+      return out;
+    }
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    Command c;
+    if (j) c.request_id = json_member_text(*j, "clientToken");
+    const std::string method = j ? json_member_text(*j, "method") : std::string();
+    c.kind = method == "action" ? Command::Kind::run_command : Command::Kind::set_points;
+    auto refuse = [&](DownlinkProblem problem, std::string reason) {
+      std::optional<Publication> reply;
+      if (!c.request_id.empty()) {
+        reply = encode_reply(id, c, {false, result_code::bad_parameter, reason, {}});
+      }
+      out.error = DownlinkError{problem, std::move(reason), std::move(reply)};
+      return out;
+    };
+    if (!j) return refuse(DownlinkProblem::malformed, why);
+    std::string bad;
+    if (!j->contains("method")) {
+      // A bare object of point -> value: the simplest control message a user can send by hand.
+      auto values = fields_from_json_object(*j, &bad);
+      if (!values) return refuse(DownlinkProblem::malformed, "point \"" + bad + "\" is null");
+      c.values = std::move(*values);
+      out.command = std::move(c);
+      return out;
+    }
+    if (method != "control" && method != "action") {
+      return refuse(DownlinkProblem::unsupported, "unsupported method \"" + method + "\"");
+    }
+    if (method == "action") {
+      c.name = json_member_text(*j, "actionId");
+      if (c.name.empty()) return refuse(DownlinkProblem::malformed, "no \"actionId\"");
+    }
+    auto params = j->find("params");
+    if (params == j->end() || !params->is_object()) {
+      if (method == "control" || params != j->end()) {
+        return refuse(DownlinkProblem::malformed, "\"params\" is not an object");
+      }
+    } else {
+      auto values = fields_from_json_object(*params, &bad);
+      if (!values) return refuse(DownlinkProblem::malformed, "parameter \"" + bad + "\" is null");
+      c.values = std::move(*values);
+    }
+    out.command = std::move(c);
+    return out;
+  }
+
+  std::optional<Publication> encode_reply(const DeviceIdentity& id, const Command& c,
+                                          const CommandResult& r) const override {
+    if (c.request_id.empty()) return std::nullopt;  // a bare control object expects no answer
+    int code = r.code;
+    if (!r.ok && code == result_code::ok) code = result_code::device_error;
+    std::string payload = "{\"method\":";
+    append_json_string(payload,
+                       c.kind == Command::Kind::run_command ? "action_reply" : "control_reply");
+    payload += ",\"clientToken\":";
+    append_json_string(payload, c.request_id);
+    payload += ",\"code\":" + std::to_string(code) + ",\"status\":";
+    append_json_string(payload, r.message.empty() ? (code == 0 ? "success" : "failed") : r.message);
+    if (c.kind == Command::Kind::run_command) {
+      payload += ",\"response\":{";
+      for (std::size_t i = 0; i < r.values.size(); ++i) {
+        if (i) payload += ',';
+        append_json_string(payload, r.values[i].name);
+        payload += ':';
+        append_json_value(payload, r.values[i].value);
+      }
+      payload += '}';
+    }
+    payload += '}';
+    return Publication{base(id) + "event", std::move(payload), 1};
+  }
+
+  ConnectOutcome classify_connack(int rc) const override {
+    switch (rc) {
+      case 0:
+        return {ConnectVerdict::retry_soon, "accepted"};
+      case 1:
+        return {ConnectVerdict::configuration_error, "the platform refused MQTT 3.1.1"};
+      case 2:
+        return {ConnectVerdict::configuration_error,
+                "client id refused: product_id + device_name is not a device of this product"};
+      case 3:
+        return {ConnectVerdict::retry_soon, "server unavailable"};
+      case 4:
+        return {ConnectVerdict::back_off_long,
+                "bad username or password: device_psk does not match, the signature expired (is "
+                "the clock set?), or sdkappid is wrong"};
+      case 5:
+        return {ConnectVerdict::back_off_long,
+                "not authorized: the device is disabled, or its certificate is not bound to it"};
+      default:
+        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
+    }
+  }
+
+ private:
+  static std::string base(const DeviceIdentity& id) {
+    return id.product_id + "/" + id.device_name + "/";
+  }
+
+  CloudOptions cloud_;
+};
+
+}  // namespace
+
+std::unique_ptr<Platform> make_tencent_platform(const CloudOptions& cloud) {
+  return std::make_unique<TencentPlatform>(cloud);
+}
+
+TencentLogin tencent_login(std::string_view product_id, std::string_view device_name,
+                           std::string_view device_psk_base64, std::string_view sdkappid,
+                           std::string_view connid, std::int64_t expiry_unix_seconds,
+                           SignMethod method) {
+  TencentLogin login;
+  login.username = std::string(product_id) + std::string(device_name) + ";" +
+                   std::string(sdkappid) + ";" + std::string(connid) + ";" +
+                   std::to_string(expiry_unix_seconds);
+  if (auto key = base64_decode(device_psk_base64)) {
+    login.password = hmac_hex(method, *key, login.username, HexCase::lower) + ";" +
+                     std::string(to_string(method));
+  }
+  return login;
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,86 @@
+// One Modbus device's polling state on its bus: its read plan (blocks split where the slave refused
+// an address, and the split remembered), the report-by-exception filter of each point, whether the
+// device is online, and when it is due next. It issues requests through a function it is given,
+// so the bus owns the link, retries and pacing, and tests can answer with a fake slave.
+//
+// One poll reads the due blocks in order. On a block that gets no answer the poll stops there: an
+// absent slave costs its bus one timeout (times the retries) per poll and no more. If no block
+// answered, the device is offline (one status record, one log line) and is polled every
+// offline_interval until it answers again (one status record, and every point reported afresh).
+// If earlier blocks answered, the device is up and only that block is set aside until the next
+// heartbeat (some slaves stay silent instead of answering "illegal data address").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "southbound/block_planner.hpp"
+#include "southbound/log_sink.hpp"
+#include "southbound/modbus_outcome.hpp"
+#include "southbound/report_filter.hpp"
+#include "southbound/southbound_options.hpp"
+#include "store/record.hpp"
+
+namespace edgegw::southbound {
+
+struct ModbusDevice {
+  std::string name;  // the local device name
+  ModbusDeviceOptions options;
+  bool operator==(const ModbusDevice&) const = default;
+};
+
+class DevicePoller {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Issues one read (with whatever retries the caller applies) into the buffers.
+  using ReadFn = std::function<RequestResult(const ReadBlock&, std::vector<std::uint16_t>&,
+                                             std::vector<std::uint8_t>&)>;
+
+  struct PollResult {
+    std::vector<store::Record> records;  // a status change first, then telemetry (if any)
+    std::vector<std::pair<LogLevel, std::string>> logs;
+  };
+
+  DevicePoller(ModbusDevice device, Clock::time_point first_due);
+
+  PollResult poll(const ReadFn& read, Clock::time_point now, std::int64_t time_ms);
+
+  const ModbusDevice& device() const { return device_; }
+  const std::string& name() const { return device_.name; }
+  unsigned unit() const { return device_.options.unit; }
+  bool online() const { return state_ == State::online; }
+  Clock::time_point next_due() const { return next_due_; }
+  void poll_soon(Clock::time_point now) { next_due_ = now; }
+  // Reads in the current plan (after splits); for tests and benchmarks.
+  std::vector<ReadBlock> plan() const;
+
+ private:
+  enum class State { unknown, online, offline };
+  struct PlannedBlock {
+    ReadBlock block;
+    std::optional<Clock::time_point> retry_at;  // set aside until then
+    bool complaint_logged = false;
+  };
+
+  void decode_block(const ReadBlock& block, Clock::time_point now,
+                    std::vector<store::Field>& fields);
+  void handle_exception(std::size_t index, const RequestResult& r, Clock::time_point now,
+                        PollResult& out);
+  void set_state(bool answered, const std::string& why, std::int64_t time_ms, PollResult& out);
+  std::string describe_block(const ReadBlock& block) const;
+
+  ModbusDevice device_;
+  std::vector<PlannedBlock> blocks_;
+  std::vector<ReportFilter> filters_;  // one per point
+  State state_ = State::unknown;
+  Clock::time_point next_due_;
+  std::vector<std::uint16_t> registers_;
+  std::vector<std::uint8_t> bits_;
+};
+
+}  // namespace edgegw::southbound

@@ -1,0 +1,111 @@
+// ModbusBus: one Modbus bus (a serial line or one TCP endpoint) and the devices on it, polled by a
+// thread of its own because libmodbus blocks and a bus is sequential anyway.
+//
+// The event loop talks to it only through two queues and an eventfd: readings (telemetry and
+// device_status Records) and write results come up, write requests go down. When event_fd() is
+// readable, call take_readings() and take_write_results(); both are cheap and never block on the
+// bus. Writes go before the next poll, and the written device is polled right after, so a write
+// shows up as a reading soon.
+//
+// Costs: one thread and one fd (kept below 1024, see low_fd.hpp) per bus. Queued readings are
+// capped (kMaxQueuedRecords); past the cap the oldest are dropped and counted.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "southbound/device_poller.hpp"
+#include "southbound/log_sink.hpp"
+#include "southbound/modbus_write.hpp"
+#include "southbound/southbound_options.hpp"
+#include "store/record.hpp"
+
+namespace edgegw::southbound {
+
+class ModbusLink;
+
+struct BusStats {
+  std::uint64_t requests = 0;       // every request sent, retries included
+  std::uint64_t failures = 0;       // requests without a usable answer (timeouts, errors)
+  std::uint64_t exceptions = 0;     // exception answers
+  std::uint64_t polls = 0;          // device polls
+  std::uint64_t points = 0;         // point values decoded
+  std::uint64_t connects = 0;       // successful connects / opens
+  std::uint64_t dropped = 0;        // readings dropped because the queue was full
+  int fd = -1;                      // the fd libmodbus uses now (-1: none)
+};
+
+class ModbusBus {
+ public:
+  static constexpr std::size_t kMaxQueuedRecords = 100000;
+  static constexpr std::size_t kMaxQueuedWrites = 1024;
+
+  // `devices` are those whose options().bus names this bus. Nothing happens before start().
+  ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, LogSink log = {});
+  ~ModbusBus();  // stops the thread (waits at most one response timeout)
+  ModbusBus(const ModbusBus&) = delete;
+  ModbusBus& operator=(const ModbusBus&) = delete;
+
+  void start();
+  void stop();
+
+  // Readable (eventfd semantics) when readings or write results are waiting.
+  int event_fd() const { return event_fd_; }
+  std::vector<store::Record> take_readings();
+  // Queues a write; its result arrives through take_write_results().
+  void submit_write(WriteRequest request);
+  std::vector<WriteResult> take_write_results();
+
+  BusStats stats() const;
+  const BusOptions& options() const { return options_; }
+
+ private:
+  void run();
+  void poll_device(DevicePoller& device);
+  void execute_write(const WriteRequest& request);
+  // One request with the bus's policy: connect if needed (with backoff), pause between requests,
+  // retry timeouts (only while the device is online) and reconnect after transport errors.
+  template <typename Request>
+  RequestResult with_retries(bool device_online, Request&& request);
+  bool ensure_connected();
+  void pace();
+  void log(LogLevel level, const std::string& message) const;
+  void publish(std::vector<store::Record> records);
+  void publish_result(WriteResult result);
+  void signal();
+
+  BusOptions options_;
+  LogSink log_;
+  std::unique_ptr<ModbusLink> link_;
+  std::vector<DevicePoller> devices_;
+  int event_fd_ = -1;
+
+  // Bus thread only.
+  std::chrono::steady_clock::time_point reconnect_at_{};
+  std::chrono::milliseconds reconnect_delay_{0};
+  bool connect_failing_ = false;
+  std::chrono::steady_clock::time_point last_request_end_{};
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::deque<WriteRequest> writes_;
+  std::vector<store::Record> readings_;
+  std::vector<WriteResult> results_;
+  std::thread thread_;
+
+  struct Counters {
+    std::atomic<std::uint64_t> requests{0}, failures{0}, exceptions{0}, polls{0}, points{0},
+        connects{0}, dropped{0};
+    std::atomic<int> fd{-1};
+  };
+  Counters counters_;
+};
+
+}  // namespace edgegw::southbound

@@ -1,0 +1,61 @@
+// Writes down to a Modbus device: the request the loop submits (the platforms' neutral "set these
+// points" form), its result, and the pure planning step that turns the request into Modbus writes
+// (FC 5 / 15 for coils, FC 6 / 16 for holding registers) with type, order, scale and offset
+// reversed. Planning refuses the whole request if any point is unknown, read-only or out of range,
+// so a command is never half applied because of a typo; the refusal names every bad point.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "southbound/southbound_options.hpp"
+#include "store/record.hpp"
+
+namespace edgegw::southbound {
+
+struct WriteRequest {
+  std::string device;  // the local device name
+  std::uint64_t request_id = 0;
+  std::vector<store::Field> values;  // point name -> value
+  bool operator==(const WriteRequest&) const = default;
+};
+
+struct PointFailure {
+  std::string point;
+  std::string reason;
+  bool operator==(const PointFailure&) const = default;
+};
+
+struct WriteResult {
+  std::string device;
+  std::uint64_t request_id = 0;
+  bool ok = false;
+  std::string message;                 // "ok", or why not (one line, names the points)
+  std::vector<PointFailure> failures;  // per point, empty when ok
+  bool operator==(const WriteResult&) const = default;
+};
+
+// One Modbus write: `registers` for the holding table, `bits` for coils; covers `points`.
+struct WriteOp {
+  Table table = Table::holding;
+  std::uint16_t address = 0;
+  std::vector<std::uint16_t> registers;
+  std::vector<std::uint8_t> bits;
+  std::vector<std::string> points;
+  // The function code the op goes out as: 5, 15, 6 or 16.
+  int function_code() const;
+  bool operator==(const WriteOp&) const = default;
+};
+
+struct WritePlan {
+  std::vector<WriteOp> ops;             // in the request's order, neighbours merged
+  std::vector<PointFailure> refused;    // non-empty: nothing may be written
+};
+
+WritePlan plan_writes(const std::vector<PointSpec>& points, const std::vector<store::Field>& values);
+
+// "point: reason; point: reason" for a reply.
+std::string describe(const std::vector<PointFailure>& failures);
+
+}  // namespace edgegw::southbound

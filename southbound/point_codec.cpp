@@ -1,0 +1,247 @@
+// Point decode/encode: see point_codec.hpp. Values are assembled into a 64-bit big-endian integer
+// first (the "canonical words"), so the word order is handled in one place for every width.
+#include "southbound/point_codec.hpp"
+
+#include <bit>
+#include <cerrno>
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+
+namespace edgegw::southbound {
+namespace {
+
+bool swaps_words(WordOrder order) { return order == WordOrder::cdab || order == WordOrder::dcba; }
+bool swaps_bytes(WordOrder order) { return order == WordOrder::badc || order == WordOrder::dcba; }
+
+std::uint16_t swap16(std::uint16_t v) { return static_cast<std::uint16_t>((v << 8) | (v >> 8)); }
+
+// The registers' value as one unsigned integer, most significant word first.
+std::uint64_t assemble(std::span<const std::uint16_t> regs, WordOrder order) {
+  const std::size_t n = regs.size();
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint16_t word = regs[swaps_words(order) ? n - 1 - i : i];
+    if (swaps_bytes(order)) word = swap16(word);
+    value = (value << 16) | word;
+  }
+  return value;
+}
+
+std::vector<std::uint16_t> disassemble(std::uint64_t value, unsigned n, WordOrder order) {
+  std::vector<std::uint16_t> regs(n);
+  for (unsigned i = 0; i < n; ++i) {
+    // canonical word i (0 = most significant)
+    auto word = static_cast<std::uint16_t>(value >> (16 * (n - 1 - i)));
+    if (swaps_bytes(order)) word = swap16(word);
+    regs[swaps_words(order) ? n - 1 - i : i] = word;
+  }
+  return regs;
+}
+
+std::int64_t sign_extend(std::uint64_t raw, unsigned bits) {
+  if (bits == 64) return static_cast<std::int64_t>(raw);
+  const std::uint64_t sign = std::uint64_t{1} << (bits - 1);
+  return static_cast<std::int64_t>((raw ^ sign) - sign);
+}
+
+bool is_signed(PointType type) {
+  return type == PointType::i16 || type == PointType::i32 || type == PointType::i64;
+}
+
+bool is_float(PointType type) { return type == PointType::f32 || type == PointType::f64; }
+
+bool unscaled(const PointSpec& p) { return p.scale == 1.0 && p.offset == 0.0; }
+
+// A command's value as a number, if it is one. Strings must hold a whole number ("12.5").
+std::optional<double> as_double(const store::FieldValue& value) {
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? 1.0 : 0.0;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&value)) return *d;
+  const auto& s = std::get<std::string>(value);
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return d;
+}
+
+std::optional<bool> as_bool(const store::FieldValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    if (*s == "true" || *s == "on") return true;
+    if (*s == "false" || *s == "off") return false;
+  }
+  const auto d = as_double(value);
+  if (d && (*d == 0.0 || *d == 1.0)) return *d == 1.0;
+  return std::nullopt;
+}
+
+EncodedPoint refuse(std::string why) {
+  EncodedPoint e;
+  e.error = std::move(why);
+  return e;
+}
+
+// Integer range of a type as doubles, for checking a reverse-scaled value.
+struct Range {
+  double min;
+  double max_exclusive;  // 2^bits or 2^(bits-1): exactly representable
+};
+
+Range range_of(PointType type) {
+  const unsigned bits = 16 * register_count(type);
+  if (is_signed(type)) return {-std::ldexp(1.0, bits - 1), std::ldexp(1.0, bits - 1)};
+  return {0.0, std::ldexp(1.0, bits)};
+}
+
+EncodedPoint encode_integer(const PointSpec& p, const store::FieldValue& value) {
+  const unsigned n = register_count(p.type);
+  const unsigned bits = 16 * n;
+  // An exact path for integers that need no scaling: u64/i64 beyond 2^53 survive.
+  if (const auto* i = std::get_if<std::int64_t>(&value); i && unscaled(p)) {
+    const std::int64_t v = *i;
+    bool fits;
+    if (is_signed(p.type)) {
+      fits = bits == 64 || (v >= -(std::int64_t{1} << (bits - 1)) &&
+                            v < (std::int64_t{1} << (bits - 1)));
+    } else {
+      fits = v >= 0 && (bits == 64 || v < (std::int64_t{1} << bits));
+    }
+    if (!fits) {
+      return refuse(std::to_string(v) + " is out of range for " + to_string(p.type));
+    }
+    return {disassemble(static_cast<std::uint64_t>(v), n, p.order), false, {}};
+  }
+  const auto d = as_double(value);
+  if (!d || !std::isfinite(*d)) return refuse("not a number");
+  const double raw = std::nearbyint((*d - p.offset) / p.scale);
+  const Range r = range_of(p.type);
+  if (!std::isfinite(raw) || raw < r.min || raw >= r.max_exclusive) {
+    return refuse(std::to_string(*d) + " gives raw " + std::to_string(raw) +
+                  " after scale and offset, out of range for " + to_string(p.type));
+  }
+  const std::uint64_t bits_value = is_signed(p.type)
+                                       ? static_cast<std::uint64_t>(static_cast<std::int64_t>(raw))
+                                       : static_cast<std::uint64_t>(raw);
+  return {disassemble(bits_value, n, p.order), false, {}};
+}
+
+EncodedPoint encode_float(const PointSpec& p, const store::FieldValue& value) {
+  const auto d = as_double(value);
+  if (!d || !std::isfinite(*d)) return refuse("not a finite number");
+  const double raw = (*d - p.offset) / p.scale;
+  if (!std::isfinite(raw)) return refuse("out of range after scale and offset");
+  if (p.type == PointType::f32) {
+    if (std::fabs(raw) > FLT_MAX) {
+      return refuse(std::to_string(*d) + " is out of range for f32 after scale and offset");
+    }
+    const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(raw));
+    return {disassemble(bits, 2, p.order), false, {}};
+  }
+  return {disassemble(std::bit_cast<std::uint64_t>(raw), 4, p.order), false, {}};
+}
+
+}  // namespace
+
+unsigned register_count(PointType type) {
+  switch (type) {
+    case PointType::boolean:
+    case PointType::u16:
+    case PointType::i16:
+      return 1;
+    case PointType::u32:
+    case PointType::i32:
+    case PointType::f32:
+      return 2;
+    case PointType::u64:
+    case PointType::i64:
+    case PointType::f64:
+      return 4;
+  }
+  return 1;
+}
+
+bool is_bit_table(Table table) { return table == Table::coil || table == Table::discrete; }
+
+unsigned point_width(const PointSpec& point) {
+  return is_bit_table(point.table) ? 1 : register_count(point.type);
+}
+
+store::FieldValue decode_registers(const PointSpec& p, std::span<const std::uint16_t> registers) {
+  const std::uint64_t raw = assemble(registers, p.order);
+  switch (p.type) {
+    case PointType::boolean:
+      return raw != 0;
+    case PointType::f32:
+      return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(raw))) * p.scale +
+             p.offset;
+    case PointType::f64:
+      return std::bit_cast<double>(raw) * p.scale + p.offset;
+    default:
+      break;
+  }
+  const unsigned bits = 16 * static_cast<unsigned>(registers.size());
+  if (is_signed(p.type)) {
+    const std::int64_t v = sign_extend(raw, bits);
+    if (unscaled(p)) return v;
+    return static_cast<double>(v) * p.scale + p.offset;
+  }
+  if (unscaled(p) && raw <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return static_cast<std::int64_t>(raw);
+  }
+  return static_cast<double>(raw) * p.scale + p.offset;
+}
+
+EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
+  if (is_bit_table(p.table) || p.type == PointType::boolean) {
+    const auto b = as_bool(value);
+    if (!b) return refuse("expects a bool (true/false, 1/0)");
+    EncodedPoint e;
+    e.bit = *b;
+    if (!is_bit_table(p.table)) e.registers = {static_cast<std::uint16_t>(*b ? 1 : 0)};
+    return e;
+  }
+  if (p.scale == 0.0) return refuse("scale is 0, so no raw value gives the requested one");
+  if (is_float(p.type)) return encode_float(p, value);
+  return encode_integer(p, value);
+}
+
+const char* to_string(PointType type) {
+  switch (type) {
+    case PointType::boolean: return "bool";
+    case PointType::u16: return "u16";
+    case PointType::i16: return "i16";
+    case PointType::u32: return "u32";
+    case PointType::i32: return "i32";
+    case PointType::u64: return "u64";
+    case PointType::i64: return "i64";
+    case PointType::f32: return "f32";
+    case PointType::f64: return "f64";
+  }
+  return "?";
+}
+
+const char* to_string(WordOrder order) {
+  switch (order) {
+    case WordOrder::abcd: return "ABCD";
+    case WordOrder::cdab: return "CDAB";
+    case WordOrder::badc: return "BADC";
+    case WordOrder::dcba: return "DCBA";
+  }
+  return "?";
+}
+
+const char* to_string(Table table) {
+  switch (table) {
+    case Table::coil: return "coil";
+    case Table::discrete: return "discrete";
+    case Table::input: return "input";
+    case Table::holding: return "holding";
+  }
+  return "?";
+}
+
+}  // namespace edgegw::southbound

@@ -1,0 +1,54 @@
+// Decoding and encoding one Modbus point: the registers (or the bit) a slave holds <-> the value a
+// user sees. Pure functions of their inputs, so every type, word order, scale and range check is
+// unit-tested against known register contents without a socket.
+//
+// Word orders name where the bytes of a value's big-endian form A B C D ... land on the wire:
+// ABCD is plain Modbus (high word first, high byte first), CDAB swaps the 16-bit words, BADC swaps
+// the bytes inside each word, DCBA does both. For 64-bit types the same two swaps apply to four
+// words (CDAB = low word first). For 16-bit types only the byte swap has an effect.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "southbound/southbound_options.hpp"
+#include "store/record.hpp"
+
+namespace edgegw::southbound {
+
+// 16-bit registers a value of `type` spans (bool: 1).
+unsigned register_count(PointType type);
+
+// Whether `table` holds bits (coils, discrete inputs) rather than 16-bit registers.
+bool is_bit_table(Table table);
+
+// Width of `point` in its table's units: 1 bit for bit tables, register_count() otherwise.
+unsigned point_width(const PointSpec& point);
+
+// Value of a point read from a register table; `registers` holds exactly register_count(type)
+// registers as they came off the wire. A bool is `register != 0`; an integer type with scale 1
+// and offset 0 stays an integer (a u64 above INT64_MAX becomes a double); anything scaled and
+// every float is a double = raw * scale + offset.
+store::FieldValue decode_registers(const PointSpec& point, std::span<const std::uint16_t> registers);
+
+// The bits or registers that make a point's table hold `value`, or the reason it cannot.
+struct EncodedPoint {
+  std::vector<std::uint16_t> registers;  // register tables
+  bool bit = false;                      // bit tables
+  std::string error;                     // non-empty: refused, nothing to write
+  bool ok() const { return error.empty(); }
+};
+
+// Reverses decode_registers: raw = (value - offset) / scale, rounded to the nearest integer for
+// integer types, then checked against the type's range. Accepts bools, integers, doubles and
+// strings holding a number (or true/false/on/off for bools).
+EncodedPoint encode_point(const PointSpec& point, const store::FieldValue& value);
+
+// Names used in messages and docs: "u32", "CDAB", "holding".
+const char* to_string(PointType type);
+const char* to_string(WordOrder order);
+const char* to_string(Table table);
+
+}  // namespace edgegw::southbound

@@ -1,0 +1,24 @@
+// The compact encoding of a record's fields in one BLOB column (blob format 1, fixed by schema
+// version 1 of the outbox). A varint field count, then per field: varint name length, name bytes,
+// a type byte and the value (bool in the type byte, int64 as zigzag varint, double as 8 bytes
+// little-endian, string as varint length + bytes). Small, no allocation per field when encoding
+// into a reused buffer, and strict when decoding.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "store/record.hpp"
+
+namespace edgegw::store {
+
+// Appends the encoding of `fields` to `out` (the caller clears and reuses it).
+void encode_fields(const std::vector<Field>& fields, std::string& out);
+
+// Decodes `blob` into `fields` (replacing its contents). False if the blob is malformed, in which
+// case `fields` is left empty.
+bool decode_fields(std::span<const std::uint8_t> blob, std::vector<Field>& fields);
+
+}  // namespace edgegw::store

@@ -1,0 +1,358 @@
+// Outbox data path: queueing, the group commit with its limits, and reading out per device.
+#include "store/outbox.hpp"
+
+#include <algorithm>
+
+#include "store/field_codec.hpp"
+
+namespace edgegw::store {
+
+namespace {
+
+// Limits are enforced in batches: never fewer rows than this per DELETE, so a full outbox costs
+// one range delete per commit, not one per record.
+constexpr std::uint64_t kMinDropBatch = 256;
+// When idle, max_age is checked at most this often.
+constexpr std::int64_t kIdleAgeCheckMs = 1000;
+
+bool is_error(int rc) { return rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE; }
+
+// Steps a statement that returns no rows and resets it; returns SQLITE_OK or the error.
+int run(Statement& s) {
+  const int rc = s.step();
+  s.reset();
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+}  // namespace
+
+std::uint32_t Outbox::device_index(const std::string& name) {
+  if (last_device_ != UINT32_MAX && devices_[last_device_].name == name) return last_device_;
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
+    Device d;
+    d.name = name;
+    d.id = next_device_id_++;
+    const auto index = static_cast<std::uint32_t>(devices_.size());
+    devices_.push_back(std::move(d));
+    it = by_name_.emplace(name, index).first;
+    by_id_.emplace(devices_.back().id, index);
+  }
+  last_device_ = it->second;
+  return it->second;
+}
+
+const Outbox::Device* Outbox::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &devices_[it->second];
+}
+
+std::uint64_t Outbox::append(Record record, std::function<void()> on_committed) {
+  const std::uint32_t index = device_index(record.device);
+  record.seq = ++devices_[index].last_seq;
+  const std::uint64_t seq = record.seq;
+  appends_.push_back(PendingAppend{index, std::move(record)});
+  if (on_committed) callbacks_.push_back(std::move(on_committed));
+  return seq;
+}
+
+void Outbox::ack(const std::string& device, std::uint64_t seq) {
+  auto it = by_name_.find(device);
+  if (it == by_name_.end()) return;
+  acks_.push_back(PendingAck{it->second, seq});
+}
+
+CommitResult Outbox::commit() { return commit(std::chrono::system_clock::now()); }
+
+CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const bool age_due = options_.max_age.count() > 0 && total_backlog() > 0 &&
+                       (has_pending() || now_ms - last_age_check_ms_ >= kIdleAgeCheckMs);
+  if (!has_pending() && !age_due) return {};
+
+  CommitResult result;
+  staged_.assign(devices_.size(), Staged{});
+  int rc = run(begin_);
+  if (rc == SQLITE_OK) {
+    rc = write_transaction(result, now_ms);
+    if (rc == SQLITE_OK) rc = run(commit_);
+  }
+  if (rc != SQLITE_OK) {
+    CommitResult failed;
+    failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
+    failed.error = sqlite3_errmsg(db_.get());
+    if (!sqlite3_get_autocommit(db_.get())) run(rollback_);
+    return failed;  // the queues stay as they were; the next commit retries them
+  }
+  if (options_.max_age.count() > 0) last_age_check_ms_ = now_ms;
+  apply_staged();
+  appends_.clear();
+  acks_.clear();
+  // Callbacks may append or ack again; those go to the next commit.
+  std::vector<std::function<void()>> callbacks;
+  callbacks.swap(callbacks_);
+  for (auto& callback : callbacks) callback();
+  callbacks.clear();
+  if (callbacks_.empty()) callbacks_.swap(callbacks);  // keeps the capacity
+  return result;
+}
+
+int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
+  int rc = store_new_devices();
+  if (rc == SQLITE_OK) rc = insert_appends(result);
+  if (rc == SQLITE_OK) rc = apply_acks(result);
+  if (rc == SQLITE_OK && options_.max_age.count() > 0) rc = drop_by_age(now_ms, result);
+  if (rc == SQLITE_OK && result.appended > 0) rc = drop_by_size(result);
+  if (rc == SQLITE_OK) rc = update_device_rows();
+  return rc;
+}
+
+int Outbox::store_new_devices() {
+  for (const auto& d : devices_) {
+    if (d.stored) continue;
+    insert_device_.bind(1, d.id);
+    insert_device_.bind_text(2, d.name);
+    if (const int rc = run(insert_device_); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+int Outbox::insert_appends(CommitResult& result) {
+  for (const auto& a : appends_) {
+    const Record& r = a.record;
+    blob_.clear();
+    encode_fields(r.fields, blob_);
+    insert_record_.bind(1, devices_[a.device].id);
+    insert_record_.bind(2, static_cast<std::int64_t>(r.seq));
+    insert_record_.bind(3, r.time_ms);
+    insert_record_.bind(4, static_cast<std::int64_t>(r.kind));
+    insert_record_.bind_blob(5, blob_);
+    if (const int rc = run(insert_record_); rc != SQLITE_OK) return rc;
+    ++staged_[a.device].added;
+  }
+  result.appended = appends_.size();
+  return SQLITE_OK;
+}
+
+int Outbox::apply_acks(CommitResult& result) {
+  if (acks_.empty()) return SQLITE_OK;
+  // Acks arrive mostly in order per device: sorted and merged into ranges, a whole window of
+  // PUBACKs costs one DELETE per device.
+  std::sort(acks_.begin(), acks_.end());
+  std::size_t i = 0;
+  while (i < acks_.size()) {
+    const std::uint32_t device = acks_[i].device;
+    const std::uint64_t first = acks_[i].seq;
+    std::uint64_t last = first;
+    ++i;
+    while (i < acks_.size() && acks_[i].device == device && acks_[i].seq <= last + 1) {
+      last = acks_[i].seq;
+      ++i;
+    }
+    delete_range_.bind(1, devices_[device].id);
+    delete_range_.bind(2, static_cast<std::int64_t>(first));
+    delete_range_.bind(3, static_cast<std::int64_t>(last));
+    if (const int rc = run(delete_range_); rc != SQLITE_OK) return rc;
+    const auto removed = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+    staged_[device].removed += removed;
+    result.acked += removed;
+  }
+  return SQLITE_OK;
+}
+
+int Outbox::drop_by_age(std::int64_t now_ms, CommitResult& result) {
+  const std::int64_t cutoff = now_ms - options_.max_age.count();
+  const std::uint64_t batch = std::max(kMinDropBatch, staged_rows() / 64);
+  while (true) {
+    // The oldest rows in arrival order while they are older than the cutoff. A reading that
+    // arrived late with an old time waits behind newer ones: drops stay one range delete.
+    std::int64_t last_old = -1;
+    std::uint64_t old_rows = 0;
+    oldest_batch_.bind(1, static_cast<std::int64_t>(batch));
+    int rc;
+    while ((rc = oldest_batch_.step()) == SQLITE_ROW && oldest_batch_.column_int(1) < cutoff) {
+      last_old = oldest_batch_.column_int(0);
+      ++old_rows;
+    }
+    oldest_batch_.reset();
+    if (is_error(rc)) return rc;
+    if (old_rows == 0) return SQLITE_OK;
+    if (rc = drop_through(last_old, DropReason::age, result.dropped_by_age); rc != SQLITE_OK) {
+      return rc;
+    }
+    if (old_rows < batch) return SQLITE_OK;
+  }
+}
+
+int Outbox::drop_by_size(CommitResult& result) {
+  while (true) {
+    int rc = page_count_.step();
+    const std::int64_t pages = page_count_.column_int(0);
+    page_count_.reset();
+    if (rc != SQLITE_ROW) return rc;
+    rc = freelist_count_.step();
+    const std::int64_t free_pages = freelist_count_.column_int(0);
+    freelist_count_.reset();
+    if (rc != SQLITE_ROW) return rc;
+    const auto used = static_cast<std::uint64_t>((pages - free_pages) * page_size_);
+    const std::uint64_t rows = staged_rows();
+    if (used <= options_.max_size_bytes || rows == 0) return SQLITE_OK;
+
+    // Drop about the share of rows by which we are over, and at least a batch.
+    const std::uint64_t over = (used - options_.max_size_bytes) * rows / used + 1;
+    const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
+    nth_oldest_.bind(1, static_cast<std::int64_t>(n - 1));
+    rc = nth_oldest_.step();
+    std::int64_t last_id = nth_oldest_.column_int(0);
+    nth_oldest_.reset();
+    if (is_error(rc)) return rc;
+    if (rc == SQLITE_DONE) {  // fewer rows than counted: drop them all
+      rc = last_id_.step();
+      last_id = last_id_.column_int(0);
+      last_id_.reset();
+      if (is_error(rc)) return rc;
+    }
+    if (rc = drop_through(last_id, DropReason::size, result.dropped_by_size); rc != SQLITE_OK) {
+      return rc;
+    }
+  }
+}
+
+int Outbox::drop_through(std::int64_t last_id, DropReason reason, std::uint64_t& dropped) {
+  count_through_.bind(1, last_id);
+  int rc;
+  while ((rc = count_through_.step()) == SQLITE_ROW) {
+    auto it = by_id_.find(count_through_.column_int(0));
+    if (it == by_id_.end()) continue;
+    const auto n = static_cast<std::uint64_t>(count_through_.column_int(1));
+    Staged& s = staged_[it->second];
+    s.removed += n;
+    (reason == DropReason::size ? s.dropped.by_size : s.dropped.by_age) += n;
+    dropped += n;
+  }
+  count_through_.reset();
+  if (is_error(rc)) return rc;
+  delete_through_.bind(1, last_id);
+  return run(delete_through_);
+}
+
+int Outbox::update_device_rows() {
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& s = staged_[i];
+    const Device& d = devices_[i];
+    // last_seq only matters once all of a device's rows are gone (otherwise max(seq) says it).
+    const bool emptied = s.removed > 0 && d.backlog + s.added == s.removed;
+    const bool dropped = s.dropped.by_size > 0 || s.dropped.by_age > 0;
+    if (!emptied && !dropped) continue;
+    update_device_.bind(1, d.id);
+    update_device_.bind(2, static_cast<std::int64_t>(d.last_seq));
+    update_device_.bind(3, static_cast<std::int64_t>(s.dropped.by_size));
+    update_device_.bind(4, static_cast<std::int64_t>(s.dropped.by_age));
+    if (const int rc = run(update_device_); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+std::uint64_t Outbox::staged_rows() const {
+  std::uint64_t rows = 0;
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    rows += devices_[i].backlog + staged_[i].added - staged_[i].removed;
+  }
+  return rows;
+}
+
+void Outbox::apply_staged() {
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    Device& d = devices_[i];
+    const Staged& s = staged_[i];
+    d.stored = true;
+    d.backlog = d.backlog + s.added - s.removed;
+    d.drops.by_size += s.dropped.by_size;
+    d.drops.by_age += s.dropped.by_age;
+  }
+}
+
+std::vector<Record> Outbox::take(const std::string& device, std::size_t max) {
+  std::vector<Record> out;
+  auto it = by_name_.find(device);
+  if (it == by_name_.end() || max == 0) return out;
+  Device& d = devices_[it->second];
+  if (d.backlog == 0) return out;
+  take_.bind(1, d.id);
+  take_.bind(2, static_cast<std::int64_t>(d.take_from));
+  take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
+  ResetOnExit reset(take_);
+  while (take_.step() == SQLITE_ROW) {
+    Record& r = out.emplace_back();
+    r.device = d.name;
+    r.seq = static_cast<std::uint64_t>(take_.column_int(0));
+    r.time_ms = take_.column_int(1);
+    r.kind = static_cast<RecordKind>(take_.column_int(2));
+    const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(take_.get(), 3));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(take_.get(), 3));
+    decode_fields({blob, size}, r.fields);  // a malformed blob yields no fields, not a stall
+  }
+  if (!out.empty()) d.take_from = out.back().seq + 1;
+  return out;
+}
+
+void Outbox::release(const std::string& device) {
+  auto it = by_name_.find(device);
+  if (it != by_name_.end()) devices_[it->second].take_from = 0;
+}
+
+std::uint64_t Outbox::backlog(const std::string& device) const {
+  const Device* d = find(device);
+  return d ? d->backlog : 0;
+}
+
+std::uint64_t Outbox::total_backlog() const {
+  std::uint64_t total = 0;
+  for (const auto& d : devices_) total += d.backlog;
+  return total;
+}
+
+std::vector<std::string> Outbox::devices() const {
+  std::vector<std::string> names;
+  for (const auto& d : devices_) {
+    if (d.backlog > 0) names.push_back(d.name);
+  }
+  return names;
+}
+
+DropCounters Outbox::drops(const std::string& device) const {
+  const Device* d = find(device);
+  return d ? d->drops : DropCounters{};
+}
+
+std::vector<std::string> Outbox::drain_order() {
+  std::vector<std::string> names = devices();
+  if (names.empty()) return names;
+  const std::size_t start = drain_rotation_++ % names.size();
+  std::rotate(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(start), names.end());
+  return names;
+}
+
+std::uint64_t Outbox::database_bytes() {
+  const int rc = page_count_.step();
+  const std::int64_t pages = rc == SQLITE_ROW ? page_count_.column_int(0) : 0;
+  page_count_.reset();
+  return static_cast<std::uint64_t>(pages * page_size_);
+}
+
+std::string Outbox::quick_check() {
+  sqlite3_stmt* check = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), "PRAGMA quick_check(1)", -1, &check, nullptr) != SQLITE_OK) {
+    return sqlite3_errmsg(db_.get());
+  }
+  std::string answer = sqlite3_errmsg(db_.get());
+  if (sqlite3_step(check) == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(check, 0);
+    answer = text ? reinterpret_cast<const char*>(text) : "";
+  }
+  sqlite3_finalize(check);
+  return answer;
+}
+
+}  // namespace edgegw::store

@@ -1,0 +1,143 @@
+// The durable outbox: every reading is committed here before anything else happens to it, read
+// out per device in order, and deleted only when the cloud acknowledged it (DESIGN.md).
+//
+// Shaped for one owner on the event loop: append() and ack() only queue in memory (cheap, no I/O);
+// commit() writes everything queued in ONE SQLite transaction (group commit, WAL, statements
+// prepared once), so the loop pays one fsync per tick at most, never one per record. Nothing here
+// throws after open(); outcomes are values. Not thread-safe: call it from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/outbox_options.hpp"
+#include "store/outbox_results.hpp"
+#include "store/record.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace edgegw::store {
+
+class Outbox {
+ public:
+  // Opens or creates the database at options.path: WAL, PRAGMA quick_check, numbered migrations.
+  // A corrupt or unreadable file (or one from a newer build) is moved aside as
+  // <path>.corrupt-<unix-time> (with its -wal) and a fresh database started; `report` says so.
+  // Throws std::runtime_error only when the path cannot be used (missing directory, no permission).
+  // Cost: reads the whole file once (quick_check) and counts each device's backlog.
+  static std::unique_ptr<Outbox> open(const OutboxOptions& options, OpenReport* report = nullptr);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Queues `record` for the next commit and returns its sequence number (record.seq is ignored and
+  // replaced): strictly increasing per device, across restarts too. `on_committed` runs inside the
+  // commit() whose transaction made the record durable. No I/O.
+  std::uint64_t append(Record record, std::function<void()> on_committed = {});
+  // Queues the removal of an acknowledged record. Unknown devices and sequences are ignored.
+  void ack(const std::string& device, std::uint64_t seq);
+
+  // Writes all queued appends and acks in one transaction, then enforces max_age and max_size by
+  // dropping the oldest records in batches (counted per device, reported in the result). On
+  // disk_full or error nothing of this commit is kept on disk and everything stays queued: call
+  // again later (with backoff). Also call it now and then when idle, so max_age is enforced.
+  CommitResult commit();
+  CommitResult commit(std::chrono::system_clock::time_point now);  // for tests: a given clock
+  bool has_pending() const { return !appends_.empty() || !acks_.empty(); }
+  std::size_t pending_appends() const { return appends_.size(); }
+
+  // Up to `max` committed, unacknowledged records of `device`, oldest first, skipping those
+  // handed out since the last release(device). One indexed query.
+  std::vector<Record> take(const std::string& device, std::size_t max);
+  // The device's cloud session reconnected: offer all its unacknowledged records again.
+  void release(const std::string& device);
+
+  std::uint64_t backlog(const std::string& device) const;  // committed, unacknowledged
+  std::uint64_t total_backlog() const;
+  std::vector<std::string> devices() const;  // devices that have records (backlog > 0)
+  DropCounters drops(const std::string& device) const;
+  // Devices with a backlog, starting one further at each call (round-robin), so a caller that
+  // drains several devices per loop turn never lets one huge backlog starve the others.
+  std::vector<std::string> drain_order();
+
+  // The database's logical size in bytes (what the file is once the WAL is checkpointed).
+  std::uint64_t database_bytes();
+  // PRAGMA quick_check: "ok" or its first complaint. Reads the whole file; for tests and tools.
+  std::string quick_check();
+
+ private:
+  struct Device {
+    std::string name;
+    std::int64_t id = 0;           // devices.id
+    std::uint64_t last_seq = 0;    // last sequence given out by append (queued or committed)
+    std::uint64_t backlog = 0;     // committed rows
+    std::uint64_t take_from = 0;   // take() offers seq >= this
+    DropCounters drops;
+    bool stored = false;           // its devices row is committed
+  };
+  struct PendingAppend {
+    std::uint32_t device;  // index into devices_
+    Record record;
+  };
+  struct PendingAck {
+    std::uint32_t device;
+    std::uint64_t seq;
+    bool operator<(const PendingAck& o) const {
+      return device != o.device ? device < o.device : seq < o.seq;
+    }
+  };
+  // What the open transaction changed per device; applied to devices_ only once it committed.
+  struct Staged {
+    std::uint64_t added = 0;
+    std::uint64_t removed = 0;
+    DropCounters dropped;
+  };
+  enum class DropReason { size, age };
+
+  explicit Outbox(const OutboxOptions& options);
+  void open_database(OpenReport& report);
+  void prepare_statements();
+  void load_devices(OpenReport& report);
+  std::uint32_t device_index(const std::string& name);  // creates the device if new
+  const Device* find(const std::string& name) const;
+
+  int write_transaction(CommitResult& result, std::int64_t now_ms);
+  int store_new_devices();
+  int insert_appends(CommitResult& result);
+  int apply_acks(CommitResult& result);
+  int drop_by_age(std::int64_t now_ms, CommitResult& result);
+  int drop_by_size(CommitResult& result);
+  int drop_through(std::int64_t last_id, DropReason reason, std::uint64_t& dropped);
+  int update_device_rows();
+  std::uint64_t staged_rows() const;
+  void apply_staged();
+
+  OutboxOptions options_;
+  SqliteDb db_;  // declared before the statements: destroyed after them
+  std::int64_t page_size_ = 4096;
+
+  Statement begin_, commit_, rollback_;
+  Statement insert_device_, insert_record_, delete_range_;
+  Statement update_device_, count_through_, delete_through_;
+  Statement nth_oldest_, last_id_, oldest_batch_, page_count_, freelist_count_, take_;
+
+  std::vector<Device> devices_;
+  std::unordered_map<std::string, std::uint32_t> by_name_;
+  std::unordered_map<std::int64_t, std::uint32_t> by_id_;
+  std::int64_t next_device_id_ = 1;
+  std::uint32_t last_device_ = UINT32_MAX;  // append() fast path: same device as last time
+
+  std::vector<PendingAppend> appends_;
+  std::vector<std::function<void()>> callbacks_;
+  std::vector<PendingAck> acks_;
+  std::vector<Staged> staged_;
+  std::string blob_;  // reused encoding buffer
+  std::int64_t last_age_check_ms_ = 0;
+  std::size_t drain_rotation_ = 0;
+};
+
+}  // namespace edgegw::store

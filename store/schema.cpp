@@ -1,0 +1,57 @@
+#include "store/schema.hpp"
+
+#include <string>
+
+namespace edgegw::store {
+
+namespace {
+
+// records.id gives the global arrival order (oldest first, what max_size drops); the index serves
+// take() and acks by (device, seq). devices.last_seq keeps a device's sequence from going back
+// once all its rows were deleted.
+constexpr const char* kMigrations[] = {
+    // 1: devices and records
+    "CREATE TABLE devices("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  last_seq INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE records("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  fields BLOB NOT NULL);"
+    "CREATE INDEX records_by_device ON records(device_id, seq);",
+    // 2: drop counters survive restarts
+    "ALTER TABLE devices ADD COLUMN dropped_by_size INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE devices ADD COLUMN dropped_by_age INTEGER NOT NULL DEFAULT 0;",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+}  // namespace
+
+const char* migration_sql(int version) { return kMigrations[version - 1]; }
+
+int migrate(SqliteDb& db) {
+  const int found = static_cast<int>(db.query_int("PRAGMA user_version"));
+  if (found > kSchemaVersion) {
+    throw SqliteCorrupt(SQLITE_CORRUPT, "schema version " + std::to_string(found) +
+                                            " is newer than this build's " +
+                                            std::to_string(kSchemaVersion));
+  }
+  for (int version = found + 1; version <= kSchemaVersion; ++version) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(migration_sql(version));
+      db.exec("PRAGMA user_version = " + std::to_string(version));
+      db.exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+  return found;
+}
+
+}  // namespace edgegw::store

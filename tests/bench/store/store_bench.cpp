@@ -1,0 +1,171 @@
+// Outbox throughput and recovery figures (issue 5), printed as plain lines:
+//   appends/s and acks/s with 1 and 1,000 devices, sync normal and full (1,000 records per commit,
+//   as the daemon's group commit per loop tick); the time to open a 1,000,000-record backlog left by
+//   a kill -9; the peak RSS of a process that opens and drains that backlog.
+// Usage: store_bench [DIR] [RECORDS]   (DIR defaults to $TMPDIR or /tmp; RECORDS to 1,000,000)
+// Each scenario runs in a forked child so its peak RSS and page cache state are its own.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/outbox.hpp"
+
+namespace {
+
+using namespace edgegw::store;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr std::size_t kBatch = 1000;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+std::vector<std::string> device_names(std::size_t devices) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < devices; ++i) names.push_back("meter-" + std::to_string(i));
+  return names;
+}
+
+Record reading(const std::string& device, std::int64_t i) {
+  return Record{device,
+                0,
+                1'700'000'000'000 + i,
+                RecordKind::telemetry,
+                {{"voltage", 230.0 + static_cast<double>(i % 10)},
+                 {"current", 1.5},
+                 {"status", std::int64_t{i % 4}}}};
+}
+
+void remove_db(const fs::path& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+}
+
+// Appends `records` round-robin over the devices, committing every kBatch; returns records/s.
+double append_all(Outbox& outbox, const std::vector<std::string>& names, std::size_t records) {
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < records; ++i) {
+    outbox.append(reading(names[i % names.size()], static_cast<std::int64_t>(i)));
+    if ((i + 1) % kBatch == 0 && !outbox.commit().ok()) std::abort();
+  }
+  if (!outbox.commit().ok()) std::abort();
+  return static_cast<double>(records) / seconds_since(start);
+}
+
+// Acks every record, interleaving the devices the way PUBACKs of many sessions arrive in one loop
+// tick (round-robin, one record each), committing every kBatch acks; returns acks/s.
+double ack_all(Outbox& outbox, const std::vector<std::string>& names, std::size_t records) {
+  const std::uint64_t per_device = records / names.size();
+  const auto start = Clock::now();
+  std::size_t queued = 0;
+  for (std::uint64_t seq = 1; seq <= per_device; ++seq) {
+    for (const auto& name : names) {
+      outbox.ack(name, seq);
+      if (++queued % kBatch == 0 && !outbox.commit().ok()) std::abort();
+    }
+  }
+  if (!outbox.commit().ok()) std::abort();
+  if (outbox.total_backlog() != 0) std::abort();
+  return static_cast<double>(queued) / seconds_since(start);
+}
+
+void throughput(const fs::path& dir, std::size_t devices, SyncMode sync, std::size_t records) {
+  const fs::path path = dir / "bench-throughput.db";
+  remove_db(path);
+  OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), sync};
+  auto outbox = Outbox::open(options);
+  const auto names = device_names(devices);
+  const double appends = append_all(*outbox, names, records);
+  const double acks = ack_all(*outbox, names, records);
+  std::printf("sync=%-6s devices=%-5zu records=%zu  appends/s=%9.0f  acks/s=%9.0f\n",
+              sync == SyncMode::full ? "full" : "normal", devices, records, appends, acks);
+  outbox.reset();
+  remove_db(path);
+}
+
+// Fills the outbox and dies by SIGKILL, as a crashed daemon leaves it (WAL not checkpointed).
+void fill_and_crash(const fs::path& path, std::size_t devices, std::size_t records) {
+  OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), SyncMode::normal};
+  auto outbox = Outbox::open(options);
+  append_all(*outbox, device_names(devices), records);
+  std::fflush(stdout);
+  raise(SIGKILL);
+}
+
+// Opens the crashed backlog, then drains it the way sessions do (take, ack, commit).
+void reopen_and_drain(const fs::path& path, std::size_t devices) {
+  OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), SyncMode::normal};
+  const long rss_before = peak_rss_kib();
+  const auto start = Clock::now();
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);
+  const double open_s = seconds_since(start);
+  const long rss_open = peak_rss_kib();
+  const auto drain_start = Clock::now();
+  std::uint64_t drained = 0;
+  while (outbox->total_backlog() > 0) {
+    for (const auto& name : outbox->drain_order()) {
+      for (const auto& r : outbox->take(name, 1000 / devices + 16)) {
+        outbox->ack(name, r.seq);
+        ++drained;
+      }
+    }
+    if (!outbox->commit().ok()) std::abort();
+  }
+  std::printf(
+      "crash-reopen devices=%-5zu backlog=%llu  open=%.3f s  drain=%.2f s (%.0f records/s)\n"
+      "  peak RSS: before open %ld KiB, after open %ld KiB, after drain %ld KiB\n",
+      devices, static_cast<unsigned long long>(report.backlog), open_s, seconds_since(drain_start),
+      static_cast<double>(drained) / seconds_since(drain_start), rss_before, rss_open,
+      peak_rss_kib());
+}
+
+template <typename F>
+void in_child(F&& f) {
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    f();
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path dir = argc > 1 ? argv[1] : (tmp && *tmp ? tmp : "/tmp");
+  const std::size_t records = argc > 2 ? std::stoul(argv[2]) : 1'000'000;
+  std::printf("store_bench: %zu records, %zu per commit, in %s\n", records, kBatch, dir.c_str());
+  for (SyncMode sync : {SyncMode::normal, SyncMode::full}) {
+    for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
+      in_child([&] { throughput(dir, devices, sync, records); });
+    }
+  }
+  for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
+    const fs::path path = dir / "bench-crash.db";
+    remove_db(path);
+    in_child([&] { fill_and_crash(path, devices, records); });
+    in_child([&] { reopen_and_drain(path, devices); });
+    remove_db(path);
+  }
+  return 0;
+}

@@ -1,0 +1,244 @@
+// The cloud emulator's mosquitto plugin (plugin API 5, mosquitto 2.0.11): it makes a stock broker
+// judge CONNECTs, topics and PSK identities the way Alibaba, Tencent, Huawei and a plain MQTT cloud
+// do. All the rules live in the pure check functions (connect_checks.hpp and friends); this file
+// only gathers what mosquitto knows about a client and applies the verdict.
+//
+// mosquitto.conf (per_listener_settings true; one plugin instance per listener):
+//   plugin /path/libedgegw_cloud_plugin.so
+//   plugin_opt_registry /path/devices.json
+//   plugin_opt_listener plain | tls | mtls | psk
+//   plugin_opt_state /path/activations.txt      (optional: Aliyun activations survive restarts)
+//
+// CONNACK codes: a plugin's basic-auth answer maps only to CONNACK 5 (MOSQ_ERR_AUTH) or to a
+// dropped connection in 2.0.11. For 2 and 4 the plugin sends the CONNACK itself through the
+// broker's exported `send__connack` and then fails the connect without a second CONNACK.
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <openssl/x509.h>
+
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "cloud/connect_checks.hpp"
+#include "cloud/registry.hpp"
+#include "cloud/tencent_checks.hpp"
+#include "cloud/topic_access.hpp"
+
+// Not in the public headers, but exported by the broker binary (nm -D /usr/sbin/mosquitto). Weak:
+// should a broker lack it, refusals fall back to CONNACK 5.
+extern "C" __attribute__((weak)) int send__connack(struct mosquitto* context, uint8_t ack,
+                                                   uint8_t reason_code,
+                                                   const mosquitto_property* properties);
+
+namespace edgegw::cloud {
+namespace {
+
+// Shared by the plugin's instances (one per listener; dlopen gives them one copy of this library).
+struct EmulatorState {
+  Registry registry;
+  std::set<std::string> activated;
+  std::string state_file;
+  std::unordered_map<const mosquitto*, Identity> sessions;
+  std::unordered_map<const mosquitto*, std::string> psk_identities;
+  int instances = 0;
+};
+EmulatorState* g_state = nullptr;
+
+struct Instance {
+  mosquitto_plugin_id_t* id = nullptr;
+  Listener listener = Listener::plain;
+};
+
+std::string cert_common_name(const mosquitto* client) {
+  auto* cert = static_cast<X509*>(mosquitto_client_certificate(client));
+  if (!cert) return {};
+  char cn[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  X509_free(cert);
+  return cn;
+}
+
+void remember_activation(const std::string& key) {
+  if (!g_state->activated.insert(key).second || g_state->state_file.empty()) return;
+  std::ofstream(g_state->state_file, std::ios::app) << key << "\n";
+}
+
+int refuse_connect(mosquitto* client, const Verdict& v) {
+  if (v.connack == kNotAuthorized || !send__connack) return MOSQ_ERR_AUTH;
+  uint8_t code = static_cast<uint8_t>(v.connack);
+  if (mosquitto_client_protocol_version(client) == 5) {
+    code = v.connack == kIdentifierRejected ? 0x85 : 0x86;
+  }
+  send__connack(client, 0, code, nullptr);
+  return MOSQ_ERR_UNKNOWN;  // fails the connect without mosquitto's own CONNACK
+}
+
+int on_basic_auth(int, void* event_data, void* userdata) {
+  auto* ev = static_cast<mosquitto_evt_basic_auth*>(event_data);
+  auto* self = static_cast<Instance*>(userdata);
+  try {
+    ConnectRequest req;
+    req.listener = self->listener;
+    const char* id = mosquitto_client_id(ev->client);
+    req.client_id = id ? id : "";
+    if (ev->username) req.username = ev->username;
+    if (ev->password) req.password = ev->password;
+    req.keepalive = mosquitto_client_keepalive(ev->client);
+    req.now = std::time(nullptr);
+    if (self->listener == Listener::mtls) req.cert_common_name = cert_common_name(ev->client);
+    if (self->listener == Listener::psk) {
+      auto it = g_state->psk_identities.find(ev->client);
+      if (it != g_state->psk_identities.end()) req.psk_identity = it->second;
+    }
+    Verdict v = check_connect(g_state->registry, g_state->activated, req);
+    if (!v.accepted()) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: refused '%s' (CONNACK %d): %s",
+                           req.client_id.c_str(), v.connack, v.reason.c_str());
+      return refuse_connect(ev->client, v);
+    }
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: accepted '%s' as %s",
+                         req.client_id.c_str(), v.identity.name.c_str());
+    if (v.activates) remember_activation(*v.activates);
+    if (v.push) {
+      // Queued now, sent by the broker's loop right after this CONNECT's CONNACK.
+      mosquitto_broker_publish_copy(req.client_id.c_str(), v.push->topic.c_str(),
+                                    static_cast<int>(v.push->payload.size()),
+                                    v.push->payload.data(), 1, false, nullptr);
+    }
+    g_state->sessions[ev->client] = std::move(v.identity);
+    return MOSQ_ERR_SUCCESS;
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "edgegw-cloud: %s", e.what());
+    return MOSQ_ERR_AUTH;
+  }
+}
+
+int on_acl_check(int, void* event_data, void*) {
+  auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
+  if (ev->access == MOSQ_ACL_UNSUBSCRIBE) return MOSQ_ERR_SUCCESS;
+  auto it = g_state->sessions.find(ev->client);
+  if (it == g_state->sessions.end()) return MOSQ_ERR_ACL_DENIED;
+  if (topic_allowed(it->second, ev->topic)) return MOSQ_ERR_SUCCESS;
+  if (ev->access != MOSQ_ACL_READ) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: denied %s %s '%s'",
+                         it->second.name.c_str(),
+                         ev->access == MOSQ_ACL_WRITE ? "publish to" : "subscribe to", ev->topic);
+  }
+  return MOSQ_ERR_ACL_DENIED;
+}
+
+int on_psk_key(int, void* event_data, void*) {
+  auto* ev = static_cast<mosquitto_evt_psk_key*>(event_data);
+  try {
+    auto key = tencent_psk_hex(g_state->registry, ev->identity);
+    if (!key || static_cast<int>(key->size()) >= ev->max_key_len) {
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: no PSK for identity '%s'",
+                           ev->identity);
+      return MOSQ_ERR_AUTH;
+    }
+    std::memcpy(ev->key, key->c_str(), key->size() + 1);
+    g_state->psk_identities[ev->client] = ev->identity;
+    return MOSQ_ERR_SUCCESS;
+  } catch (const std::exception& e) {
+    return MOSQ_ERR_AUTH;
+  }
+}
+
+int on_disconnect(int, void* event_data, void*) {
+  auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
+  g_state->sessions.erase(ev->client);
+  g_state->psk_identities.erase(ev->client);
+  return MOSQ_ERR_SUCCESS;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options, int count) {
+  std::string registry_path, listener = "plain", state_file;
+  for (int i = 0; i < count; ++i) {
+    std::string key = options[i].key;
+    if (key == "registry") registry_path = options[i].value;
+    if (key == "listener") listener = options[i].value;
+    if (key == "state") state_file = options[i].value;
+  }
+  auto self = std::make_unique<Instance>();
+  self->id = id;
+  if (listener == "plain") self->listener = Listener::plain;
+  else if (listener == "tls") self->listener = Listener::tls;
+  else if (listener == "mtls") self->listener = Listener::mtls;
+  else if (listener == "psk") self->listener = Listener::psk;
+  else throw std::runtime_error("plugin_opt_listener must be plain, tls, mtls or psk");
+  if (!g_state) {
+    if (registry_path.empty()) throw std::runtime_error("plugin_opt_registry is required");
+    auto state = std::make_unique<EmulatorState>();
+    state->registry = Registry::from_json(read_text(registry_path));
+    state->state_file = state_file;
+    if (!state_file.empty()) {
+      std::ifstream in(state_file);
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) state->activated.insert(line);
+      }
+    }
+    g_state = state.release();
+  }
+  ++g_state->instances;
+  mosquitto_callback_register(id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr, self.get());
+  mosquitto_callback_register(id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, self.get());
+  mosquitto_callback_register(id, MOSQ_EVT_PSK_KEY, on_psk_key, nullptr, self.get());
+  mosquitto_callback_register(id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr, self.get());
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s listener checks %zu devices",
+                       listener.c_str(),
+                       g_state->registry.aliyun.size() + g_state->registry.tencent.size() +
+                           g_state->registry.huawei.size() + g_state->registry.mqtt.size());
+  *userdata = self.release();
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace
+}  // namespace edgegw::cloud
+
+extern "C" {
+
+int mosquitto_plugin_version(int count, const int* versions) {
+  for (int i = 0; i < count; ++i) {
+    if (versions[i] == 5) return 5;
+  }
+  return -1;
+}
+
+int mosquitto_plugin_init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options,
+                          int count) {
+  try {
+    return edgegw::cloud::init(id, userdata, options, count);
+  } catch (const std::exception& e) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "edgegw-cloud: %s", e.what());
+    return MOSQ_ERR_INVAL;
+  }
+}
+
+int mosquitto_plugin_cleanup(void* userdata, mosquitto_opt*, int) {
+  using namespace edgegw::cloud;
+  auto* self = static_cast<Instance*>(userdata);
+  if (!self) return MOSQ_ERR_SUCCESS;
+  mosquitto_callback_unregister(self->id, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr);
+  mosquitto_callback_unregister(self->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
+  mosquitto_callback_unregister(self->id, MOSQ_EVT_PSK_KEY, on_psk_key, nullptr);
+  mosquitto_callback_unregister(self->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
+  delete self;
+  if (g_state && --g_state->instances == 0) {
+    delete g_state;
+    g_state = nullptr;
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // extern "C"

@@ -36,7 +36,17 @@ file(MAKE_DIRECTORY ${EDGEGW_DEB_CONTROL})
 file(WRITE ${EDGEGW_DEB_CONTROL}/conffiles "/etc/edgegw/edgegw.toml\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/systemd/deb/postinst ${CMAKE_SOURCE_DIR}/systemd/deb/prerm
-    ${CMAKE_SOURCE_DIR}/systemd/deb/postrm ${EDGEGW_DEB_CONTROL}/conffiles)
+    ${CMAKE_SOURCE_DIR}/systemd/deb/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# The conffile is declared when cpack runs, where the install rules decide whether the example
+# configuration exists: a conffiles entry without its file would make the package uninstallable.
+set(CPACK_PROJECT_CONFIG_FILE ${EDGEGW_DEB_CONTROL}/cpack_project_config.cmake)
+file(WRITE ${CPACK_PROJECT_CONFIG_FILE} "
+if(EXISTS \"${EDGEGW_EXAMPLE_CONFIG}\")
+  list(APPEND CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA \"${EDGEGW_DEB_CONTROL}/conffiles\")
+else()
+  message(WARNING \"edgegw: no ${EDGEGW_EXAMPLE_CONFIG}; the package has no /etc/edgegw/edgegw.toml\")
+endif()
+")
 
 include(CPack)

@@ -1,9 +1,5 @@
-#include <cstdio>
+#include "daemon/cli.hpp"
 
-#include "daemon/version.hpp"
-
-int main() {
-  std::printf("edgegw %.*s\n", static_cast<int>(edgegw::daemon::version().size()),
-              edgegw::daemon::version().data());
-  return 0;
+int main(int argc, char** argv) {
+  return edgegw::daemon::run_cli(argc, argv);
 }

@@ -142,6 +142,7 @@ class Connection {
   bool dispatch_publish(Publish& publish);
   Flush flush();
   bool flush_or_close();
+  Outcome write_failure();
   void queue_failure(Outcome outcome);
   void update_io_events();
   void arm_timer();
@@ -172,7 +173,7 @@ class Connection {
   std::size_t out_pos_ = 0;
   std::optional<Outcome> pending_failure_;
   std::uint64_t generation_ = 0;
-  Guard* guards_ = nullptr;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace edgegw::mqtt

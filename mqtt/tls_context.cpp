@@ -73,7 +73,7 @@ bool configure(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  TlsLink::install_callbacks_on(ctx);
+  TlsLink::install_callbacks_on(ctx, config.psk);
   if (config.psk) {
     SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);

@@ -57,12 +57,20 @@ TlsLink::~TlsLink() {
   forget_session();
 }
 
-void TlsLink::install_callbacks_on(void* ssl_ctx) {
+void TlsLink::install_callbacks_on(void* ssl_ctx, bool psk) {
   auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
   link_index();
+  if (psk) {
+    // Only PSK contexts get the PSK callback (OpenSSL would offer it as a TLS 1.3 external PSK
+    // otherwise). No resumption for PSK: a resumed session carries no PSK identity, and brokers
+    // that map the identity to a user (mosquitto's use_identity_as_username) then refuse it.
+    SSL_CTX_set_psk_client_callback(ctx, &TlsLink::on_psk);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    return;
+  }
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, &TlsLink::on_new_session);
-  SSL_CTX_set_psk_client_callback(ctx, &TlsLink::on_psk);
   SSL_CTX_set_tlsext_status_cb(ctx, &TlsLink::on_ocsp_status);
 }
 
@@ -149,7 +157,11 @@ TlsLink::Io TlsLink::read(char* buffer, std::size_t capacity, std::size_t* got) 
   *got = 0;
   int rc = SSL_read_ex(ssl_, buffer, capacity, got);
   if (rc == 1) return Io::done;
-  return classify(rc, "TLS read");
+  auto io = classify(rc, "TLS read");
+  // A read that found the socket empty leaves OpenSSL's 16 KB read buffer allocated even with
+  // SSL_MODE_RELEASE_BUFFERS; an idle session must not keep it.
+  if (io == Io::want_read) SSL_free_buffers(ssl_);
+  return io;
 }
 
 TlsLink::Io TlsLink::write(const char* data, std::size_t length, std::size_t* written) {
@@ -158,6 +170,22 @@ TlsLink::Io TlsLink::write(const char* data, std::size_t length, std::size_t* wr
   int rc = SSL_write_ex(ssl_, data, length, written);
   if (rc == 1) return Io::done;
   return classify(rc, "TLS write");
+}
+
+bool TlsLink::read_alert() {
+  if (!ssl_) return false;
+  char buffer[512];
+  std::size_t got = 0;
+  ERR_clear_error();
+  int rc = SSL_read_ex(ssl_, buffer, sizeof buffer, &got);
+  if (rc == 1 || SSL_get_error(ssl_, rc) != SSL_ERROR_SSL) {
+    ERR_clear_error();
+    return false;
+  }
+  auto text = openssl_error_text();
+  if (text.empty()) return false;
+  failure_ = text;
+  return true;
 }
 
 bool TlsLink::pending_read() const {

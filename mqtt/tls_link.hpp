@@ -31,7 +31,10 @@ class TlsLink {
   Io handshake();
   Io read(char* buffer, std::size_t capacity, std::size_t* got);
   Io write(const char* data, std::size_t length, std::size_t* written);
-  bool pending_read() const;  // decrypted bytes buffered inside OpenSSL
+  bool pending_read() const;
+  // After a failed write: reads what the peer sent before it closed, so a TLS alert (say
+  // "certificate required") becomes failure() instead of a bare "connection closed". True if so.
+  bool read_alert();  // decrypted bytes buffered inside OpenSSL
   // Sends close_notify once (best effort) and frees the SSL; the session is kept for resumption.
   void close(bool notify);
   void forget_session();
@@ -43,7 +46,7 @@ class TlsLink {
   const std::string& failure() const { return failure_; }
 
   // Installs the context callbacks (new session, PSK, OCSP) that reach a TlsLink via ex_data.
-  static void install_callbacks_on(void* ssl_ctx);
+  static void install_callbacks_on(void* ssl_ctx, bool psk);
 
  private:
   Io classify(int rc, const char* what);

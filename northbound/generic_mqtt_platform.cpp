@@ -27,6 +27,7 @@ class GenericMqttPlatform final : public Platform {
   }
 
   std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
+    if (cloud_.mqtt.command_topic.empty()) return {};  // commands switched off
     return {command_topic(id)};
   }
 
@@ -53,7 +54,7 @@ class GenericMqttPlatform final : public Platform {
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
     DownlinkResult out;
-    if (!topic_matches(command_topic(id), topic)) {
+    if (cloud_.mqtt.command_topic.empty() || !topic_matches(command_topic(id), topic)) {
       out.error = DownlinkError{DownlinkProblem::unknown_topic,
                                 "not the command topic of this device: " + std::string(topic),
                                 std::nullopt};

@@ -174,8 +174,8 @@ class HuaweiPlatform final : public Platform {
       out.error = DownlinkError{DownlinkProblem::malformed, std::move(reason), std::move(reply)};
       return out;
     };
-    if (c.request_id.empty() || c.request_id.find('/') != std::string::npos) {
-      return refuse("no request_id in the topic");
+    if (c.request_id.empty() || c.request_id.find_first_of("+#/") != std::string::npos) {
+      return refuse("the topic's request_id is empty or not one topic level");
     }
     std::string why;
     auto j = parse_json_object(payload, &why);

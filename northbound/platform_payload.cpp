@@ -56,33 +56,32 @@ std::string json_value(const store::FieldValue& v) {
   return out;
 }
 
-std::optional<store::FieldValue> field_value_from_json(const nlohmann::json& j) {
+std::optional<store::FieldValue> field_value_from_json(const Json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::boolean:
+    case Json::value_t::boolean:
       return store::FieldValue(j.get<bool>());
-    case nlohmann::json::value_t::number_integer:
+    case Json::value_t::number_integer:
       return store::FieldValue(j.get<std::int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
+    case Json::value_t::number_unsigned: {
       auto u = j.get<std::uint64_t>();
       if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
         return store::FieldValue(static_cast<std::int64_t>(u));
       }
       return store::FieldValue(static_cast<double>(u));
     }
-    case nlohmann::json::value_t::number_float:
+    case Json::value_t::number_float:
       return store::FieldValue(j.get<double>());
-    case nlohmann::json::value_t::string:
+    case Json::value_t::string:
       return store::FieldValue(j.get<std::string>());
-    case nlohmann::json::value_t::object:
-    case nlohmann::json::value_t::array:
+    case Json::value_t::object:
+    case Json::value_t::array:
       return store::FieldValue(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     default:
       return std::nullopt;
   }
 }
 
-std::optional<std::vector<store::Field>> fields_from_json_object(const nlohmann::json& j,
-                                                                 std::string* bad) {
+std::optional<std::vector<store::Field>> fields_from_json_object(const Json& j, std::string* bad) {
   if (!j.is_object()) return std::nullopt;
   std::vector<store::Field> fields;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -96,7 +95,7 @@ std::optional<std::vector<store::Field>> fields_from_json_object(const nlohmann:
   return fields;
 }
 
-std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::string* why) {
+std::optional<Json> parse_json_object(std::string_view payload, std::string* why) {
   constexpr int kMaxDepth = 32;
   int depth = 0;
   bool in_string = false;
@@ -121,7 +120,7 @@ std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::s
       --depth;
     }
   }
-  auto j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+  auto j = Json::parse(payload.begin(), payload.end(), nullptr, false);
   if (j.is_discarded()) {
     if (why) *why = "not JSON";
     return std::nullopt;
@@ -133,7 +132,7 @@ std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::s
   return j;
 }
 
-std::string json_member_text(const nlohmann::json& object, const char* key) {
+std::string json_member_text(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end()) return {};
   if (it->is_string()) return it->get<std::string>();

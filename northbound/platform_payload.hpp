@@ -20,6 +20,9 @@
 
 namespace edgegw::northbound {
 
+// Downlink JSON keeps the sender's member order: points are written in the order the cloud gave.
+using Json = nlohmann::ordered_json;
+
 // Appends `s` as a JSON string (quoted, escaped; invalid UTF-8 replaced by U+FFFD).
 void append_json_string(std::string& out, std::string_view s);
 // Appends a value: true/false, integers as such, doubles always with '.' (NaN/inf -> null).
@@ -28,20 +31,20 @@ std::string json_value(const store::FieldValue& v);
 
 // A downlink JSON value as a point value: bool, integer, float, string; an array or object becomes
 // its JSON text (a command parameter may be structured). nullopt for null.
-std::optional<store::FieldValue> field_value_from_json(const nlohmann::json& j);
+std::optional<store::FieldValue> field_value_from_json(const Json& j);
 // Every member of a JSON object as a Field, in the object's order; the name of the first member
 // that cannot be a value (null) in `bad` when that fails.
-std::optional<std::vector<store::Field>> fields_from_json_object(const nlohmann::json& j,
+std::optional<std::vector<store::Field>> fields_from_json_object(const Json& j,
                                                                  std::string* bad = nullptr);
 
 // Parses a downlink payload that must be a JSON object. Never throws: nullopt with *why set for
 // invalid JSON, another type, or nesting deeper than 32 levels (which would only serve to exhaust
 // the stack of whoever walks the value later).
-std::optional<nlohmann::json> parse_json_object(std::string_view payload, std::string* why);
+std::optional<Json> parse_json_object(std::string_view payload, std::string* why);
 
 // A member of a JSON object as text: a string as it is, a number in decimal; empty if absent or
 // another type. For ids that platforms send either way.
-std::string json_member_text(const nlohmann::json& object, const char* key);
+std::string json_member_text(const Json& object, const char* key);
 
 // Packs pieces (one per field, already encoded) into payloads of at most `limit` bytes:
 //   payload = prefix + piece[i] + "," + piece[j] ... + suffix

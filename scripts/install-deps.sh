@@ -10,8 +10,9 @@ packages=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-  python3 python3-pymodbus python3-paho-mqtt python3-serial
+  python3 python3-pymodbus python3-paho-mqtt python3-serial python3-serial-asyncio
   socat openssl procps util-linux iproute2
+  systemd dpkg-dev man-db groff-base
 )
 
 missing=()

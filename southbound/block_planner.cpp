@@ -45,8 +45,8 @@ void plan_table(Table table, const std::vector<PointSpec>& points, unsigned max_
   for (std::size_t i : order) {
     const std::uint32_t a = points[i].address;
     const std::uint32_t e = a + point_width(points[i]);
-    const bool fits = !current.empty() && (a <= end || a - end <= max_gap) &&
-                      std::max(end, e) - start <= limit;
+    const bool fits =
+        !current.empty() && (a <= end || a - end <= max_gap) && std::max(end, e) - start <= limit;
     if (!fits) {
       if (!current.empty()) out.push_back(block_over(table, current, points));
       current.clear();

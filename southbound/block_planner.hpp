@@ -23,8 +23,8 @@ inline constexpr unsigned kMaxBitsPerRead = 2000;      // FC 1 / FC 2
 struct ReadBlock {
   Table table = Table::holding;
   std::uint16_t start = 0;
-  std::uint16_t count = 0;           // registers or bits
-  std::vector<std::size_t> points;   // indices into the device's points, by address
+  std::uint16_t count = 0;          // registers or bits
+  std::vector<std::size_t> points;  // indices into the device's points, by address
   bool operator==(const ReadBlock&) const = default;
 };
 

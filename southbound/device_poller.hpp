@@ -54,6 +54,7 @@ class DevicePoller {
   const std::string& name() const { return device_.name; }
   unsigned unit() const { return device_.options.unit; }
   bool online() const { return state_ == State::online; }
+  bool offline() const { return state_ == State::offline; }
   Clock::time_point next_due() const { return next_due_; }
   void poll_soon(Clock::time_point now) { next_due_ = now; }
   // Reads in the current plan (after splits); for tests and benchmarks.

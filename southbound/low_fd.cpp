@@ -17,7 +17,9 @@ std::vector<int>& pool() {
 int reserved_total = 0;
 int devnull_source = -1;  // dup source for placeholders: closing a slot never needs a free fd
 
-int open_placeholder() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+int open_placeholder() {
+  return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
 
 // A new placeholder if the lowest free fd is still below the limit, else -1.
 int new_low_placeholder() {

@@ -3,10 +3,10 @@
 // fortify abort). A gateway with thousands of cloud sessions has thousands of fds open, so a socket
 // or serial port opened late would land above 1024.
 //
-// The cure: at startup, before the sessions open, reserve a few low fds as placeholders (/dev/null).
-// A bus takes one slot for its lifetime and moves each new socket or serial fd onto it with dup3()
-// (atomically replacing the placeholder); closing puts a placeholder back, so the low number is
-// never released to whoever opens a file next.
+// The cure: at startup, before the sessions open, reserve a few low fds as placeholders
+// (/dev/null). A bus takes one slot for its lifetime and moves each new socket or serial fd onto it
+// with dup3() (atomically replacing the placeholder); closing puts a placeholder back, so the low
+// number is never released to whoever opens a file next.
 #pragma once
 
 namespace edgegw::southbound {

@@ -31,14 +31,14 @@ namespace edgegw::southbound {
 class ModbusLink;
 
 struct BusStats {
-  std::uint64_t requests = 0;       // every request sent, retries included
-  std::uint64_t failures = 0;       // requests without a usable answer (timeouts, errors)
-  std::uint64_t exceptions = 0;     // exception answers
-  std::uint64_t polls = 0;          // device polls
-  std::uint64_t points = 0;         // point values decoded
-  std::uint64_t connects = 0;       // successful connects / opens
-  std::uint64_t dropped = 0;        // readings dropped because the queue was full
-  int fd = -1;                      // the fd libmodbus uses now (-1: none)
+  std::uint64_t requests = 0;    // every request sent, retries included
+  std::uint64_t failures = 0;    // requests without a usable answer (timeouts, errors)
+  std::uint64_t exceptions = 0;  // exception answers
+  std::uint64_t polls = 0;       // device polls
+  std::uint64_t points = 0;      // point values reported
+  std::uint64_t connects = 0;    // successful connects / opens
+  std::uint64_t dropped = 0;     // readings dropped because the queue was full
+  int fd = -1;                   // the fd libmodbus uses now (-1: none)
 };
 
 class ModbusBus {
@@ -90,11 +90,13 @@ class ModbusBus {
   std::chrono::steady_clock::time_point reconnect_at_{};
   std::chrono::milliseconds reconnect_delay_{0};
   bool connect_failing_ = false;
+  std::string connect_error_;
   std::chrono::steady_clock::time_point last_request_end_{};
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};  // read by the bus thread without the mutex
   std::deque<WriteRequest> writes_;
   std::vector<store::Record> readings_;
   std::vector<WriteResult> results_;

@@ -39,9 +39,9 @@ ModbusLink::ModbusLink(const BusOptions& options) : options_(options) {
     // The address is never used: connect_tcp() connects and hands over the socket.
     ctx_ = modbus_new_tcp("127.0.0.1", options_.port);
   } else {
-    ctx_ = modbus_new_rtu(options_.device.c_str(), static_cast<int>(options_.baud),
-                          options_.parity, static_cast<int>(options_.data_bits),
-                          static_cast<int>(options_.stop_bits));
+    ctx_ =
+        modbus_new_rtu(options_.device.c_str(), static_cast<int>(options_.baud), options_.parity,
+                       static_cast<int>(options_.data_bits), static_cast<int>(options_.stop_bits));
   }
   if (ctx_ != nullptr) {
     const auto ms = options_.timeout.count();
@@ -67,8 +67,7 @@ std::string ModbusLink::connect() {
       return "no file descriptor below 1024 is free for libmodbus (reserve_low_fds() at startup)";
     }
   }
-  std::string error =
-      options_.transport == Transport::tcp ? connect_tcp() : connect_rtu();
+  std::string error = options_.transport == Transport::tcp ? connect_tcp() : connect_rtu();
   connected_ = error.empty();
   return error;
 }
@@ -204,10 +203,10 @@ RequestResult ModbusLink::write(unsigned unit, const WriteOp& op) {
     case 6:
       return result_of(modbus_write_register(ctx_, op.address, op.registers[0]), 1);
     default:
-      return result_of(modbus_write_registers(ctx_, op.address,
-                                              static_cast<int>(op.registers.size()),
-                                              op.registers.data()),
-                       static_cast<int>(op.registers.size()));
+      return result_of(
+          modbus_write_registers(ctx_, op.address, static_cast<int>(op.registers.size()),
+                                 op.registers.data()),
+          static_cast<int>(op.registers.size()));
   }
 }
 

@@ -49,11 +49,12 @@ struct WriteOp {
 };
 
 struct WritePlan {
-  std::vector<WriteOp> ops;             // in the request's order, neighbours merged
-  std::vector<PointFailure> refused;    // non-empty: nothing may be written
+  std::vector<WriteOp> ops;           // in the request's order, neighbours merged
+  std::vector<PointFailure> refused;  // non-empty: nothing may be written
 };
 
-WritePlan plan_writes(const std::vector<PointSpec>& points, const std::vector<store::Field>& values);
+WritePlan plan_writes(const std::vector<PointSpec>& points,
+                      const std::vector<store::Field>& values);
 
 // "point: reason; point: reason" for a reply.
 std::string describe(const std::vector<PointFailure>& failures);

@@ -13,10 +13,16 @@
 namespace edgegw::southbound {
 namespace {
 
-bool swaps_words(WordOrder order) { return order == WordOrder::cdab || order == WordOrder::dcba; }
-bool swaps_bytes(WordOrder order) { return order == WordOrder::badc || order == WordOrder::dcba; }
+bool swaps_words(WordOrder order) {
+  return order == WordOrder::cdab || order == WordOrder::dcba;
+}
+bool swaps_bytes(WordOrder order) {
+  return order == WordOrder::badc || order == WordOrder::dcba;
+}
 
-std::uint16_t swap16(std::uint16_t v) { return static_cast<std::uint16_t>((v << 8) | (v >> 8)); }
+std::uint16_t swap16(std::uint16_t v) {
+  return static_cast<std::uint16_t>((v << 8) | (v >> 8));
+}
 
 // The registers' value as one unsigned integer, most significant word first.
 std::uint64_t assemble(std::span<const std::uint16_t> regs, WordOrder order) {
@@ -51,9 +57,13 @@ bool is_signed(PointType type) {
   return type == PointType::i16 || type == PointType::i32 || type == PointType::i64;
 }
 
-bool is_float(PointType type) { return type == PointType::f32 || type == PointType::f64; }
+bool is_float(PointType type) {
+  return type == PointType::f32 || type == PointType::f64;
+}
 
-bool unscaled(const PointSpec& p) { return p.scale == 1.0 && p.offset == 0.0; }
+bool unscaled(const PointSpec& p) {
+  return p.scale == 1.0 && p.offset == 0.0;
+}
 
 // A command's value as a number, if it is one. Strings must hold a whole number ("12.5").
 std::optional<double> as_double(const store::FieldValue& value) {
@@ -105,8 +115,8 @@ EncodedPoint encode_integer(const PointSpec& p, const store::FieldValue& value) 
     const std::int64_t v = *i;
     bool fits;
     if (is_signed(p.type)) {
-      fits = bits == 64 || (v >= -(std::int64_t{1} << (bits - 1)) &&
-                            v < (std::int64_t{1} << (bits - 1)));
+      fits = bits == 64 ||
+             (v >= -(std::int64_t{1} << (bits - 1)) && v < (std::int64_t{1} << (bits - 1)));
     } else {
       fits = v >= 0 && (bits == 64 || v < (std::int64_t{1} << bits));
     }
@@ -164,7 +174,9 @@ unsigned register_count(PointType type) {
   return 1;
 }
 
-bool is_bit_table(Table table) { return table == Table::coil || table == Table::discrete; }
+bool is_bit_table(Table table) {
+  return table == Table::coil || table == Table::discrete;
+}
 
 unsigned point_width(const PointSpec& point) {
   return is_bit_table(point.table) ? 1 : register_count(point.type);
@@ -211,35 +223,52 @@ EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
 
 const char* to_string(PointType type) {
   switch (type) {
-    case PointType::boolean: return "bool";
-    case PointType::u16: return "u16";
-    case PointType::i16: return "i16";
-    case PointType::u32: return "u32";
-    case PointType::i32: return "i32";
-    case PointType::u64: return "u64";
-    case PointType::i64: return "i64";
-    case PointType::f32: return "f32";
-    case PointType::f64: return "f64";
+    case PointType::boolean:
+      return "bool";
+    case PointType::u16:
+      return "u16";
+    case PointType::i16:
+      return "i16";
+    case PointType::u32:
+      return "u32";
+    case PointType::i32:
+      return "i32";
+    case PointType::u64:
+      return "u64";
+    case PointType::i64:
+      return "i64";
+    case PointType::f32:
+      return "f32";
+    case PointType::f64:
+      return "f64";
   }
   return "?";
 }
 
 const char* to_string(WordOrder order) {
   switch (order) {
-    case WordOrder::abcd: return "ABCD";
-    case WordOrder::cdab: return "CDAB";
-    case WordOrder::badc: return "BADC";
-    case WordOrder::dcba: return "DCBA";
+    case WordOrder::abcd:
+      return "ABCD";
+    case WordOrder::cdab:
+      return "CDAB";
+    case WordOrder::badc:
+      return "BADC";
+    case WordOrder::dcba:
+      return "DCBA";
   }
   return "?";
 }
 
 const char* to_string(Table table) {
   switch (table) {
-    case Table::coil: return "coil";
-    case Table::discrete: return "discrete";
-    case Table::input: return "input";
-    case Table::holding: return "holding";
+    case Table::coil:
+      return "coil";
+    case Table::discrete:
+      return "discrete";
+    case Table::input:
+      return "input";
+    case Table::holding:
+      return "holding";
   }
   return "?";
 }

@@ -31,7 +31,8 @@ unsigned point_width(const PointSpec& point);
 // registers as they came off the wire. A bool is `register != 0`; an integer type with scale 1
 // and offset 0 stays an integer (a u64 above INT64_MAX becomes a double); anything scaled and
 // every float is a double = raw * scale + offset.
-store::FieldValue decode_registers(const PointSpec& point, std::span<const std::uint16_t> registers);
+store::FieldValue decode_registers(const PointSpec& point,
+                                   std::span<const std::uint16_t> registers);
 
 // The bits or registers that make a point's table hold `value`, or the reason it cannot.
 struct EncodedPoint {

@@ -27,7 +27,7 @@ struct BusOptions {
   std::uint16_t port = 502;
   std::chrono::milliseconds timeout{500};  // response timeout
   unsigned retries = 2;
-  std::chrono::milliseconds pause{0};  // quiet time between requests, for slow slaves
+  std::chrono::milliseconds pause{0};               // quiet time between requests, for slow slaves
   std::chrono::milliseconds connect_timeout{3000};  // tcp: bound on one connect attempt
   std::chrono::milliseconds reconnect_min{100};     // backoff after a failed connect / open,
   std::chrono::milliseconds reconnect_max{30000};   // doubling from min up to max

@@ -15,7 +15,9 @@ constexpr std::uint64_t kMinDropBatch = 256;
 // When idle, max_age is checked at most this often.
 constexpr std::int64_t kIdleAgeCheckMs = 1000;
 
-bool is_error(int rc) { return rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE; }
+bool is_error(int rc) {
+  return rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE;
+}
 
 // Steps a statement that returns no rows and resets it; returns SQLITE_OK or the error.
 int run(Statement& s) {
@@ -62,7 +64,9 @@ void Outbox::ack(const std::string& device, std::uint64_t seq) {
   acks_.push_back(PendingAck{it->second, seq});
 }
 
-CommitResult Outbox::commit() { return commit(std::chrono::system_clock::now()); }
+CommitResult Outbox::commit() {
+  return commit(std::chrono::system_clock::now());
+}
 
 CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   const std::int64_t now_ms =
@@ -118,20 +122,33 @@ int Outbox::store_new_devices() {
   return SQLITE_OK;
 }
 
+void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append) {
+  const Record& r = append.record;
+  std::string& blob = blobs_[static_cast<std::size_t>(row)];
+  blob.clear();
+  encode_fields(r.fields, blob);
+  const int base = row * 5;
+  insert.bind(base + 1, devices_[append.device].id);
+  insert.bind(base + 2, static_cast<std::int64_t>(r.seq));
+  insert.bind(base + 3, r.time_ms);
+  insert.bind(base + 4, static_cast<std::int64_t>(r.kind));
+  insert.bind_blob(base + 5, blob);
+}
+
 int Outbox::insert_appends(CommitResult& result) {
-  for (const auto& a : appends_) {
-    const Record& r = a.record;
-    blob_.clear();
-    encode_fields(r.fields, blob_);
-    insert_record_.bind(1, devices_[a.device].id);
-    insert_record_.bind(2, static_cast<std::int64_t>(r.seq));
-    insert_record_.bind(3, r.time_ms);
-    insert_record_.bind(4, static_cast<std::int64_t>(r.kind));
-    insert_record_.bind_blob(5, blob_);
-    if (const int rc = run(insert_record_); rc != SQLITE_OK) return rc;
-    ++staged_[a.device].added;
+  const std::size_t n = appends_.size();
+  std::size_t i = 0;
+  for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
+    for (int row = 0; row < kRowsPerInsert; ++row)
+      bind_append(insert_records_, row, appends_[i + row]);
+    if (const int rc = run(insert_records_); rc != SQLITE_OK) return rc;
   }
-  result.appended = appends_.size();
+  for (; i < n; ++i) {
+    bind_append(insert_record_, 0, appends_[i]);
+    if (const int rc = run(insert_record_); rc != SQLITE_OK) return rc;
+  }
+  for (const auto& a : appends_) ++staged_[a.device].added;
+  result.appended = n;
   return SQLITE_OK;
 }
 
@@ -200,7 +217,9 @@ int Outbox::drop_by_size(CommitResult& result) {
     if (used <= options_.max_size_bytes || rows == 0) return SQLITE_OK;
 
     // Drop about the share of rows by which we are over, and at least a batch.
-    const std::uint64_t over = (used - options_.max_size_bytes) * rows / used + 1;
+    const auto share =
+        static_cast<double>(used - options_.max_size_bytes) / static_cast<double>(used);
+    const auto over = static_cast<std::uint64_t>(share * static_cast<double>(rows)) + 1;
     const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
     nth_oldest_.bind(1, static_cast<std::int64_t>(n - 1));
     rc = nth_oldest_.step();

@@ -27,11 +27,11 @@ enum class CommitStatus {
 
 struct CommitResult {
   CommitStatus status = CommitStatus::ok;
-  std::string error;                   // SQLite's message when status != ok
-  std::uint64_t appended = 0;          // records made durable by this commit
-  std::uint64_t acked = 0;             // records removed because the cloud acknowledged them
-  std::uint64_t dropped_by_size = 0;   // oldest records dropped to stay under max_size
-  std::uint64_t dropped_by_age = 0;    // records dropped for being older than max_age
+  std::string error;                  // SQLite's message when status != ok
+  std::uint64_t appended = 0;         // records made durable by this commit
+  std::uint64_t acked = 0;            // records removed because the cloud acknowledged them
+  std::uint64_t dropped_by_size = 0;  // oldest records dropped to stay under max_size
+  std::uint64_t dropped_by_age = 0;   // records dropped for being older than max_age
   bool ok() const { return status == CommitStatus::ok; }
 };
 

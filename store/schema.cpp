@@ -31,7 +31,9 @@ static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
 
-const char* migration_sql(int version) { return kMigrations[version - 1]; }
+const char* migration_sql(int version) {
+  return kMigrations[version - 1];
+}
 
 int migrate(SqliteDb& db) {
   const int found = static_cast<int>(db.query_int("PRAGMA user_version"));

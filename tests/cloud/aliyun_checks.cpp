@@ -8,13 +8,18 @@ namespace {
 
 constexpr std::size_t kMaxClientIdLength = 64;
 
-bool is_tls(Listener l) { return l == Listener::tls || l == Listener::mtls; }
+bool is_tls(Listener l) {
+  return l == Listener::tls || l == Listener::mtls;
+}
 
 Identity aliyun_identity(const std::string& pk, const std::string& dn) {
   Identity id{Platform::aliyun, "aliyun " + pk + "/" + dn, {}};
-  id.topic_roots = {"/sys/" + pk + "/" + dn,         "/" + pk + "/" + dn,
-                    "/ext/session/" + pk + "/" + dn, "/ext/ntp/" + pk + "/" + dn,
-                    "/ext/error/" + pk + "/" + dn,   "/ext/register",
+  id.topic_roots = {"/sys/" + pk + "/" + dn,
+                    "/" + pk + "/" + dn,
+                    "/ext/session/" + pk + "/" + dn,
+                    "/ext/ntp/" + pk + "/" + dn,
+                    "/ext/error/" + pk + "/" + dn,
+                    "/ext/register",
                     "/ext/regnwl"};
   return id;
 }
@@ -45,8 +50,8 @@ Verdict check_registration(const Registry& registry, const std::set<std::string>
   if (device && !allows(device->auth, nwl ? "register_nwl" : "register")) {
     return refuse(kNotAuthorized, "auth mode " + auth_type + " not allowed for this device");
   }
-  auto expected = aliyun_password(*method, product->product_secret,
-                                  aliyun_register_content(dn, pk, random));
+  auto expected =
+      aliyun_password(*method, product->product_secret, aliyun_register_content(dn, pk, random));
   if (!request.password || !hex_equal_ignore_case(*request.password, expected)) {
     return refuse(kBadUsernameOrPassword, "wrong registration signature");
   }

@@ -14,7 +14,7 @@
 namespace edgegw::cloud {
 
 struct AliyunClientId {
-  std::string client_id;                     // the part before the first '|'
+  std::string client_id;                      // the part before the first '|'
   std::map<std::string, std::string> params;  // the extension parameters between the '|'s
 };
 

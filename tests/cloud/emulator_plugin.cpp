@@ -20,9 +20,12 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cloud/connect_checks.hpp"
 #include "cloud/registry.hpp"
@@ -38,12 +41,17 @@ extern "C" __attribute__((weak)) int send__connack(struct mosquitto* context, ui
 namespace edgegw::cloud {
 namespace {
 
+struct Session {
+  Identity identity;
+  std::string client_id;
+};
+
 // Shared by the plugin's instances (one per listener; dlopen gives them one copy of this library).
 struct EmulatorState {
   Registry registry;
   std::set<std::string> activated;
   std::string state_file;
-  std::unordered_map<const mosquitto*, Identity> sessions;
+  std::unordered_map<const mosquitto*, Session> sessions;
   std::unordered_map<const mosquitto*, std::string> psk_identities;
   int instances = 0;
 };
@@ -78,6 +86,25 @@ int refuse_connect(mosquitto* client, const Verdict& v) {
   return MOSQ_ERR_UNKNOWN;  // fails the connect without mosquitto's own CONNACK
 }
 
+// One credential, one connection (PLATFORMS.md): a new login of a device's identity kicks the
+// older one offline, also when its client id differs (mosquitto itself only takes over equal ids).
+void kick_other_logins(const mosquitto* client, const Identity& identity,
+                       const std::string& client_id) {
+  if (identity.platform == Platform::observer) return;
+  std::vector<std::string> older;
+  for (const auto& [other, session] : g_state->sessions) {
+    if (other != client && session.identity.name == identity.name &&
+        session.client_id != client_id) {
+      older.push_back(session.client_id);
+    }
+  }
+  for (const auto& id : older) {  // kicking fires on_disconnect, which edits the map: not in the loop
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: kicked '%s': %s logged in again as '%s'",
+                         id.c_str(), identity.name.c_str(), client_id.c_str());
+    mosquitto_kick_client_by_clientid(id.c_str(), false);
+  }
+}
+
 int on_basic_auth(int, void* event_data, void* userdata) {
   auto* ev = static_cast<mosquitto_evt_basic_auth*>(event_data);
   auto* self = static_cast<Instance*>(userdata);
@@ -110,7 +137,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
                                     static_cast<int>(v.push->payload.size()),
                                     v.push->payload.data(), 1, false, nullptr);
     }
-    g_state->sessions[ev->client] = std::move(v.identity);
+    kick_other_logins(ev->client, v.identity, req.client_id);
+    g_state->sessions[ev->client] = {std::move(v.identity), req.client_id};
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
     mosquitto_log_printf(MOSQ_LOG_ERR, "edgegw-cloud: %s", e.what());
@@ -123,10 +151,11 @@ int on_acl_check(int, void* event_data, void*) {
   if (ev->access == MOSQ_ACL_UNSUBSCRIBE) return MOSQ_ERR_SUCCESS;
   auto it = g_state->sessions.find(ev->client);
   if (it == g_state->sessions.end()) return MOSQ_ERR_ACL_DENIED;
-  if (topic_allowed(it->second, ev->topic)) return MOSQ_ERR_SUCCESS;
+  const Identity& identity = it->second.identity;
+  if (topic_allowed(identity, ev->topic)) return MOSQ_ERR_SUCCESS;
   if (ev->access != MOSQ_ACL_READ) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: denied %s %s '%s'",
-                         it->second.name.c_str(),
+                         identity.name.c_str(),
                          ev->access == MOSQ_ACL_WRITE ? "publish to" : "subscribe to", ev->topic);
   }
   return MOSQ_ERR_ACL_DENIED;
@@ -137,8 +166,7 @@ int on_psk_key(int, void* event_data, void*) {
   try {
     auto key = tencent_psk_hex(g_state->registry, ev->identity);
     if (!key || static_cast<int>(key->size()) >= ev->max_key_len) {
-      mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: no PSK for identity '%s'",
-                           ev->identity);
+      mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: no PSK for identity '%s'", ev->identity);
       return MOSQ_ERR_AUTH;
     }
     std::memcpy(ev->key, key->c_str(), key->size() + 1);
@@ -172,11 +200,16 @@ int init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options, int
   }
   auto self = std::make_unique<Instance>();
   self->id = id;
-  if (listener == "plain") self->listener = Listener::plain;
-  else if (listener == "tls") self->listener = Listener::tls;
-  else if (listener == "mtls") self->listener = Listener::mtls;
-  else if (listener == "psk") self->listener = Listener::psk;
-  else throw std::runtime_error("plugin_opt_listener must be plain, tls, mtls or psk");
+  if (listener == "plain")
+    self->listener = Listener::plain;
+  else if (listener == "tls")
+    self->listener = Listener::tls;
+  else if (listener == "mtls")
+    self->listener = Listener::mtls;
+  else if (listener == "psk")
+    self->listener = Listener::psk;
+  else
+    throw std::runtime_error("plugin_opt_listener must be plain, tls, mtls or psk");
   if (!g_state) {
     if (registry_path.empty()) throw std::runtime_error("plugin_opt_registry is required");
     auto state = std::make_unique<EmulatorState>();

@@ -29,7 +29,9 @@ std::optional<std::time_t> huawei_hour(std::string_view ts) {
   for (char c : ts) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
   }
-  auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(std::string(ts.substr(pos, len))); };
+  auto num = [&](std::size_t pos, std::size_t len) {
+    return std::stoi(std::string(ts.substr(pos, len)));
+  };
   std::tm tm{};
   tm.tm_year = num(0, 4) - 1900;
   tm.tm_mon = num(4, 2) - 1;
@@ -52,7 +54,8 @@ Verdict check_huawei(const Registry& registry, const ConnectRequest& request) {
   if (request.username && *request.username != id->device_id) {
     return refuse(kBadUsernameOrPassword, "username is not the device id");
   }
-  const bool by_cert = request.listener == Listener::mtls && request.cert_common_name == d->device_id;
+  const bool by_cert =
+      request.listener == Listener::mtls && request.cert_common_name == d->device_id;
   if (by_cert) {
     if (!allows(d->auth, "cert")) return refuse(kNotAuthorized, "certificate auth not allowed");
   } else {

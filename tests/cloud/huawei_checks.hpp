@@ -15,8 +15,8 @@ namespace edgegw::cloud {
 
 struct HuaweiClientId {
   std::string device_id;
-  char auth_type = '0';  // 0: device id, 2: node id (older documents)
-  char sign_type = '0';  // 0: timestamp not checked, 1: checked
+  char auth_type = '0';   // 0: device id, 2: node id (older documents)
+  char sign_type = '0';   // 0: timestamp not checked, 1: checked
   std::string timestamp;  // YYYYMMDDHH, UTC
 };
 

@@ -101,9 +101,9 @@ std::string Registry::to_json() const {
   root["observer"] = {{"username", observer.username}, {"password", observer.password}};
   root["aliyun"] = json::array();
   for (const auto& d : aliyun) {
-    json e{{"product_key", d.product_key},       {"device_name", d.device_name},
-           {"device_secret", d.device_secret},   {"product_secret", d.product_secret},
-           {"device_token", d.device_token},     {"client_id", d.client_id}};
+    json e{{"product_key", d.product_key},     {"device_name", d.device_name},
+           {"device_secret", d.device_secret}, {"product_secret", d.product_secret},
+           {"device_token", d.device_token},   {"client_id", d.client_id}};
     if (d.registered) e["registered"] = true;
     put_common(e, d.auth, d.disabled);
     root["aliyun"].push_back(e);
@@ -146,10 +146,9 @@ Registry Registry::from_json(std::string_view text_in) {
       r.observer = {text(*it, "username"), text(*it, "password")};
     }
     for (const auto& e : list(root, "aliyun")) {
-      r.aliyun.push_back({text(e, "product_key"), text(e, "device_name"),
-                          text(e, "device_secret"), text(e, "product_secret"),
-                          text(e, "device_token"), text(e, "client_id"), auth_modes(e),
-                          flag(e, "registered"), flag(e, "disabled")});
+      r.aliyun.push_back({text(e, "product_key"), text(e, "device_name"), text(e, "device_secret"),
+                          text(e, "product_secret"), text(e, "device_token"), text(e, "client_id"),
+                          auth_modes(e), flag(e, "registered"), flag(e, "disabled")});
     }
     for (const auto& e : list(root, "tencent")) {
       r.tencent.push_back({text(e, "product_id"), text(e, "device_name"), text(e, "psk"),

@@ -9,8 +9,10 @@
 //                 "registered", "disabled"}],
 //    "tencent": [{"product_id", "device_name", "psk", "auth": ["password", "psk", "cert"]}],
 //    "huawei":  [{"device_id", "secret", "auth": ["secret", "cert"]}],
-//    "mqtt":    [{"device", "username", "password", "client_id", "auth": ["password", "cert", "none"]}]}
-// `auth` may be one string or a list; left out, every mode the entry has credentials for is allowed.
+//    "mqtt":    [{"device", "username", "password", "client_id", "auth": ["password", "cert",
+//    "none"]}]}
+// `auth` may be one string or a list; left out, every mode the entry has credentials for is
+// allowed.
 #pragma once
 
 #include <optional>
@@ -28,42 +30,42 @@ struct Observer {
 };
 
 struct AliyunDevice {
-  std::string product_key;
-  std::string device_name;
-  std::string device_secret;   // secret auth; also what /ext/register hands out
-  std::string product_secret;  // dynamic registration (register, register_nwl)
-  std::string device_token;    // connwl; empty: derived from the product secret (see aliyun_checks)
-  std::string client_id;       // connwl; empty: "{product_key}.{device_name}"
-  std::set<std::string> auth;  // secret | token | register | register_nwl; empty: all it can do
-  bool registered = false;     // already activated: a registration is refused
-  bool disabled = false;       // refused with CONNACK 5
+  std::string product_key{};
+  std::string device_name{};
+  std::string device_secret{};   // secret auth; also what /ext/register hands out
+  std::string product_secret{};  // dynamic registration (register, register_nwl)
+  std::string device_token{};  // connwl; empty: derived from the product secret (see aliyun_checks)
+  std::string client_id{};     // connwl; empty: "{product_key}.{device_name}"
+  std::set<std::string> auth{};  // secret | token | register | register_nwl; empty: all it can do
+  bool registered = false;       // already activated: a registration is refused
+  bool disabled = false;         // refused with CONNACK 5
   bool operator==(const AliyunDevice&) const = default;
 };
 
 struct TencentDevice {
-  std::string product_id;
-  std::string device_name;
-  std::string psk;             // base64, as the console shows it
-  std::set<std::string> auth;  // password | psk | cert; empty: all
+  std::string product_id{};
+  std::string device_name{};
+  std::string psk{};             // base64, as the console shows it
+  std::set<std::string> auth{};  // password | psk | cert; empty: all
   bool disabled = false;
   std::string client_id() const { return product_id + device_name; }
   bool operator==(const TencentDevice&) const = default;
 };
 
 struct HuaweiDevice {
-  std::string device_id;
-  std::string secret;
-  std::set<std::string> auth;  // secret | cert; empty: all
+  std::string device_id{};
+  std::string secret{};
+  std::set<std::string> auth{};  // secret | cert; empty: all
   bool disabled = false;
   bool operator==(const HuaweiDevice&) const = default;
 };
 
 struct MqttDevice {
-  std::string device;  // the {device} of devices/{device}/...; also the certificate's CN
-  std::string username;
-  std::string password;
-  std::string client_id;       // empty: any
-  std::set<std::string> auth;  // password | cert | none; empty: all it can do
+  std::string device{};  // the {device} of devices/{device}/...; also the certificate's CN
+  std::string username{};
+  std::string password{};
+  std::string client_id{};       // empty: any
+  std::set<std::string> auth{};  // password | cert | none; empty: all it can do
   bool disabled = false;
   bool operator==(const MqttDevice&) const = default;
 };

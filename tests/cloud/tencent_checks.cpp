@@ -38,8 +38,8 @@ Verdict check_password(const Registry& registry, const ConnectRequest& request) 
   }
   if (user->connid.empty()) return refuse(kBadUsernameOrPassword, "empty connid");
   long long expiry = 0;
-  auto [end, ec] = std::from_chars(user->expiry.data(), user->expiry.data() + user->expiry.size(),
-                                   expiry);
+  auto [end, ec] =
+      std::from_chars(user->expiry.data(), user->expiry.data() + user->expiry.size(), expiry);
   if (ec != std::errc() || end != user->expiry.data() + user->expiry.size()) {
     return refuse(kBadUsernameOrPassword, "expiry is not a number");
   }
@@ -48,7 +48,8 @@ Verdict check_password(const Registry& registry, const ConnectRequest& request) 
   }
   const std::string password = request.password.value_or("");
   auto semi = password.rfind(';');
-  if (semi == std::string::npos) return refuse(kBadUsernameOrPassword, "password is not token;method");
+  if (semi == std::string::npos)
+    return refuse(kBadUsernameOrPassword, "password is not token;method");
   auto method_name = password.substr(semi + 1);
   if (method_name != "hmacsha256" && method_name != "hmacsha1") {
     return refuse(kBadUsernameOrPassword, "bad signature method " + method_name);

@@ -1,0 +1,233 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <cstring>
+#include <ctime>
+
+#include "daemon/logging.hpp"
+#include "northbound/platform_defaults.hpp"
+
+namespace edgegw::daemon {
+namespace {
+
+constexpr std::uint64_t kHousekeepingUsec = 1'000'000;
+
+std::uint64_t monotonic_usec() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000 +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+}
+
+// Runs a loop callback; an exception escaping it ends the daemon (exit 1) instead of unwinding
+// through C code.
+template <typename F>
+int guarded(sd_event* loop, const char* what, F&& f) noexcept {
+  try {
+    f();
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}: unexpected error: {}; stopping", what, e.what());
+  } catch (...) {
+    spdlog::critical("{}: unexpected error; stopping", what);
+  }
+  sd_event_exit(loop, 1);
+  return 0;
+}
+
+}  // namespace
+
+Daemon::Daemon(std::filesystem::path config_file, Config config,
+               std::optional<LogLevel> log_level_override)
+    : config_file_(std::move(config_file)),
+      config_(std::move(config)),
+      log_level_override_(log_level_override) {}
+
+Daemon::~Daemon() {
+  if (loop_) sd_event_unref(loop_);
+}
+
+bool Daemon::prepare_loop() {
+  // The signals are taken from the loop only: block them first, so that none is delivered the
+  // classic way (and threads started later inherit the mask).
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+  if (sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) {
+    spdlog::error("cannot block signals: {}", std::strerror(errno));
+    return false;
+  }
+  int r = sd_event_default(&loop_);
+  if (r < 0) {
+    spdlog::error("cannot create the event loop: {}", std::strerror(-r));
+    return false;
+  }
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    r = sd_event_add_signal(loop_, nullptr, sig, &Daemon::on_signal_cb, this);
+    if (r < 0) {
+      spdlog::error("cannot watch signal {}: {}", sig, std::strerror(-r));
+      return false;
+    }
+  }
+  sd_event_source* ready = nullptr;
+  r = sd_event_add_defer(loop_, &ready, &Daemon::on_ready_cb, this);
+  if (r >= 0) {
+    sd_event_source_set_enabled(ready, SD_EVENT_ONESHOT);
+    sd_event_source_set_floating(ready, 1);
+    sd_event_source_unref(ready);
+  }
+  if (r >= 0) r = sd_event_add_post(loop_, nullptr, &Daemon::on_post_cb, this);
+  if (r >= 0) {
+    r = sd_event_add_time_relative(loop_, nullptr, CLOCK_MONOTONIC, kHousekeepingUsec, 0,
+                                   &Daemon::on_timer_cb, this);
+  }
+  if (r < 0) {
+    spdlog::error("cannot set up the event loop: {}", std::strerror(-r));
+    return false;
+  }
+  // Pings the watchdog from the loop itself when systemd asked for one (WATCHDOG_USEC): a stuck
+  // loop stops the pings and systemd restarts us.
+  r = sd_event_set_watchdog(loop_, 1);
+  if (r < 0) spdlog::warn("cannot enable the watchdog: {}", std::strerror(-r));
+  return true;
+}
+
+int Daemon::run() {
+  if (!prepare_loop()) return 1;
+  spdlog::info("edgegw starting: {} device(s), platform {}, state in {}", config_.devices.size(),
+               northbound::to_string(config_.cloud.platform), config_.gateway.state_dir.string());
+  if (!start_store() || !start_southbound() || !start_northbound()) {
+    stop(1);
+  } else {
+    modules_started_ = true;
+  }
+  const int r = sd_event_loop(loop_);
+  if (modules_started_) {
+    stop_northbound();
+    stop_southbound();
+    stop_store();
+  }
+  if (r < 0) {
+    spdlog::error("event loop failed: {}", std::strerror(-r));
+    return 1;
+  }
+  spdlog::info("edgegw stopped");
+  return r;
+}
+
+void Daemon::notify(const std::string& state) {
+  sd_notify(0, state.c_str());
+}
+
+void Daemon::notify_status() {
+  std::string status = std::to_string(config_.devices.size()) + " device(s) configured";
+  if (status == last_status_) return;
+  last_status_ = status;
+  notify("STATUS=" + status);
+}
+
+void Daemon::stop(int exit_code) {
+  if (stopping_) return;
+  stopping_ = true;
+  notify("STOPPING=1\nSTATUS=stopping");
+  sd_event_exit(loop_, exit_code);
+}
+
+void Daemon::reload() {
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
+         "\nSTATUS=reloading the configuration");
+  spdlog::info("SIGHUP: reading {}", config_file_.string());
+  try {
+    Config next = load_config(config_file_);
+    const ConfigChanges changes = compare(config_, next);
+    spdlog::info("configuration reloaded: {}", describe(changes));
+    apply_changes(next, changes);
+  } catch (const ConfigError& e) {
+    spdlog::error("the new configuration has {} problem(s); keeping the running one",
+                  e.problems().size());
+    for (const auto& p : e.problems()) spdlog::error("{}", to_string(p));
+  }
+  last_status_.clear();
+  notify("READY=1");
+  notify_status();
+}
+
+// --- Extension points ------------------------------------------------------------------------
+
+bool Daemon::start_store() {
+  // The outbox (store::Outbox over config_.store) opens here once the store module provides it.
+  return true;
+}
+
+bool Daemon::start_southbound() {
+  // Modbus bus threads (config_.buses) and the local MQTT connection (config_.local_mqtt, when
+  // config_.uses_local_mqtt()) start here.
+  return true;
+}
+
+bool Daemon::start_northbound() {
+  // One Session per device (config_.devices[i].cloud) starts here, behind the connect limiter.
+  return true;
+}
+
+void Daemon::stop_northbound() {}
+void Daemon::stop_southbound() {}
+void Daemon::stop_store() {}
+
+void Daemon::on_iteration() {
+  // Group commit of the outbox for everything this iteration produced goes here.
+}
+
+void Daemon::on_housekeeping() {
+  notify_status();
+}
+
+void Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
+  // Only what needs no module is applied yet: the log level. Starting and stopping the sessions
+  // and buses named in `changes` comes with those modules.
+  (void)changes;
+  log::set_level(log_level_override_.value_or(next.gateway.log_level));
+  config_ = next;
+}
+
+// --- sd-event trampolines ---------------------------------------------------------------------
+
+int Daemon::on_signal_cb(sd_event_source*, const struct signalfd_siginfo* si, void* self) noexcept {
+  auto* d = static_cast<Daemon*>(self);
+  return guarded(d->loop_, "signal", [&] {
+    if (si->ssi_signo == SIGHUP) {
+      d->reload();
+    } else {
+      spdlog::info("{}: stopping", sigabbrev_np(static_cast<int>(si->ssi_signo)));
+      d->stop(0);
+    }
+  });
+}
+
+int Daemon::on_ready_cb(sd_event_source*, void* self) noexcept {
+  auto* d = static_cast<Daemon*>(self);
+  return guarded(d->loop_, "ready", [&] {
+    d->last_status_.clear();
+    d->notify("READY=1");
+    d->notify_status();
+    spdlog::info("edgegw running");
+  });
+}
+
+int Daemon::on_post_cb(sd_event_source*, void* self) noexcept {
+  auto* d = static_cast<Daemon*>(self);
+  return guarded(d->loop_, "iteration", [&] { d->on_iteration(); });
+}
+
+int Daemon::on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept {
+  auto* d = static_cast<Daemon*>(self);
+  return guarded(d->loop_, "housekeeping", [&] {
+    sd_event_source_set_time(s, usec + kHousekeepingUsec);
+    sd_event_source_set_enabled(s, SD_EVENT_ON);
+    d->on_housekeeping();
+  });
+}
+
+}  // namespace edgegw::daemon

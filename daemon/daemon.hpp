@@ -1,0 +1,74 @@
+// The running daemon: one sd-event loop on the main thread that owns the configuration, the
+// systemd notifications (READY=1, STATUS=, STOPPING=1, the watchdog) and the signals (SIGTERM and
+// SIGINT stop it in order, SIGHUP re-reads the configuration).
+//
+// Modules hang on it through the private hooks below, in this order: start_store(),
+// start_southbound(), start_northbound() when the loop starts; the reverse on stop; on_iteration()
+// after every loop iteration that dispatched something (group commit of the outbox goes there);
+// on_housekeeping() once a second (STATUS=, counters, the status file); apply_changes() after a
+// SIGHUP produced a valid configuration. Nothing may throw out of a loop callback: every callback
+// is a noexcept trampoline that turns a stray exception into an orderly exit 1.
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "daemon/config.hpp"
+#include "daemon/config_changes.hpp"
+#include "daemon/log_level.hpp"
+
+namespace edgegw::daemon {
+
+class Daemon {
+ public:
+  // `log_level_override`: --log-level, which wins over gateway.log_level (also after SIGHUP).
+  Daemon(std::filesystem::path config_file, Config config,
+         std::optional<LogLevel> log_level_override);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until SIGTERM or SIGINT (or a fatal error); returns the process exit code.
+  int run();
+
+  const Config& config() const { return config_; }
+  sd_event* loop() const { return loop_; }
+
+ private:
+  // Setup of the loop itself; false (after logging why) when the loop cannot run.
+  bool prepare_loop();
+  void notify(const std::string& state);
+  void notify_status();
+  void stop(int exit_code);
+  void reload();
+
+  // --- Extension points for the modules (see the comment at the top) ---
+  bool start_store();
+  bool start_southbound();
+  bool start_northbound();
+  void stop_northbound();
+  void stop_southbound();
+  void stop_store();
+  void on_iteration();
+  void on_housekeeping();
+  void apply_changes(const Config& next, const ConfigChanges& changes);
+
+  static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,
+                          void* self) noexcept;
+  static int on_ready_cb(sd_event_source* s, void* self) noexcept;
+  static int on_post_cb(sd_event_source* s, void* self) noexcept;
+  static int on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
+
+  std::filesystem::path config_file_;
+  Config config_;
+  std::optional<LogLevel> log_level_override_;
+  sd_event* loop_ = nullptr;
+  bool stopping_ = false;
+  bool modules_started_ = false;
+  std::string last_status_;
+};
+
+}  // namespace edgegw::daemon

@@ -1,0 +1,527 @@
+// The I/O half of a connection: sockets, TLS and sd-event sources. Every function that may have
+// reported to the handler returns bool; false means "the connection was closed, reset or destroyed
+// under you — return now without touching members".
+#include "mqtt/connection.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace edgegw::mqtt {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16384;
+
+// One read buffer for all connections on this thread: idle sessions own no read buffer.
+char* scratch() {
+  static thread_local char buffer[kReadChunk];
+  return buffer;
+}
+
+void set_port(Address& a, std::uint16_t port) {
+  if (a.storage.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in*>(&a.storage)->sin_port = htons(port);
+  } else if (a.storage.ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(&a.storage)->sin6_port = htons(port);
+  }
+}
+
+}  // namespace
+
+// Held on the stack across handler callbacks: tells whether the callback destroyed the connection.
+struct Connection::Guard {
+  explicit Guard(Connection& c) : alive(c.alive_) {}
+  bool gone() const { return !*alive; }
+  std::shared_ptr<bool> alive;
+};
+
+const char* to_string(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::refused: return "refused";
+    case CloseReason::tls_failed: return "tls_failed";
+    case CloseReason::timeout: return "timeout";
+    case CloseReason::keepalive_timeout: return "keepalive_timeout";
+    case CloseReason::peer_closed: return "peer_closed";
+    case CloseReason::protocol_error: return "protocol_error";
+    case CloseReason::dns_failed: return "dns_failed";
+    case CloseReason::connect_failed: return "connect_failed";
+    case CloseReason::local_disconnect: return "local_disconnect";
+  }
+  return "unknown";
+}
+
+Connection::Connection(sd_event* loop, Resolver& resolver, Handler& handler)
+    : loop_(loop), resolver_(resolver), handler_(handler) {}
+
+Connection::~Connection() {
+  *alive_ = false;
+  teardown();
+  if (timer_) sd_event_source_disable_unref(timer_);
+}
+
+ProtocolState::TimePoint Connection::now() const {
+  std::uint64_t usec = 0;
+  sd_event_now(loop_, CLOCK_MONOTONIC, &usec);
+  return ProtocolState::TimePoint(std::chrono::microseconds(usec));
+}
+
+void Connection::teardown() {
+  ++generation_;
+  if (ticket_) resolver_.cancel(ticket_);
+  ticket_ = 0;
+  tls_.close(false);
+  if (io_) io_ = sd_event_source_disable_unref(io_);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  io_events_ = 0;
+  tls_wants_write_ = false;
+  std::string().swap(out_);
+  out_pos_ = 0;
+  decoder_.reset();
+  pending_failure_.reset();
+  addresses_.clear();
+  phase_ = Phase::idle;
+  state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
+  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+}
+
+bool Connection::close_with(Outcome outcome) {
+  teardown();
+  handler_.on_closed(outcome);
+  return false;
+}
+
+void Connection::connect(ConnectOptions options) {
+  teardown();
+  options_ = std::move(options);
+  if (options_.server_name.empty()) options_.server_name = options_.host;
+  if (options_.max_inflight == 0) options_.max_inflight = 1;
+  decoder_ = Decoder(options_.max_incoming_packet);
+  state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
+  state_.start(now());
+  phase_ = Phase::resolving;
+  ticket_ = resolver_.resolve(options_.host,
+                              [this](const ResolveResult& result) { on_resolved(result); });
+  arm_timer();
+}
+
+void Connection::on_resolved(const ResolveResult& result) {
+  ticket_ = 0;
+  if (result.addresses.empty()) {
+    close_with({CloseReason::dns_failed, 0, options_.host + ": " + result.error});
+    return;
+  }
+  addresses_ = result.addresses;
+  address_index_ = 0;
+  last_connect_error_.clear();
+  try_next_address();
+}
+
+bool Connection::try_next_address() {
+  while (address_index_ < addresses_.size()) {
+    auto address = addresses_[address_index_++];
+    set_port(address, options_.port);
+    int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      last_connect_error_ = std::string("socket: ") + std::strerror(errno);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address.storage), address.length) != 0 &&
+        errno != EINPROGRESS) {
+      last_connect_error_ = std::string("connect: ") + std::strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    if (sd_event_add_io(loop_, &io_, fd, EPOLLOUT, &Connection::on_io_event, this) < 0) {
+      last_connect_error_ = "cannot watch the socket";
+      ::close(fd);
+      continue;
+    }
+    fd_ = fd;
+    io_events_ = EPOLLOUT;
+    phase_ = Phase::tcp_connecting;
+    return true;
+  }
+  return close_with({CloseReason::connect_failed, 0,
+                     options_.host + ":" + std::to_string(options_.port) + ": " +
+                         (last_connect_error_.empty() ? "no address" : last_connect_error_)});
+}
+
+bool Connection::finish_tcp_connect() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    last_connect_error_ = std::string("connect: ") + std::strerror(err);
+    io_ = sd_event_source_disable_unref(io_);
+    ::close(fd_);
+    fd_ = -1;
+    return try_next_address();
+  }
+  addresses_.clear();
+  addresses_.shrink_to_fit();
+  if (!options_.tls) return send_connect();
+  std::string error;
+  if (!tls_.start(*options_.tls, fd_, options_.server_name, options_.psk_identity,
+                  options_.psk_key, &error)) {
+    return close_with({CloseReason::tls_failed, 0, error});
+  }
+  phase_ = Phase::tls_handshaking;
+  return drive_handshake();
+}
+
+bool Connection::drive_handshake() {
+  switch (tls_.handshake()) {
+    case TlsLink::Io::done:
+      return send_connect();
+    case TlsLink::Io::want_read:
+      tls_wants_write_ = false;
+      update_io_events();
+      return true;
+    case TlsLink::Io::want_write:
+      tls_wants_write_ = true;
+      update_io_events();
+      return true;
+    case TlsLink::Io::closed:
+      return close_with({CloseReason::tls_failed, 0,
+                         tls_.failure().empty() ? "connection closed during TLS handshake"
+                                                : tls_.failure()});
+    case TlsLink::Io::failed:
+      return close_with({CloseReason::tls_failed, 0, tls_.failure()});
+  }
+  return true;
+}
+
+bool Connection::send_connect() {
+  tls_wants_write_ = false;
+  ConnectFields fields;
+  fields.client_id = options_.client_id;
+  fields.username = options_.username;
+  fields.password = options_.password;
+  fields.clean_session = options_.clean_session;
+  fields.keepalive_seconds =
+      static_cast<std::uint16_t>(std::min<long>(options_.keepalive.count(), 65535));
+  fields.will = options_.will;
+  encode_connect(out_, fields);
+  phase_ = Phase::awaiting_connack;
+  state_.packet_sent(now());
+  return flush_or_close();
+}
+
+Connection::Flush Connection::flush() {
+  while (out_pos_ < out_.size()) {
+    std::size_t written = 0;
+    if (tls_.active()) {
+      auto io = tls_.write(out_.data() + out_pos_, out_.size() - out_pos_, &written);
+      if (io == TlsLink::Io::want_read || io == TlsLink::Io::want_write) {
+        tls_wants_write_ = io == TlsLink::Io::want_write;
+        break;
+      }
+      if (io != TlsLink::Io::done) return Flush::failed;
+    } else {
+      auto n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+      if (n < 0) return Flush::failed;
+      written = static_cast<std::size_t>(n);
+    }
+    out_pos_ += written;
+  }
+  if (out_pos_ == out_.size()) {
+    // Nothing pending: an idle connection keeps no output buffer.
+    if (out_.capacity() > 256) std::string().swap(out_);
+    out_.clear();
+    out_pos_ = 0;
+    update_io_events();
+    return Flush::done;
+  }
+  update_io_events();
+  return Flush::blocked;
+}
+
+bool Connection::flush_or_close() {
+  if (flush() != Flush::failed) return true;
+  return close_with(write_failure());
+}
+
+Outcome Connection::write_failure() {
+  if (!tls_.active()) {
+    return {CloseReason::peer_closed, 0, std::string("send: ") + std::strerror(errno)};
+  }
+  if (tls_.read_alert()) return {CloseReason::tls_failed, 0, tls_.failure()};
+  return {CloseReason::peer_closed, 0, tls_.failure()};
+}
+
+void Connection::queue_failure(Outcome outcome) {
+  // Reported from the timer on the next loop turn: API calls never call the handler.
+  if (!pending_failure_) pending_failure_ = std::move(outcome);
+  if (timer_) {
+    sd_event_source_set_time(timer_, 1);
+    sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+  }
+}
+
+void Connection::update_io_events() {
+  if (!io_) return;
+  std::uint32_t want = EPOLLIN;
+  if (phase_ == Phase::tcp_connecting) want = EPOLLOUT;
+  if (out_pos_ < out_.size() || tls_wants_write_) want |= EPOLLOUT;
+  if (want != io_events_) {
+    sd_event_source_set_io_events(io_, want);
+    io_events_ = want;
+  }
+}
+
+void Connection::arm_timer() {
+  auto deadline = state_.next_deadline();
+  if (deadline == ProtocolState::TimePoint::max()) {
+    if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+    return;
+  }
+  auto usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(deadline.time_since_epoch()).count());
+  // Timer slack lets sd-event coalesce thousands of keepalive timers; keep it small against K.
+  std::uint64_t accuracy =
+      state_.is_online()
+          ? static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(options_.keepalive).count() /
+                20)
+          : 10000;
+  if (accuracy == 0) accuracy = 1000;
+  if (!timer_) {
+    sd_event_add_time(loop_, &timer_, CLOCK_MONOTONIC, usec, accuracy,
+                      &Connection::on_timer_event, this);
+  } else {
+    sd_event_source_set_time(timer_, usec);
+    sd_event_source_set_time_accuracy(timer_, accuracy);
+  }
+  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+}
+
+int Connection::on_timer_event(sd_event_source*, std::uint64_t, void* userdata) {
+  static_cast<Connection*>(userdata)->handle_timer();
+  return 0;
+}
+
+void Connection::handle_timer() {
+  if (pending_failure_) {
+    auto outcome = std::move(*pending_failure_);
+    close_with(std::move(outcome));
+    return;
+  }
+  switch (state_.poll(now())) {
+    case ProtocolState::Verdict::connect_timed_out:
+      close_with({CloseReason::timeout, 0,
+                  "no CONNACK within " + std::to_string(options_.connect_timeout.count()) +
+                      " ms (while " +
+                      (phase_ == Phase::resolving        ? "resolving"
+                       : phase_ == Phase::tcp_connecting ? "connecting TCP"
+                       : phase_ == Phase::tls_handshaking ? "in the TLS handshake"
+                                                          : "waiting for CONNACK") +
+                      ")"});
+      return;
+    case ProtocolState::Verdict::keepalive_timed_out:
+      close_with({CloseReason::keepalive_timeout, 0,
+                  "nothing heard from the broker for " +
+                      std::to_string(state_.dead_after().count()) + " ms"});
+      return;
+    case ProtocolState::Verdict::send_pingreq:
+      encode_pingreq(out_);
+      if (!flush_or_close()) return;
+      break;
+    case ProtocolState::Verdict::none:
+      break;
+  }
+  arm_timer();
+}
+
+int Connection::on_io_event(sd_event_source*, int, std::uint32_t events, void* userdata) {
+  static_cast<Connection*>(userdata)->handle_io(events);
+  return 0;
+}
+
+void Connection::handle_io(std::uint32_t events) {
+  Guard guard(*this);
+  switch (phase_) {
+    case Phase::tcp_connecting:
+      finish_tcp_connect();
+      return;
+    case Phase::tls_handshaking:
+      drive_handshake();
+      return;
+    case Phase::awaiting_connack:
+    case Phase::online: {
+      auto generation = generation_;
+      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        if (!read_available() || guard.gone() || generation != generation_) return;
+      }
+      if (out_pos_ < out_.size()) flush_or_close();
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+bool Connection::read_available() {
+  Guard guard(*this);
+  auto generation = generation_;
+  while (true) {
+    std::size_t got = 0;
+    if (tls_.active()) {
+      auto io = tls_.read(scratch(), kReadChunk, &got);
+      if (io == TlsLink::Io::want_read) return true;
+      if (io == TlsLink::Io::want_write) {
+        tls_wants_write_ = true;
+        update_io_events();
+        return true;
+      }
+      if (io == TlsLink::Io::closed) {
+        return close_with({CloseReason::peer_closed, 0,
+                           tls_.failure().empty() ? "broker closed the TLS connection"
+                                                  : tls_.failure()});
+      }
+      if (io == TlsLink::Io::failed) return close_with({CloseReason::tls_failed, 0, tls_.failure()});
+      if (tls_wants_write_) {
+        tls_wants_write_ = false;
+        update_io_events();
+      }
+    } else {
+      auto n = ::recv(fd_, scratch(), kReadChunk, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+      if (n < 0) {
+        return close_with(
+            {CloseReason::peer_closed, 0, std::string("recv: ") + std::strerror(errno)});
+      }
+      if (n == 0) return close_with({CloseReason::peer_closed, 0, "broker closed the connection"});
+      got = static_cast<std::size_t>(n);
+    }
+    state_.bytes_received(now());
+    decoder_.feed(std::string_view(scratch(), got));
+    while (true) {
+      auto result = decoder_.next();
+      if (result.error != DecodeError::none) {
+        return close_with({CloseReason::protocol_error, 0, to_string(result.error)});
+      }
+      if (!result.packet) break;
+      if (!dispatch(*result.packet) || guard.gone() || generation != generation_) return false;
+    }
+  }
+}
+
+bool Connection::dispatch(Packet& packet) {
+  if (auto* connack = std::get_if<Connack>(&packet)) {
+    if (phase_ != Phase::awaiting_connack) {
+      return close_with({CloseReason::protocol_error, 0, "unexpected CONNACK"});
+    }
+    if (connack->return_code != 0) {
+      return close_with({CloseReason::refused, connack->return_code,
+                         "CONNACK return code " + std::to_string(connack->return_code)});
+    }
+    phase_ = Phase::online;
+    state_.online(now());
+    arm_timer();
+    handler_.on_connected(connack->session_present);
+    return true;
+  }
+  if (phase_ != Phase::online) {
+    return close_with({CloseReason::protocol_error, 0, "packet before CONNACK"});
+  }
+  if (auto* publish = std::get_if<Publish>(&packet)) return dispatch_publish(*publish);
+  if (auto* puback = std::get_if<Puback>(&packet)) {
+    bool was_full = state_.window_full();
+    if (!state_.release_publish_id(puback->packet_id)) return true;  // stale id: ignore
+    Guard guard(*this);
+    auto generation = generation_;
+    handler_.on_puback(puback->packet_id);
+    if (guard.gone() || generation != generation_) return false;
+    if (was_full && !state_.window_full()) handler_.on_writable();
+    return true;
+  }
+  if (auto* suback = std::get_if<Suback>(&packet)) {
+    if (!state_.release_other_id(suback->packet_id)) return true;
+    handler_.on_suback(suback->packet_id,
+                       std::vector<int>(suback->return_codes.begin(), suback->return_codes.end()));
+    return true;
+  }
+  if (auto* unsuback = std::get_if<Unsuback>(&packet)) {
+    if (state_.release_other_id(unsuback->packet_id)) handler_.on_unsuback(unsuback->packet_id);
+    return true;
+  }
+  state_.pingresp_received();
+  return true;
+}
+
+bool Connection::dispatch_publish(Publish& publish) {
+  if (publish.qos > 1) {
+    return close_with({CloseReason::protocol_error, 0, "QoS 2 PUBLISH is not supported"});
+  }
+  Message message{std::move(publish.topic), std::move(publish.payload), publish.qos,
+                  publish.packet_id, publish.retain, publish.dup};
+  handler_.on_message(message);
+  return true;
+}
+
+std::optional<std::uint16_t> Connection::publish(std::string_view topic, std::string_view payload,
+                                                 int qos, bool retain) {
+  if (phase_ != Phase::online || pending_failure_ || qos < 0 || qos > 1) return std::nullopt;
+  if (queued_bytes() > options_.max_queued_bytes) return std::nullopt;
+  std::uint16_t id = 0;
+  if (qos == 1) {
+    id = state_.allocate_publish_id();
+    if (id == 0) return std::nullopt;
+  }
+  encode_publish(out_, topic, payload, qos, retain, false, id);
+  state_.packet_sent(now());
+  if (flush() == Flush::failed) {
+    queue_failure(write_failure());
+  }
+  return id;
+}
+
+std::optional<std::uint16_t> Connection::subscribe(
+    const std::vector<std::pair<std::string, int>>& filters) {
+  if (phase_ != Phase::online || pending_failure_ || filters.empty()) return std::nullopt;
+  auto id = state_.allocate_other_id();
+  if (id == 0) return std::nullopt;
+  encode_subscribe(out_, id, filters);
+  state_.packet_sent(now());
+  if (flush() == Flush::failed) queue_failure(write_failure());
+  return id;
+}
+
+std::optional<std::uint16_t> Connection::unsubscribe(const std::vector<std::string>& filters) {
+  if (phase_ != Phase::online || pending_failure_ || filters.empty()) return std::nullopt;
+  auto id = state_.allocate_other_id();
+  if (id == 0) return std::nullopt;
+  encode_unsubscribe(out_, id, filters);
+  state_.packet_sent(now());
+  if (flush() == Flush::failed) queue_failure(write_failure());
+  return id;
+}
+
+void Connection::ack(std::uint16_t packet_id) {
+  if (phase_ != Phase::online || pending_failure_ || packet_id == 0) return;
+  encode_puback(out_, packet_id);
+  state_.packet_sent(now());
+  if (flush() == Flush::failed) queue_failure(write_failure());
+}
+
+void Connection::disconnect() {
+  if (phase_ == Phase::online && !pending_failure_) {
+    encode_disconnect(out_);
+    flush();  // best effort: a healthy socket takes these two bytes at once
+    tls_.close(true);
+  }
+  teardown();
+}
+
+}  // namespace edgegw::mqtt

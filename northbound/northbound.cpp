@@ -1,0 +1,113 @@
+#include "northbound/northbound.hpp"
+
+#include <functional>
+#include <random>
+#include <stdexcept>
+
+namespace edgegw::northbound {
+
+Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions options,
+                       NorthboundHandlers handlers, std::unique_ptr<Platform> platform)
+    : options_(std::move(options)),
+      outbox_(outbox),
+      platform_(platform ? std::move(platform) : make_platform(options_.cloud, options_.state_dir)),
+      resolver_(loop),
+      limiter_(options_.cloud.connects_per_second, options_.connect_burst),
+      seed_(options_.seed ? options_.seed : std::random_device{}()) {
+  if (!platform_) throw std::invalid_argument("no platform for the cloud options");
+  env_.loop = loop;
+  env_.resolver = &resolver_;
+  env_.tls = &tls_;
+  env_.limiter = &limiter_;
+  env_.outbox = &outbox_;
+  env_.platform = platform_.get();
+  env_.cloud = &options_.cloud;
+  env_.on_command = std::move(handlers.on_command);
+  env_.log = std::move(handlers.log);
+  env_.wall_clock = std::move(handlers.wall_clock);
+  env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
+}
+
+Northbound::~Northbound() {
+  // Sessions use the resolver and the TLS contexts: they go first.
+  sessions_.clear();
+}
+
+SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
+  SessionOptions o;
+  o.backoff = {options_.cloud.backoff_min, options_.cloud.backoff_max, options_.stable_after};
+  o.conflict = options_.conflict;
+  o.clock = {options_.build_epoch, options_.clock_recheck};
+  o.max_inflight = options_.cloud.max_inflight;
+  o.publish_rate = identity.publish_rate.value_or(options_.cloud.publish_rate);
+  o.connect_timeout = options_.connect_timeout;
+  o.seed = seed_ ^ std::hash<std::string>{}(identity.device);
+  return o;
+}
+
+bool Northbound::add_device(DeviceIdentity identity) {
+  if (sessions_.count(identity.device)) return false;
+  auto name = identity.device;
+  auto options = session_options(identity);
+  auto session = std::make_unique<Session>(env_, std::move(identity), options);
+  auto* raw = session.get();
+  sessions_.emplace(name, std::move(session));
+  raw->start();
+  return true;
+}
+
+bool Northbound::remove_device(const std::string& device) {
+  auto it = sessions_.find(device);
+  if (it == sessions_.end()) return false;
+  it->second->stop();
+  sessions_.erase(it);
+  return true;
+}
+
+std::size_t Northbound::drain(std::size_t budget) {
+  std::size_t sent = 0;
+  for (const auto& device : outbox_.drain_order()) {
+    if (sent >= budget) break;
+    auto it = sessions_.find(device);
+    if (it == sessions_.end() || !it->second->online()) continue;
+    sent += it->second->pump(budget - sent);
+  }
+  return sent;
+}
+
+bool Northbound::reply(const std::string& device, const Command& command,
+                       const CommandResult& result) {
+  auto it = sessions_.find(device);
+  if (it == sessions_.end()) return false;
+  return it->second->reply(command, result);
+}
+
+std::vector<SessionStatus> Northbound::status() const {
+  std::vector<SessionStatus> out;
+  out.reserve(sessions_.size());
+  for (const auto& [name, session] : sessions_) out.push_back(session->status());
+  return out;
+}
+
+std::optional<SessionStatus> Northbound::status(const std::string& device) const {
+  auto it = sessions_.find(device);
+  if (it == sessions_.end()) return std::nullopt;
+  return it->second->status();
+}
+
+std::string Northbound::summary() const {
+  std::map<SessionState, std::size_t> counts;
+  for (const auto& [name, session] : sessions_) ++counts[session->state()];
+  std::string out;
+  for (const auto& [state, n] : counts) {
+    if (!out.empty()) out += ", ";
+    out += std::string(to_string(state)) + " " + std::to_string(n);
+  }
+  return out.empty() ? std::string("no devices") : out;
+}
+
+void Northbound::stop() {
+  for (auto& [name, session] : sessions_) session->stop();
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,107 @@
+// The northbound side as the daemon sees it: one Session per configured device, and what they share
+// — the platform, the resolver thread (one lookup per host, not per session), the TLS contexts
+// (one SSL_CTX per distinct TLS configuration) and the gateway-wide connect limiter.
+//
+// The daemon calls drain() once per loop tick after the outbox commit: it offers newly committed
+// records to the online sessions in the outbox's round-robin order with a budget, so one device
+// with a huge backlog never starves the others. Sessions also pump themselves on every PUBACK, so
+// a busy device keeps its window full between ticks. Everything runs on the loop thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mqtt/resolver.hpp"
+#include "mqtt/tls_context.hpp"
+#include "northbound/cloud_options.hpp"
+#include "northbound/connect_limiter.hpp"
+#include "northbound/platform.hpp"
+#include "northbound/session.hpp"
+#include "northbound/session_log.hpp"
+#include "northbound/session_status.hpp"
+#include "store/outbox.hpp"
+
+struct sd_event;
+
+namespace edgegw::northbound {
+
+struct NorthboundOptions {
+  CloudOptions cloud;
+  std::filesystem::path state_dir;  // aliyun registration results
+  // The wall clock must be past this before a platform that signs with the time connects
+  // (daemon::build_epoch()).
+  std::chrono::system_clock::time_point build_epoch{};
+  std::chrono::milliseconds clock_recheck{5000};
+  std::chrono::milliseconds stable_after{60000};  // backoff resets after a link stayed up this long
+  ConflictOptions conflict;
+  unsigned connect_burst = 5;  // the limiter lets this many go at once after a quiet spell
+  std::chrono::milliseconds connect_timeout{20000};
+  std::uint64_t seed = 0;  // 0: random; else deterministic jitter (tests)
+};
+
+struct NorthboundHandlers {
+  CommandSink on_command;  // a decoded downlink command for a device
+  SessionLogSink log;
+  WallClock wall_clock;  // empty: std::chrono::system_clock::now (tests fake the date)
+  std::function<void(const std::string& device)> on_connect_attempt;  // optional (tests, metrics)
+};
+
+class Northbound {
+ public:
+  // `outbox` outlives this. Throws std::invalid_argument for options make_platform() refuses
+  // (startup only). `platform`: null means make_platform(options.cloud, options.state_dir).
+  Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions options,
+             NorthboundHandlers handlers, std::unique_ptr<Platform> platform = nullptr);
+  ~Northbound();
+  Northbound(const Northbound&) = delete;
+  Northbound& operator=(const Northbound&) = delete;
+
+  // Adds a device and starts its session (connecting through the limiter). False if the name is
+  // taken.
+  bool add_device(DeviceIdentity identity);
+  // Stops and removes a device's session (its records stay in the outbox). False if unknown.
+  bool remove_device(const std::string& device);
+  bool has_device(const std::string& device) const { return sessions_.count(device) > 0; }
+  std::size_t size() const { return sessions_.size(); }
+
+  // Offers committed records to online sessions, fairly; returns publications sent. Call once per
+  // tick after Outbox::commit().
+  std::size_t drain(std::size_t budget = 10000);
+
+  // Publishes the platform's reply to a command of `device`. False for an unknown device or a full
+  // reply queue.
+  bool reply(const std::string& device, const Command& command, const CommandResult& result);
+
+  std::vector<SessionStatus> status() const;  // sorted by device name
+  std::optional<SessionStatus> status(const std::string& device) const;
+  // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ...").
+  std::string summary() const;
+
+  void stop();  // DISCONNECT every session (shutdown)
+
+  const Platform& platform() const { return *platform_; }
+  const ConnectLimiter& limiter() const { return limiter_; }
+  const mqtt::Resolver& resolver() const { return resolver_; }
+  std::size_t tls_contexts() const { return tls_.size(); }
+
+ private:
+  SessionOptions session_options(const DeviceIdentity& identity);
+
+  NorthboundOptions options_;
+  store::Outbox& outbox_;
+  std::unique_ptr<Platform> platform_;
+  mqtt::Resolver resolver_;
+  mqtt::TlsContextCache tls_;
+  ConnectLimiter limiter_;
+  SessionEnvironment env_;
+  std::uint64_t seed_;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
+};
+
+}  // namespace edgegw::northbound

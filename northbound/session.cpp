@@ -1,0 +1,461 @@
+#include "northbound/session.hpp"
+
+#include <systemd/sd-event.h>
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "northbound/platform_defaults.hpp"
+
+namespace edgegw::northbound {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::size_t kMaxQueuedReplies = 256;
+constexpr std::uint64_t kTimerAccuracyUsec = 1000;
+
+mqtt::OcspMode to_mqtt(OcspMode mode) {
+  switch (mode) {
+    case OcspMode::off:
+      return mqtt::OcspMode::off;
+    case OcspMode::prefer:
+      return mqtt::OcspMode::prefer;
+    case OcspMode::require:
+      return mqtt::OcspMode::require;
+  }
+  return mqtt::OcspMode::off;
+}
+
+ConnectFailure to_failure(ConnectVerdict verdict) {
+  switch (verdict) {
+    case ConnectVerdict::retry_soon:
+      return ConnectFailure::transient;
+    case ConnectVerdict::back_off_long:
+      return ConnectFailure::rejected;
+    case ConnectVerdict::configuration_error:
+      return ConnectFailure::misconfigured;
+  }
+  return ConnectFailure::transient;
+}
+
+std::string seconds_text(SteadyClock::duration d) {
+  auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  return std::to_string(s < 0 ? 0 : s) + " s";
+}
+
+// Whether the platform would give this device registration parameters (not registered yet).
+bool registration_pending(const Platform& platform, const DeviceIdentity& id,
+                          std::chrono::system_clock::time_point wall) {
+  if (id.auth != AuthMode::register_ && id.auth != AuthMode::register_nwl) return false;
+  return platform.connect_params(id, wall, "00000").purpose == ConnectPurpose::registration;
+}
+
+}  // namespace
+
+Session::Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options)
+    : env_(env),
+      identity_(std::move(identity)),
+      options_(options),
+      core_(
+          [&] {
+            SessionCoreOptions o;
+            o.backoff = options.backoff;
+            o.conflict = options.conflict;
+            o.clock = options.clock;
+            o.signs_with_time = platform_defaults(env.platform->kind()).signs_with_time;
+            o.needs_registration = registration_pending(*env.platform, identity_, wall());
+            o.seed = options.seed;
+            return o;
+          }(),
+          *env.limiter),
+      gate_(options.max_inflight, options.publish_rate) {}
+
+Session::~Session() {
+  if (timer_) {
+    sd_event_source_disable_unref(timer_);
+    timer_ = nullptr;
+  }
+}
+
+std::chrono::system_clock::time_point Session::wall() const {
+  return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
+}
+
+void Session::log(LogLevel level, const std::string& message) const {
+  if (env_.log) env_.log(level, identity_.device, message);
+}
+
+void Session::start() {
+  apply(core_.start(SteadyClock::now(), wall()));
+}
+
+void Session::stop() {
+  apply(core_.stop());
+  connection_.reset();
+  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+}
+
+void Session::apply(const SessionDecision& d) {
+  notice(d.notice);
+  if (d.disconnect && connection_) {
+    connection_->disconnect();
+    forget_inflight();
+  }
+  if (d.wake_at) {
+    arm_timer(*d.wake_at);
+  } else if (timer_ && !d.connect && d.state != SessionState::online) {
+    sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+  }
+  if (d.connect) open_connection();
+}
+
+void Session::notice(SessionNotice n) {
+  auto now = SteadyClock::now();
+  auto retry_in = core_.until() ? seconds_text(*core_.until() - now) : std::string("a while");
+  switch (n) {
+    case SessionNotice::none:
+      return;
+    case SessionNotice::clock_wait:
+      log(LogLevel::warning,
+          "the system clock is before this build's date; not connecting until it is set "
+          "(the platform would refuse credentials signed with a wrong time)");
+      return;
+    case SessionNotice::clock_ok:
+      log(LogLevel::info, "the system clock is set now; connecting");
+      return;
+    case SessionNotice::auth_failed:
+      log(LogLevel::error, "the cloud refused this device's credentials (" + core_.last_error() +
+                               "); check its identity and secret in [device.cloud]; retrying in " +
+                               retry_in);
+      return;
+    case SessionNotice::misconfigured:
+      log(LogLevel::error, "cannot connect: " + core_.last_error() +
+                               "; fix the configuration; retrying in " + retry_in);
+      return;
+    case SessionNotice::identity_conflict:
+      log(LogLevel::warning,
+          "another client is using this identity: the server closed the connection again and "
+          "again right after connecting; retrying in " +
+              retry_in);
+      return;
+    case SessionNotice::recovered:
+      log(LogLevel::info, "connected again; the credentials were accepted");
+      return;
+  }
+}
+
+void Session::open_connection() {
+  auto now = SteadyClock::now();
+  auto params = env_.platform->connect_params(identity_, wall(), random_connid());
+  if (!params.problem.empty()) {
+    apply(core_.connect_failed(now, ConnectFailure::misconfigured, params.problem));
+    return;
+  }
+  mqtt::ConnectOptions o;
+  o.host = params.host;
+  o.port = params.port;
+  if (params.tls) {
+    mqtt::TlsConfig tls;
+    tls.ca_file = env_.cloud->ca_file.string();
+    tls.ca_md5 = env_.cloud->ca_md5;
+    tls.ca_sha256 = env_.cloud->ca_sha256;
+    tls.ocsp = to_mqtt(env_.cloud->ocsp);
+    tls.cert_file = params.cert_file.string();
+    tls.key_file = params.key_file.string();
+    tls.psk = !params.psk_key.empty();
+    std::string error;
+    o.tls = env_.tls->get(tls, &error);
+    if (!o.tls) {
+      apply(core_.connect_failed(now, ConnectFailure::misconfigured, "TLS setup: " + error));
+      return;
+    }
+    o.psk_identity = params.psk_identity;
+    o.psk_key = params.psk_key;
+  }
+  o.client_id = params.client_id;
+  if (!params.username.empty() || !params.password.empty()) o.username = params.username;
+  if (!params.password.empty()) o.password = params.password;
+  o.clean_session = params.clean_session;
+  o.keepalive = params.keepalive;
+  o.connect_timeout = options_.connect_timeout;
+  o.max_inflight = options_.max_inflight;
+  if (!connection_) {
+    mqtt::Connection::Handler& handler = *this;
+    connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
+  }
+  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
+  connection_->connect(std::move(o));
+}
+
+void Session::on_connected(bool /*session_present*/) {
+  auto now = SteadyClock::now();
+  apply(core_.connected(now));
+  if (core_.state() == SessionState::online) {
+    went_online();
+  } else if (core_.state() == SessionState::registering) {
+    log(LogLevel::info, "connected for dynamic registration; waiting for the platform's reply");
+    arm_timer(now + options_.registration_timeout);
+  }
+}
+
+void Session::went_online() {
+  online_since_ = wall();
+  log(LogLevel::debug, "online");
+  // Whatever was in flight on the previous link goes again (at-least-once).
+  forget_inflight();
+  env_.outbox->release(identity_.device);
+  for (const auto& filter : env_.platform->subscriptions(identity_)) {
+    connection_->subscribe({{filter, 1}});
+  }
+  pump(std::numeric_limits<std::size_t>::max());
+}
+
+void Session::forget_inflight() {
+  pending_.clear();
+  inflight_.clear();
+  parts_left_.clear();
+  held_ = 0;
+}
+
+void Session::on_closed(const mqtt::Outcome& outcome) {
+  auto now = SteadyClock::now();
+  auto was = core_.state();
+  std::string detail = std::string(mqtt::to_string(outcome.reason));
+  if (!outcome.detail.empty()) detail += ": " + outcome.detail;
+  forget_inflight();
+  SessionDecision d;
+  if (outcome.reason == mqtt::CloseReason::refused) {
+    auto verdict = env_.platform->classify_connack(outcome.connack_code);
+    detail = "CONNACK code " + std::to_string(outcome.connack_code) +
+             (verdict.hint.empty() ? std::string() : ": " + verdict.hint);
+    d = core_.connect_failed(now, to_failure(verdict.verdict), detail);
+  } else {
+    d = core_.closed(now, outcome.reason == mqtt::CloseReason::peer_closed, detail);
+  }
+  if (was == SessionState::online) {
+    log(LogLevel::info, "connection lost (" + detail + ")");
+  } else if (d.state == SessionState::waiting) {
+    log(LogLevel::debug, "connect failed (" + detail + ")");
+  }
+  apply(d);
+}
+
+void Session::on_message(const mqtt::Message& message) {
+  // The packet id is taken before handling: the handler may end the connection.
+  auto qos = message.qos;
+  auto id = message.packet_id;
+  if (core_.state() == SessionState::registering) {
+    auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+    if (r.registration) {
+      if (qos > 0 && connection_) connection_->ack(id);
+      handle_registration(*r.registration);
+      return;
+    }
+  } else {
+    handle_downlink(message);
+  }
+  if (qos > 0 && connection_ && connection_->connected()) connection_->ack(id);
+}
+
+void Session::handle_registration(const Registration& registration) {
+  auto now = SteadyClock::now();
+  if (auto error = env_.platform->save_registration(identity_, registration)) {
+    if (connection_) connection_->disconnect();
+    apply(core_.connect_failed(now, ConnectFailure::misconfigured,
+                               "storing the registration failed: " + *error));
+    return;
+  }
+  log(LogLevel::info, "dynamic registration done; connecting with the obtained credentials");
+  apply(core_.registered(now));
+}
+
+void Session::handle_downlink(const mqtt::Message& message) {
+  auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+  if (r.command) {
+    ++commands_;
+    if (env_.on_command) env_.on_command(identity_.device, *r.command);
+  } else if (r.ack && !r.ack->ok) {
+    log(LogLevel::warning, "the platform refused message " + r.ack->id + " (code " +
+                               std::to_string(r.ack->code) + ": " + r.ack->message + ")");
+  } else if (r.error) {
+    log(LogLevel::warning, "ignoring a downlink message on " + message.topic + ": " +
+                               std::string(to_string(r.error->problem)) + ": " + r.error->reason);
+    if (r.error->reply && replies_.size() < kMaxQueuedReplies) {
+      replies_.push_back(*r.error->reply);
+      flush_replies();
+    }
+  }
+}
+
+void Session::on_puback(std::uint16_t packet_id) {
+  auto it = inflight_.find(packet_id);
+  if (it != inflight_.end()) {
+    auto seq = it->second;
+    inflight_.erase(it);
+    auto parts = parts_left_.find(seq);
+    if (parts != parts_left_.end() && --parts->second == 0) {
+      parts_left_.erase(parts);
+      env_.outbox->ack(identity_.device, seq);
+      if (held_ > 0) --held_;
+      ++acknowledged_;
+    }
+  }
+  pump(std::numeric_limits<std::size_t>::max());
+}
+
+void Session::on_suback(std::uint16_t /*packet_id*/, std::vector<int> return_codes) {
+  for (int code : return_codes) {
+    if (code == 0x80 && !suback_refusal_logged_) {
+      suback_refusal_logged_ = true;
+      log(LogLevel::warning,
+          "the platform refused a command-topic subscription; "
+          "commands from the cloud may not arrive");
+    }
+  }
+}
+
+void Session::on_writable() {
+  flush_replies();
+  pump(std::numeric_limits<std::size_t>::max());
+}
+
+void Session::refill() {
+  if (held_ >= env_.outbox->backlog(identity_.device)) return;
+  auto records = env_.outbox->take(identity_.device, options_.take_batch);
+  for (auto& record : records) {
+    auto uplink = env_.platform->encode_uplink(identity_, record);
+    if (!uplink.ok() || uplink.publications.empty()) {
+      // It can never be sent; keeping it would block the device's queue for good.
+      ++dropped_;
+      log(LogLevel::warning, "record " + std::to_string(record.seq) + " cannot be sent (" +
+                                 (uplink.error ? uplink.error->reason : std::string("empty")) +
+                                 "); dropped");
+      env_.outbox->ack(identity_.device, record.seq);
+      continue;
+    }
+    ++held_;
+    parts_left_[record.seq] = static_cast<unsigned>(uplink.publications.size());
+    for (auto& publication : uplink.publications) {
+      pending_.push_back({record.seq, std::move(publication)});
+    }
+  }
+}
+
+std::size_t Session::pump(std::size_t budget) {
+  if (!online() || !connection_ || !connection_->connected()) return 0;
+  auto now = SteadyClock::now();
+  flush_replies();
+  std::size_t sent = 0;
+  while (sent < budget) {
+    if (pending_.empty()) refill();
+    if (pending_.empty()) break;
+    if (gate_.allowance(now, connection_->inflight()) == 0) {
+      if (connection_->inflight() < gate_.max_inflight()) arm_timer(gate_.next_token(now));
+      break;
+    }
+    auto& next = pending_.front();
+    auto id = connection_->publish(next.publication.topic, next.publication.payload,
+                                   next.publication.qos);
+    if (!id) break;  // window or output queue full: on_puback / on_writable resume
+    gate_.spend(now, 1);
+    ++published_;
+    ++sent;
+    auto seq = next.seq;
+    pending_.pop_front();
+    if (*id != 0) {
+      inflight_[*id] = seq;
+    } else if (auto parts = parts_left_.find(seq);
+               parts != parts_left_.end() && --parts->second == 0) {
+      // QoS 0 (a platform that wants it): nothing will acknowledge it.
+      parts_left_.erase(parts);
+      env_.outbox->ack(identity_.device, seq);
+      if (held_ > 0) --held_;
+      ++acknowledged_;
+    }
+  }
+  return sent;
+}
+
+bool Session::reply(const Command& command, const CommandResult& result) {
+  auto publication = env_.platform->encode_reply(identity_, command, result);
+  if (!publication) return true;
+  if (replies_.size() >= kMaxQueuedReplies) {
+    log(LogLevel::warning, "too many command replies waiting for the cloud; dropping one");
+    return false;
+  }
+  replies_.push_back(std::move(*publication));
+  flush_replies();
+  return true;
+}
+
+void Session::flush_replies() {
+  if (!online() || !connection_ || !connection_->connected()) return;
+  auto now = SteadyClock::now();
+  while (!replies_.empty()) {
+    const auto& p = replies_.front();
+    if (!connection_->publish(p.topic, p.payload, p.qos)) break;
+    gate_.spend(now, 1);
+    ++published_;
+    replies_.pop_front();
+  }
+}
+
+void Session::arm_timer(SteadyClock::time_point at) {
+  auto usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count());
+  if (!timer_) {
+    if (sd_event_add_time(env_.loop, &timer_, CLOCK_MONOTONIC, usec, kTimerAccuracyUsec,
+                          &Session::timer_trampoline, this) < 0) {
+      timer_ = nullptr;
+      log(LogLevel::error, "cannot add a timer to the event loop");
+    }
+    return;
+  }
+  sd_event_source_set_time(timer_, usec);
+  sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+}
+
+int Session::timer_trampoline(sd_event_source*, std::uint64_t, void* self) noexcept {
+  static_cast<Session*>(self)->on_timer();
+  return 0;
+}
+
+void Session::on_timer() {
+  auto now = SteadyClock::now();
+  switch (core_.state()) {
+    case SessionState::online:
+      pump(std::numeric_limits<std::size_t>::max());
+      return;
+    case SessionState::registering:
+      if (connection_ && connection_->connected()) {
+        connection_->disconnect();
+        apply(core_.closed(now, false, "no registration reply from the platform"));
+      }
+      return;
+    default:
+      apply(core_.timer(now, wall()));
+  }
+}
+
+SessionStatus Session::status() const {
+  SessionStatus s;
+  s.device = identity_.device;
+  s.state = core_.state();
+  if (auto until = core_.until()) {
+    s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              *until - SteadyClock::now());
+  }
+  if (s.state == SessionState::online) s.online_since = online_since_;
+  s.backlog = env_.outbox->backlog(identity_.device);
+  s.inflight = connection_ ? connection_->inflight() : 0;
+  s.published = published_;
+  s.acknowledged = acknowledged_;
+  s.commands = commands_;
+  s.connect_attempts = core_.connect_attempts();
+  s.last_error = core_.last_error();
+  return s;
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,145 @@
+// One device's cloud link: an MQTT connection signed with that device's own credentials, its
+// platform's topics, and its slice of the outbox. The decisions (when to connect, how long to back
+// off, what an outcome means) are SessionCore's; this class is the I/O shell that carries them out
+// on the event loop and moves records:
+//
+//   outbox.take() ─► encode_uplink ─► QoS 1 PUBLISH (≤ max_inflight in flight, ≤ publish_rate/s)
+//   PUBACK ─► outbox.ack(seq)   (only then; a record split into several publications is acked
+//                                when all of them are)
+//   reconnect ─► outbox.release(device): whatever was unacknowledged goes again (at-least-once)
+//   downlink ─► decode_downlink ─► the daemon's command callback;  reply() ─► encode_reply
+//
+// Credentials are signed anew for every connect (timestamps and expiries move on; Tencent's connid
+// is fresh each time). Aliyun dynamic registration connects first with the registration parameters,
+// stores what the pushed /ext/register or /ext/regnwl message carries, and then connects normally.
+// Nothing throws; every outcome is logged through the sink with the device's name.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "mqtt/connection.hpp"
+#include "northbound/cloud_options.hpp"
+#include "northbound/platform.hpp"
+#include "northbound/session_core.hpp"
+#include "northbound/session_log.hpp"
+#include "northbound/session_publish_gate.hpp"
+#include "northbound/session_status.hpp"
+#include "store/outbox.hpp"
+
+struct sd_event;
+struct sd_event_source;
+
+namespace edgegw::northbound {
+
+using CommandSink = std::function<void(const std::string& device, const Command& command)>;
+using WallClock = std::function<std::chrono::system_clock::time_point()>;
+
+struct SessionOptions {
+  BackoffOptions backoff;
+  ConflictOptions conflict;
+  ClockGuardOptions clock;
+  unsigned max_inflight = 16;
+  double publish_rate = 30;
+  std::chrono::milliseconds connect_timeout{20000};
+  std::chrono::milliseconds registration_timeout{20000};  // waiting for /ext/register(nwl)
+  std::size_t take_batch = 64;                            // records read from the outbox per query
+  std::uint64_t seed = 0;                                 // backoff jitter
+};
+
+// What all sessions share; owned by Northbound and outliving every Session.
+struct SessionEnvironment {
+  sd_event* loop = nullptr;
+  mqtt::Resolver* resolver = nullptr;
+  mqtt::TlsContextCache* tls = nullptr;
+  ConnectLimiter* limiter = nullptr;
+  store::Outbox* outbox = nullptr;
+  const Platform* platform = nullptr;
+  const CloudOptions* cloud = nullptr;
+  CommandSink on_command;
+  SessionLogSink log;
+  WallClock wall_clock;
+  // Called just before every connect attempt (tests and metrics); may be empty.
+  std::function<void(const std::string& device)> on_connect_attempt;
+};
+
+class Session : private mqtt::Connection::Handler {
+ public:
+  Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  void stop();  // closes the link (DISCONNECT) and stays stopped
+
+  // Publishes up to `budget` queued records if online and the window and rate allow; returns how
+  // many publications went out. Costs one indexed outbox query per take_batch records.
+  std::size_t pump(std::size_t budget);
+  // Publishes the platform's answer to `command`; queued (bounded) while offline. False if the
+  // queue is full and the reply was dropped.
+  bool reply(const Command& command, const CommandResult& result);
+
+  SessionStatus status() const;
+  SessionState state() const { return core_.state(); }
+  bool online() const { return core_.state() == SessionState::online; }
+  const std::string& device() const { return identity_.device; }
+  const DeviceIdentity& identity() const { return identity_; }
+
+ private:
+  struct Pending {
+    std::uint64_t seq;
+    Publication publication;
+  };
+
+  // mqtt::Connection::Handler
+  void on_connected(bool session_present) override;
+  void on_closed(const mqtt::Outcome& outcome) override;
+  void on_message(const mqtt::Message& message) override;
+  void on_puback(std::uint16_t packet_id) override;
+  void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) override;
+  void on_writable() override;
+
+  void apply(const SessionDecision& decision);
+  void open_connection();
+  void went_online();
+  void handle_downlink(const mqtt::Message& message);
+  void handle_registration(const Registration& registration);
+  void notice(SessionNotice notice);
+  void refill();
+  void flush_replies();
+  void forget_inflight();
+  void arm_timer(std::chrono::steady_clock::time_point at);
+  void on_timer();
+  static int timer_trampoline(sd_event_source* source, std::uint64_t usec, void* self) noexcept;
+  void log(LogLevel level, const std::string& message) const;
+  std::chrono::system_clock::time_point wall() const;
+
+  const SessionEnvironment& env_;
+  DeviceIdentity identity_;
+  SessionOptions options_;
+  SessionCore core_;
+  SessionPublishGate gate_;
+  std::unique_ptr<mqtt::Connection> connection_;
+  sd_event_source* timer_ = nullptr;
+
+  std::deque<Pending> pending_;                                // taken, not yet published
+  std::unordered_map<std::uint16_t, std::uint64_t> inflight_;  // packet id → record seq
+  std::unordered_map<std::uint64_t, unsigned> parts_left_;     // seq → publications not yet acked
+  std::uint64_t held_ = 0;  // records taken from the outbox and not yet acked
+  std::deque<Publication> replies_;
+
+  std::chrono::system_clock::time_point online_since_{};
+  std::uint64_t published_ = 0;
+  std::uint64_t acknowledged_ = 0;
+  std::uint64_t commands_ = 0;
+  std::uint64_t dropped_ = 0;  // records the platform cannot encode (logged, acked away)
+  bool suback_refusal_logged_ = false;
+};
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,283 @@
+#include "southbound/modbus_bus.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "southbound/modbus_link.hpp"
+
+namespace edgegw::southbound {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ModbusBus::ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, LogSink log)
+    : options_(std::move(bus)), log_(std::move(log)) {
+  link_ = std::make_unique<ModbusLink>(options_);
+  const auto now = Clock::now();
+  for (auto& d : devices) devices_.emplace_back(std::move(d), now);
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  reconnect_delay_ = options_.reconnect_min;
+}
+
+ModbusBus::~ModbusBus() {
+  stop();
+  link_.reset();
+  if (event_fd_ >= 0) ::close(event_fd_);
+}
+
+void ModbusBus::start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+    stop_requested_ = false;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void ModbusBus::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    stop_requested_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<store::Record> ModbusBus::take_readings() {
+  std::uint64_t ignored;
+  while (::read(event_fd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {
+  }
+  std::lock_guard lock(mutex_);
+  std::vector<store::Record> out;
+  out.swap(readings_);
+  return out;
+}
+
+std::vector<WriteResult> ModbusBus::take_write_results() {
+  std::lock_guard lock(mutex_);
+  std::vector<WriteResult> out;
+  out.swap(results_);
+  return out;
+}
+
+void ModbusBus::submit_write(WriteRequest request) {
+  {
+    std::lock_guard lock(mutex_);
+    if (writes_.size() >= kMaxQueuedWrites) {
+      results_.push_back({request.device,
+                          request.request_id,
+                          false,
+                          "bus " + options_.name + " has too many writes queued",
+                          {}});
+    } else {
+      writes_.push_back(std::move(request));
+      wake_.notify_all();
+      return;
+    }
+  }
+  signal();
+}
+
+BusStats ModbusBus::stats() const {
+  BusStats s;
+  s.requests = counters_.requests;
+  s.failures = counters_.failures;
+  s.exceptions = counters_.exceptions;
+  s.polls = counters_.polls;
+  s.points = counters_.points;
+  s.connects = counters_.connects;
+  s.dropped = counters_.dropped;
+  s.fd = counters_.fd;
+  return s;
+}
+
+void ModbusBus::signal() {
+  const std::uint64_t one = 1;
+  while (::write(event_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void ModbusBus::log(LogLevel level, const std::string& message) const {
+  if (log_) log_(level, message);
+}
+
+void ModbusBus::publish(std::vector<store::Record> records) {
+  if (records.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& r : records) readings_.push_back(std::move(r));
+    if (readings_.size() > kMaxQueuedRecords) {
+      const std::size_t excess = readings_.size() - kMaxQueuedRecords;
+      readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
+      counters_.dropped += excess;
+    }
+  }
+  signal();
+}
+
+void ModbusBus::publish_result(WriteResult result) {
+  {
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(result));
+  }
+  signal();
+}
+
+void ModbusBus::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!writes_.empty()) {
+      WriteRequest request = std::move(writes_.front());
+      writes_.pop_front();
+      lock.unlock();
+      execute_write(request);
+      lock.lock();
+      continue;
+    }
+    if (devices_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    auto due = std::min_element(devices_.begin(), devices_.end(), [](const auto& a, const auto& b) {
+      return a.next_due() < b.next_due();
+    });
+    if (due->next_due() > Clock::now()) {
+      wake_.wait_until(lock, due->next_due());
+      continue;
+    }
+    lock.unlock();
+    poll_device(*due);
+    lock.lock();
+  }
+}
+
+bool ModbusBus::ensure_connected() {
+  if (link_->connected()) return true;
+  const auto now = Clock::now();
+  if (now < reconnect_at_) return false;
+  connect_error_ = link_->connect();
+  if (connect_error_.empty()) {
+    ++counters_.connects;
+    counters_.fd = link_->fd();
+    if (connect_failing_) log(LogLevel::info, "modbus bus " + options_.name + ": connected");
+    connect_failing_ = false;
+    reconnect_delay_ = options_.reconnect_min;
+    return true;
+  }
+  if (!connect_failing_) {
+    log(LogLevel::warning,
+        "modbus bus " + options_.name + ": " + connect_error_ + " (retrying with backoff)");
+  }
+  connect_failing_ = true;
+  reconnect_at_ = now + reconnect_delay_;
+  reconnect_delay_ = std::min(reconnect_delay_ * 2, options_.reconnect_max);
+  return false;
+}
+
+void ModbusBus::pace() {
+  if (options_.pause.count() <= 0) return;
+  const auto ready = last_request_end_ + options_.pause;
+  if (Clock::now() >= ready) return;
+  std::unique_lock lock(mutex_);
+  wake_.wait_until(lock, ready, [this] { return stopping_; });
+}
+
+template <typename Request>
+RequestResult ModbusBus::with_retries(bool device_online, Request&& request) {
+  const unsigned attempts = 1 + (device_online ? options_.retries : 0);
+  RequestResult r{Outcome::not_connected, 0, "not connected"};
+  for (unsigned attempt = 0; attempt < attempts && !stop_requested_; ++attempt) {
+    if (!ensure_connected()) {
+      return {Outcome::not_connected, 0, connect_error_.empty() ? "not connected" : connect_error_};
+    }
+    pace();
+    r = request();
+    last_request_end_ = Clock::now();
+    ++counters_.requests;
+    if (r.outcome == Outcome::ok) return r;
+    if (r.outcome == Outcome::exception) {
+      ++counters_.exceptions;
+      return r;
+    }
+    ++counters_.failures;
+    if (r.outcome == Outcome::transport_error) {
+      log(LogLevel::debug, "modbus bus " + options_.name + ": " + r.error + ", reconnecting");
+      link_->disconnect();
+      counters_.fd = -1;
+    } else {
+      link_->flush();
+    }
+  }
+  return r;
+}
+
+void ModbusBus::poll_device(DevicePoller& device) {
+  const auto now = Clock::now();
+  // Retries only for a device that answered last time: an absent one costs one timeout.
+  const bool retry = !device.offline();
+  auto result = device.poll(
+      [&](const ReadBlock& block, std::vector<std::uint16_t>& regs,
+          std::vector<std::uint8_t>& bits) {
+        return with_retries(retry, [&] { return link_->read(device.unit(), block, regs, bits); });
+      },
+      now, wall_ms());
+  ++counters_.polls;
+  for (const auto& [level, message] : result.logs) log(level, message);
+  for (const auto& r : result.records) {
+    if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();
+  }
+  publish(std::move(result.records));
+  // A TCP endpoint where no device answers any more may be a half-open connection: start afresh.
+  if (options_.transport == Transport::tcp && link_->connected() &&
+      std::all_of(devices_.begin(), devices_.end(), [](const auto& d) { return d.offline(); })) {
+    link_->disconnect();
+    counters_.fd = -1;
+  }
+}
+
+void ModbusBus::execute_write(const WriteRequest& request) {
+  WriteResult result{request.device, request.request_id, false, {}, {}};
+  auto device = std::find_if(devices_.begin(), devices_.end(),
+                             [&](const auto& d) { return d.name() == request.device; });
+  if (device == devices_.end()) {
+    result.message = "no device " + request.device + " on modbus bus " + options_.name;
+    publish_result(std::move(result));
+    return;
+  }
+  WritePlan plan = plan_writes(device->device().options.points, request.values);
+  if (!plan.refused.empty()) {
+    result.message = "refused: " + describe(plan.refused);
+    result.failures = std::move(plan.refused);
+    publish_result(std::move(result));
+    return;
+  }
+  for (const WriteOp& op : plan.ops) {
+    const RequestResult r =
+        with_retries(!device->offline(), [&] { return link_->write(device->unit(), op); });
+    if (r.outcome == Outcome::ok) continue;
+    for (const auto& point : op.points) result.failures.push_back({point, r.error});
+  }
+  result.ok = result.failures.empty();
+  result.message = result.ok ? "ok" : describe(result.failures);
+  if (!result.ok) {
+    log(LogLevel::warning, "modbus device " + request.device + ": write " +
+                               std::to_string(request.request_id) + " failed: " + result.message);
+  }
+  device->poll_soon(Clock::now());
+  publish_result(std::move(result));
+}
+
+}  // namespace edgegw::southbound

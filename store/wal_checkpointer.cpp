@@ -1,0 +1,51 @@
+#include "store/wal_checkpointer.hpp"
+
+namespace edgegw::store {
+
+WalCheckpointer::WalCheckpointer(sqlite3* writer, const std::string& path, int wake_pages,
+                                 int stall_pages)
+    : writer_(writer), wake_pages_(wake_pages), stall_pages_(stall_pages) {
+  db_.open(path);
+  sqlite3_busy_timeout(db_.get(), 1000);
+  thread_ = std::thread([this] { run(); });
+  sqlite3_wal_hook(writer_, &WalCheckpointer::on_commit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  sqlite3_wal_hook(writer_, nullptr, nullptr);
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept {
+  auto* me = static_cast<WalCheckpointer*>(self);
+  if (wal_pages >= me->stall_pages_) {
+    // Back-pressure: the background checkpoints fall behind, so this commit helps.
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (wal_pages >= me->wake_pages_) {
+    {
+      std::lock_guard lock(me->mutex_);
+      me->wanted_ = true;
+    }
+    me->wake_.notify_one();
+  }
+  return SQLITE_OK;  // a checkpoint that failed (disk full) is simply tried again later
+}
+
+void WalCheckpointer::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return wanted_ || stop_; });
+    if (stop_) return;
+    wanted_ = false;
+    lock.unlock();
+    sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+  }
+}
+
+}  // namespace edgegw::store

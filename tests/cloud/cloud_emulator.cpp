@@ -1,0 +1,98 @@
+#include "cloud/cloud_emulator.hpp"
+
+#include <cstdlib>
+#include <set>
+
+#include "support/net.hpp"
+
+namespace edgegw::test {
+
+namespace {
+
+std::uint16_t distinct_free_port(std::set<std::uint16_t>& taken) {
+  while (true) {
+    auto port = free_tcp_port();
+    if (taken.insert(port).second) return port;
+  }
+}
+
+}  // namespace
+
+CloudEmulator::CloudEmulator(Registry devices) : registry_(std::move(devices)) {
+  std::set<std::uint16_t> taken;
+  tls_port_ = distinct_free_port(taken);
+  mtls_port_ = distinct_free_port(taken);
+  psk_port_ = distinct_free_port(taken);
+  plain_port_ = distinct_free_port(taken);
+  // One broker object for the emulator's life: restarts reuse its ports and append to one log.
+  broker_ = std::make_unique<MosquittoBroker>(
+      config(), std::vector<std::uint16_t>{plain_port_, tls_port_, mtls_port_, psk_port_});
+}
+
+CloudEmulator::~CloudEmulator() {
+  stop();
+}
+
+std::filesystem::path CloudEmulator::plugin_path() {
+  const char* env = std::getenv("EDGEGW_CLOUD_PLUGIN");
+  return env && *env ? env : EDGEGW_CLOUD_PLUGIN;
+}
+
+std::string CloudEmulator::config() const {
+  const std::string plugin = "plugin " + plugin_path().string() + "\nplugin_opt_registry " +
+                             registry_file().string() + "\nplugin_opt_state " +
+                             activations_file().string() + "\n";
+  auto listener = [&](std::uint16_t port, const char* kind) {
+    return "\nlistener " + std::to_string(port) + " 127.0.0.1\n" + plugin + "plugin_opt_listener " +
+           kind + "\n";
+  };
+  const std::string server_cert =
+      "certfile " + pki_.server().cert.string() + "\nkeyfile " + pki_.server().key.string() + "\n";
+  // A log file of our own: mosquitto flushes it per line, while its stdout (the support broker's
+  // log) is block-buffered and lags behind what the tests want to read.
+  std::string c =
+      "per_listener_settings true\nlog_dest file " + (dir_ / "broker.log").string() + "\n";
+  c += listener(plain_port_, "plain");
+  c += listener(tls_port_, "tls") + server_cert;
+  c += listener(mtls_port_, "mtls") + server_cert + "cafile " + pki_.ca_cert().string() +
+       "\nrequire_certificate true\n";
+  // TLS-PSK as Tencent offers it: TLS 1.2, no certificate. The keys come from the plugin.
+  c += listener(psk_port_, "psk") + "psk_hint edgegw-cloud\ntls_version tlsv1.2\n";
+  return c;
+}
+
+void CloudEmulator::start() {
+  if (running()) return;
+  dir_.write("devices.json", registry_.to_json(), 0600);
+  broker_->start();
+}
+
+void CloudEmulator::stop() {
+  if (broker_) broker_->stop();
+}
+
+void CloudEmulator::kill() {
+  if (broker_) broker_->kill();
+}
+
+void CloudEmulator::pause() {
+  if (broker_) broker_->pause();
+}
+
+void CloudEmulator::resume() {
+  if (broker_) broker_->resume();
+}
+
+bool CloudEmulator::running() const {
+  return broker_ && broker_->running();
+}
+
+CertPair CloudEmulator::client_cert(const std::string& common_name) {
+  return pki_.issue("client-" + std::to_string(++certs_issued_), common_name);
+}
+
+std::string CloudEmulator::log() const {
+  return read_file(dir_ / "broker.log");
+}
+
+}  // namespace edgegw::test

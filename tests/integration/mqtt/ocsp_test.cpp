@@ -1,0 +1,138 @@
+// OCSP stapling verdicts. mosquitto 2.0.11 cannot staple, so the TLS server here is
+// `openssl s_server -www -status_file resp.der` with responses made by `openssl ocsp` from the test
+// CA's index: only the handshake verdict is tested (MQTT cannot run past it on that server).
+#include <fstream>
+
+#include "loop_fixture.hpp"
+#include "mqtt/tls_context.hpp"
+#include "support/net.hpp"
+#include "support/process.hpp"
+#include "support/test_pki.hpp"
+#include "support/wait.hpp"
+
+namespace edgegw::mqtt::test {
+namespace {
+
+using namespace std::chrono_literals;
+using edgegw::test::CertPair;
+using edgegw::test::Process;
+using edgegw::test::run_command;
+using edgegw::test::TestPki;
+
+std::string openssl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"openssl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_command(argv);
+  if (r.exit_code != 0) throw std::runtime_error("openssl failed: " + r.output);
+  return r.output;
+}
+
+std::string serial_of(const CertPair& cert) {
+  auto out = openssl({"x509", "-in", cert.cert.string(), "-noout", "-serial"});
+  auto start = out.find('=') + 1;
+  return out.substr(start, out.find_first_of("\r\n", start) - start);
+}
+
+struct OcspEnv {
+  TestPki pki;
+  CertPair other;
+  std::filesystem::path good, other_cert, revoked;
+
+  OcspEnv() {
+    other = pki.issue("ocsp-other", "other.example", "DNS:other.example");
+    good = respond(pki.server(), "V");
+    other_cert = respond(other, "V");
+    revoked = respond(pki.server(), "R");
+  }
+  // A response about `cert` made from a one-line index that says `status` for it.
+  std::filesystem::path respond(const CertPair& cert, const std::string& status) {
+    auto tag = cert.cert.stem().string() + "-" + status;
+    auto index = pki.dir() / (tag + ".index");
+    std::string line = status + "\t301231235959Z\t" + (status == "R" ? "200101000000Z" : "") +
+                       "\t" + serial_of(cert) + "\tunknown\t/CN=x\n";
+    std::ofstream(index) << line;
+    auto request = pki.dir() / (tag + ".req.der");
+    auto response = pki.dir() / (tag + ".resp.der");
+    auto ca = pki.ca_cert().string();
+    openssl({"ocsp", "-issuer", ca, "-cert", cert.cert.string(), "-no_nonce", "-reqout",
+             request.string()});
+    openssl({"ocsp", "-index", index.string(), "-rsigner", ca, "-rkey", pki.ca().key.string(),
+             "-CA", ca, "-reqin", request.string(), "-respout", response.string(), "-ndays", "1"});
+    return response;
+  }
+};
+
+class OcspTest : public LoopFixture {
+ protected:
+  static void SetUpTestSuite() { env_ = new OcspEnv(); }
+  static void TearDownTestSuite() {
+    delete env_;
+    env_ = nullptr;
+  }
+  static OcspEnv* env_;
+
+  // Starts s_server stapling `response` (none if empty) with the good server certificate.
+  std::unique_ptr<Process> server(const std::filesystem::path& response, std::uint16_t port) {
+    std::vector<std::string> argv{"openssl", "s_server",
+                                  "-www",    "-quiet",
+                                  "-accept", "127.0.0.1:" + std::to_string(port),
+                                  "-cert",   env_->pki.server().cert.string(),
+                                  "-key",    env_->pki.server().key.string()};
+    if (!response.empty()) {
+      argv.push_back("-status_file");
+      argv.push_back(response.string());
+    }
+    auto p = std::make_unique<Process>(argv);
+    EXPECT_TRUE(edgegw::test::wait_until([&] { return edgegw::test::tcp_port_open(port); }));
+    return p;
+  }
+
+  // The handshake verdict: empty when TLS (with its OCSP check) passed, else the failure detail.
+  std::string verdict(const std::filesystem::path& response, OcspMode mode) {
+    auto port = edgegw::test::free_tcp_port();
+    auto s = server(response, port);
+    TlsConfig config;
+    config.ca_file = env_->pki.ca_cert().string();
+    config.ocsp = mode;
+    std::string error;
+    auto ctx = cache_.get(config, &error);
+    EXPECT_TRUE(ctx) << error;
+    RecordingHandler h;
+    Connection c(loop_, *resolver_, h);
+    auto o = plain_options(port, "ocsp");
+    o.tls = ctx;
+    c.connect(o);
+    EXPECT_TRUE(run_until(
+        [&] { return c.phase() == Connection::Phase::awaiting_connack || !h.closed.empty(); }));
+    if (c.phase() == Connection::Phase::awaiting_connack) return "";
+    if (h.closed.empty()) return "no verdict";
+    if (h.closed[0].reason != CloseReason::tls_failed) return "";  // past the handshake
+    return h.closed[0].detail;
+  }
+
+  TlsContextCache cache_;
+};
+OcspEnv* OcspTest::env_ = nullptr;
+
+TEST_F(OcspTest, RequireAcceptsOnlyAGoodStapleForThisCertificate) {
+  EXPECT_EQ(verdict(env_->good, OcspMode::require), "");
+  EXPECT_EQ(verdict("", OcspMode::require), "OCSP: the server stapled no response");
+  EXPECT_EQ(verdict(env_->other_cert, OcspMode::require),
+            "OCSP: stapled response is for a different certificate");
+  EXPECT_EQ(verdict(env_->revoked, OcspMode::require), "OCSP: certificate status revoked");
+}
+
+TEST_F(OcspTest, PreferAcceptsNoStapleButNotABadOne) {
+  EXPECT_EQ(verdict(env_->good, OcspMode::prefer), "");
+  EXPECT_EQ(verdict("", OcspMode::prefer), "");
+  EXPECT_EQ(verdict(env_->other_cert, OcspMode::prefer),
+            "OCSP: stapled response is for a different certificate");
+}
+
+TEST_F(OcspTest, OffIgnoresStaples) {
+  EXPECT_EQ(verdict(env_->other_cert, OcspMode::off), "");
+  EXPECT_EQ(verdict("", OcspMode::off), "");
+}
+
+}  // namespace
+}  // namespace edgegw::mqtt::test

@@ -1,0 +1,185 @@
+#include "integration/sessions/session_harness.hpp"
+
+#include "northbound/platform_defaults.hpp"
+
+#include <systemd/sd-event.h>
+
+#include <regex>
+#include <stdexcept>
+
+namespace edgegw::test {
+
+EventLoop::EventLoop() {
+  if (sd_event_new(&loop_) < 0) throw std::runtime_error("sd_event_new failed");
+}
+
+EventLoop::~EventLoop() { sd_event_unref(loop_); }
+
+void EventLoop::run_once(std::chrono::microseconds timeout) {
+  sd_event_run(loop_, static_cast<std::uint64_t>(timeout.count()));
+}
+
+Observer::Observer(CloudEmulator& cloud) : cloud_(cloud) {
+  resolver_ = std::make_unique<mqtt::Resolver>(loop_.get());
+  mqtt::Connection::Handler& handler = *this;
+  connection_ = std::make_unique<mqtt::Connection>(loop_.get(), *resolver_, handler);
+}
+
+Observer::~Observer() {
+  connection_.reset();
+  resolver_.reset();
+}
+
+void Observer::connect() {
+  subscribed_ = 0;
+  mqtt::ConnectOptions o;
+  o.host = cloud_.host();
+  o.port = cloud_.plain_port();
+  o.client_id = "observer";
+  o.username = cloud_.observer_username();
+  o.password = cloud_.observer_password();
+  o.keepalive = std::chrono::seconds(30);
+  o.max_inflight = 64;
+  connection_->connect(o);
+}
+
+void Observer::connect_and_wait(std::chrono::milliseconds timeout) {
+  connect();
+  auto deadline = SteadyClock::now() + timeout;
+  while (!ready()) {
+    if (SteadyClock::now() > deadline) throw std::runtime_error("observer did not subscribe");
+    if (connection_->phase() == mqtt::Connection::Phase::idle) connect();
+    loop_.run_once(std::chrono::milliseconds(10));
+  }
+}
+
+void Observer::on_connected(bool) {
+  for (const char* filter : {"#", "$oc/#", "$shadow/#", "$thing/#", "$sys/#"}) {
+    connection_->subscribe({{filter, 1}});
+  }
+}
+
+void Observer::on_message(const mqtt::Message& message) {
+  messages_.push_back(message);
+  if (message.qos > 0) connection_->ack(message.packet_id);
+}
+
+std::size_t Observer::count_on(const std::string& needle) const {
+  std::size_t n = 0;
+  for (const auto& m : messages_) n += m.topic.find(needle) != std::string::npos;
+  return n;
+}
+
+std::set<std::uint64_t> Observer::seqs_of(const std::string& device) const {
+  static const std::regex seq_re("\"seq\":([0-9]+)");
+  std::set<std::uint64_t> out;
+  const std::string topic = "devices/" + device + "/telemetry";
+  for (const auto& m : messages_) {
+    if (m.topic != topic) continue;
+    std::smatch match;
+    if (std::regex_search(m.payload, match, seq_re)) out.insert(std::stoull(match[1].str()));
+  }
+  return out;
+}
+
+northbound::NorthboundOptions SessionHarness::options_for(const CloudEmulator& cloud,
+                                                          northbound::PlatformKind kind,
+                                                          std::uint16_t port, bool tls) {
+  northbound::NorthboundOptions o;
+  o.cloud.platform = kind;
+  o.cloud.host = cloud.host();
+  o.cloud.port = port;
+  o.cloud.tls = tls;
+  o.cloud.allow_plaintext = !tls;
+  if (tls) o.cloud.ca_file = cloud.ca_file();
+  o.cloud.backoff_min = std::chrono::milliseconds(100);
+  o.cloud.backoff_max = std::chrono::milliseconds(2000);
+  o.cloud.connects_per_second = 200;
+  o.cloud.max_inflight = 16;
+  o.cloud.publish_rate = 1000;
+  o.cloud.keepalive = northbound::platform_defaults(kind).keepalive;
+  o.clock_recheck = std::chrono::milliseconds(100);
+  o.connect_timeout = std::chrono::seconds(10);
+  o.connect_burst = 10;
+  o.seed = 12345;
+  return o;
+}
+
+SessionHarness::SessionHarness(northbound::NorthboundOptions options,
+                               northbound::WallClock wall_clock) {
+  store::OutboxOptions outbox_options;
+  outbox_options.path = dir_.path() / "outbox.db";
+  outbox_ = store::Outbox::open(outbox_options);
+  if (options.state_dir.empty()) options.state_dir = dir_.path();
+  northbound::NorthboundHandlers handlers;
+  handlers.log = [this](northbound::LogLevel, const std::string& device,
+                        const std::string& message) { logs_.push_back(device + ": " + message); };
+  handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
+    commands_.emplace_back(device, command);
+  };
+  handlers.wall_clock = std::move(wall_clock);
+  handlers.on_connect_attempt = [this](const std::string& device) {
+    attempts_.emplace_back(device, SteadyClock::now());
+  };
+  northbound_ = std::make_unique<northbound::Northbound>(loop_.get(), *outbox_, std::move(options),
+                                                         std::move(handlers));
+}
+
+SessionHarness::~SessionHarness() {
+  northbound_.reset();
+  outbox_.reset();
+}
+
+std::uint64_t SessionHarness::append(const std::string& device, double value) {
+  store::Record r;
+  r.device = device;
+  r.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  r.fields.push_back({"value", value});
+  return outbox_->append(std::move(r));
+}
+
+void SessionHarness::turn(std::chrono::microseconds wait, Observer* observer) {
+  if (outbox_->has_pending()) outbox_->commit();
+  northbound_->drain();
+  if (outbox_->has_pending()) outbox_->commit();
+  loop_.run_once(wait);
+  if (observer) observer->poll();
+}
+
+bool SessionHarness::run_until(const std::function<bool()>& done,
+                               std::chrono::milliseconds timeout, Observer* observer) {
+  auto deadline = SteadyClock::now() + timeout;
+  while (true) {
+    turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
+    if (done()) return true;
+    if (SteadyClock::now() > deadline) return false;
+  }
+}
+
+void SessionHarness::run_for(std::chrono::milliseconds duration, Observer* observer) {
+  auto deadline = SteadyClock::now() + duration;
+  while (SteadyClock::now() < deadline) turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
+}
+
+bool SessionHarness::all_online() const {
+  for (const auto& s : northbound_->status()) {
+    if (s.state != northbound::SessionState::online) return false;
+  }
+  return true;
+}
+
+std::size_t SessionHarness::count_logs(const std::string& needle) const {
+  std::size_t n = 0;
+  for (const auto& line : logs_) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+std::string SessionHarness::logs() const {
+  std::string out;
+  for (const auto& line : logs_) out += line + "\n";
+  return out;
+}
+
+}  // namespace edgegw::test

@@ -1,0 +1,161 @@
+// The poller against a scripted slave (a ReadFn over an array, with holes and silence): splitting
+// on "illegal data address" and remembering the split, offline/online status records, report by
+// exception across polls, and that an absent slave costs one request per poll.
+#include "southbound/device_poller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace edgegw::southbound {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = DevicePoller::Clock;
+
+struct ScriptedSlave {
+  std::vector<std::uint16_t> holding = std::vector<std::uint16_t>(200, 0);
+  std::set<int> holes;
+  bool silent = false;
+  int requests = 0;
+
+  DevicePoller::ReadFn reader() {
+    return
+        [this](const ReadBlock& b, std::vector<std::uint16_t>& regs, std::vector<std::uint8_t>&) {
+          ++requests;
+          if (silent) return RequestResult{Outcome::timeout, 0, "no answer (timeout)"};
+          for (int a = b.start; a < b.start + b.count; ++a) {
+            if (holes.count(a)) return RequestResult{Outcome::exception, 2, "Illegal data address"};
+          }
+          regs.assign(holding.begin() + b.start, holding.begin() + b.start + b.count);
+          return RequestResult{};
+        };
+  }
+};
+
+ModbusDevice meter(std::vector<std::uint16_t> addresses, double deadband = 0.0) {
+  ModbusDevice d;
+  d.name = "meter-1";
+  d.options.interval = 1s;
+  d.options.offline_interval = 10s;
+  d.options.heartbeat = 60s;
+  d.options.max_gap = 8;
+  for (auto a : addresses) {
+    PointSpec p;
+    p.name = "r" + std::to_string(a);
+    p.address = a;
+    p.deadband = deadband;
+    d.options.points.push_back(p);
+  }
+  return d;
+}
+
+const store::Record* find(const std::vector<store::Record>& records, store::RecordKind kind) {
+  for (const auto& r : records) {
+    if (r.kind == kind) return &r;
+  }
+  return nullptr;
+}
+
+TEST(DevicePoller, FirstPollReportsOnlineAndEveryPoint) {
+  ScriptedSlave slave;
+  slave.holding[3] = 42;
+  DevicePoller poller(meter({0, 3}), Clock::time_point{});
+  const auto result = poller.poll(slave.reader(), Clock::time_point{}, 1000);
+  ASSERT_EQ(result.records.size(), 2u);
+  EXPECT_EQ(result.records[0].kind, store::RecordKind::device_status);
+  EXPECT_EQ(result.records[0].fields, (std::vector<store::Field>{{"online", true}}));
+  EXPECT_EQ(result.records[1].kind, store::RecordKind::telemetry);
+  EXPECT_EQ(result.records[1].time_ms, 1000);
+  EXPECT_EQ(result.records[1].fields,
+            (std::vector<store::Field>{{"r0", std::int64_t{0}}, {"r3", std::int64_t{42}}}));
+  EXPECT_EQ(slave.requests, 1);
+  EXPECT_EQ(poller.next_due(), Clock::time_point{} + 1s);
+}
+
+TEST(DevicePoller, IllegalAddressSplitsTheBlockAndRemembersTheSplit) {
+  ScriptedSlave slave;
+  slave.holes = {5};  // inside the gap between 4 and 6: the merged read is refused
+  for (int a = 0; a < 12; ++a) slave.holding[a] = static_cast<std::uint16_t>(100 + a);
+  DevicePoller poller(meter({0, 1, 2, 3, 4, 6, 7, 8, 9, 10}), Clock::time_point{});
+  ASSERT_EQ(poller.plan().size(), 1u);
+  auto result = poller.poll(slave.reader(), Clock::time_point{}, 0);
+  const auto* reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields.size(), 10u);  // no point lost
+  EXPECT_EQ(poller.plan().size(), 2u);     // 0..4 and 6..10
+  EXPECT_EQ(slave.requests, 3);            // the refused read and its two halves
+  slave.requests = 0;
+  poller.poll(slave.reader(), Clock::time_point{} + 1s, 0);
+  EXPECT_EQ(slave.requests, 2);  // the split is remembered
+}
+
+TEST(DevicePoller, AnAddressTheSlaveLacksCostsOnlyThatPoint) {
+  ScriptedSlave slave;
+  slave.holes = {2};
+  DevicePoller poller(meter({0, 1, 2, 3}), Clock::time_point{});
+  const auto result = poller.poll(slave.reader(), Clock::time_point{}, 0);
+  const auto* reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields.size(), 3u);
+  bool warned = false;
+  for (const auto& [level, message] : result.logs) {
+    warned |= level == LogLevel::warning && message.find("r2") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  // The bad point is set aside until the heartbeat: the next poll does not ask for it.
+  slave.requests = 0;
+  const auto again = poller.poll(slave.reader(), Clock::time_point{} + 1s, 0);
+  EXPECT_EQ(slave.requests, static_cast<int>(poller.plan().size()) - 1);
+  EXPECT_TRUE(again.logs.empty());
+}
+
+TEST(DevicePoller, SilentSlaveGoesOfflineOnceAndComesBack) {
+  ScriptedSlave slave;
+  DevicePoller poller(meter({0, 50, 100}), Clock::time_point{});  // three reads
+  const Clock::time_point t0{};
+  poller.poll(slave.reader(), t0, 0);
+  slave.silent = true;
+  slave.requests = 0;
+  auto down = poller.poll(slave.reader(), t0 + 1s, 0);
+  EXPECT_EQ(slave.requests, 1);  // the poll stops at the first unanswered read
+  ASSERT_EQ(down.records.size(), 1u);
+  EXPECT_EQ(down.records[0].kind, store::RecordKind::device_status);
+  EXPECT_EQ(down.records[0].fields, (std::vector<store::Field>{{"online", false}}));
+  ASSERT_EQ(down.logs.size(), 1u);
+  EXPECT_EQ(down.logs[0].first, LogLevel::warning);
+  EXPECT_TRUE(poller.offline());
+  EXPECT_EQ(poller.next_due(), t0 + 11s);  // polled less often while offline
+  auto still = poller.poll(slave.reader(), t0 + 11s, 0);
+  EXPECT_TRUE(still.records.empty());
+  EXPECT_TRUE(still.logs.empty());
+  slave.silent = false;
+  auto back = poller.poll(slave.reader(), t0 + 21s, 0);
+  ASSERT_EQ(back.records.size(), 2u);
+  EXPECT_EQ(back.records[0].fields, (std::vector<store::Field>{{"online", true}}));
+  EXPECT_EQ(back.records[1].fields.size(), 3u);
+  EXPECT_TRUE(poller.online());
+}
+
+TEST(DevicePoller, DeadbandAcrossPolls) {
+  ScriptedSlave slave;
+  DevicePoller poller(meter({0, 1}, 5.0), Clock::time_point{});
+  const Clock::time_point t0{};
+  EXPECT_NE(find(poller.poll(slave.reader(), t0, 0).records, store::RecordKind::telemetry),
+            nullptr);
+  slave.holding[1] = 3;
+  EXPECT_EQ(find(poller.poll(slave.reader(), t0 + 1s, 0).records, store::RecordKind::telemetry),
+            nullptr);
+  slave.holding[1] = 6;
+  const auto moved = poller.poll(slave.reader(), t0 + 2s, 0);
+  const auto* reading = find(moved.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields, (std::vector<store::Field>{{"r1", std::int64_t{6}}}));
+  const auto beat = poller.poll(slave.reader(), t0 + 61s, 0);
+  reading = find(beat.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields.size(), 1u);  // r0, unchanged since t0: heartbeat
+}
+
+}  // namespace
+}  // namespace edgegw::southbound

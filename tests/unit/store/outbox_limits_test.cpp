@@ -1,0 +1,105 @@
+// max_size and max_age: the oldest records go, in batches, counted per device; the database never
+// grows past max_size plus one commit's worth.
+#include <gtest/gtest.h>
+
+#include "outbox_test_support.hpp"
+#include "store/outbox.hpp"
+
+namespace edgegw::store {
+namespace {
+
+using testing::all_seqs;
+using testing::options_in;
+using testing::reading;
+
+constexpr std::size_t kPerCommit = 200;
+
+TEST(OutboxLimits, MaxSizeDropsTheOldestAndIsNeverExceededByMoreThanABatch) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 256 * 1024;
+  auto outbox = Outbox::open(options);
+
+  // Measure what one commit's batch adds to an empty database.
+  std::uint64_t before = outbox->database_bytes();
+  for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading(i % 3 ? "a" : "b", 0));
+  ASSERT_TRUE(outbox->commit().ok());
+  const std::uint64_t batch_bytes = outbox->database_bytes() - before + 4096;
+
+  std::uint64_t dropped = 0;
+  std::uint64_t appended = kPerCommit;
+  for (int round = 0; round < 200; ++round) {
+    for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading(i % 3 ? "a" : "b", round));
+    appended += kPerCommit;
+    const CommitResult result = outbox->commit();
+    ASSERT_TRUE(result.ok()) << result.error;
+    EXPECT_EQ(result.dropped_by_age, 0u);
+    dropped += result.dropped_by_size;
+    ASSERT_LE(outbox->database_bytes(), options.max_size_bytes + batch_bytes) << "round " << round;
+  }
+  EXPECT_GT(dropped, 0u);
+  const DropCounters a = outbox->drops("a");
+  const DropCounters b = outbox->drops("b");
+  EXPECT_EQ(a.by_size + b.by_size, dropped);
+  EXPECT_GT(a.by_size, 0u);
+  EXPECT_GT(b.by_size, 0u);
+  EXPECT_EQ(outbox->backlog("a") + outbox->backlog("b") + dropped, appended);
+
+  // What is left is the newest, still in order and contiguous per device.
+  const auto seqs = all_seqs(*outbox, "a");
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.back(), a.by_size + seqs.size());
+  for (std::size_t i = 1; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], seqs[i - 1] + 1);
+
+  // The counters survive a restart.
+  outbox.reset();
+  outbox = Outbox::open(options);
+  EXPECT_EQ(outbox->drops("a"), a);
+  EXPECT_EQ(outbox->drops("b"), b);
+  EXPECT_EQ(outbox->quick_check(), "ok");
+}
+
+TEST(OutboxLimits, MaxAgeDropsOldRecordsCountedPerDevice) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_age = std::chrono::hours(1);
+  auto outbox = Outbox::open(options);
+  const std::chrono::system_clock::time_point now{std::chrono::hours(1000)};
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t hour = 3600 * 1000;
+
+  for (int i = 0; i < 600; ++i) outbox->append(reading(i % 2 ? "a" : "b", i, now_ms - 3 * hour));
+  for (int i = 0; i < 10; ++i) outbox->append(reading("a", i, now_ms - hour / 2));
+  CommitResult result = outbox->commit(now);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.dropped_by_age, 600u);
+  EXPECT_EQ(outbox->drops("a"), (DropCounters{0, 300}));
+  EXPECT_EQ(outbox->drops("b"), (DropCounters{0, 300}));
+  EXPECT_EQ(outbox->backlog("a"), 10u);
+  EXPECT_EQ(outbox->backlog("b"), 0u);
+  EXPECT_EQ(outbox->devices(), std::vector<std::string>{"a"});
+
+  // Idle: a later commit with nothing queued still ages the rest out.
+  result = outbox->commit(now + std::chrono::minutes(45));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.dropped_by_age, 10u);
+  EXPECT_EQ(outbox->backlog("a"), 0u);
+
+  // The sequence does not go back after the device's rows all went.
+  outbox.reset();
+  outbox = Outbox::open(options);
+  EXPECT_EQ(outbox->append(reading("a", 0, now_ms)), 311u);
+  EXPECT_EQ(outbox->drops("a"), (DropCounters{0, 310}));
+}
+
+TEST(OutboxLimits, MaxAgeZeroKeepsForever) {
+  edgegw::test::TempDir dir;
+  auto outbox = Outbox::open(options_in(dir));  // max_age 0
+  outbox->append(reading("a", 0, 1));
+  ASSERT_TRUE(outbox->commit(std::chrono::system_clock::now()).ok());
+  EXPECT_EQ(outbox->backlog("a"), 1u);
+}
+
+}  // namespace
+}  // namespace edgegw::store

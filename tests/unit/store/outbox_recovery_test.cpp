@@ -1,0 +1,138 @@
+// Opening what a previous run, an older build, or a damaged disk left behind: migrations, corrupt
+// files moved aside (never a crash loop), a file from a newer build.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "outbox_test_support.hpp"
+#include "store/outbox.hpp"
+#include "store/schema.hpp"
+
+namespace edgegw::store {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::all_seqs;
+using testing::options_in;
+using testing::reading;
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+}
+
+std::vector<fs::path> corrupt_copies(const fs::path& dir) {
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().starts_with("outbox.db.corrupt-")) {
+      found.push_back(entry.path());
+    }
+  }
+  return found;
+}
+
+TEST(OutboxRecovery, MigratesAVersion1Database) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    exec(db, migration_sql(1));
+    exec(db, "PRAGMA user_version=1");
+    exec(db, "INSERT INTO devices(id, name, last_seq) VALUES(1, 'meter-1', 7)");
+    // One record, blob format 1: one field "v" = int64 5 (zigzag 10).
+    exec(db,
+         "INSERT INTO records(device_id, seq, time_ms, kind, fields)"
+         " VALUES(1, 7, 1000, 0, x'010176020a')");
+    sqlite3_close(db);
+  }
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);
+  EXPECT_FALSE(report.created);
+  EXPECT_FALSE(report.moved_aside);
+  EXPECT_EQ(report.schema_before, 1);
+  EXPECT_EQ(report.schema_after, kSchemaVersion);
+  EXPECT_EQ(report.backlog, 1u);
+  auto taken = outbox->take("meter-1", 10);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0],
+            (Record{"meter-1", 7, 1000, RecordKind::telemetry, {{"v", std::int64_t{5}}}}));
+  EXPECT_EQ(outbox->drops("meter-1"), DropCounters{});
+  EXPECT_EQ(outbox->append(reading("meter-1", 1)), 8u);
+  ASSERT_TRUE(outbox->commit().ok());
+}
+
+TEST(OutboxRecovery, AFileThatIsNotADatabaseIsMovedAside) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  const std::string garbage(10000, 'x');
+  dir.write("outbox.db", garbage);
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);
+  ASSERT_TRUE(report.moved_aside);
+  EXPECT_TRUE(report.created);
+  EXPECT_FALSE(report.corruption.empty());
+  EXPECT_EQ(edgegw::test::read_file(*report.moved_aside), garbage);
+  EXPECT_EQ(corrupt_copies(dir.path()).size(), 1u);
+
+  outbox->append(reading("a", 1));
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(outbox->quick_check(), "ok");
+}
+
+TEST(OutboxRecovery, ADamagedPageIsFoundByQuickCheckAndMovedAside) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    auto outbox = Outbox::open(options);
+    for (int i = 0; i < 5000; ++i) outbox->append(reading("a", i));
+    ASSERT_TRUE(outbox->commit().ok());
+  }  // closing checkpoints everything into the file
+  ASSERT_FALSE(fs::exists(dir / "outbox.db-wal"));
+  const auto size = fs::file_size(options.path);
+  ASSERT_GT(size, 40000u);
+  {
+    // Scribble over pages in the middle of the records table, keeping the header intact.
+    std::fstream f(options.path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    const std::string junk(3 * 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);
+  ASSERT_TRUE(report.moved_aside) << "quick_check did not notice";
+  EXPECT_NE(report.corruption.find("quick_check"), std::string::npos) << report.corruption;
+  EXPECT_EQ(outbox->backlog("a"), 0u);
+  EXPECT_EQ(outbox->append(reading("a", 0)), 1u);
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(outbox->quick_check(), "ok");
+
+  // And the next start is a normal one: no crash loop, nothing else moved.
+  outbox.reset();
+  OpenReport again;
+  outbox = Outbox::open(options, &again);
+  EXPECT_FALSE(again.moved_aside);
+  EXPECT_EQ(all_seqs(*outbox, "a"), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(corrupt_copies(dir.path()).size(), 1u);
+}
+
+TEST(OutboxRecovery, ADatabaseFromANewerBuildIsKeptAsideNotOverwritten) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    exec(db, "CREATE TABLE future(x); PRAGMA user_version=99");
+    sqlite3_close(db);
+  }
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);
+  ASSERT_TRUE(report.moved_aside);
+  EXPECT_NE(report.corruption.find("newer"), std::string::npos) << report.corruption;
+  EXPECT_EQ(report.schema_after, kSchemaVersion);
+}
+
+}  // namespace
+}  // namespace edgegw::store

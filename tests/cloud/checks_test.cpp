@@ -162,6 +162,9 @@ TEST(TencentChecks, AcceptsBothMethodsAndRefusesExpiredOrWrong) {
   auto keepalive = tencent_request(later);
   keepalive.keepalive = 901;
   EXPECT_EQ(check_connect(registry, {}, keepalive).connack, kIdentifierRejected);
+  auto over_tls = tencent_request(later);
+  over_tls.listener = Listener::tls;
+  EXPECT_EQ(check_connect(registry, {}, over_tls).connack, kNotAuthorized);
   auto tampered = tencent_request(later);
   tampered.username = "ABCDEFGHIJdev1;21010406;Ab3x9;" + later;
   EXPECT_EQ(check_connect(registry, {}, tampered).connack, kBadUsernameOrPassword);

@@ -215,6 +215,23 @@ TEST_F(CloudEmulatorTest, HuaweiChecksSecretHourAndTls) {
   EXPECT_EQ(run_probe(tls(sign)).connack, 4);
   sign["sign_type"] = "0";  // the hour is not checked
   EXPECT_EQ(run_probe(tls(sign)).connack, 0);
+  auto keepalive = tls(sign);
+  keepalive.keepalive = 1201;
+  EXPECT_EQ(run_probe(keepalive).connack, 2);
+}
+
+TEST_F(CloudEmulatorTest, ASecondLoginOfOneIdentityKicksTheFirstOffline) {
+  auto first = tls(aliyun("meter-2", "other"));
+  first.subscribe = {"/sys/a1Prod/meter-2/thing/service/#"};
+  first.messages = 1;
+  first.timeout = 30;
+  Process holder(probe_argv(first));
+  ASSERT_TRUE(wait_until([&] { return parse_probe_output(holder.output()).subacks.size() == 1; }));
+  auto sign = aliyun("meter-2", "other");
+  sign["client_id"] = "another-client-id";
+  EXPECT_EQ(run_probe(tls(sign)).connack, 0);
+  EXPECT_TRUE(holder.wait(std::chrono::seconds(10))) << "the first login was not kicked";
+  EXPECT_NE(cloud_->log().find("kicked 'a1Prod.meter-2|"), std::string::npos);
 }
 
 TEST_F(CloudEmulatorTest, GenericMqttPasswordAndClientCertificate) {

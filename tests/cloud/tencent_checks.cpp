@@ -112,6 +112,10 @@ Verdict check_tencent(const Registry& registry, const ConnectRequest& request) {
     }
     return with_keepalive(*d, request);  // the password is not checked with certificates
   }
+  if (request.listener == Listener::tls) {
+    // Tencent takes the HMAC password on 1883 only; over TLS the same key is used as TLS-PSK.
+    return refuse(kNotAuthorized, "tencent key auth is plain TCP only (TLS: PSK or certificate)");
+  }
   return check_password(registry, request);
 }
 

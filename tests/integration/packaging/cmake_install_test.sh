@@ -2,6 +2,7 @@
 # `cmake --install` puts everything in place, and never overwrites an existing
 # /etc/edgegw/edgegw.toml: installing twice keeps the operator's edits.
 # Usage: cmake_install_test.sh SOURCE_DIR BINARY_DIR
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 source_dir=$1 binary_dir=$2
 dest=$scratch/root

@@ -8,6 +8,7 @@
 #   purge    -> /etc/edgegw and /var/lib/edgegw are gone, the user stays.
 # systemctl must never be called for a root that is not the running system.
 # Usage: deb_test.sh SOURCE_DIR BINARY_DIR
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 binary_dir=$2
 for tool in cpack dpkg-deb dpkg systemd-sysusers systemd-tmpfiles; do

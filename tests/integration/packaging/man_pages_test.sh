@@ -2,6 +2,7 @@
 # The man pages render with man-db (groff underneath) without a single warning, their NAME
 # sections parse for whatis/apropos, and they hold the sections an operator looks for.
 # Usage: man_pages_test.sh SOURCE_DIR
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 man_dir=$1/man
 command -v man >/dev/null || skip "man-db not installed"

@@ -2,6 +2,7 @@
 # The unit's sandbox: `systemd-analyze security --offline=yes` must rate it at most 2.0, and the
 # directives the daemon's contract depends on must be there.
 # Usage: unit_security_test.sh SOURCE_DIR
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 unit="$1/systemd/edgegw.service"
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"

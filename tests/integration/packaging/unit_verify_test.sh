@@ -3,6 +3,7 @@
 # Documentation= man pages resolve. ExecStart= is pointed at the built binary, since /usr/bin/edgegw
 # is not installed here, and MANPATH at the repository's pages.
 # Usage: unit_verify_test.sh SOURCE_DIR BINARY_DIR
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 source_dir=$1 binary_dir=$2
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"

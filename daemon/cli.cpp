@@ -78,8 +78,7 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"edgegw: Modbus and MQTT devices to cloud IoT platforms, one session per device"};
   app.set_version_flag("--version", "edgegw " + std::string(version()));
   Options options;
-  app.add_option("-c,--config", options.config_file, "configuration file")
-      ->capture_default_str();
+  app.add_option("-c,--config", options.config_file, "configuration file")->capture_default_str();
   app.add_option("--log-level", options.log_level,
                  "trace | debug | info | warning | error (overrides gateway.log_level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error"}));

@@ -50,9 +50,8 @@ std::string file_digest(const std::filesystem::path& path, const EVP_MD* md) {
 }
 
 // ca_md5 / ca_sha256: a hex digest that must match ca_file's.
-void read_ca_pin(TableReader& table, std::string_view key, std::size_t hex_length,
-                 const EVP_MD* md, const std::filesystem::path& ca_file, bool ca_file_ok,
-                 std::string& out) {
+void read_ca_pin(TableReader& table, std::string_view key, std::size_t hex_length, const EVP_MD* md,
+                 const std::filesystem::path& ca_file, bool ca_file_ok, std::string& out) {
   std::string pin;
   if (!table.read(key, pin)) return;
   pin = lowercase(pin);
@@ -137,8 +136,9 @@ void read_transport(TableReader& t, northbound::CloudOptions& out,
   if (!out.tls && out.platform == PlatformKind::huawei) {
     t.problem("tls", "huawei accepts MQTTS only; remove tls = false");
   } else if (!out.tls && !out.allow_plaintext) {
-    t.problem("tls", "tls = false sends secrets in clear text; set allow_plaintext = true to "
-                     "accept that");
+    t.problem("tls",
+              "tls = false sends secrets in clear text; set allow_plaintext = true to "
+              "accept that");
   }
   out.port = out.tls ? defaults.tls_port : defaults.plain_port;
   t.read_int("port", out.port, 1, 65535);
@@ -179,7 +179,8 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
     if (auto kind = northbound::parse_platform(platform)) {
       out.platform = *kind;
     } else {
-      t.problem("platform", "must be one of aliyun, tencent, huawei, mqtt (got \"" + platform + "\")");
+      t.problem("platform",
+                "must be one of aliyun, tencent, huawei, mqtt (got \"" + platform + "\")");
     }
   }
   const auto defaults = northbound::platform_defaults(out.platform);
@@ -193,8 +194,8 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
   t.read_duration("backoff_min", out.backoff_min, 10ms, 1h);
   if (t.read_duration("backoff_max", out.backoff_max, 10ms, 24h) &&
       out.backoff_max < out.backoff_min) {
-    t.problem("backoff_max", "must not be less than backoff_min (" +
-                                 format_duration(out.backoff_min) + ")");
+    t.problem("backoff_max",
+              "must not be less than backoff_min (" + format_duration(out.backoff_min) + ")");
   }
   t.read_number("connects_per_second", out.connects_per_second, 0, 100000, true);
   t.read_int("max_inflight", out.max_inflight, 1, 65535);

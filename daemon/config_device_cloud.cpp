@@ -19,9 +19,8 @@ bool is_base64(std::string_view s) {
   if (s.empty() || s.size() % 4 != 0) return false;
   const auto body = s.substr(0, s.find_last_not_of('=') + 1);
   if (s.size() - body.size() > 2) return false;
-  return std::all_of(body.begin(), body.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '+' || c == '/';
-  });
+  return std::all_of(body.begin(), body.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '+' || c == '/'; });
 }
 
 void read_cert_pair(TableReader& t, northbound::DeviceIdentity& out) {
@@ -60,11 +59,13 @@ void read_tencent_identity(TableReader& t, bool tls, northbound::DeviceIdentity&
   if (t.require("product_id")) t.read_nonempty("product_id", out.product_id);
   if (t.require("device_name")) t.read_nonempty("device_name", out.device_name);
   out.auth = tls ? AuthMode::psk : AuthMode::password;
-  t.read_choice("auth", out.auth,
-                {{"psk", AuthMode::psk}, {"password", AuthMode::password}, {"cert", AuthMode::cert}});
+  t.read_choice(
+      "auth", out.auth,
+      {{"psk", AuthMode::psk}, {"password", AuthMode::password}, {"cert", AuthMode::cert}});
   if (out.auth == AuthMode::password && tls) {
-    t.problem("auth", "tencent auth = \"password\" works only without TLS (port 1883, tls = false "
-                      "with allow_plaintext = true); over TLS use auth = \"psk\" or \"cert\"");
+    t.problem("auth",
+              "tencent auth = \"password\" works only without TLS (port 1883, tls = false "
+              "with allow_plaintext = true); over TLS use auth = \"psk\" or \"cert\"");
   }
   if (out.auth != AuthMode::password && !tls) {
     t.problem(t.has("auth") ? "auth" : "product_id",

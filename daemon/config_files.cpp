@@ -20,8 +20,7 @@ std::string join_path(const std::string& prefix, std::string_view key) {
 }
 
 // Moves every entry of `from` into `into`, reporting conflicts at `from`'s side.
-void merge(toml::table& into, toml::table& from, const std::string& prefix,
-           ProblemList& problems) {
+void merge(toml::table& into, toml::table& from, const std::string& prefix, ProblemList& problems) {
   for (auto&& [key, node] : from) {
     const std::string path = join_path(prefix, key.str());
     auto existing = into.find(key.str());
@@ -39,15 +38,16 @@ void merge(toml::table& into, toml::table& from, const std::string& prefix,
       merge(*old.as_table(), *node.as_table(), path, problems);
       continue;
     }
-    problems.add(to_pos(key.source(), ""),
-                 "'" + path + "' is already set at " + to_string(to_pos(existing->first.source(), "")));
+    problems.add(to_pos(key.source(), ""), "'" + path + "' is already set at " +
+                                               to_string(to_pos(existing->first.source(), "")));
   }
 }
 
 std::optional<toml::table> parse(const std::filesystem::path& file, ProblemList& problems) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    problems.add({file.string(), 0, 0}, std::string("cannot read the file: ") + std::strerror(errno));
+    problems.add({file.string(), 0, 0},
+                 std::string("cannot read the file: ") + std::strerror(errno));
     return std::nullopt;
   }
   std::ostringstream text;
@@ -68,7 +68,8 @@ std::vector<std::filesystem::path> drop_in_files(const std::filesystem::path& ma
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".toml" && !entry.is_directory(ec)) files.push_back(entry.path());
+    if (entry.path().extension() == ".toml" && !entry.is_directory(ec))
+      files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end(),
             [](const auto& a, const auto& b) { return a.filename() < b.filename(); });

@@ -4,9 +4,10 @@
 // a value set in two files is an error naming both places.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "daemon/config_error.hpp"

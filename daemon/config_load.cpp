@@ -85,7 +85,9 @@ class Loader {
       read_bus(t, bus);
       if (!bus.name.empty()) {
         auto [it, fresh] = bus_pos_.emplace(bus.name, t.value_pos("name"));
-        if (!fresh) t.problem("name", "a bus named '" + bus.name + "' is already defined at " + to_string(it->second));
+        if (!fresh)
+          t.problem("name", "a bus named '" + bus.name + "' is already defined at " +
+                                to_string(it->second));
       }
       config_.buses.push_back(std::move(bus));
     }
@@ -112,7 +114,8 @@ class Loader {
   void read_device(TableReader& t, DeviceConfig& device) {
     if (t.require("name") && t.read_nonempty("name", device.name)) {
       if (!valid_name(device.name)) {
-        t.problem("name", "a device name is 1-128 characters without spaces, '/', '+', '#', '{' or '}'");
+        t.problem("name",
+                  "a device name is 1-128 characters without spaces, '/', '+', '#', '{' or '}'");
       }
       auto [it, fresh] = device_pos_.emplace(device.name, t.value_pos("name"));
       if (!fresh) {
@@ -167,11 +170,13 @@ class Loader {
       std::string known;
       for (const auto& b : config_.buses) known += (known.empty() ? "" : ", ") + b.name;
       t.problem("bus", "no [[modbus]] bus is named '" + modbus.bus + "'" +
-                           (known.empty() ? std::string(" (none is defined)") : " (defined: " + known + ")"));
+                           (known.empty() ? std::string(" (none is defined)")
+                                          : " (defined: " + known + ")"));
       return;
     }
     if (bus->transport == southbound::Transport::rtu && (modbus.unit < 1 || modbus.unit > 247)) {
-      t.problem("unit", "a unit on an RTU line is 1..247 (got " + std::to_string(modbus.unit) + ")");
+      t.problem("unit",
+                "a unit on an RTU line is 1..247 (got " + std::to_string(modbus.unit) + ")");
     }
   }
 
@@ -201,7 +206,8 @@ void read_gateway(TableReader& t, GatewayOptions& out) {
 void read_store(TableReader& t, store::OutboxOptions& out) {
   t.read_size("max_size", out.max_size_bytes, 1ull << 20, 1ull << 50);
   t.read_duration("max_age", out.max_age, 0ms, 3650 * 24h);
-  t.read_choice("sync", out.sync, {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});
+  t.read_choice("sync", out.sync,
+                {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});
   t.report_unknown_keys();
 }
 

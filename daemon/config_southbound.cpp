@@ -42,7 +42,8 @@ bool valid_filter(std::string_view topic) {
   std::size_t start = 0;
   while (true) {
     const std::size_t end = topic.find('/', start);
-    const auto level = topic.substr(start, end == std::string_view::npos ? topic.npos : end - start);
+    const auto level =
+        topic.substr(start, end == std::string_view::npos ? topic.npos : end - start);
     if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) return false;
     if (level == "#" && end != std::string_view::npos) return false;
     if (end == std::string_view::npos) return true;
@@ -71,8 +72,9 @@ void read_point(TableReader& t, southbound::PointSpec& out) {
                                       {"f32", PointType::f32},
                                       {"f64", PointType::f64}});
   if (type_ok && is_bit_table(out.table) != (out.type == PointType::boolean)) {
-    t.problem("type", is_bit_table(out.table) ? "coils and discrete inputs hold type = \"bool\""
-                                              : "type = \"bool\" needs table = \"coil\" or \"discrete\"");
+    t.problem("type", is_bit_table(out.table)
+                          ? "coils and discrete inputs hold type = \"bool\""
+                          : "type = \"bool\" needs table = \"coil\" or \"discrete\"");
   }
   if (out.address + register_count(out.type) - 1 > 65535) {
     t.problem("address", "the point runs past register 65535");
@@ -172,7 +174,8 @@ void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
 
 void read_device_mqtt(TableReader& t, southbound::MqttDeviceOptions& out) {
   if (t.require("topic") && t.read_nonempty("topic", out.topic) && !valid_filter(out.topic)) {
-    t.problem("topic", "not a valid MQTT topic filter ('+' and '#' only as whole levels, '#' last)");
+    t.problem("topic",
+              "not a valid MQTT topic filter ('+' and '#' only as whole levels, '#' last)");
   }
   if (auto fields = t.subtable("fields")) {
     for (const auto& [key, node] : fields->table()) {

@@ -1,5 +1,7 @@
 #include "daemon/logging.hpp"
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
@@ -10,8 +12,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 
 namespace edgegw::daemon::log {
 namespace {

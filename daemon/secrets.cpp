@@ -31,7 +31,8 @@ PathResult resolve_config_path(std::string_view value, const std::filesystem::pa
   if (value.substr(0, kCredentialPrefix.size()) == kCredentialPrefix) {
     const std::string_view id = value.substr(kCredentialPrefix.size());
     if (id.empty() || id.find('/') != std::string_view::npos || id == "." || id == "..") {
-      result.error = "\"" + std::string(value) + "\": the credential name must be a plain file name";
+      result.error =
+          "\"" + std::string(value) + "\": the credential name must be a plain file name";
       return result;
     }
     const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
@@ -129,7 +130,8 @@ bool read_secret(TableReader& table, std::string_view name, std::string& out, bo
     out = std::move(value);
     return true;
   }
-  if (required) table.table_problem("missing '" + file_key + "' (or an inline '" + std::string(name) + "')");
+  if (required)
+    table.table_problem("missing '" + file_key + "' (or an inline '" + std::string(name) + "')");
   return false;
 }
 

@@ -169,7 +169,8 @@ bool TableReader::read_number(std::string_view key, double& out, double min, dou
   }
   const bool below = min_exclusive ? !(v > min) : !(v >= min);
   if (!std::isfinite(v) || below || v > max) {
-    std::string range = min_exclusive ? "greater than " + toml_number(min) : "at least " + toml_number(min);
+    std::string range =
+        min_exclusive ? "greater than " + toml_number(min) : "at least " + toml_number(min);
     problem(key, "must be " + range + " and at most " + toml_number(max) + " (got " +
                      toml_number(v) + ")");
     return false;
@@ -189,7 +190,8 @@ bool TableReader::read_duration(std::string_view key, std::chrono::milliseconds&
   const std::string& text = node->as_string()->get();
   auto d = parse_duration(text);
   if (!d) {
-    problem(key, "\"" + text + "\" is not a duration (a whole number with ms, s, m, h or d, e.g. \"5s\")");
+    problem(key, "\"" + text +
+                     "\" is not a duration (a whole number with ms, s, m, h or d, e.g. \"5s\")");
     return false;
   }
   if (*d < min || *d > max) {
@@ -226,7 +228,8 @@ bool TableReader::read_size(std::string_view key, std::uint64_t& out, std::uint6
     text = node->as_string()->get();
     bytes = parse_size(text);
     if (!bytes) {
-      problem(key, "\"" + text + "\" is not a size (bytes, or a whole number with KiB, MiB, GiB or TiB)");
+      problem(key, "\"" + text +
+                       "\" is not a size (bytes, or a whole number with KiB, MiB, GiB or TiB)");
       return false;
     }
   } else {

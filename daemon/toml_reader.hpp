@@ -4,6 +4,8 @@
 // each key nobody asked for (a typo must not be silently ignored).
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -11,7 +13,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 #include <utility>
 
 #include "daemon/config_error.hpp"
@@ -84,7 +85,8 @@ class TableReader {
       }
     }
     std::string names;
-    for (const auto& choice : choices) names += (names.empty() ? "" : ", ") + std::string(choice.first);
+    for (const auto& choice : choices)
+      names += (names.empty() ? "" : ", ") + std::string(choice.first);
     problem(key, "must be one of " + names + " (got \"" + text + "\")");
     return false;
   }

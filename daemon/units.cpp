@@ -80,7 +80,8 @@ std::string format_duration(std::chrono::milliseconds d) {
 std::string format_size(std::uint64_t bytes) {
   if (bytes == 0) return "0";
   for (const Unit& unit : kSizeUnits) {
-    if (bytes % unit.factor == 0) return std::to_string(bytes / unit.factor) + std::string(unit.suffix);
+    if (bytes % unit.factor == 0)
+      return std::to_string(bytes / unit.factor) + std::string(unit.suffix);
   }
   return std::to_string(bytes);
 }

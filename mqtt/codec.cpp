@@ -195,17 +195,28 @@ void encode_disconnect(std::string& out) {
 
 const char* to_string(DecodeError error) {
   switch (error) {
-    case DecodeError::none: return "no error";
-    case DecodeError::bad_remaining_length: return "malformed remaining length";
-    case DecodeError::unexpected_type: return "unexpected packet type";
-    case DecodeError::bad_flags: return "invalid fixed-header flags";
-    case DecodeError::bad_length: return "invalid remaining length for packet type";
-    case DecodeError::truncated: return "truncated packet field";
-    case DecodeError::bad_utf8: return "topic is not valid MQTT UTF-8";
-    case DecodeError::wildcard_topic: return "wildcard in PUBLISH topic";
-    case DecodeError::zero_packet_id: return "packet identifier 0";
-    case DecodeError::bad_return_code: return "invalid return code";
-    case DecodeError::too_large: return "packet exceeds the size limit";
+    case DecodeError::none:
+      return "no error";
+    case DecodeError::bad_remaining_length:
+      return "malformed remaining length";
+    case DecodeError::unexpected_type:
+      return "unexpected packet type";
+    case DecodeError::bad_flags:
+      return "invalid fixed-header flags";
+    case DecodeError::bad_length:
+      return "invalid remaining length for packet type";
+    case DecodeError::truncated:
+      return "truncated packet field";
+    case DecodeError::bad_utf8:
+      return "topic is not valid MQTT UTF-8";
+    case DecodeError::wildcard_topic:
+      return "wildcard in PUBLISH topic";
+    case DecodeError::zero_packet_id:
+      return "packet identifier 0";
+    case DecodeError::bad_return_code:
+      return "invalid return code";
+    case DecodeError::too_large:
+      return "packet exceeds the size limit";
   }
   return "unknown decode error";
 }

@@ -106,15 +106,15 @@ using Packet = std::variant<Connack, Publish, Puback, Suback, Unsuback, Pingresp
 enum class DecodeError : std::uint8_t {
   none,
   bad_remaining_length,  // more than 4 length bytes
-  unexpected_type,       // reserved type or one a broker never sends a client (CONNECT, QoS 2 flow, ...)
-  bad_flags,             // fixed-header flags not as §2.2.2 requires, or PUBLISH with qos 3
-  bad_length,            // remaining length wrong for the packet type
-  truncated,             // a field runs past the end of the packet
-  bad_utf8,              // topic not well-formed UTF-8, contains U+0000, or is empty
-  wildcard_topic,        // a PUBLISH topic with + or # (§3.3.2)
-  zero_packet_id,        // packet identifier 0 where one is required (§2.3.1)
-  bad_return_code,       // SUBACK code not in {0,1,2,0x80}; CONNACK reserved bits set
-  too_large,             // over the decoder's size cap
+  unexpected_type,  // reserved type or one a broker never sends a client (CONNECT, QoS 2 flow, ...)
+  bad_flags,        // fixed-header flags not as §2.2.2 requires, or PUBLISH with qos 3
+  bad_length,       // remaining length wrong for the packet type
+  truncated,        // a field runs past the end of the packet
+  bad_utf8,         // topic not well-formed UTF-8, contains U+0000, or is empty
+  wildcard_topic,   // a PUBLISH topic with + or # (§3.3.2)
+  zero_packet_id,   // packet identifier 0 where one is required (§2.3.1)
+  bad_return_code,  // SUBACK code not in {0,1,2,0x80}; CONNACK reserved bits set
+  too_large,        // over the decoder's size cap
 };
 const char* to_string(DecodeError error);
 
@@ -138,7 +138,7 @@ class Decoder {
 
   void feed(std::string_view bytes);
   DecodeResult next();
-  void reset();                                                 // drop buffered bytes and errors
+  void reset();                                                   // drop buffered bytes and errors
   std::size_t buffered() const { return buffer_.size() - pos_; }  // bytes not yet decoded
 
  private:

@@ -44,15 +44,24 @@ struct Connection::Guard {
 
 const char* to_string(CloseReason reason) {
   switch (reason) {
-    case CloseReason::refused: return "refused";
-    case CloseReason::tls_failed: return "tls_failed";
-    case CloseReason::timeout: return "timeout";
-    case CloseReason::keepalive_timeout: return "keepalive_timeout";
-    case CloseReason::peer_closed: return "peer_closed";
-    case CloseReason::protocol_error: return "protocol_error";
-    case CloseReason::dns_failed: return "dns_failed";
-    case CloseReason::connect_failed: return "connect_failed";
-    case CloseReason::local_disconnect: return "local_disconnect";
+    case CloseReason::refused:
+      return "refused";
+    case CloseReason::tls_failed:
+      return "tls_failed";
+    case CloseReason::timeout:
+      return "timeout";
+    case CloseReason::keepalive_timeout:
+      return "keepalive_timeout";
+    case CloseReason::peer_closed:
+      return "peer_closed";
+    case CloseReason::protocol_error:
+      return "protocol_error";
+    case CloseReason::dns_failed:
+      return "dns_failed";
+    case CloseReason::connect_failed:
+      return "connect_failed";
+    case CloseReason::local_disconnect:
+      return "local_disconnect";
   }
   return "unknown";
 }
@@ -171,8 +180,8 @@ bool Connection::finish_tcp_connect() {
   addresses_.shrink_to_fit();
   if (!options_.tls) return send_connect();
   std::string error;
-  if (!tls_.start(*options_.tls, fd_, options_.server_name, options_.psk_identity,
-                  options_.psk_key, &error)) {
+  if (!tls_.start(*options_.tls, fd_, options_.server_name, options_.psk_identity, options_.psk_key,
+                  &error)) {
     return close_with({CloseReason::tls_failed, 0, error});
   }
   phase_ = Phase::tls_handshaking;
@@ -192,9 +201,9 @@ bool Connection::drive_handshake() {
       update_io_events();
       return true;
     case TlsLink::Io::closed:
-      return close_with({CloseReason::tls_failed, 0,
-                         tls_.failure().empty() ? "connection closed during TLS handshake"
-                                                : tls_.failure()});
+      return close_with(
+          {CloseReason::tls_failed, 0,
+           tls_.failure().empty() ? "connection closed during TLS handshake" : tls_.failure()});
     case TlsLink::Io::failed:
       return close_with({CloseReason::tls_failed, 0, tls_.failure()});
   }
@@ -297,8 +306,8 @@ void Connection::arm_timer() {
           : 10000;
   if (accuracy == 0) accuracy = 1000;
   if (!timer_) {
-    sd_event_add_time(loop_, &timer_, CLOCK_MONOTONIC, usec, accuracy,
-                      &Connection::on_timer_event, this);
+    sd_event_add_time(loop_, &timer_, CLOCK_MONOTONIC, usec, accuracy, &Connection::on_timer_event,
+                      this);
   } else {
     sd_event_source_set_time(timer_, usec);
     sd_event_source_set_time_accuracy(timer_, accuracy);
@@ -322,8 +331,8 @@ void Connection::handle_timer() {
       close_with({CloseReason::timeout, 0,
                   "no CONNACK within " + std::to_string(options_.connect_timeout.count()) +
                       " ms (while " +
-                      (phase_ == Phase::resolving        ? "resolving"
-                       : phase_ == Phase::tcp_connecting ? "connecting TCP"
+                      (phase_ == Phase::resolving         ? "resolving"
+                       : phase_ == Phase::tcp_connecting  ? "connecting TCP"
                        : phase_ == Phase::tls_handshaking ? "in the TLS handshake"
                                                           : "waiting for CONNACK") +
                       ")"});
@@ -385,11 +394,12 @@ bool Connection::read_available() {
         return true;
       }
       if (io == TlsLink::Io::closed) {
-        return close_with({CloseReason::peer_closed, 0,
-                           tls_.failure().empty() ? "broker closed the TLS connection"
-                                                  : tls_.failure()});
+        return close_with(
+            {CloseReason::peer_closed, 0,
+             tls_.failure().empty() ? "broker closed the TLS connection" : tls_.failure()});
       }
-      if (io == TlsLink::Io::failed) return close_with({CloseReason::tls_failed, 0, tls_.failure()});
+      if (io == TlsLink::Io::failed)
+        return close_with({CloseReason::tls_failed, 0, tls_.failure()});
       if (tls_wants_write_) {
         tls_wants_write_ = false;
         update_io_events();
@@ -464,8 +474,12 @@ bool Connection::dispatch_publish(Publish& publish) {
   if (publish.qos > 1) {
     return close_with({CloseReason::protocol_error, 0, "QoS 2 PUBLISH is not supported"});
   }
-  Message message{std::move(publish.topic), std::move(publish.payload), publish.qos,
-                  publish.packet_id, publish.retain, publish.dup};
+  Message message{std::move(publish.topic),
+                  std::move(publish.payload),
+                  publish.qos,
+                  publish.packet_id,
+                  publish.retain,
+                  publish.dup};
   handler_.on_message(message);
   return true;
 }

@@ -85,9 +85,9 @@ bool configure(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (!check_pins(config, error)) return false;
-  int ok = config.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                                  : SSL_CTX_load_verify_locations(ctx, config.ca_file.c_str(),
-                                                                  nullptr);
+  int ok = config.ca_file.empty()
+               ? SSL_CTX_set_default_verify_paths(ctx)
+               : SSL_CTX_load_verify_locations(ctx, config.ca_file.c_str(), nullptr);
   if (ok != 1) {
     *error = "cannot load CA " + (config.ca_file.empty() ? "store" : config.ca_file) + ": " +
              openssl_error_text();

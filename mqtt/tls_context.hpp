@@ -20,8 +20,8 @@ namespace edgegw::mqtt {
 enum class OcspMode { off, prefer, require };
 
 struct TlsConfig {
-  std::string ca_file;     // PEM CA bundle; empty = the system trust store
-  std::string ca_md5;      // optional pins: hex digest of the CA file's bytes (colons allowed)
+  std::string ca_file;  // PEM CA bundle; empty = the system trust store
+  std::string ca_md5;   // optional pins: hex digest of the CA file's bytes (colons allowed)
   std::string ca_sha256;
   OcspMode ocsp = OcspMode::off;  // prefer: a stapled response must be good; require: and present
   std::string cert_file;          // client certificate (mutual TLS), PEM

@@ -109,9 +109,12 @@ bool TlsLink::start(const TlsContext& context, int fd, const std::string& server
 
 TlsLink::Io TlsLink::classify(int rc, const char* what) {
   switch (SSL_get_error(ssl_, rc)) {
-    case SSL_ERROR_WANT_READ: return Io::want_read;
-    case SSL_ERROR_WANT_WRITE: return Io::want_write;
-    case SSL_ERROR_ZERO_RETURN: return Io::closed;
+    case SSL_ERROR_WANT_READ:
+      return Io::want_read;
+    case SSL_ERROR_WANT_WRITE:
+      return Io::want_write;
+    case SSL_ERROR_ZERO_RETURN:
+      return Io::closed;
     case SSL_ERROR_SYSCALL: {
       int err = errno;
       auto text = openssl_error_text();
@@ -130,8 +133,8 @@ TlsLink::Io TlsLink::classify(int rc, const char* what) {
       auto text = openssl_error_text();
       long verify = SSL_get_verify_result(ssl_);
       if (verify != X509_V_OK) {
-        failure_ = std::string("certificate verify failed: ") +
-                   X509_verify_cert_error_string(verify);
+        failure_ =
+            std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
       } else if (!failure_.empty()) {
         // set by the OCSP callback; keep it
       } else {

@@ -1,6 +1,7 @@
 // Outbox::open: checking the file, moving a corrupt one aside, migrating, loading the devices.
 // Exceptions are used here (this is the control plane, before the loop runs); corruption never
 // escapes open(), only an unusable path does.
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <string>
@@ -14,9 +15,6 @@ namespace edgegw::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kCheckpointWakePages = 1024;
-constexpr int kCheckpointStallPages = 16384;
 
 // Renames `path` (and its -wal) to <path>.corrupt-<unix-time>[-n] and removes its -shm.
 fs::path move_aside(const fs::path& path) {
@@ -98,8 +96,10 @@ void Outbox::open_database(OpenReport& report) {
   report.schema_after = kSchemaVersion;
   prepare_statements();
   load_devices(report);
-  checkpointer_ = std::make_unique<WalCheckpointer>(db_.get(), options_.path.string(),
-                                                    kCheckpointWakePages, kCheckpointStallPages);
+  const int wake_pages =
+      static_cast<int>(std::clamp<std::uint32_t>(options_.wal_checkpoint_pages, 1, 1 << 20));
+  checkpointer_ = std::make_unique<WalCheckpointer>(db_.get(), options_.path.string(), wake_pages,
+                                                    16 * wake_pages);
 }
 
 void Outbox::prepare_statements() {

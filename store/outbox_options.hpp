@@ -17,6 +17,10 @@ struct OutboxOptions {
   std::uint64_t max_size_bytes = 1ull << 30;  // past this the oldest records are dropped
   std::chrono::milliseconds max_age{7 * 24 * 3600 * 1000LL};  // 0 = keep forever
   SyncMode sync = SyncMode::normal;
+  // WAL pages (4 KiB each) at which the background checkpointer copies the WAL into the database
+  // file; at 16 times this the committing thread checkpoints itself (the WAL's disk use is
+  // bounded).
+  std::uint32_t wal_checkpoint_pages = 1024;
   bool operator==(const OutboxOptions&) const = default;
 };
 

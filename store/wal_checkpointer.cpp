@@ -7,6 +7,9 @@ WalCheckpointer::WalCheckpointer(sqlite3* writer, const std::string& path, int w
     : writer_(writer), wake_pages_(wake_pages), stall_pages_(stall_pages) {
   db_.open(path);
   sqlite3_busy_timeout(db_.get(), 1000);
+  // A connection opens the WAL only once it has read the database; until then a checkpoint on it
+  // "succeeds" doing nothing.
+  db_.query_int("SELECT count(*) FROM sqlite_master");
   thread_ = std::thread([this] { run(); });
   sqlite3_wal_hook(writer_, &WalCheckpointer::on_commit, this);
 }

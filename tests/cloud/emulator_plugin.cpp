@@ -98,7 +98,8 @@ void kick_other_logins(const mosquitto* client, const Identity& identity,
       older.push_back(session.client_id);
     }
   }
-  for (const auto& id : older) {  // kicking fires on_disconnect, which edits the map: not in the loop
+  for (const auto& id :
+       older) {  // kicking fires on_disconnect, which edits the map: not in the loop
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: kicked '%s': %s logged in again as '%s'",
                          id.c_str(), identity.name.c_str(), client_id.c_str());
     mosquitto_kick_client_by_clientid(id.c_str(), false);
@@ -154,8 +155,7 @@ int on_acl_check(int, void* event_data, void*) {
   const Identity& identity = it->second.identity;
   if (topic_allowed(identity, ev->topic)) return MOSQ_ERR_SUCCESS;
   if (ev->access != MOSQ_ACL_READ) {
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: denied %s %s '%s'",
-                         identity.name.c_str(),
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: denied %s %s '%s'", identity.name.c_str(),
                          ev->access == MOSQ_ACL_WRITE ? "publish to" : "subscribe to", ev->topic);
   }
   return MOSQ_ERR_ACL_DENIED;

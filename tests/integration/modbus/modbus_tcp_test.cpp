@@ -60,7 +60,7 @@ TEST(ModbusTcp, FloatsInEveryOrderAsLibmodbusWritesThem) {
   Collected got(bus);
   bus.start();
   ASSERT_TRUE(wait_until([&] { return !got.telemetry("m").empty(); }));
-  const auto& fields = got.telemetry("m").front().fields;
+  const std::vector<store::Field> fields = got.telemetry("m").front().fields;
   const std::vector<store::Field> expected = {{"c0", true},
                                               {"c1", false},
                                               {"c2", true},

@@ -1,11 +1,11 @@
 #include "integration/sessions/session_harness.hpp"
 
-#include "northbound/platform_defaults.hpp"
-
 #include <systemd/sd-event.h>
 
 #include <regex>
 #include <stdexcept>
+
+#include "northbound/platform_defaults.hpp"
 
 namespace edgegw::test {
 
@@ -13,7 +13,9 @@ EventLoop::EventLoop() {
   if (sd_event_new(&loop_) < 0) throw std::runtime_error("sd_event_new failed");
 }
 
-EventLoop::~EventLoop() { sd_event_unref(loop_); }
+EventLoop::~EventLoop() {
+  sd_event_unref(loop_);
+}
 
 void EventLoop::run_once(std::chrono::microseconds timeout) {
   sd_event_run(loop_, static_cast<std::uint64_t>(timeout.count()));
@@ -57,6 +59,10 @@ void Observer::on_connected(bool) {
   for (const char* filter : {"#", "$oc/#", "$shadow/#", "$thing/#", "$sys/#"}) {
     connection_->subscribe({{filter, 1}});
   }
+}
+
+void Observer::publish(const std::string& topic, const std::string& payload) {
+  connection_->publish(topic, payload, 1);
 }
 
 void Observer::on_message(const mqtt::Message& message) {
@@ -146,10 +152,11 @@ void SessionHarness::turn(std::chrono::microseconds wait, Observer* observer) {
   if (outbox_->has_pending()) outbox_->commit();
   loop_.run_once(wait);
   if (observer) observer->poll();
+  for (auto& poll : pollers_) poll();
 }
 
-bool SessionHarness::run_until(const std::function<bool()>& done,
-                               std::chrono::milliseconds timeout, Observer* observer) {
+bool SessionHarness::run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                               Observer* observer) {
   auto deadline = SteadyClock::now() + timeout;
   while (true) {
     turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
@@ -160,7 +167,8 @@ bool SessionHarness::run_until(const std::function<bool()>& done,
 
 void SessionHarness::run_for(std::chrono::milliseconds duration, Observer* observer) {
   auto deadline = SteadyClock::now() + duration;
-  while (SteadyClock::now() < deadline) turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
+  while (SteadyClock::now() < deadline)
+    turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
 }
 
 bool SessionHarness::all_online() const {

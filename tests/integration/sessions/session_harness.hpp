@@ -1,6 +1,6 @@
 // Test harness for the cloud sessions: an sd-event loop driving a Northbound and a real Outbox, the
-// way the daemon does (commit, then drain, every turn), plus an Observer — a separate MQTT client on
-// its own loop that subscribes to everything on the cloud emulator and records what arrives. The
+// way the daemon does (commit, then drain, every turn), plus an Observer — a separate MQTT client
+// on its own loop that subscribes to everything on the cloud emulator and records what arrives. The
 // observer has its own loop so a test can bring it back first after a broker restart, before the
 // sessions get a turn, and so see every message they publish.
 #pragma once
@@ -51,6 +51,8 @@ class Observer : private mqtt::Connection::Handler {
   void connect_and_wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool ready() const { return subscribed_ >= kFilters; }
   void poll() { loop_.run_once(std::chrono::microseconds(0)); }
+  // Publishes as the observer (it may publish to any device's topics), QoS 1.
+  void publish(const std::string& topic, const std::string& payload);
 
   const std::vector<mqtt::Message>& messages() const { return messages_; }
   // Messages whose topic contains `needle`.
@@ -99,6 +101,8 @@ class SessionHarness {
                  Observer* observer = nullptr);
   // Runs turns for `duration` (to count what happens in a window, e.g. connect attempts).
   void run_for(std::chrono::milliseconds duration, Observer* observer = nullptr);
+  // Something else to poll on every turn (another client's loop).
+  void also_poll(std::function<void()> poll) { pollers_.push_back(std::move(poll)); }
 
   bool all_online() const;
   std::size_t count_logs(const std::string& needle) const;
@@ -120,6 +124,7 @@ class SessionHarness {
   std::vector<std::string> logs_;
   std::vector<std::pair<std::string, SteadyClock::time_point>> attempts_;
   std::vector<std::pair<std::string, northbound::Command>> commands_;
+  std::vector<std::function<void()>> pollers_;
   std::unique_ptr<northbound::Northbound> northbound_;
 };
 

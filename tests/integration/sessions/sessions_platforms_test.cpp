@@ -52,7 +52,9 @@ struct Case {
   std::string topic_needle;  // a piece of the device's uplink topic
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::uint16_t port_of(const CloudEmulator& cloud, Listener l) {
   switch (l) {
@@ -215,9 +217,7 @@ TEST_P(SessionPlatforms, ConnectsAndDeliversEveryRecordAckedOnlyByTheCloud) {
   constexpr int kRecords = 20;
   for (int i = 0; i < kRecords; ++i) harness.append(device, i * 1.5);
   ASSERT_TRUE(harness.run_until(
-      [&] {
-        return harness.backlog() == 0 && observer.count_on(c.topic_needle) >= kRecords;
-      },
+      [&] { return harness.backlog() == 0 && observer.count_on(c.topic_needle) >= kRecords; },
       std::chrono::seconds(20), &observer))
       << harness.northbound().status(device)->last_error << "\n"
       << harness.logs() << cloud.log();

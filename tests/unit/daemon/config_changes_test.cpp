@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "daemon/config_changes.hpp"
+
+#include <gtest/gtest.h>
 
 namespace edgegw::daemon {
 namespace {

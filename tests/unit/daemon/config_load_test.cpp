@@ -44,7 +44,8 @@ TEST_F(ConfigTest, EveryKeyIsRead) {
   const auto psk = secret("psk");
   const auto local_password = secret("local.password", "hunter2\n");
   write(R"([gateway]
-state_dir = ")" + state_dir() + R"("
+state_dir = ")" +
+        state_dir() + R"("
 log_level = "debug"
 
 [store]
@@ -72,7 +73,8 @@ host = "127.0.0.1"
 port = 11883
 client_id = "gw"
 username = "edge"
-password_file = ")" + local_password + R"("
+password_file = ")" +
+        local_password + R"("
 keepalive = "30s"
 max_payload = "64KiB"
 
@@ -93,7 +95,8 @@ name = "meter-1"
 [device.cloud]
 product_id = "P1"
 device_name = "m1"
-device_psk_file = ")" + psk + R"("
+device_psk_file = ")" +
+        psk + R"("
 keepalive = "120s"
 publish_rate = 10
 [device.modbus]

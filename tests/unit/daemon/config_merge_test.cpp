@@ -11,8 +11,9 @@ const std::string kMqttDevice = "[device.mqtt]\ntopic = \"t\"\n";
 TEST_F(ConfigTest, DropInsAppendDevicesAndBusesInNameOrder) {
   write(mqtt_head() + "[[device]]\nname = \"main\"\n" + kMqttDevice);
   write_drop_in("20-b.toml", "[[device]]\nname = \"b\"\n" + kMqttDevice);
-  write_drop_in("10-a.toml", "[[device]]\nname = \"a\"\n" + kMqttDevice +
-                                 "[[modbus]]\nname = \"tcp1\"\ntransport = \"tcp\"\nhost = \"h\"\n");
+  write_drop_in("10-a.toml",
+                "[[device]]\nname = \"a\"\n" + kMqttDevice +
+                    "[[modbus]]\nname = \"tcp1\"\ntransport = \"tcp\"\nhost = \"h\"\n");
   write_drop_in("ignored.conf", "not toml at all [");
   const Config c = load();
   ASSERT_EQ(c.devices.size(), 3u);

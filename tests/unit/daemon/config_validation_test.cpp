@@ -5,34 +5,35 @@ namespace edgegw::daemon {
 namespace {
 
 TEST_F(ConfigTest, ReportsEveryProblemWithItsPosition) {
-  write(mqtt_head() +                          // lines 1-7
-        "colour = \"blue\"\n"                  // 8: unknown key in [cloud]
-        "keepalive = 60\n"                     // 9: wrong type
-        "max_inflight = 0\n"                   // 10: out of range
-        "[[modbus]]\n"                         // 11
-        "name = \"line\"\n"                    // 12
-        "transport = \"tcp\"\n"                // 13
-        "host = \"127.0.0.1\"\n"               // 14
-        "timeout = \"5 s\"\n"                  // 15: not a duration
-        "[[device]]\n"                         // 16
-        "name = \"a\"\n"                       // 17
-        "[device.modbus]\n"                    // 18
-        "bus = \"nowhere\"\n"                  // 19: undefined bus
-        "[[device.modbus.point]]\n"            // 20
-        "name = \"p\"\n"                       // 21
-        "address = 0\n"                        // 22
-        "type = \"f128\"\n"                    // 23: bad choice
-        "[[device]]\n"                         // 24
-        "name = \"a\"\n"                       // 25: duplicate name
-        "[device.mqtt]\n"                      // 26
-        "topic = \"x/#/y\"\n");                // 27: bad filter
+  write(mqtt_head() +                // lines 1-7
+        "colour = \"blue\"\n"        // 8: unknown key in [cloud]
+        "keepalive = 60\n"           // 9: wrong type
+        "max_inflight = 0\n"         // 10: out of range
+        "[[modbus]]\n"               // 11
+        "name = \"line\"\n"          // 12
+        "transport = \"tcp\"\n"      // 13
+        "host = \"127.0.0.1\"\n"     // 14
+        "timeout = \"5 s\"\n"        // 15: not a duration
+        "[[device]]\n"               // 16
+        "name = \"a\"\n"             // 17
+        "[device.modbus]\n"          // 18
+        "bus = \"nowhere\"\n"        // 19: undefined bus
+        "[[device.modbus.point]]\n"  // 20
+        "name = \"p\"\n"             // 21
+        "address = 0\n"              // 22
+        "type = \"f128\"\n"          // 23: bad choice
+        "[[device]]\n"               // 24
+        "name = \"a\"\n"             // 25: duplicate name
+        "[device.mqtt]\n"            // 26
+        "topic = \"x/#/y\"\n");      // 27: bad filter
   const auto p = problems();
   EXPECT_EQ(p.size(), 8u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 8, 1, "unknown key 'colour' in [cloud]"));
   EXPECT_TRUE(has_problem(p, main(), 9, 13, "cloud.keepalive: expected a duration string"));
   EXPECT_TRUE(has_problem(p, main(), 10, 16, "cloud.max_inflight: must be between 1 and 65535"));
   EXPECT_TRUE(has_problem(p, main(), 15, 11, "modbus.timeout: \"5 s\" is not a duration"));
-  EXPECT_TRUE(has_problem(p, main(), 19, 7, "no [[modbus]] bus is named 'nowhere' (defined: line)"));
+  EXPECT_TRUE(
+      has_problem(p, main(), 19, 7, "no [[modbus]] bus is named 'nowhere' (defined: line)"));
   EXPECT_TRUE(has_problem(p, main(), 23, 8, "must be one of bool, u16"));
   EXPECT_TRUE(has_problem(p, main(), 25, 8, "already defined at " + main() + ":17:8"));
   EXPECT_TRUE(has_problem(p, main(), 27, 9, "not a valid MQTT topic filter"));
@@ -42,18 +43,21 @@ TEST_F(ConfigTest, ReportsEveryProblemWithItsPosition) {
 
 TEST_F(ConfigTest, KeepaliveOutsideThePlatformRange) {
   const auto s = secret("s");
-  write("[cloud]\n"                            // 1
-        "platform = \"aliyun\"\n"              // 2
-        "keepalive = \"2000s\"\n"              // 3
-        "[[device]]\n"                         // 4
-        "name = \"m\"\n"                       // 5
-        "[device.cloud]\n"                     // 6
-        "product_key = \"pk\"\n"               // 7
-        "device_name = \"dn\"\n"               // 8
-        "device_secret_file = \"" + s + "\"\n" // 9
-        "keepalive = \"10s\"\n"                // 10
-        "[device.mqtt]\n"                      // 11
-        "topic = \"t\"\n");                    // 12
+  write(
+      "[cloud]\n"                // 1
+      "platform = \"aliyun\"\n"  // 2
+      "keepalive = \"2000s\"\n"  // 3
+      "[[device]]\n"             // 4
+      "name = \"m\"\n"           // 5
+      "[device.cloud]\n"         // 6
+      "product_key = \"pk\"\n"   // 7
+      "device_name = \"dn\"\n"   // 8
+      "device_secret_file = \"" +
+      s +
+      "\"\n"                   // 9
+      "keepalive = \"10s\"\n"  // 10
+      "[device.mqtt]\n"        // 11
+      "topic = \"t\"\n");      // 12
   const auto p = problems();
   EXPECT_EQ(p.size(), 2u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 3, 13, "outside aliyun's keepalive range 30s..20m"));
@@ -62,15 +66,20 @@ TEST_F(ConfigTest, KeepaliveOutsideThePlatformRange) {
 
 TEST_F(ConfigTest, TwoDevicesWithTheSameCloudIdentity) {
   const auto s = secret("s");
-  const std::string device = "[device.cloud]\nproduct_key = \"pk\"\ndevice_name = \"dn\"\n"
-                             "device_secret_file = \"" + s + "\"\n[device.mqtt]\ntopic = \"t\"\n";
-  write("[cloud]\nplatform = \"aliyun\"\n"                // 1-2
-        "[[device]]\nname = \"one\"\n" + device +         // 3-4, cloud at 5
-        "[[device]]\nname = \"two\"\n" + device);         // 11-12, cloud at 13
+  const std::string device =
+      "[device.cloud]\nproduct_key = \"pk\"\ndevice_name = \"dn\"\n"
+      "device_secret_file = \"" +
+      s + "\"\n[device.mqtt]\ntopic = \"t\"\n";
+  write(
+      "[cloud]\nplatform = \"aliyun\"\n"  // 1-2
+      "[[device]]\nname = \"one\"\n" +
+      device +                                   // 3-4, cloud at 5
+      "[[device]]\nname = \"two\"\n" + device);  // 11-12, cloud at 13
   const auto p = problems();
   EXPECT_TRUE(has_problem(p, main(), 13, 1,
                           "device 'two' has the same cloud identity (product_key \"pk\", "
-                          "device_name \"dn\") as device 'one' at " + main() + ":5:1"))
+                          "device_name \"dn\") as device 'one' at " +
+                              main() + ":5:1"))
       << dump(p);
 }
 
@@ -82,8 +91,9 @@ TEST_F(ConfigTest, PlaintextNeedsAllowPlaintext) {
 }
 
 TEST_F(ConfigTest, HuaweiRefusesPlaintext) {
-  write("[cloud]\nplatform = \"huawei\"\nhost = \"iot.example\"\ntls = false\n"
-        "allow_plaintext = true\n");
+  write(
+      "[cloud]\nplatform = \"huawei\"\nhost = \"iot.example\"\ntls = false\n"
+      "allow_plaintext = true\n");
   const auto p = problems();
   ASSERT_EQ(p.size(), 1u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 4, 7, "huawei accepts MQTTS only"));
@@ -96,11 +106,13 @@ TEST_F(ConfigTest, HuaweiNeedsAHost) {
 
 TEST_F(ConfigTest, TencentPasswordAuthOverTlsPointsToPskOrCert) {
   const auto s = secret("s");
-  write("[cloud]\nplatform = \"tencent\"\n"
-        "[[device]]\nname = \"m\"\n"
-        "[device.cloud]\nproduct_id = \"P\"\ndevice_name = \"d\"\n"
-        "auth = \"password\"\n"                       // 8
-        "device_psk_file = \"" + s + "\"\n[device.mqtt]\ntopic = \"t\"\n");
+  write(
+      "[cloud]\nplatform = \"tencent\"\n"
+      "[[device]]\nname = \"m\"\n"
+      "[device.cloud]\nproduct_id = \"P\"\ndevice_name = \"d\"\n"
+      "auth = \"password\"\n"  // 8
+      "device_psk_file = \"" +
+      s + "\"\n[device.mqtt]\ntopic = \"t\"\n");
   const auto p = problems();
   ASSERT_EQ(p.size(), 1u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 8, 8, "use auth = \"psk\" or \"cert\""));
@@ -108,20 +120,23 @@ TEST_F(ConfigTest, TencentPasswordAuthOverTlsPointsToPskOrCert) {
 
 TEST_F(ConfigTest, KeysOfAnotherPlatformAreUnknown) {
   write(mqtt_head() +
-        "[[device]]\nname = \"m\"\n"                 // 8-9
-        "[device.cloud]\nproduct_key = \"pk\"\n"     // 10-11
+        "[[device]]\nname = \"m\"\n"              // 8-9
+        "[device.cloud]\nproduct_key = \"pk\"\n"  // 10-11
         "[device.mqtt]\ntopic = \"t\"\n");
   EXPECT_TRUE(has_problem(problems(), main(), 11, 1,
                           "unknown key 'product_key' in [device.cloud] for platform mqtt"));
 }
 
 TEST_F(ConfigTest, MissingSecretAndMissingKeys) {
-  write("[cloud]\nplatform = \"aliyun\"\n"
-        "[[device]]\nname = \"m\"\n"
-        "[device.cloud]\n"                             // 5
-        "device_name = \"dn\"\n"
-        "device_secret_file = \"" + (dir_ / "nope").string() + "\"\n"  // 7
-        "[device.mqtt]\ntopic = \"t\"\n");
+  write(
+      "[cloud]\nplatform = \"aliyun\"\n"
+      "[[device]]\nname = \"m\"\n"
+      "[device.cloud]\n"  // 5
+      "device_name = \"dn\"\n"
+      "device_secret_file = \"" +
+      (dir_ / "nope").string() +
+      "\"\n"  // 7
+      "[device.mqtt]\ntopic = \"t\"\n");
   const auto p = problems();
   EXPECT_EQ(p.size(), 2u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 5, 1, "missing key 'product_key'"));
@@ -131,7 +146,7 @@ TEST_F(ConfigTest, MissingSecretAndMissingKeys) {
 TEST_F(ConfigTest, ModbusPointChecks) {
   write(mqtt_head() +
         "[[modbus]]\nname = \"l\"\ntransport = \"rtu\"\ndevice = \"/dev/null\"\n"  // 8-11
-        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"l\"\n"                // 12-15
+        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"l\"\n"                 // 12-15
         "unit = 0\n"                                                               // 16
         "[[device.modbus.point]]\nname = \"a\"\ntable = \"coil\"\naddress = 1\n"   // 17-20
         "type = \"u16\"\n"                                                         // 21

@@ -1,7 +1,8 @@
+#include "daemon/logging.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "daemon/logging.hpp"
 #include "support/temp_dir.hpp"
 
 namespace edgegw::daemon {

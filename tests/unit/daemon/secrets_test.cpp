@@ -1,9 +1,10 @@
 // Secrets: files that others can read are refused; inline secrets need a private config file;
 // credential:NAME needs $CREDENTIALS_DIRECTORY; missing and empty secrets are errors.
+#include "daemon/secrets.hpp"
+
 #include <cstdlib>
 
 #include "config_fixture.hpp"
-#include "daemon/secrets.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -11,9 +12,10 @@ namespace {
 // A huawei config with one device: [device.cloud] on line 6, the given secret line(s) from 8.
 std::string huawei(const std::string& secret_line) {
   return "[cloud]\nplatform = \"huawei\"\nhost = \"iot.example\"\n"  // 1-3
-         "[[device]]\nname = \"m\"\n"                                  // 4-5
-         "[device.cloud]\ndevice_id = \"id\"\n" +                      // 6-7
-         secret_line + "\n[device.mqtt]\ntopic = \"t\"\n";
+         "[[device]]\nname = \"m\"\n"                                // 4-5
+         "[device.cloud]\ndevice_id = \"id\"\n" +                    // 6-7
+         secret_line +
+         "\n[device.mqtt]\ntopic = \"t\"\n";
 }
 
 class ScopedEnv {
@@ -109,8 +111,7 @@ TEST_F(ConfigTest, PrivateKeyReadableByOthersIsRefused) {
 TEST(ResolveConfigPath, CredentialNameMustBeAFileName) {
   ScopedEnv env("CREDENTIALS_DIRECTORY", "/run/credentials/edgegw.service");
   EXPECT_FALSE(resolve_config_path("credential:../etc/shadow", "/etc").error.empty());
-  EXPECT_EQ(resolve_config_path("credential:x", "/etc").path,
-            "/run/credentials/edgegw.service/x");
+  EXPECT_EQ(resolve_config_path("credential:x", "/etc").path, "/run/credentials/edgegw.service/x");
   EXPECT_EQ(resolve_config_path("s/x", "/etc/edgegw").path, "/etc/edgegw/s/x");
 }
 

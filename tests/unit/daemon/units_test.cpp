@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "daemon/units.hpp"
+
+#include <gtest/gtest.h>
 
 namespace edgegw::daemon {
 namespace {
@@ -30,7 +30,9 @@ TEST(Duration, FormatsTheShortestExactSpelling) {
   EXPECT_EQ(format_duration(60s), "1m");
   EXPECT_EQ(format_duration(90s), "90s");
   EXPECT_EQ(format_duration(7 * 24h), "7d");
-  for (auto d : {1ms, 999ms, 1s, 61s, 1h, 25h}) EXPECT_EQ(parse_duration(format_duration(d)), d);
+  for (std::chrono::milliseconds d :
+       std::initializer_list<std::chrono::milliseconds>{1ms, 999ms, 1s, 61s, 1h, 25h})
+    EXPECT_EQ(parse_duration(format_duration(d)), d);
 }
 
 TEST(Size, ParsesBinaryUnitsAndPlainBytes) {

@@ -27,8 +27,8 @@ TEST(Codec, EncodesConnectWithAllFields) {
   f.keepalive_seconds = 60;
   f.will = Will{"w", "x", 1, true};
   encode_connect(out, f);
-  EXPECT_EQ(out, bytes({0x10, 26, 0, 4, 'M', 'Q', 'T', 'T', 4, 0xee, 0, 60, 0, 2, 'c', '1', 0, 1,
-                        'w', 0, 1, 'x', 0, 1, 'u', 0, 1, 'p'}));
+  EXPECT_EQ(out, bytes({0x10, 26,  0, 4, 'M', 'Q', 'T', 'T', 4, 0xee, 0,   60, 0, 2,
+                        'c',  '1', 0, 1, 'w', 0,   1,   'x', 0, 1,    'u', 0,  1, 'p'}));
 }
 
 TEST(Codec, EncodesMinimalConnect) {
@@ -115,22 +115,22 @@ TEST(Codec, RefusesMalformedPackets) {
   };
   const Case cases[] = {
       {bytes({0x30, 0xff, 0xff, 0xff, 0xff, 0x01}), DecodeError::bad_remaining_length},
-      {bytes({0x10, 0}), DecodeError::unexpected_type},          // CONNECT from a broker
-      {bytes({0x00, 0}), DecodeError::unexpected_type},          // reserved type 0
-      {bytes({0xf0, 0}), DecodeError::unexpected_type},          // reserved type 15
-      {bytes({0x50, 2, 0, 1}), DecodeError::unexpected_type},    // PUBREC: no QoS 2 here
-      {bytes({0x21, 2, 0, 0}), DecodeError::bad_flags},          // CONNACK flags
+      {bytes({0x10, 0}), DecodeError::unexpected_type},             // CONNECT from a broker
+      {bytes({0x00, 0}), DecodeError::unexpected_type},             // reserved type 0
+      {bytes({0xf0, 0}), DecodeError::unexpected_type},             // reserved type 15
+      {bytes({0x50, 2, 0, 1}), DecodeError::unexpected_type},       // PUBREC: no QoS 2 here
+      {bytes({0x21, 2, 0, 0}), DecodeError::bad_flags},             // CONNACK flags
       {bytes({0x36, 5, 0, 1, 't', 0, 1}), DecodeError::bad_flags},  // QoS 3
-      {bytes({0x38, 3, 0, 1, 't'}), DecodeError::bad_flags},     // DUP on QoS 0
+      {bytes({0x38, 3, 0, 1, 't'}), DecodeError::bad_flags},        // DUP on QoS 0
       {bytes({0x20, 3, 0, 0, 0}), DecodeError::bad_length},
       {bytes({0x40, 3, 0, 1, 0}), DecodeError::bad_length},
       {bytes({0xd0, 1, 0}), DecodeError::bad_length},
-      {bytes({0x90, 2, 0, 1}), DecodeError::bad_length},         // SUBACK without codes
-      {bytes({0x30, 3, 0, 5, 't'}), DecodeError::truncated},     // topic longer than packet
-      {bytes({0x32, 3, 0, 1, 't'}), DecodeError::truncated},     // missing packet id
-      {bytes({0x30, 2, 0, 0}), DecodeError::bad_utf8},           // empty topic
+      {bytes({0x90, 2, 0, 1}), DecodeError::bad_length},      // SUBACK without codes
+      {bytes({0x30, 3, 0, 5, 't'}), DecodeError::truncated},  // topic longer than packet
+      {bytes({0x32, 3, 0, 1, 't'}), DecodeError::truncated},  // missing packet id
+      {bytes({0x30, 2, 0, 0}), DecodeError::bad_utf8},        // empty topic
       {bytes({0x30, 4, 0, 2, 0xc3, 0x28}), DecodeError::bad_utf8},
-      {bytes({0x30, 4, 0, 2, 'a', 0}), DecodeError::bad_utf8},   // U+0000
+      {bytes({0x30, 4, 0, 2, 'a', 0}), DecodeError::bad_utf8},            // U+0000
       {bytes({0x30, 5, 0, 3, 0xed, 0xa0, 0x80}), DecodeError::bad_utf8},  // surrogate
       {bytes({0x30, 4, 0, 2, 0xc0, 0x80}), DecodeError::bad_utf8},        // overlong NUL
       {bytes({0x30, 5, 0, 3, 'a', '/', '#'}), DecodeError::wildcard_topic},

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   OutboxOptions options;
   options.path = argv[1];
   options.max_age = std::chrono::milliseconds(0);
+  options.wal_checkpoint_pages = 16;  // checkpoints every few commits: kills land inside them too
   auto outbox = Outbox::open(options);
   std::minstd_rand random(static_cast<unsigned>(::getpid()));
   for (std::int64_t n = 0;; ++n) {

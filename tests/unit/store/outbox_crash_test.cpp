@@ -1,6 +1,7 @@
 // kill -9 at random moments: a child appends and commits in a loop and reports every record whose
 // commit returned; after each kill the parent reopens the outbox and finds every reported record,
 // in order, and a database that passes quick_check. Sequences never go back across the crashes.
+// The child checkpoints its WAL every few commits, so some kills land in the middle of one.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>

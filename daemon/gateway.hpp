@@ -1,0 +1,136 @@
+// The gateway proper: everything between the configuration and the wire, wired on the event loop.
+//
+//   Modbus bus threads ─eventfd─┐
+//                               ├─► Outbox.append ─► group commit ─► Northbound.drain ─► cloud
+//   LocalMqttSource ────────────┘     (PUBACK to the local broker from inside the commit)
+//
+//   cloud command ─► set_points: Modbus write (bus thread) or local publish (command_topic)
+//                    get_points: the device's last reported values
+//                 ─► the platform's reply through the device's session
+//
+// Group commit: appends and acks only queue in memory; one SQLite transaction makes them durable
+// when the loop has nothing else to do (an idle-priority defer source), or at the latest
+// kCommitLatency after the first queued change when the loop stays busy (a timer), so the loop pays
+// one fsync per batch, never one per record. A failed commit (disk full) keeps everything queued
+// and is retried with backoff; readings keep their place meanwhile.
+//
+// Daemon owns one Gateway between start_store() and stop_store(); tests drive one directly with
+// their own loop. Everything here runs on the loop thread except the bus threads behind their
+// queues.
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "mqtt/resolver.hpp"
+#include "northbound/northbound.hpp"
+#include "southbound/local_mqtt_source.hpp"
+#include "southbound/modbus_bus.hpp"
+#include "store/outbox.hpp"
+
+namespace edgegw::daemon {
+
+struct GatewayCounters {
+  std::uint64_t readings = 0;  // records appended to the outbox (Modbus and local MQTT)
+  std::uint64_t commits = 0;   // successful group commits
+  std::uint64_t commit_failures = 0;
+  std::uint64_t commands = 0;          // cloud commands received
+  std::uint64_t command_failures = 0;  // commands answered with an error
+};
+
+class Gateway {
+ public:
+  // Opens the outbox (creating state_dir if needed) and builds the sessions, buses and the local
+  // source from `config`; nothing connects or polls before start(). Throws std::exception with a
+  // message for the user when something cannot work (unusable state_dir, a platform's refusal).
+  Gateway(sd_event* loop, const Config& config);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void start();
+  // Stops polling and the local source, disconnects the sessions and commits what is queued.
+  void stop();
+
+  // Commits whatever is queued and drains the outbox now (tests; normally automatic).
+  void flush();
+
+  // One line for STATUS=: "3 device(s): online 2, backoff 1; backlog 12; local broker online".
+  std::string summary() const;
+  std::vector<northbound::SessionStatus> status() const { return northbound_->status(); }
+  const GatewayCounters& counters() const { return counters_; }
+  store::Outbox& outbox() { return *outbox_; }
+  const northbound::Northbound& northbound() const { return *northbound_; }
+  const southbound::LocalMqttSource* local_mqtt() const { return local_mqtt_.get(); }
+
+ private:
+  struct Bus {
+    Gateway* gateway = nullptr;
+    std::unique_ptr<southbound::ModbusBus> bus;
+    sd_event_source* io = nullptr;
+  };
+  struct PendingWrite {  // a set_points command waiting for its bus
+    std::string device;
+    northbound::Command command;
+  };
+  static constexpr auto kCommitLatency = std::chrono::milliseconds(20);
+  static constexpr auto kHousekeeping = std::chrono::seconds(1);
+
+  void build_buses(const Config& config);
+  void build_local_mqtt(const Config& config);
+  void build_northbound(const Config& config);
+
+  void append(store::Record record, std::function<void()> on_committed = {});
+  void remember_values(const store::Record& record);
+  void request_commit();
+  void commit();
+  void on_bus_ready(Bus& bus);
+
+  void on_command(const std::string& device, const northbound::Command& command);
+  void set_points(const std::string& device, const northbound::Command& command);
+  void get_points(const std::string& device, const northbound::Command& command);
+  void on_write_result(const southbound::WriteResult& result);
+  void reply(const std::string& device, const northbound::Command& command,
+             northbound::CommandResult result);
+
+  static int on_post(sd_event_source* s, void* self) noexcept;
+  static int on_idle(sd_event_source* s, void* self) noexcept;
+  static int on_commit_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
+  static int on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
+  static int on_bus_io(sd_event_source* s, int fd, std::uint32_t events, void* self) noexcept;
+
+  sd_event* loop_;
+  std::unique_ptr<store::Outbox> outbox_;
+  std::unique_ptr<northbound::Northbound> northbound_;
+  std::vector<std::unique_ptr<Bus>> buses_;
+  std::map<std::string, southbound::ModbusBus*> bus_of_device_;
+  std::unique_ptr<mqtt::Resolver> local_resolver_;
+  std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
+  std::vector<northbound::DeviceIdentity> identities_;
+
+  sd_event_source* post_ = nullptr;
+  sd_event_source* idle_ = nullptr;
+  sd_event_source* commit_timer_ = nullptr;
+  sd_event_source* housekeeping_ = nullptr;
+  bool commit_armed_ = false;
+  std::chrono::steady_clock::time_point commit_retry_at_{};
+  std::chrono::milliseconds commit_backoff_{0};
+
+  std::uint64_t next_write_id_ = 1;
+  std::map<std::uint64_t, PendingWrite> pending_writes_;
+  // The last reported value of every point, per device, for get_points.
+  std::map<std::string, std::map<std::string, store::FieldValue>> last_values_;
+  GatewayCounters counters_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::uint64_t housekeeping_ticks_ = 0;
+};
+
+}  // namespace edgegw::daemon

@@ -1,0 +1,314 @@
+#include "southbound/local_mqtt_source.hpp"
+
+#include <systemd/sd-event.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "southbound/json_fields.hpp"
+#include "southbound/topic_filter.hpp"
+
+namespace edgegw::southbound {
+namespace {
+
+constexpr std::chrono::milliseconds kBackoffMin{500};
+constexpr std::chrono::milliseconds kBackoffMax{30000};
+// Payloads between max_payload and this are read, counted and dropped; past it the MQTT engine
+// closes the connection (it never buffers more than its cap).
+constexpr std::uint32_t kPacketOverhead = 64 * 1024;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool ends_in_wildcard(const std::string& filter) {
+  return !filter.empty() && (filter.back() == '+' || filter.back() == '#');
+}
+
+std::string command_payload(const std::vector<store::Field>& values) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const auto& field : values) {
+    std::visit([&](const auto& v) { object[field.name] = v; }, field.value);
+  }
+  return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
+const char* to_string(LocalMqttState state) {
+  switch (state) {
+    case LocalMqttState::idle:
+      return "idle";
+    case LocalMqttState::connecting:
+      return "connecting";
+    case LocalMqttState::online:
+      return "online";
+    case LocalMqttState::backoff:
+      return "backoff";
+    case LocalMqttState::stopped:
+      return "stopped";
+  }
+  return "?";
+}
+
+LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver,
+                                 LocalMqttOptions options, std::vector<LocalMqttDevice> devices,
+                                 ReadingSink sink, LogSink log)
+    : loop_(loop),
+      options_(std::move(options)),
+      devices_(std::move(devices)),
+      sink_(std::move(sink)),
+      log_(std::move(log)),
+      connection_(std::make_unique<mqtt::Connection>(
+          loop, resolver, static_cast<mqtt::Connection::Handler&>(*this))) {
+  for (const auto& device : devices_) {
+    const auto& filter = device.options.topic;
+    if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
+      filters_.push_back(filter);
+    }
+  }
+}
+
+LocalMqttSource::~LocalMqttSource() {
+  *alive_ = false;
+  cancel_timer();
+}
+
+void LocalMqttSource::start() {
+  if (state_ != LocalMqttState::idle && state_ != LocalMqttState::stopped) return;
+  connect_now();
+}
+
+void LocalMqttSource::stop() {
+  cancel_timer();
+  if (connection_->phase() != mqtt::Connection::Phase::idle) connection_->disconnect();
+  state_ = LocalMqttState::stopped;
+  ++generation_;
+  fail_pending_commands("edgegw is stopping");
+}
+
+bool LocalMqttSource::has_device(const std::string& device) const {
+  return std::any_of(devices_.begin(), devices_.end(),
+                     [&](const LocalMqttDevice& d) { return d.name == device; });
+}
+
+void LocalMqttSource::connect_now() {
+  mqtt::ConnectOptions o;
+  o.host = options_.host;
+  o.port = options_.port;
+  o.client_id = options_.client_id;
+  if (!options_.username.empty()) {
+    o.username = options_.username;
+    o.password = options_.password;
+  }
+  o.clean_session = false;  // the broker keeps our subscriptions and queues QoS 1 meanwhile
+  o.keepalive = options_.keepalive;
+  o.max_incoming_packet = options_.max_payload + kPacketOverhead;
+  state_ = LocalMqttState::connecting;
+  subscribed_ = false;
+  ++generation_;
+  connection_->connect(std::move(o));
+}
+
+void LocalMqttSource::on_connected(bool session_present) {
+  state_ = LocalMqttState::online;
+  failures_ = 0;
+  ++counters_.connects;
+  last_error_.clear();
+  log(LogLevel::info, "local broker " + options_.host + ":" + std::to_string(options_.port) +
+                          " connected" + (session_present ? " (session resumed)" : ""));
+  // Subscribing again on a resumed session is harmless and covers filters added since.
+  std::vector<std::pair<std::string, int>> subscriptions;
+  for (const auto& filter : filters_) subscriptions.emplace_back(filter, 1);
+  subscribed_ = subscriptions.empty();
+  if (!subscriptions.empty() && !connection_->subscribe(subscriptions)) {
+    log(LogLevel::error, "local broker: cannot send SUBSCRIBE; reconnecting");
+    connection_->disconnect();
+    schedule_reconnect();
+  }
+}
+
+void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
+  ++generation_;
+  subscribed_ = false;
+  last_error_ = std::string(mqtt::to_string(outcome.reason)) +
+                (outcome.detail.empty() ? "" : ": " + outcome.detail);
+  if (outcome.reason == mqtt::CloseReason::refused) {
+    last_error_ += " (CONNACK " + std::to_string(outcome.connack_code) + ")";
+  }
+  // One line per outage, not one per failed attempt.
+  log(failures_ == 0 ? LogLevel::warning : LogLevel::debug,
+      "local broker " + options_.host + ":" + std::to_string(options_.port) + ": " + last_error_);
+  fail_pending_commands("local broker connection lost: " + last_error_);
+  schedule_reconnect();
+}
+
+void LocalMqttSource::schedule_reconnect() {
+  if (state_ == LocalMqttState::stopped) return;
+  state_ = LocalMqttState::backoff;
+  const unsigned exponent = std::min(failures_, 16u);
+  ++failures_;
+  const auto ceiling = std::min<std::int64_t>(kBackoffMax.count(), kBackoffMin.count() << exponent);
+  std::uniform_int_distribution<std::int64_t> jitter(ceiling / 2, ceiling);
+  const std::uint64_t delay_usec = static_cast<std::uint64_t>(jitter(random_)) * 1000;
+  cancel_timer();
+  sd_event_add_time_relative(loop_, &timer_, CLOCK_MONOTONIC, delay_usec, 0,
+                             &LocalMqttSource::on_timer, this);
+}
+
+void LocalMqttSource::cancel_timer() {
+  if (timer_) timer_ = sd_event_source_disable_unref(timer_);
+}
+
+int LocalMqttSource::on_timer(sd_event_source*, std::uint64_t, void* self) noexcept {
+  auto* source = static_cast<LocalMqttSource*>(self);
+  source->cancel_timer();
+  if (source->state_ == LocalMqttState::backoff) source->connect_now();
+  return 0;
+}
+
+void LocalMqttSource::on_message(const mqtt::Message& message) {
+  ++counters_.received;
+  std::vector<const LocalMqttDevice*> matched;
+  for (const auto& device : devices_) {
+    if (topic_matches(device.options.topic, message.topic)) matched.push_back(&device);
+  }
+  if (matched.empty()) {
+    ++counters_.unmatched;
+    log(LogLevel::debug, "local broker: message on '" + message.topic + "' matches no device");
+    ack_now(message);
+    return;
+  }
+  if (message.payload.size() > options_.max_payload) {
+    ++counters_.oversized;
+    for (const auto* device : matched) {
+      std::uint64_t ignored = 0;
+      refuse(*device,
+             "payload of " + std::to_string(message.payload.size()) + " bytes on '" +
+                 message.topic + "' is over max_payload (" + std::to_string(options_.max_payload) +
+                 ")",
+             ignored);
+    }
+    ack_now(message);
+    return;
+  }
+  const std::int64_t time = now_ms();
+  std::vector<store::Record> records;
+  for (const auto* device : matched) {
+    const auto bare = ends_in_wildcard(device->options.topic)
+                          ? std::string(last_topic_level(message.topic))
+                          : std::string("value");
+    auto parsed = payload_fields(message.payload, device->options.fields, bare);
+    if (!parsed.ok()) {
+      refuse(*device, "payload on '" + message.topic + "' refused: " + parsed.problem,
+             counters_.malformed);
+      continue;
+    }
+    store::Record record;
+    record.device = device->name;
+    record.time_ms = time;
+    record.kind = store::RecordKind::telemetry;
+    record.fields = std::move(parsed.fields);
+    records.push_back(std::move(record));
+  }
+  if (records.empty()) {
+    ack_now(message);
+    return;
+  }
+  counters_.records += records.size();
+  std::shared_ptr<AckWait> wait;
+  if (message.qos == 1) {
+    wait = std::make_shared<AckWait>(
+        AckWait{message.packet_id, generation_, static_cast<unsigned>(records.size())});
+  }
+  for (auto& record : records) {
+    std::function<void()> on_committed;
+    if (wait) {
+      on_committed = [this, alive = std::weak_ptr<bool>(alive_), wait] {
+        const auto still = alive.lock();
+        if (still && *still) committed(wait);
+      };
+    }
+    sink_(std::move(record), std::move(on_committed));
+  }
+}
+
+void LocalMqttSource::committed(const std::shared_ptr<AckWait>& wait) {
+  if (wait->remaining == 0 || --wait->remaining != 0) return;
+  // A message of an earlier connection is redelivered by the broker on this one; acking its old
+  // packet id here could acknowledge a different message.
+  if (wait->generation != generation_ || !connection_->connected()) return;
+  connection_->ack(wait->packet_id);
+  ++counters_.acked;
+}
+
+void LocalMqttSource::ack_now(const mqtt::Message& message) {
+  if (message.qos != 1) return;
+  connection_->ack(message.packet_id);
+  ++counters_.acked;
+}
+
+void LocalMqttSource::refuse(const LocalMqttDevice& device, const std::string& what,
+                             std::uint64_t& counter) {
+  ++counter;
+  bool& warned = warned_[device.name];
+  log(warned ? LogLevel::debug : LogLevel::warning,
+      device.name + ": " + what + (warned ? "" : " (further ones are counted, logged at debug)"));
+  warned = true;
+}
+
+void LocalMqttSource::on_puback(std::uint16_t packet_id) {
+  auto it = pending_commands_.find(packet_id);
+  if (it == pending_commands_.end()) return;
+  CommandDone done = std::move(it->second);
+  pending_commands_.erase(it);
+  ++counters_.commands;
+  if (done) done(true, "published to the local broker");
+}
+
+void LocalMqttSource::on_suback(std::uint16_t, std::vector<int> return_codes) {
+  subscribed_ = true;
+  for (std::size_t i = 0; i < return_codes.size() && i < filters_.size(); ++i) {
+    if (return_codes[i] == 0x80) {
+      log(LogLevel::error, "local broker refused the subscription to '" + filters_[i] +
+                               "' (check the broker's ACL for client id " + options_.client_id +
+                               ")");
+    }
+  }
+}
+
+std::optional<std::string> LocalMqttSource::publish_command(const std::string& device,
+                                                            const std::vector<store::Field>& values,
+                                                            CommandDone done) {
+  auto it = std::find_if(devices_.begin(), devices_.end(),
+                         [&](const LocalMqttDevice& d) { return d.name == device; });
+  if (it == devices_.end()) return "not a local MQTT device";
+  const auto& topic = it->options.command_topic;
+  if (topic.empty()) return "the device has no command_topic";
+  if (values.empty()) return "no values to set";
+  if (!connected()) return "the local broker is not connected";
+  auto id = connection_->publish(topic, command_payload(values), 1);
+  if (!id) {
+    ++counters_.command_failures;
+    return "the local broker connection is busy; try again";
+  }
+  pending_commands_[*id] = std::move(done);
+  return std::nullopt;
+}
+
+void LocalMqttSource::fail_pending_commands(const std::string& why) {
+  auto pending = std::move(pending_commands_);
+  pending_commands_.clear();
+  for (auto& [id, done] : pending) {
+    ++counters_.command_failures;
+    if (done) done(false, why);
+  }
+}
+
+void LocalMqttSource::log(LogLevel level, const std::string& message) const {
+  if (log_) log_(level, message);
+}
+
+}  // namespace edgegw::southbound

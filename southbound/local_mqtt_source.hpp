@@ -1,0 +1,140 @@
+// The local MQTT source: devices that publish to a broker on the gateway ([local_mqtt] and
+// [device.mqtt] in CONFIG.md). One persistent MQTT session (clean_session = false, QoS 1
+// subscriptions), so whatever devices publish while edgegw is away waits at the broker.
+//
+//   broker ─PUBLISH─► topic matched against every device's filter ─► payload_fields() ─► Record
+//   ─► sink(record, on_committed) ─► (the owner appends it to the outbox and commits) ─►
+//   on_committed ─► PUBACK to the broker
+//
+// A QoS 1 message is acknowledged only when every record made from it is durable, so a crash
+// before the commit makes the broker send it again: the local side loses nothing (DESIGN.md).
+// Malformed and oversized payloads are counted, logged (once per device at warning level, then
+// at debug) and acknowledged, so a bad publisher cannot wedge the session with redeliveries.
+// The connection is retried with full-jitter exponential backoff (0.5 s .. 30 s).
+//
+// Commands for MQTT devices go the other way: publish_command() sends a JSON object of
+// point -> value to the device's command_topic at QoS 1 and reports when the broker acknowledged
+// it. Everything runs on the event loop thread; southbound does not know the Outbox type, only the
+// sink.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mqtt/connection.hpp"
+#include "mqtt/resolver.hpp"
+#include "southbound/log_sink.hpp"
+#include "southbound/southbound_options.hpp"
+#include "store/record.hpp"
+
+struct sd_event;
+struct sd_event_source;
+
+namespace edgegw::southbound {
+
+struct LocalMqttDevice {
+  std::string name;  // the local device name ([[device]] name)
+  MqttDeviceOptions options;
+};
+
+struct LocalMqttCounters {
+  std::uint64_t received = 0;   // PUBLISH packets from the broker
+  std::uint64_t records = 0;    // records handed to the sink
+  std::uint64_t malformed = 0;  // payloads refused by payload_fields() (per matching device)
+  std::uint64_t oversized = 0;  // payloads over max_payload (per message)
+  std::uint64_t unmatched = 0;  // messages whose topic matched no device
+  std::uint64_t acked = 0;      // QoS 1 messages acknowledged to the broker
+  std::uint64_t connects = 0;   // successful connects
+  std::uint64_t commands = 0;   // command publishes acknowledged by the broker
+  std::uint64_t command_failures = 0;
+};
+
+enum class LocalMqttState { idle, connecting, online, backoff, stopped };
+const char* to_string(LocalMqttState state);
+
+// Hands a record to the owner. The owner calls on_committed once the record is durable (for the
+// daemon: from inside Outbox::commit); never calling it means the broker redelivers later.
+using ReadingSink =
+    std::function<void(store::Record record, std::function<void()> on_committed)>;
+// The outcome of a command publish: ok once the broker acknowledged it; else why not.
+using CommandDone = std::function<void(bool ok, const std::string& message)>;
+
+class LocalMqttSource : private mqtt::Connection::Handler {
+ public:
+  LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, LocalMqttOptions options,
+                  std::vector<LocalMqttDevice> devices, ReadingSink sink, LogSink log = {});
+  ~LocalMqttSource() override;  // closes silently; pending on_committed callbacks become no-ops
+  LocalMqttSource(const LocalMqttSource&) = delete;
+  LocalMqttSource& operator=(const LocalMqttSource&) = delete;
+
+  void start();  // connects (asynchronously); retries on its own from then on
+  void stop();   // DISCONNECT and stay stopped; pending commands fail
+
+  bool has_device(const std::string& device) const;
+  // Publishes `values` as a JSON object to the device's command_topic (QoS 1). Returns why not
+  // when it cannot even be sent (unknown device, no command_topic, no values, not connected, the
+  // window full); then `done` is never called. Otherwise `done` runs later on the loop.
+  std::optional<std::string> publish_command(const std::string& device,
+                                             const std::vector<store::Field>& values,
+                                             CommandDone done);
+
+  LocalMqttState state() const { return state_; }
+  bool connected() const { return state_ == LocalMqttState::online; }
+  // The broker answered this connection's SUBSCRIBE (messages published from now on are ours).
+  bool subscribed() const { return connected() && subscribed_; }
+  const LocalMqttCounters& counters() const { return counters_; }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  struct AckWait {  // one QoS 1 message waiting for all its records to be committed
+    std::uint16_t packet_id;
+    std::uint64_t generation;
+    unsigned remaining;
+  };
+
+  // mqtt::Connection::Handler
+  void on_connected(bool session_present) override;
+  void on_closed(const mqtt::Outcome& outcome) override;
+  void on_message(const mqtt::Message& message) override;
+  void on_puback(std::uint16_t packet_id) override;
+  void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) override;
+
+  void connect_now();
+  void schedule_reconnect();
+  void cancel_timer();
+  static int on_timer(sd_event_source* source, std::uint64_t usec, void* self) noexcept;
+  void committed(const std::shared_ptr<AckWait>& wait);
+  void ack_now(const mqtt::Message& message);
+  void refuse(const LocalMqttDevice& device, const std::string& what, std::uint64_t& counter);
+  void fail_pending_commands(const std::string& why);
+  void log(LogLevel level, const std::string& message) const;
+
+  sd_event* loop_;
+  LocalMqttOptions options_;
+  std::vector<LocalMqttDevice> devices_;
+  std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
+  ReadingSink sink_;
+  LogSink log_;
+  std::unique_ptr<mqtt::Connection> connection_;
+  sd_event_source* timer_ = nullptr;
+
+  LocalMqttState state_ = LocalMqttState::idle;
+  std::uint64_t generation_ = 0;  // one per connection; acks of an old one are not sent
+  bool subscribed_ = false;
+  unsigned failures_ = 0;         // consecutive failed connects (backoff exponent)
+  std::mt19937_64 random_{std::random_device{}()};
+  std::map<std::uint16_t, CommandDone> pending_commands_;
+  std::map<std::string, bool> warned_;  // device -> its first bad payload was logged
+  LocalMqttCounters counters_;
+  std::string last_error_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace edgegw::southbound

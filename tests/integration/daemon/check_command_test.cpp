@@ -1,0 +1,127 @@
+// `edgegw check` as a user runs it: the shipped example and every platform example pass (with
+// their secret files made up in a temp dir), broken files exit 78 with FILE:LINE:COLUMN lines.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace edgegw::test {
+namespace {
+
+CommandResult edgegw(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = {}) {
+  std::vector<std::string> argv{EDGEGW_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, env, std::chrono::seconds(30));
+}
+
+// A copy of an example config under `root`: /etc/edgegw/... and /var/lib/edgegw move below root,
+// every *_file it names is created there (a base64 dummy secret, mode 0600), credential:NAME
+// files go to root/credentials, and CA pins (which only the real vendor file matches) are dropped.
+std::filesystem::path materialize(const std::filesystem::path& example, const TempDir& root) {
+  std::string text = read_file(example);
+  const std::string base = root.path().string();
+  text = std::regex_replace(text, std::regex("\"/etc/edgegw/"), "\"" + base + "/etc/edgegw/");
+  text = std::regex_replace(text, std::regex("\"/var/lib/edgegw\""), "\"" + base + "/state\"");
+  text = std::regex_replace(text, std::regex("(^|\n)[ \t]*ca_(md5|sha256)[ \t]*=[^\n]*"), "$1");
+  const std::regex file_key("(^|\n)[ \t]*[a-z_]+_file[ \t]*=[ \t]*\"([^\"]+)\"");
+  for (std::sregex_iterator it(text.begin(), text.end(), file_key), end; it != end; ++it) {
+    std::string path = (*it)[2];
+    if (path.rfind("credential:", 0) == 0) path = base + "/credentials/" + path.substr(11);
+    std::filesystem::path p(path);
+    const auto relative = std::filesystem::relative(p, root.path());
+    root.write(relative.string(), "c2VjcmV0LWtleQ==\n", 0600);
+  }
+  return root.write("etc/edgegw/" + example.filename().string(), text, 0600);
+}
+
+TEST(CheckCommand, ShippedExamplePasses) {
+  TempDir root;
+  const auto config = materialize(EDGEGW_SOURCE_DIR "/etc/edgegw/edgegw.toml", root);
+  const auto r = edgegw({"-c", config.string(), "check"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(": ok (1 file(s), platform aliyun, 2 device(s), 1 Modbus bus(es))"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CheckCommand, EveryPlatformExamplePasses) {
+  const std::filesystem::path dir = EDGEGW_SOURCE_DIR "/etc/examples";
+  std::vector<std::filesystem::path> examples;
+  if (std::filesystem::is_directory(dir)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".toml") examples.push_back(e.path());
+    }
+  }
+  if (examples.empty()) GTEST_SKIP() << "no etc/examples/*.toml yet";
+  for (const auto& example : examples) {
+    TempDir root;
+    const auto config = materialize(example, root);
+    const auto r = edgegw({"-c", config.string(), "check"},
+                          {{"CREDENTIALS_DIRECTORY", (root.path() / "credentials").string()}});
+    EXPECT_EQ(r.exit_code, 0) << example.filename() << ":\n" << r.output;
+  }
+}
+
+TEST(CheckCommand, BrokenFileExits78AndPrintsEveryProblem) {
+  TempDir dir;
+  const auto config = dir.write("edgegw.toml",
+                                "[gateway]\n"
+                                "log_level = \"loud\"\n"  // 2:13
+                                "[cloud]\n"
+                                "platform = \"mqtt\"\n"
+                                "host = \"127.0.0.1\"\n"
+                                "tls = false\n"  // 6:7 no allow_plaintext
+                                "[[device]]\n"
+                                "name = \"d\"\n"
+                                "[device.mqtt]\n"
+                                "topic = \"t\"\n"
+                                "qos = 2\n");  // 11:1 unknown
+  const auto r = edgegw({"-c", config.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  const std::string f = config.string();
+  EXPECT_NE(r.output.find(f + ":2:13: gateway.log_level: must be one of trace, debug, info, "
+                              "warning, error (got \"loud\")"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(f + ":6:7: cloud.tls: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(f + ":11:1: unknown key 'qos' in [device.mqtt]"), std::string::npos)
+      << r.output;
+  // Every problem line has the FILE:LINE:COLUMN form.
+  std::istringstream lines(r.output);
+  int problems = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(f + ":", 0) == 0) {
+      EXPECT_TRUE(std::regex_search(line, std::regex("^[^:]+:[0-9]+:[0-9]+: "))) << line;
+      ++problems;
+    }
+  }
+  EXPECT_EQ(problems, 3) << r.output;
+}
+
+TEST(CheckCommand, MissingFileIsAConfigError) {
+  TempDir dir;
+  const auto r = edgegw({"-c", (dir / "none.toml").string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("none.toml:1:1: cannot read the file"), std::string::npos) << r.output;
+}
+
+TEST(CommandLine, VersionUsageAndStatus) {
+  auto r = edgegw({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("edgegw 0."), std::string::npos) << r.output;
+  r = edgegw({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = edgegw({});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = edgegw({"status"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("not available yet"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace edgegw::test

@@ -1,0 +1,222 @@
+// The local MQTT source against a real mosquitto, fed with mosquitto_pub: values arrive as
+// records, QoS 1 messages are acknowledged to the broker only after they were committed (a source
+// that goes away before the commit gets them again), bad payloads are counted and do not come back,
+// the source returns after a broker restart, and commands reach the device's command topic.
+#include <gtest/gtest.h>
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mqtt/resolver.hpp"
+#include "southbound/json_fields.hpp"
+#include "southbound/local_mqtt_source.hpp"
+#include "support/mosquitto_broker.hpp"
+#include "support/process.hpp"
+#include "support/wait.hpp"
+
+namespace edgegw::southbound {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+using test::MosquittoBroker;
+
+// A reading the source handed over, with its commit callback (run by the test when it commits).
+struct Handed {
+  store::Record record;
+  std::function<void()> on_committed;
+};
+
+class LocalMqttTest : public ::testing::Test {
+ protected:
+  LocalMqttTest() {
+    sd_event_new(&loop_);
+    resolver_ = std::make_unique<mqtt::Resolver>(loop_);
+    broker_ = MosquittoBroker::plain();
+  }
+  ~LocalMqttTest() override {
+    source_.reset();
+    resolver_.reset();
+    sd_event_unref(loop_);
+  }
+
+  bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      sd_event_run(loop_, 10000);
+    }
+    return true;
+  }
+
+  // A source for `devices`; with auto_commit every record counts as committed at once.
+  void make_source(std::vector<LocalMqttDevice> devices, bool auto_commit = true,
+                   std::uint32_t max_payload = 256 * 1024) {
+    LocalMqttOptions o;
+    o.host = "127.0.0.1";
+    o.port = broker_->port();
+    o.client_id = "edgegw-test";
+    o.max_payload = max_payload;
+    source_ = std::make_unique<LocalMqttSource>(
+        loop_, *resolver_, o, std::move(devices),
+        [this, auto_commit](store::Record r, std::function<void()> on_committed) {
+          if (auto_commit && on_committed) on_committed();
+          handed_.push_back({std::move(r), auto_commit ? nullptr : std::move(on_committed)});
+        },
+        [this](LogLevel, const std::string& line) { log_.push_back(line); });
+    source_->start();
+    ASSERT_TRUE(run_until([&] { return source_->subscribed(); })) << source_->last_error();
+  }
+
+  void publish(const std::string& topic, const std::string& payload, int qos = 1) {
+    auto r = test::run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p",
+                                std::to_string(broker_->port()), "-q", std::to_string(qos), "-t",
+                                topic, "-m", payload});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
+                                std::string command_topic = "") {
+    return {std::move(name), MqttDeviceOptions{std::move(topic), std::move(fields),
+                                               std::move(command_topic)}};
+  }
+
+  std::vector<std::string> payload_names() const {
+    std::vector<std::string> out;
+    for (const auto& h : handed_) out.push_back(h.record.device);
+    return out;
+  }
+
+  sd_event* loop_ = nullptr;
+  std::unique_ptr<mqtt::Resolver> resolver_;
+  std::unique_ptr<MosquittoBroker> broker_;
+  std::unique_ptr<LocalMqttSource> source_;
+  std::vector<Handed> handed_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(LocalMqttTest, ValuesArriveAsRecordsOfTheMatchingDevices) {
+  make_source({device("room1", "sensors/room1/telemetry"),
+               device("room2", "sensors/room2/+"),
+               device("all", "sensors/#", {{"t", "/temp"}})});
+  publish("sensors/room1/telemetry", R"({"temp":21.5,"hum":40})");
+  publish("sensors/room2/humidity", "55");
+  ASSERT_TRUE(run_until([&] { return handed_.size() >= 3; }));
+  // The first message matches room1 and "all"; the bare value matches room2 only ("all" maps a
+  // pointer that a bare number does not have: refused and counted for "all").
+  ASSERT_TRUE(run_until([&] { return source_->counters().malformed == 1; }));
+  ASSERT_EQ(handed_.size(), 3u);
+  EXPECT_EQ(handed_[0].record.device, "room1");
+  EXPECT_EQ(handed_[0].record.fields,
+            (std::vector<store::Field>{{"hum", std::int64_t{40}}, {"temp", 21.5}}));
+  EXPECT_EQ(handed_[1].record.device, "all");
+  EXPECT_EQ(handed_[1].record.fields, (std::vector<store::Field>{{"t", 21.5}}));
+  EXPECT_EQ(handed_[2].record.device, "room2");
+  EXPECT_EQ(handed_[2].record.fields, (std::vector<store::Field>{{"humidity", std::int64_t{55}}}));
+  EXPECT_GT(handed_[0].record.time_ms, 1'600'000'000'000);
+  EXPECT_EQ(source_->counters().received, 2u);
+  EXPECT_EQ(source_->counters().acked, 2u);
+}
+
+TEST_F(LocalMqttTest, Qos1IsAcknowledgedOnlyAfterCommit) {
+  make_source({device("room1", "sensors/room1")}, /*auto_commit=*/false);
+  publish("sensors/room1", R"({"v":1})");
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 1; }));
+  EXPECT_EQ(source_->counters().acked, 0u);
+
+  // Gone before the commit (as after a crash): the broker sends the message again.
+  source_.reset();
+  handed_.clear();
+  make_source({device("room1", "sensors/room1")}, /*auto_commit=*/false);
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 1; }));
+  EXPECT_EQ(handed_[0].record.fields, (std::vector<store::Field>{{"v", std::int64_t{1}}}));
+
+  // Committed now: acknowledged, and never seen again.
+  handed_[0].on_committed();
+  EXPECT_EQ(source_->counters().acked, 1u);
+  run_until([] { return false; }, 200ms);  // lets the PUBACK leave
+  source_.reset();
+  handed_.clear();
+  make_source({device("room1", "sensors/room1")});
+  publish("sensors/room1", R"({"v":2})");
+  ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
+  run_until([] { return false; }, 200ms);
+  ASSERT_EQ(handed_.size(), 1u);
+  EXPECT_EQ(handed_[0].record.fields, (std::vector<store::Field>{{"v", std::int64_t{2}}}));
+}
+
+TEST_F(LocalMqttTest, MessagesPublishedWhileAwayAreQueuedByTheBroker) {
+  make_source({device("room1", "sensors/room1")});
+  source_.reset();
+  for (int i = 0; i < 5; ++i) publish("sensors/room1", std::to_string(i));
+  make_source({device("room1", "sensors/room1")});
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 5; }));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(handed_[i].record.fields, (std::vector<store::Field>{{"value", std::int64_t{i}}}));
+  }
+}
+
+TEST_F(LocalMqttTest, BadPayloadsAreCountedAcknowledgedAndNotRedelivered) {
+  make_source({device("room1", "sensors/room1")}, true, /*max_payload=*/100);
+  publish("sensors/room1", "not json at all");
+  publish("sensors/room1", std::string(200, '1'));
+  publish("sensors/room1", "[1,2,3]");
+  publish("sensors/room1", R"({"ok":true})");
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 1; }));
+  EXPECT_EQ(source_->counters().malformed, 2u);
+  EXPECT_EQ(source_->counters().oversized, 1u);
+  EXPECT_EQ(source_->counters().acked, 4u);
+  // One warning for the device, then debug lines.
+  ASSERT_FALSE(log_.empty());
+
+  run_until([] { return false; }, 200ms);
+  source_.reset();
+  handed_.clear();
+  make_source({device("room1", "sensors/room1")});
+  publish("sensors/room1", "7");
+  ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
+  run_until([] { return false; }, 200ms);
+  EXPECT_EQ(handed_.size(), 1u);
+  EXPECT_EQ(source_->counters().malformed, 0u);
+}
+
+TEST_F(LocalMqttTest, ReconnectsAfterTheBrokerRestarts) {
+  make_source({device("room1", "sensors/room1")});
+  broker_->kill();
+  ASSERT_TRUE(run_until([&] { return !source_->connected(); }));
+  broker_->start();
+  ASSERT_TRUE(run_until([&] { return source_->subscribed(); }, 30s)) << source_->last_error();
+  publish("sensors/room1", "1");
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 1; }));
+  EXPECT_EQ(source_->counters().connects, 2u);
+}
+
+TEST_F(LocalMqttTest, CommandsArePublishedToTheCommandTopic) {
+  // "echo" listens on the relay's command topic, so what the source publishes comes back to it.
+  make_source({device("relay", "relays/1/state", {}, "relays/1/set"), device("plain", "p/1"),
+               device("echo", "relays/1/set")});
+  std::optional<bool> ok;
+  auto refused = source_->publish_command(
+      "relay", {{"on", true}, {"level", std::int64_t{3}}, {"name", "x"s}},
+      [&](bool result, const std::string&) { ok = result; });
+  ASSERT_FALSE(refused) << *refused;
+  ASSERT_TRUE(run_until([&] { return ok.has_value() && handed_.size() == 1; }));
+  EXPECT_TRUE(*ok);
+  EXPECT_EQ(handed_[0].record.device, "echo");
+  EXPECT_EQ(handed_[0].record.fields,
+            (std::vector<store::Field>{{"level", std::int64_t{3}}, {"name", "x"s}, {"on", true}}));
+  EXPECT_EQ(source_->counters().commands, 1u);
+
+  EXPECT_EQ(source_->publish_command("plain", {{"on", true}}, nullptr),
+            "the device has no command_topic");
+  EXPECT_EQ(source_->publish_command("nobody", {{"on", true}}, nullptr),
+            "not a local MQTT device");
+  EXPECT_EQ(source_->publish_command("relay", {}, nullptr), "no values to set");
+}
+
+}  // namespace
+}  // namespace edgegw::southbound

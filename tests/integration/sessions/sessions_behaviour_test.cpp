@@ -1,0 +1,312 @@
+// How sessions behave when things go wrong, against the cloud emulator: refused credentials are
+// backed off and reported once, a broker restart loses nothing, a second client with the same
+// identity is reported as a conflict, an unset clock holds connects back, a reconnect storm is
+// spread by connects_per_second, and downlink commands reach the daemon and get their reply.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "integration/sessions/session_harness.hpp"
+
+namespace edgegw::test {
+namespace {
+
+using namespace std::chrono_literals;
+using northbound::AuthMode;
+using northbound::DeviceIdentity;
+using northbound::PlatformKind;
+using northbound::SessionState;
+
+DeviceIdentity anonymous(const std::string& device) {
+  DeviceIdentity id;
+  id.device = device;
+  id.auth = AuthMode::none;
+  return id;
+}
+
+// The largest number of timestamps within any one-second window.
+std::size_t max_per_second(std::vector<SteadyClock::time_point> t) {
+  std::sort(t.begin(), t.end());
+  std::size_t best = 0, lo = 0;
+  for (std::size_t hi = 0; hi < t.size(); ++hi) {
+    while (t[hi] - t[lo] >= 1s) ++lo;
+    best = std::max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+TEST(SessionBehaviour, WrongSecretIsRefusedBackedOffAndReportedOnce) {
+  Registry registry;
+  registry.add(
+      AliyunDevice{.product_key = "a1Prod", .device_name = "m1", .device_secret = "right"});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::aliyun, cloud.tls_port(), true);
+  options.cloud.backoff_min = 50ms;
+  options.cloud.backoff_max = 1000ms;  // the long backoff after a refusal: 0.5 - 1 s
+  SessionHarness harness(options);
+  DeviceIdentity id;
+  id.device = "m1";
+  id.product_key = "a1Prod";
+  id.device_name = "m1";
+  id.device_secret = "wrong";
+  harness.northbound().add_device(id);
+  harness.append("m1", 1);
+
+  ASSERT_TRUE(harness.run_until(
+      [&] { return harness.northbound().status("m1")->state == SessionState::auth_failed; }, 10s));
+  harness.run_for(3s);
+  auto status = *harness.northbound().status("m1");
+  // A hot loop would make hundreds of attempts in 3 s; the long backoff allows about one per
+  // 0.5 - 1 s.
+  EXPECT_LE(status.connect_attempts, 8u);
+  EXPECT_GE(status.connect_attempts, 2u);
+  EXPECT_EQ(status.state, SessionState::auth_failed);
+  EXPECT_TRUE(status.retry_at.has_value());
+  EXPECT_NE(status.last_error.find("CONNACK code"), std::string::npos) << status.last_error;
+  EXPECT_EQ(harness.count_logs("m1: the cloud refused this device's credentials"), 1u)
+      << harness.logs();
+  EXPECT_EQ(status.backlog, 1u);  // nothing was lost or dropped
+}
+
+TEST(SessionBehaviour, BrokerKilledAndRestartedAllSessionsReturnAndNothingIsLost) {
+  constexpr int kDevices = 20;
+  Registry registry;
+  for (int i = 0; i < kDevices; ++i) {
+    registry.add(MqttDevice{.device = "d-" + std::to_string(i), .auth = {"none"}});
+  }
+  CloudEmulator cloud(registry);
+  cloud.start();
+  Observer observer(cloud);
+  observer.connect_and_wait();
+  SessionHarness harness(
+      SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false));
+  std::map<std::string, std::vector<std::uint64_t>> appended;
+  for (int i = 0; i < kDevices; ++i)
+    harness.northbound().add_device(anonymous("d-" + std::to_string(i)));
+  auto append_all = [&](int n) {
+    for (int i = 0; i < kDevices; ++i) {
+      auto device = "d-" + std::to_string(i);
+      for (int k = 0; k < n; ++k) appended[device].push_back(harness.append(device, k));
+    }
+  };
+  append_all(40);
+  const std::uint64_t total = kDevices * 40;
+  // Kill the broker while records are in flight: some acked, most not.
+  ASSERT_TRUE(harness.run_until([&] { return harness.backlog() + 100 < total; }, 20s, &observer))
+      << harness.northbound().summary();
+  cloud.kill();
+  append_all(20);  // readings keep coming while the cloud is away
+  harness.run_for(500ms, &observer);
+  EXPECT_GT(harness.backlog(), 0u);
+
+  cloud.start();
+  observer.connect_and_wait();  // before the sessions get another turn: it sees all they send
+  auto all_arrived = [&] {
+    for (const auto& [device, seqs] : appended) {
+      auto seen = observer.seqs_of(device);
+      for (auto seq : seqs) {
+        if (!seen.count(seq)) return false;
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(harness.run_until(
+      [&] { return harness.all_online() && harness.backlog() == 0 && all_arrived(); }, 30s,
+      &observer))
+      << harness.northbound().summary() << " backlog " << harness.backlog();
+}
+
+// A client that holds a device's identity and takes it back whenever it is kicked off.
+class Rival : private mqtt::Connection::Handler {
+ public:
+  Rival(CloudEmulator& cloud, std::string client_id)
+      : cloud_(cloud), client_id_(std::move(client_id)) {
+    resolver_ = std::make_unique<mqtt::Resolver>(loop_.get());
+    mqtt::Connection::Handler& handler = *this;
+    connection_ = std::make_unique<mqtt::Connection>(loop_.get(), *resolver_, handler);
+  }
+  ~Rival() override {
+    connection_.reset();
+    resolver_.reset();
+  }
+  void connect() {
+    mqtt::ConnectOptions o;
+    o.host = cloud_.host();
+    o.port = cloud_.plain_port();
+    o.client_id = client_id_;
+    o.keepalive = 30s;
+    connection_->connect(o);
+  }
+  void stop() {
+    stopped_ = true;
+    connection_->disconnect();
+  }
+  void poll() { loop_.run_once(0us); }
+  int connects() const { return connects_; }
+
+ private:
+  void on_connected(bool) override { ++connects_; }
+  void on_closed(const mqtt::Outcome&) override {
+    if (!stopped_) connect();
+  }
+  void on_message(const mqtt::Message&) override {}
+  void on_puback(std::uint16_t) override {}
+  void on_suback(std::uint16_t, std::vector<int>) override {}
+
+  CloudEmulator& cloud_;
+  std::string client_id_;
+  EventLoop loop_;
+  std::unique_ptr<mqtt::Resolver> resolver_;
+  std::unique_ptr<mqtt::Connection> connection_;
+  bool stopped_ = false;
+  int connects_ = 0;
+};
+
+TEST(SessionBehaviour, SecondClientWithTheSameIdentityIsReportedOnceAsAConflict) {
+  Registry registry;
+  registry.add(MqttDevice{.device = "dup", .auth = {"none"}});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false);
+  options.cloud.backoff_min = 50ms;
+  options.cloud.backoff_max = 1500ms;
+  SessionHarness harness(options);
+  harness.northbound().add_device(anonymous("dup"));
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 10s));
+
+  Rival rival(cloud, "dup");
+  rival.connect();
+  harness.also_poll([&] { rival.poll(); });
+  ASSERT_TRUE(harness.run_until(
+      [&] { return harness.northbound().status("dup")->state == SessionState::identity_conflict; },
+      20s))
+      << harness.logs();
+  // Keep fighting a while longer: still one report.
+  harness.run_for(2s);
+  EXPECT_EQ(harness.count_logs("dup: another client is using this identity"), 1u) << harness.logs();
+
+  rival.stop();
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 10s)) << harness.logs();
+}
+
+TEST(SessionBehaviour, ClockBeforeTheBuildDateHoldsConnectsBackUntilItIsSet) {
+  Registry registry;
+  registry.add(AliyunDevice{.product_key = "a1Prod", .device_name = "m1", .device_secret = "s"});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::aliyun, cloud.tls_port(), true);
+  options.build_epoch = std::chrono::system_clock::now() - std::chrono::hours(24);
+  options.clock_recheck = 50ms;
+  std::atomic<bool> clock_set{false};
+  SessionHarness harness(options, [&] {
+    // An RTC-less gateway before NTP: 1970 plus however long it has been up.
+    return clock_set ? std::chrono::system_clock::now()
+                     : std::chrono::system_clock::time_point{} + std::chrono::hours(1);
+  });
+  DeviceIdentity id;
+  id.device = "m1";
+  id.product_key = "a1Prod";
+  id.device_name = "m1";
+  id.device_secret = "s";
+  harness.northbound().add_device(id);
+  for (int i = 0; i < 5; ++i) harness.append("m1", i);
+
+  harness.run_for(1s);
+  auto status = *harness.northbound().status("m1");
+  EXPECT_EQ(status.state, SessionState::clock_wait);
+  EXPECT_EQ(status.connect_attempts, 0u);
+  EXPECT_TRUE(harness.attempts().empty());
+  EXPECT_EQ(status.backlog, 5u);  // readings are kept meanwhile
+  EXPECT_EQ(harness.count_logs("m1: the system clock is before"), 1u) << harness.logs();
+
+  clock_set = true;
+  ASSERT_TRUE(
+      harness.run_until([&] { return harness.all_online() && harness.backlog() == 0; }, 10s))
+      << harness.logs();
+  EXPECT_EQ(harness.count_logs("m1: the system clock is set now"), 1u);
+}
+
+TEST(SessionBehaviour, ReconnectAfterBrokerRestartRespectsConnectsPerSecond) {
+  constexpr int kDevices = 300;
+  constexpr double kRate = 100;
+  constexpr unsigned kBurst = 10;
+  Registry registry;
+  for (int i = 0; i < kDevices; ++i) {
+    registry.add(MqttDevice{.device = "s-" + std::to_string(i), .auth = {"none"}});
+  }
+  CloudEmulator cloud(registry);
+  cloud.start();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false);
+  options.cloud.connects_per_second = kRate;
+  options.connect_burst = kBurst;
+  options.cloud.backoff_min = 200ms;
+  options.cloud.backoff_max = 2s;
+  SessionHarness harness(options);
+  for (int i = 0; i < kDevices; ++i)
+    harness.northbound().add_device(anonymous("s-" + std::to_string(i)));
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 30s))
+      << harness.northbound().summary();
+
+  const auto before = harness.attempts().size();
+  cloud.kill();
+  harness.run_for(300ms);
+  cloud.start();
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 60s))
+      << harness.northbound().summary();
+
+  std::vector<SteadyClock::time_point> storm;
+  for (std::size_t i = before; i < harness.attempts().size(); ++i) {
+    storm.push_back(harness.attempts()[i].second);
+  }
+  ASSERT_GE(storm.size(), static_cast<std::size_t>(kDevices));
+  // The limiter hands out rate + burst slots per second; allow a little for timer coalescing.
+  EXPECT_LE(max_per_second(storm), static_cast<std::size_t>((kRate + kBurst) * 1.1))
+      << storm.size() << " attempts";
+  // Each session came back with few attempts, not a retry per backoff_min.
+  EXPECT_LE(storm.size(), static_cast<std::size_t>(kDevices) * 4);
+}
+
+TEST(SessionBehaviour, DownlinkCommandReachesTheDaemonAndItsReplyIsPublished) {
+  Registry registry;
+  registry.add(HuaweiDevice{.device_id = "hwprod_node-1", .secret = "hw-secret-1"});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  Observer observer(cloud);
+  observer.connect_and_wait();
+  SessionHarness harness(
+      SessionHarness::options_for(cloud, PlatformKind::huawei, cloud.tls_port(), true));
+  DeviceIdentity id;
+  id.device = "node-1";
+  id.device_id = "hwprod_node-1";
+  id.device_secret = "hw-secret-1";
+  harness.northbound().add_device(id);
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 10s, &observer))
+      << harness.logs();
+  // Give the SUBSCRIBE a moment to be in place: publish until the command arrives.
+  ASSERT_TRUE(harness.run_until(
+      [&] {
+        if (harness.commands().empty()) {
+          observer.publish("$oc/devices/hwprod_node-1/sys/commands/request_id=42",
+                           R"({"service_id":"valve","command_name":"open","paras":{"pct":50}})");
+        }
+        return !harness.commands().empty();
+      },
+      10s, &observer));
+  const auto& [device, command] = harness.commands().front();
+  EXPECT_EQ(device, "node-1");
+  EXPECT_EQ(command.kind, northbound::Command::Kind::run_command);
+  EXPECT_EQ(command.name, "open");
+  EXPECT_EQ(command.request_id, "42");
+
+  northbound::CommandResult result;
+  result.ok = true;
+  ASSERT_TRUE(harness.northbound().reply("node-1", command, result));
+  ASSERT_TRUE(harness.run_until(
+      [&] { return observer.count_on("sys/commands/response/request_id=42") > 0; }, 10s,
+      &observer));
+}
+
+}  // namespace
+}  // namespace edgegw::test

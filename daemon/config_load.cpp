@@ -7,6 +7,7 @@
 #include "daemon/config_files.hpp"
 #include "daemon/config_sections.hpp"
 #include "daemon/units.hpp"
+#include "northbound/platform_check.hpp"
 #include "northbound/platform_defaults.hpp"
 
 namespace edgegw::daemon {
@@ -125,7 +126,15 @@ class Loader {
     }
     device.cloud.device = device.name;
     if (auto cloud = t.subtable("cloud")) {
+      const std::size_t before = problems_.size();
       read_device_cloud(*cloud, config_.cloud, device.cloud);
+      // The platform's own rules, as a second line of defence; only when the table read cleanly,
+      // so one mistake is not reported twice.
+      if (problems_.size() == before) {
+        if (auto problem = northbound::check_identity(config_.cloud, device.cloud)) {
+          cloud->table_problem(*problem);
+        }
+      }
       check_identity_unique(*cloud, device);
     } else if (has_cloud_ && config_.cloud.platform != northbound::PlatformKind::mqtt) {
       t.table_problem("missing [device.cloud] with the device's " +

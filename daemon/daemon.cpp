@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
+#include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "northbound/platform_defaults.hpp"
 
@@ -122,7 +124,8 @@ void Daemon::notify(const std::string& state) {
 }
 
 void Daemon::notify_status() {
-  std::string status = std::to_string(config_.devices.size()) + " device(s) configured";
+  std::string status = gateway_ ? gateway_->summary()
+                                : std::to_string(config_.devices.size()) + " device(s) configured";
   if (status == last_status_) return;
   last_status_ = status;
   notify("STATUS=" + status);
@@ -157,7 +160,18 @@ void Daemon::reload() {
 // --- Extension points ------------------------------------------------------------------------
 
 bool Daemon::start_store() {
-  // The outbox (store::Outbox over config_.store) opens here once the store module provides it.
+  store::OpenReport report;
+  try {
+    outbox_ = store::Outbox::open(config_.store, &report);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot open the outbox {}: {}", config_.store.path.string(), e.what());
+    return false;
+  }
+  if (report.moved_aside) {
+    spdlog::error("the outbox {} was unreadable ({}); it was kept as {} and a new one started",
+                  config_.store.path.string(), report.corruption, report.moved_aside->string());
+  }
+  spdlog::info("outbox {}: {} record(s) waiting", config_.store.path.string(), report.backlog);
   return true;
 }
 
@@ -168,26 +182,69 @@ bool Daemon::start_southbound() {
 }
 
 bool Daemon::start_northbound() {
-  // One Session per device (config_.devices[i].cloud) starts here, behind the connect limiter.
+  // The Gateway wires the buses, the local MQTT source and one Session per device around the
+  // outbox (daemon/gateway.hpp).
+  try {
+    gateway_ = std::make_unique<Gateway>(loop_, config_, *outbox_);
+    gateway_->start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    gateway_.reset();
+    return false;
+  }
   return true;
 }
 
-void Daemon::stop_northbound() {}
+void Daemon::stop_northbound() {
+  if (!gateway_) return;
+  gateway_->stop();
+  gateway_.reset();
+}
 void Daemon::stop_southbound() {}
-void Daemon::stop_store() {}
+void Daemon::stop_store() {
+  if (!outbox_) return;
+  if (outbox_->has_pending()) commit_outbox();
+  outbox_.reset();
+}
+
+void Daemon::commit_outbox() {
+  const store::CommitResult r = outbox_->commit();
+  if (!r.ok()) {
+    if (!outbox_failing_) spdlog::error("outbox commit failed (will retry): {}", r.error);
+    outbox_failing_ = true;
+    return;
+  }
+  if (outbox_failing_) spdlog::info("outbox commits work again");
+  outbox_failing_ = false;
+  if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
+    spdlog::warn("outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
+                 r.dropped_by_size, r.dropped_by_age);
+  }
+}
 
 void Daemon::on_iteration() {
-  // Group commit of the outbox for everything this iteration produced goes here.
+  // Group commit: everything this iteration produced, in one transaction.
+  if (outbox_ && outbox_->has_pending()) commit_outbox();
 }
 
 void Daemon::on_housekeeping() {
+  // An idle outbox still has to drop what grew older than store.max_age.
+  if (outbox_ && ++housekeeping_ticks_ % 60 == 0) commit_outbox();
   notify_status();
 }
 
 void Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
   // Only what needs no module is applied yet: the log level. Starting and stopping the sessions
   // and buses named in `changes` comes with those modules.
-  (void)changes;
+  const auto& sections = changes.sections_changed;
+  for (const char* section : {"store", "local_mqtt"}) {
+    if (std::find(sections.begin(), sections.end(), section) != sections.end()) {
+      spdlog::warn("[{}] changed: this takes effect at the next restart", section);
+    }
+  }
+  if (next.gateway.state_dir != config_.gateway.state_dir) {
+    spdlog::warn("gateway.state_dir changed: this takes effect at the next restart");
+  }
   log::set_level(log_level_override_.value_or(next.gateway.log_level));
   config_ = next;
 }

@@ -13,14 +13,18 @@
 #include <systemd/sd-event.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "daemon/config.hpp"
 #include "daemon/config_changes.hpp"
 #include "daemon/log_level.hpp"
+#include "store/outbox.hpp"
 
 namespace edgegw::daemon {
+
+class Gateway;  // daemon/gateway.hpp: readings -> outbox -> sessions, commands back down
 
 class Daemon {
  public:
@@ -36,6 +40,7 @@ class Daemon {
 
   const Config& config() const { return config_; }
   sd_event* loop() const { return loop_; }
+  store::Outbox* outbox() const { return outbox_.get(); }
 
  private:
   // Setup of the loop itself; false (after logging why) when the loop cannot run.
@@ -55,6 +60,7 @@ class Daemon {
   void on_iteration();
   void on_housekeeping();
   void apply_changes(const Config& next, const ConfigChanges& changes);
+  void commit_outbox();
 
   static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,
                           void* self) noexcept;
@@ -69,6 +75,10 @@ class Daemon {
   bool stopping_ = false;
   bool modules_started_ = false;
   std::string last_status_;
+  std::unique_ptr<store::Outbox> outbox_;
+  std::unique_ptr<Gateway> gateway_;  // from start_northbound() to stop_northbound()
+  bool outbox_failing_ = false;  // the last commit failed (logged once until it works again)
+  unsigned housekeeping_ticks_ = 0;
 };
 
 }  // namespace edgegw::daemon

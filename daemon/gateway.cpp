@@ -60,21 +60,8 @@ int guarded(sd_event* loop, F&& f) noexcept {
 
 }  // namespace
 
-Gateway::Gateway(sd_event* loop, const Config& config) : loop_(loop) {
-  std::filesystem::create_directories(config.gateway.state_dir);
-  if (config.store.path.has_parent_path()) {
-    std::filesystem::create_directories(config.store.path.parent_path());
-  }
-  store::OpenReport report;
-  outbox_ = store::Outbox::open(config.store, &report);
-  if (report.moved_aside) {
-    spdlog::error("the outbox {} was unreadable ({}); it was moved to {} and a new one started",
-                  config.store.path.string(), report.corruption, report.moved_aside->string());
-  }
-  if (report.backlog > 0) {
-    spdlog::info("outbox {}: {} record(s) waiting for the cloud", config.store.path.string(),
-                 report.backlog);
-  }
+Gateway::Gateway(sd_event* loop, const Config& config, store::Outbox& outbox)
+    : loop_(loop), outbox_(&outbox) {
   build_northbound(config);
   build_buses(config);
   build_local_mqtt(config);
@@ -109,7 +96,6 @@ Gateway::~Gateway() {
   buses_.clear();
   northbound_.reset();
   local_resolver_.reset();
-  outbox_.reset();
 }
 
 void Gateway::build_northbound(const Config& config) {
@@ -203,6 +189,7 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
   remember_values(record);
   outbox_->append(std::move(record), std::move(on_committed));
   ++counters_.readings;
+  drain_wanted_ = true;
   request_commit();
 }
 
@@ -245,9 +232,10 @@ void Gateway::commit() {
     if (!r.ok()) {
       ++counters_.commit_failures;
       if (commit_backoff_.count() == 0) {
-        spdlog::error("outbox: commit failed ({}); readings stay queued in memory and the commit "
-                      "is retried",
-                      r.status == store::CommitStatus::disk_full ? "disk full" : r.error);
+        spdlog::error(
+            "outbox: commit failed ({}); readings stay queued in memory and the commit "
+            "is retried",
+            r.status == store::CommitStatus::disk_full ? "disk full" : r.error);
       }
       commit_backoff_ = std::clamp(commit_backoff_ * 2, std::chrono::milliseconds(100),
                                    std::chrono::milliseconds(10000));
@@ -264,6 +252,11 @@ void Gateway::commit() {
                    r.dropped_by_size, r.dropped_by_age);
     }
   }
+  drain();
+}
+
+void Gateway::drain() {
+  drain_wanted_ = false;
   if (!stopped_) northbound_->drain();
 }
 
@@ -284,7 +277,8 @@ void Gateway::on_command(const std::string& device, const northbound::Command& c
       return;
     case northbound::Command::Kind::run_command:
       reply(device, command,
-            {false, result_code::bad_parameter,
+            {false,
+             result_code::bad_parameter,
              "command '" + command.name + "' is not supported; only setting and reading points",
              {}});
       return;
@@ -305,8 +299,8 @@ void Gateway::set_points(const std::string& device, const northbound::Command& c
                 {ok, ok ? result_code::ok : result_code::device_error, message, {}});
         });
     if (refused) {
-      const int code = command.values.empty() ? result_code::bad_parameter
-                                              : result_code::device_error;
+      const int code =
+          command.values.empty() ? result_code::bad_parameter : result_code::device_error;
       reply(device, command, {false, code, *refused, {}});
     }
     return;
@@ -347,7 +341,7 @@ void Gateway::on_write_result(const southbound::WriteResult& write) {
   if (it == pending_writes_.end()) return;
   PendingWrite pending = std::move(it->second);
   pending_writes_.erase(it);
-  const int code = write.ok                  ? result_code::ok
+  const int code = write.ok                 ? result_code::ok
                    : write.failures.empty() ? result_code::device_error
                                             : result_code::bad_parameter;
   reply(pending.device, pending.command, {write.ok, code, write.message, {}});
@@ -377,9 +371,15 @@ std::string Gateway::summary() const {
 
 int Gateway::on_post(sd_event_source*, void* self) noexcept {
   auto* g = static_cast<Gateway*>(self);
-  // Acks queued by sessions on PUBACK need a commit too.
+  // Acks queued by sessions on PUBACK need a commit too. Another owner of the outbox (the
+  // daemon's own per-iteration commit) may have committed our appends already: then only the
+  // drain is left to do.
   return guarded(g->loop_, [g] {
-    if (!g->commit_armed_ && g->outbox_->has_pending()) g->request_commit();
+    if (g->outbox_->has_pending()) {
+      if (!g->commit_armed_) g->request_commit();
+    } else if (g->drain_wanted_) {
+      g->drain();
+    }
   });
 }
 
@@ -401,7 +401,7 @@ int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self)
   return guarded(g->loop_, [g] {
     // Now and then an outbox commit even without changes: it enforces max_age.
     if (++g->housekeeping_ticks_ % 60 == 0 && !g->commit_armed_) g->outbox_->commit();
-    if (!g->stopped_) g->northbound_->drain();
+    g->drain();
   });
 }
 

@@ -14,9 +14,9 @@
 // one fsync per batch, never one per record. A failed commit (disk full) keeps everything queued
 // and is retried with backoff; readings keep their place meanwhile.
 //
-// Daemon owns one Gateway between start_store() and stop_store(); tests drive one directly with
-// their own loop. Everything here runs on the loop thread except the bus threads behind their
-// queues.
+// The Daemon opens the outbox (start_store) and owns one Gateway from start_northbound() to
+// stop_northbound(); tests drive one directly with their own loop. Everything here runs on the loop
+// thread except the bus threads behind their queues.
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -47,10 +47,10 @@ struct GatewayCounters {
 
 class Gateway {
  public:
-  // Opens the outbox (creating state_dir if needed) and builds the sessions, buses and the local
-  // source from `config`; nothing connects or polls before start(). Throws std::exception with a
-  // message for the user when something cannot work (unusable state_dir, a platform's refusal).
-  Gateway(sd_event* loop, const Config& config);
+  // Builds the sessions, buses and the local source from `config` around `outbox` (which the
+  // daemon opened and which outlives this); nothing connects or polls before start(). Throws
+  // std::exception with a message for the user when something cannot work (a platform's refusal).
+  Gateway(sd_event* loop, const Config& config, store::Outbox& outbox);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -91,6 +91,7 @@ class Gateway {
   void remember_values(const store::Record& record);
   void request_commit();
   void commit();
+  void drain();
   void on_bus_ready(Bus& bus);
 
   void on_command(const std::string& device, const northbound::Command& command);
@@ -107,7 +108,7 @@ class Gateway {
   static int on_bus_io(sd_event_source* s, int fd, std::uint32_t events, void* self) noexcept;
 
   sd_event* loop_;
-  std::unique_ptr<store::Outbox> outbox_;
+  store::Outbox* outbox_;
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;
@@ -120,6 +121,7 @@ class Gateway {
   sd_event_source* commit_timer_ = nullptr;
   sd_event_source* housekeeping_ = nullptr;
   bool commit_armed_ = false;
+  bool drain_wanted_ = false;  // records were appended since the last drain
   std::chrono::steady_clock::time_point commit_retry_at_{};
   std::chrono::milliseconds commit_backoff_{0};
 

@@ -53,9 +53,9 @@ const char* to_string(LocalMqttState state) {
   return "?";
 }
 
-LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver,
-                                 LocalMqttOptions options, std::vector<LocalMqttDevice> devices,
-                                 ReadingSink sink, LogSink log)
+LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, LocalMqttOptions options,
+                                 std::vector<LocalMqttDevice> devices, ReadingSink sink,
+                                 LogSink log)
     : loop_(loop),
       options_(std::move(options)),
       devices_(std::move(devices)),

@@ -61,8 +61,7 @@ const char* to_string(LocalMqttState state);
 
 // Hands a record to the owner. The owner calls on_committed once the record is durable (for the
 // daemon: from inside Outbox::commit); never calling it means the broker redelivers later.
-using ReadingSink =
-    std::function<void(store::Record record, std::function<void()> on_committed)>;
+using ReadingSink = std::function<void(store::Record record, std::function<void()> on_committed)>;
 // The outcome of a command publish: ok once the broker acknowledged it; else why not.
 using CommandDone = std::function<void(bool ok, const std::string& message)>;
 
@@ -128,7 +127,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   LocalMqttState state_ = LocalMqttState::idle;
   std::uint64_t generation_ = 0;  // one per connection; acks of an old one are not sent
   bool subscribed_ = false;
-  unsigned failures_ = 0;         // consecutive failed connects (backoff exponent)
+  unsigned failures_ = 0;  // consecutive failed connects (backoff exponent)
   std::mt19937_64 random_{std::random_device{}()};
   std::map<std::uint16_t, CommandDone> pending_commands_;
   std::map<std::string, bool> warned_;  // device -> its first bad payload was logged

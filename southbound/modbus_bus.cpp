@@ -198,12 +198,13 @@ void ModbusBus::pace() {
 template <typename Request>
 RequestResult ModbusBus::with_retries(bool device_online, Request&& request) {
   const unsigned attempts = 1 + (device_online ? options_.retries : 0);
-  RequestResult r{Outcome::not_connected, 0, "not connected"};
+  RequestResult r{Outcome::not_connected, 0, "bus stopping"};
   for (unsigned attempt = 0; attempt < attempts && !stop_requested_; ++attempt) {
     if (!ensure_connected()) {
       return {Outcome::not_connected, 0, connect_error_.empty() ? "not connected" : connect_error_};
     }
     pace();
+    if (stop_requested_) break;  // stopping: no request may go out after the pause
     r = request();
     last_request_end_ = Clock::now();
     ++counters_.requests;
@@ -234,6 +235,9 @@ void ModbusBus::poll_device(DevicePoller& device) {
         return with_retries(retry, [&] { return link_->read(device.unit(), block, regs, bits); });
       },
       now, wall_ms());
+  // A poll cut short by stop() says nothing about the device: publish none of it (no false
+  // "offline" at shutdown).
+  if (stop_requested_) return;
   ++counters_.polls;
   for (const auto& [level, message] : result.logs) log(level, message);
   for (const auto& r : result.records) {

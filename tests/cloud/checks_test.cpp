@@ -39,7 +39,7 @@ ConnectRequest aliyun_request(Listener listener = Listener::plain) {
   return r;
 }
 
-TEST(AliyunSignature, MatchesTheWorkedExampleOfTheVendorPage) {
+TEST(CloudAliyunSignature, MatchesTheWorkedExampleOfTheVendorPage) {
   auto content = aliyun_sign_content("12345", "device", "pk", "789");
   EXPECT_EQ(content, "clientId12345deviceNamedeviceproductKeypktimestamp789");
   auto password = aliyun_password(HmacAlgorithm::sha1, "secret", content);
@@ -50,7 +50,7 @@ TEST(AliyunSignature, MatchesTheWorkedExampleOfTheVendorPage) {
   EXPECT_EQ(upper.size(), 40u);
 }
 
-TEST(AliyunClientId, ParsesTheExtensionParameters) {
+TEST(CloudAliyunClientId, ParsesTheExtensionParameters) {
   auto id = parse_aliyun_client_id("12345|securemode=3,signmethod=hmacsha1,timestamp=789|");
   ASSERT_TRUE(id);
   EXPECT_EQ(id->client_id, "12345");
@@ -61,7 +61,7 @@ TEST(AliyunClientId, ParsesTheExtensionParameters) {
   EXPECT_FALSE(parse_aliyun_client_id("12345|securemode|"));
 }
 
-TEST(AliyunChecks, AcceptsTheWorkedExampleInEitherHexCase) {
+TEST(CloudAliyunChecks, AcceptsTheWorkedExampleInEitherHexCase) {
   auto registry = test_registry();
   auto request = aliyun_request();
   auto v = check_connect(registry, {}, request);
@@ -73,7 +73,7 @@ TEST(AliyunChecks, AcceptsTheWorkedExampleInEitherHexCase) {
   EXPECT_TRUE(check_connect(registry, {}, request).accepted());
 }
 
-TEST(AliyunChecks, RefusesWithThePlatformsCodes) {
+TEST(CloudAliyunChecks, RefusesWithThePlatformsCodes) {
   auto registry = test_registry();
   auto wrong = aliyun_request();
   wrong.password = std::string(40, '0');
@@ -99,7 +99,7 @@ TEST(AliyunChecks, RefusesWithThePlatformsCodes) {
   EXPECT_EQ(check_connect(registry, {}, unknown).connack, kBadUsernameOrPassword);
 }
 
-TEST(AliyunChecks, RegistrationPushesTheSecretOnceAndTheSecretThenConnects) {
+TEST(CloudAliyunChecks, RegistrationPushesTheSecretOnceAndTheSecretThenConnects) {
   auto registry = test_registry();
   ConnectRequest r;
   r.listener = Listener::tls;
@@ -149,7 +149,7 @@ ConnectRequest tencent_request(const std::string& expiry, const char* method = "
   return r;
 }
 
-TEST(TencentChecks, AcceptsBothMethodsAndRefusesExpiredOrWrong) {
+TEST(CloudTencentChecks, AcceptsBothMethodsAndRefusesExpiredOrWrong) {
   auto registry = test_registry();
   const auto later = std::to_string(kNow + 3600);
   EXPECT_TRUE(check_connect(registry, {}, tencent_request(later)).accepted());
@@ -170,7 +170,7 @@ TEST(TencentChecks, AcceptsBothMethodsAndRefusesExpiredOrWrong) {
   EXPECT_EQ(check_connect(registry, {}, tampered).connack, kBadUsernameOrPassword);
 }
 
-TEST(TencentChecks, PskKeyIsTheDecodedSecretInHex) {
+TEST(CloudTencentChecks, PskKeyIsTheDecodedSecretInHex) {
   auto registry = test_registry();
   EXPECT_EQ(tencent_psk_hex(registry, "ABCDEFGHIJdev1"), to_hex("secretkey"));
   EXPECT_FALSE(tencent_psk_hex(registry, "nobody"));
@@ -183,12 +183,12 @@ TEST(TencentChecks, PskKeyIsTheDecodedSecretInHex) {
   EXPECT_EQ(check_connect(registry, {}, r).connack, kIdentifierRejected);
 }
 
-TEST(HuaweiSignature, MatchesTheVendorExample) {
+TEST(CloudHuaweiSignature, MatchesTheVendorExample) {
   EXPECT_EQ(huawei_password("12345678", "2025041401"),
             "c75150e6cb841417396819e4d2ee4358a416344a03a083e3a8567074ddec820a");
 }
 
-TEST(HuaweiChecks, ChecksTheHourOnlyForSignTypeOne) {
+TEST(CloudHuaweiChecks, ChecksTheHourOnlyForSignTypeOne) {
   auto registry = test_registry();
   ConnectRequest r;
   r.listener = Listener::tls;
@@ -216,7 +216,7 @@ TEST(HuaweiChecks, ChecksTheHourOnlyForSignTypeOne) {
   EXPECT_EQ(check_connect(registry, {}, keepalive).connack, kIdentifierRejected);
 }
 
-TEST(TopicAccess, EachDeviceOnlyItsOwnTopicsTheObserverAll) {
+TEST(CloudTopicAccess, EachDeviceOnlyItsOwnTopicsTheObserverAll) {
   auto registry = test_registry();
   auto v = check_connect(registry, {}, aliyun_request());
   ASSERT_TRUE(v.accepted());
@@ -230,7 +230,7 @@ TEST(TopicAccess, EachDeviceOnlyItsOwnTopicsTheObserverAll) {
   EXPECT_TRUE(topic_allowed(observer, "#"));
 }
 
-TEST(MqttChecks, UsernameAndPassword) {
+TEST(CloudMqttChecks, UsernameAndPassword) {
   auto registry = test_registry();
   ConnectRequest r;
   r.client_id = "meter-1";
@@ -246,7 +246,7 @@ TEST(MqttChecks, UsernameAndPassword) {
   EXPECT_EQ(check_connect(registry, {}, r).identity.platform, Platform::observer);
 }
 
-TEST(Registry, RoundTripsThroughJson) {
+TEST(CloudRegistry, RoundTripsThroughJson) {
   auto registry = test_registry();
   registry.aliyun[0].registered = true;
   registry.mqtt[0].auth = {"password", "cert"};
@@ -254,7 +254,7 @@ TEST(Registry, RoundTripsThroughJson) {
   EXPECT_THROW(Registry::from_json("{\"aliyun\": 3}"), std::runtime_error);
 }
 
-TEST(Signing, Base64) {
+TEST(CloudSigning, Base64) {
   EXPECT_EQ(base64_decode("c2VjcmV0a2V5"), "secretkey");
   EXPECT_EQ(base64_decode("YQ=="), "a");
   EXPECT_FALSE(base64_decode("a$=="));

@@ -261,6 +261,34 @@ TEST_F(CloudEmulatorTest, GenericMqttPasswordAndClientCertificate) {
   EXPECT_FALSE(run_probe(m).connack);  // no certificate: the handshake fails
 }
 
+TEST_F(CloudEmulatorTest, TencentAndHuaweiCertificatesNameTheDeviceByTheirCn) {
+  auto tencent = cloud_->client_cert("TCPROD0001dev1");
+  ProbeOptions t;
+  t.port = cloud_->mtls_port();
+  t.cafile = cloud_->ca_file();
+  t.cert = tencent.cert;
+  t.key = tencent.key;
+  t.id = "TCPROD0001dev1";
+  t.username = "TCPROD0001dev1;21010406;Ab3x9;4102444800";
+  t.password = "anything";  // not checked with a certificate
+  t.publish = {"TCPROD0001/dev1/event={}"};
+  auto r = run_probe(t);
+  EXPECT_EQ(r.connack, 0) << r.output;
+  EXPECT_EQ(r.pubacks, 1);
+
+  auto huawei = cloud_->client_cert("hwprod_node-1");
+  ProbeOptions h = t;
+  h.cert = huawei.cert;
+  h.key = huawei.key;
+  h.id = "hwprod_node-1_0_0_2024010100";
+  h.username = "hwprod_node-1";
+  h.password.reset();
+  h.publish.clear();
+  EXPECT_EQ(run_probe(h).connack, 0);
+  h.id = "hwprod_node-2_0_0_2024010100";  // another device than the certificate names
+  EXPECT_NE(run_probe(h).connack, 0);
+}
+
 TEST_F(CloudEmulatorTest, DevicesUseOnlyTheirOwnTopicsAndTheObserverSeesThem) {
   Watcher watcher(observer());
   ASSERT_TRUE(watcher.ready());

@@ -2,7 +2,9 @@
 //   appends/s and acks/s with 1 and 1,000 devices, sync normal and full (1,000 records per commit,
 //   as the daemon's group commit per loop tick); the time to open a 1,000,000-record backlog left
 //   by a kill -9; the peak RSS of a process that opens and drains that backlog.
-// Usage: store_bench [DIR] [RECORDS]   (DIR defaults to $TMPDIR or /tmp; RECORDS to 1,000,000)
+// Usage: store_bench [DIR] [RECORDS] [SCENARIOS]   (DIR defaults to $TMPDIR or /tmp; RECORDS to
+// 1,000,000; SCENARIOS a comma list of normal-1 normal-1000 full-1 full-1000 batch-1000 crash-1
+// crash-1000, default all)
 // Each scenario runs in a forked child so its peak RSS and page cache state are its own.
 #include <signal.h>
 #include <sys/resource.h>
@@ -215,16 +217,26 @@ int main(int argc, char** argv) {
   const char* tmp = std::getenv("TMPDIR");
   const fs::path dir = argc > 1 ? argv[1] : (tmp && *tmp ? tmp : "/tmp");
   const std::size_t records = argc > 2 ? std::stoul(argv[2]) : 1'000'000;
+  // Optional third argument: the scenarios to run, e.g. "normal-1,crash-1" (default: all).
+  const std::string only = argc > 3 ? argv[3] : "";
+  const auto wanted = [&](const std::string& name) {
+    return only.empty() || ("," + only + ",").find("," + name + ",") != std::string::npos;
+  };
   std::printf("store_bench: %zu records, %zu per commit, in %s\n", records, kBatch, dir.c_str());
   for (SyncMode sync : {SyncMode::normal, SyncMode::full}) {
     for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
-      in_child([&] { throughput(dir, devices, sync, records, kBatch); });
+      const std::string name =
+          (sync == SyncMode::full ? "full-" : "normal-") + std::to_string(devices);
+      if (wanted(name)) in_child([&] { throughput(dir, devices, sync, records, kBatch); });
     }
   }
   // Many devices with a deep backlog each: every record of a round-robin commit lands on its own
   // index page, so the cost per record falls with records per device per commit.
-  in_child([&] { throughput(dir, 1000, SyncMode::normal, records, 10 * kBatch); });
+  if (wanted("batch-1000")) {
+    in_child([&] { throughput(dir, 1000, SyncMode::normal, records, 10 * kBatch); });
+  }
   for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
+    if (!wanted("crash-" + std::to_string(devices))) continue;
     const fs::path path = dir / "bench-crash.db";
     remove_db(path);
     in_child([&] { fill_and_crash(path, devices, records); });

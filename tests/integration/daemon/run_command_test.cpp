@@ -46,7 +46,7 @@ class RunCommand : public ::testing::Test {
 
 TEST_F(RunCommand, NotifiesReadyAndStopsOnSigterm) {
   start();
-  EXPECT_TRUE(std::filesystem::is_directory(dir_ / "state"));  // state_dir created
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "outbox.db"));  // state_dir and outbox
   daemon_->signal(SIGTERM);
   EXPECT_EQ(daemon_->wait(1s), 0) << daemon_->output();
   EXPECT_TRUE(notify_->wait_for("STOPPING=1", 1s));

@@ -81,8 +81,8 @@ class LocalMqttTest : public ::testing::Test {
 
   static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
                                 std::string command_topic = "") {
-    return {std::move(name), MqttDeviceOptions{std::move(topic), std::move(fields),
-                                               std::move(command_topic)}};
+    return {std::move(name),
+            MqttDeviceOptions{std::move(topic), std::move(fields), std::move(command_topic)}};
   }
 
   std::vector<std::string> payload_names() const {
@@ -100,8 +100,7 @@ class LocalMqttTest : public ::testing::Test {
 };
 
 TEST_F(LocalMqttTest, ValuesArriveAsRecordsOfTheMatchingDevices) {
-  make_source({device("room1", "sensors/room1/telemetry"),
-               device("room2", "sensors/room2/+"),
+  make_source({device("room1", "sensors/room1/telemetry"), device("room2", "sensors/room2/+"),
                device("all", "sensors/#", {{"t", "/temp"}})});
   publish("sensors/room1/telemetry", R"({"temp":21.5,"hum":40})");
   publish("sensors/room2/humidity", "55");
@@ -200,9 +199,9 @@ TEST_F(LocalMqttTest, CommandsArePublishedToTheCommandTopic) {
   make_source({device("relay", "relays/1/state", {}, "relays/1/set"), device("plain", "p/1"),
                device("echo", "relays/1/set")});
   std::optional<bool> ok;
-  auto refused = source_->publish_command(
-      "relay", {{"on", true}, {"level", std::int64_t{3}}, {"name", "x"s}},
-      [&](bool result, const std::string&) { ok = result; });
+  auto refused =
+      source_->publish_command("relay", {{"on", true}, {"level", std::int64_t{3}}, {"name", "x"s}},
+                               [&](bool result, const std::string&) { ok = result; });
   ASSERT_FALSE(refused) << *refused;
   ASSERT_TRUE(run_until([&] { return ok.has_value() && handed_.size() == 1; }));
   EXPECT_TRUE(*ok);
@@ -213,8 +212,7 @@ TEST_F(LocalMqttTest, CommandsArePublishedToTheCommandTopic) {
 
   EXPECT_EQ(source_->publish_command("plain", {{"on", true}}, nullptr),
             "the device has no command_topic");
-  EXPECT_EQ(source_->publish_command("nobody", {{"on", true}}, nullptr),
-            "not a local MQTT device");
+  EXPECT_EQ(source_->publish_command("nobody", {{"on", true}}, nullptr), "not a local MQTT device");
   EXPECT_EQ(source_->publish_command("relay", {}, nullptr), "no values to set");
 }
 

@@ -95,6 +95,7 @@ void LibmodbusSlave::answer(const std::uint8_t* query, int length) {
     count = (query[header + 3] << 8) | query[header + 4];
   }
   std::lock_guard lock(mutex_);
+  times_.push_back(std::chrono::steady_clock::now());
   if (silent_.count(unit) != 0) return;
   if (function == 3 || function == 6 || function == 16) {
     for (int a = address; a < address + count; ++a) {
@@ -136,6 +137,11 @@ std::vector<std::uint8_t> LibmodbusSlave::coils(int address, int count) const {
 void LibmodbusSlave::set_discrete(int address, const std::vector<std::uint8_t>& values) {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < values.size(); ++i) map_->tab_input_bits[address + i] = values[i];
+}
+
+std::vector<std::chrono::steady_clock::time_point> LibmodbusSlave::request_times() const {
+  std::lock_guard lock(mutex_);
+  return times_;
 }
 
 void LibmodbusSlave::set_silent(int unit, bool silent) {

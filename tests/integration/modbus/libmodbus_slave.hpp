@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,8 @@ class LibmodbusSlave {
   void set_silent(int unit, bool silent);
   void add_hole(int holding_address);
   std::uint64_t requests() const { return requests_; }
+  // When each request arrived (answered or not).
+  std::vector<std::chrono::steady_clock::time_point> request_times() const;
 
  private:
   LibmodbusSlave();
@@ -56,6 +59,7 @@ class LibmodbusSlave {
   mutable std::mutex mutex_;
   std::set<int> silent_;
   std::set<int> holes_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::thread thread_;

@@ -1,5 +1,5 @@
-// ModbusBus over TCP against an in-process libmodbus slave: values in every word order as
-// libmodbus's own modbus_set_float_* functions lay them out, the planner's request count on the
+// ModbusBus over TCP against an in-process libmodbus slave: f32 in every word order (layouts
+// confirmed by libmodbus's modbus_get_float_*), the planner's request count on the
 // wire, "illegal data address" splitting, a silent unit that does not stall its neighbour, writes
 // that round-trip, refusals, and reconnecting after the slave drops the connection.
 #include <gtest/gtest.h>
@@ -31,18 +31,23 @@ ModbusDevice device(const std::string& name, unsigned unit, std::vector<PointSpe
   return d;
 }
 
-std::vector<std::uint16_t> f32_regs(float v, void (*set)(float, std::uint16_t*)) {
-  std::vector<std::uint16_t> regs(2);
-  set(v, regs.data());
-  return regs;
-}
+// -1234.5f = 0xC49A5000 in each order. libmodbus's modbus_get_float_* (correct in 3.1.6, unlike
+// its modbus_set_float_*, which swap the bytes on little-endian hosts) confirm the layouts.
+const std::uint16_t kAbcd[2] = {0xC49A, 0x5000};
+const std::uint16_t kCdab[2] = {0x5000, 0xC49A};
+const std::uint16_t kBadc[2] = {0x9AC4, 0x0050};
+const std::uint16_t kDcba[2] = {0x0050, 0x9AC4};
 
-TEST(ModbusTcp, FloatsInEveryOrderAsLibmodbusWritesThem) {
+TEST(ModbusTcp, FloatsInEveryOrderAsLibmodbusReadsThem) {
+  ASSERT_EQ(modbus_get_float_abcd(kAbcd), -1234.5f);
+  ASSERT_EQ(modbus_get_float_cdab(kCdab), -1234.5f);
+  ASSERT_EQ(modbus_get_float_badc(kBadc), -1234.5f);
+  ASSERT_EQ(modbus_get_float_dcba(kDcba), -1234.5f);
   auto slave = LibmodbusSlave::tcp();
-  slave->set_holding(0, f32_regs(-1234.5f, modbus_set_float_abcd));
-  slave->set_holding(2, f32_regs(-1234.5f, modbus_set_float_cdab));
-  slave->set_holding(4, f32_regs(-1234.5f, modbus_set_float_badc));
-  slave->set_holding(6, f32_regs(-1234.5f, modbus_set_float_dcba));
+  slave->set_holding(0, {kAbcd[0], kAbcd[1]});
+  slave->set_holding(2, {kCdab[0], kCdab[1]});
+  slave->set_holding(4, {kBadc[0], kBadc[1]});
+  slave->set_holding(6, {kDcba[0], kDcba[1]});
   slave->set_holding(8, {0xFFFF});
   slave->set_input(0, {215});
   slave->set_coils(0, {1, 0, 1});
@@ -165,7 +170,10 @@ TEST(ModbusTcp, WritesRoundTripAndAreReadBack) {
   EXPECT_EQ(r.request_id, 7u);
   EXPECT_EQ(r.device, "m");
   EXPECT_EQ(slave->holding(10, 1), std::vector<std::uint16_t>{215});
-  EXPECT_EQ(modbus_get_float_cdab(slave->holding(11, 2).data()), -2.5f);
+  // -2.5f = 0xC0200000, low word first
+  EXPECT_EQ(slave->holding(11, 2), (std::vector<std::uint16_t>{0x0000, 0xC020}));
+  // -1234567890123 = 0xFFFFFEE08E04FB35, DCBA: words reversed, bytes swapped
+  EXPECT_EQ(slave->holding(20, 4), (std::vector<std::uint16_t>{0x35FB, 0x048E, 0xE0FE, 0xFFFF}));
   EXPECT_EQ(slave->coils(3, 1), std::vector<std::uint8_t>{1});
   // Read back through the bus.
   EXPECT_TRUE(wait_until([&] {
@@ -217,6 +225,44 @@ TEST(ModbusTcp, ReconnectsAfterTheSlaveGoesAway) {
   EXPECT_TRUE(
       wait_until([&] { return got.last("m", "v") == store::FieldValue{std::int64_t{77}}; }));
   EXPECT_GE(bus.stats().connects, 2u);
+}
+
+TEST(ModbusTcp, PauseKeepsRequestsApart) {
+  auto slave = LibmodbusSlave::tcp();
+  auto options = test::tcp_bus(slave->port());
+  options.pause = 40ms;
+  std::vector<PointSpec> points;
+  for (std::uint16_t a = 0; a < 500; a += 100) {
+    points.push_back(point("h" + std::to_string(a), Table::holding, a));
+  }
+  ModbusBus bus(options, {device("m", 1, points, 0ms)});
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return slave->requests() >= 8; }));
+  bus.stop();
+  // A lower bound the bus guarantees (it waits at least the pause), not a timing measurement.
+  const auto times = slave->request_times();
+  for (std::size_t i = 1; i < times.size(); ++i) {
+    EXPECT_GE(times[i] - times[i - 1], 40ms - 2ms) << "requests " << i - 1 << " and " << i;
+  }
+}
+
+TEST(ModbusTcp, WriteToASilentSlaveFailsWithTheReason) {
+  auto slave = LibmodbusSlave::tcp();
+  slave->set_silent(1, true);
+  auto sp = point("setpoint", Table::holding, 10);
+  sp.writable = true;
+  ModbusBus bus(test::tcp_bus(slave->port()), {device("m", 1, {sp}, 200ms)});
+  Collected got(bus);
+  bus.start();
+  bus.submit_write({"m", 11, {{"setpoint", std::int64_t{3}}}});
+  ASSERT_TRUE(wait_until([&] { return !got.results().empty(); }));
+  const WriteResult r = got.results()[0];
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.request_id, 11u);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_EQ(r.failures[0].point, "setpoint");
+  EXPECT_NE(r.message.find("timeout"), std::string::npos) << r.message;
 }
 
 }  // namespace

@@ -268,6 +268,24 @@ TEST(SessionBehaviour, ReconnectAfterBrokerRestartRespectsConnectsPerSecond) {
   EXPECT_LE(storm.size(), static_cast<std::size_t>(kDevices) * 4);
 }
 
+TEST(SessionBehaviour, OneHugeBacklogDoesNotStarveAnotherDevice) {
+  Registry registry;
+  registry.add(MqttDevice{.device = "big", .auth = {"none"}});
+  registry.add(MqttDevice{.device = "small", .auth = {"none"}});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false);
+  options.cloud.publish_rate = 500;  // the big one needs seconds at this rate
+  SessionHarness harness(options);
+  for (int i = 0; i < 1000; ++i) harness.append("big", i);
+  for (int i = 0; i < 20; ++i) harness.append("small", i);
+  harness.northbound().add_device(anonymous("big"));
+  harness.northbound().add_device(anonymous("small"));
+  ASSERT_TRUE(harness.run_until([&] { return harness.outbox().backlog("small") == 0; }, 20s));
+  EXPECT_GT(harness.outbox().backlog("big"), 0u);
+  ASSERT_TRUE(harness.run_until([&] { return harness.backlog() == 0; }, 30s));
+}
+
 TEST(SessionBehaviour, DownlinkCommandReachesTheDaemonAndItsReplyIsPublished) {
   Registry registry;
   registry.add(HuaweiDevice{.device_id = "hwprod_node-1", .secret = "hw-secret-1"});

@@ -118,6 +118,18 @@ TEST_F(ConfigTest, TencentPasswordAuthOverTlsPointsToPskOrCert) {
   EXPECT_TRUE(has_problem(p, main(), 8, 8, "use auth = \"psk\" or \"cert\""));
 }
 
+TEST_F(ConfigTest, ThePlatformsOwnChecksApply) {
+  const auto s = secret("s");
+  write(
+      "[cloud]\nplatform = \"aliyun\"\n"
+      "[[device]]\nname = \"m\"\n"
+      "[device.cloud]\n"  // 5
+      "product_key = \"pk\"\ndevice_name = \"dn\"\nclient_id = \"a|b\"\n"
+      "device_secret_file = \"" +
+      s + "\"\n[device.mqtt]\ntopic = \"t\"\n");
+  EXPECT_TRUE(has_problem(problems(), main(), 5, 1, "client_id must not contain '|'"));
+}
+
 TEST_F(ConfigTest, KeysOfAnotherPlatformAreUnknown) {
   write(mqtt_head() +
         "[[device]]\nname = \"m\"\n"              // 8-9

@@ -30,10 +30,8 @@ std::string problem_of(std::string_view payload, const FieldMap& map = {}) {
 TEST(JsonFields, DefaultTakesEveryTopLevelScalarInKeyOrder) {
   auto f = fields_of(R"({"temp":21.5,"hum":40,"on":true,"mode":"auto","n":null,
                         "arr":[1],"obj":{"x":1}})");
-  std::vector<Field> expected{{"hum", std::int64_t{40}},
-                              {"mode", "auto"s},
-                              {"on", true},
-                              {"temp", 21.5}};
+  std::vector<Field> expected{
+      {"hum", std::int64_t{40}}, {"mode", "auto"s}, {"on", true}, {"temp", 21.5}};
   EXPECT_EQ(f, expected);
 }
 
@@ -48,7 +46,7 @@ TEST(JsonFields, IntegersStayIntegersAndHugeOnesBecomeDoubles) {
 
 TEST(JsonFields, PointersPickNestedValuesInConfiguredOrder) {
   FieldMap map{{"temperature", "/env/temp"}, {"humidity", "/env/hum"}, {"first", "/list/0"},
-               {"slash", "/a~1b"}, {"missing", "/nope"}, {"object", "/env"}};
+               {"slash", "/a~1b"},           {"missing", "/nope"},     {"object", "/env"}};
   auto f = fields_of(R"({"env":{"temp":21.5,"hum":40},"list":[3,4],"a/b":"x"})", map);
   std::vector<Field> expected{{"temperature", 21.5},
                               {"humidity", std::int64_t{40}},

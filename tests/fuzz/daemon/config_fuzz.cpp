@@ -1,0 +1,38 @@
+// Fuzz target: bytes -> edgegw.toml -> load_config(). Accepting or refusing (ConfigError) are
+// both fine; any other exception or a sanitizer finding is a bug. The input goes through a real
+// file because the loader's job includes reading files (conf.d, permissions).
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "daemon/config.hpp"
+
+namespace {
+
+std::string config_path() {
+  static const std::string path = [] {
+    const char* base = std::getenv("TMPDIR");
+    std::string dir = std::string(base && *base ? base : "/tmp") + "/edgegw-fuzz-XXXXXX";
+    if (!mkdtemp(dir.data())) std::abort();
+    return dir + "/edgegw.toml";
+  }();
+  return path;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = config_path();
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  try {
+    (void)edgegw::daemon::load_config(path);
+  } catch (const edgegw::daemon::ConfigError&) {
+  }
+  return 0;
+}

@@ -106,7 +106,10 @@ struct Rig {
     if (outbox->has_pending()) outbox->commit();
     northbound->drain(20000);
     if (outbox->has_pending()) outbox->commit();
+    // sd_event_run dispatches one event source per call: handle what is ready, then commit.
     sd_event_run(loop, 10000);
+    for (int i = 0; i < 1024 && sd_event_run(loop, 0) > 0; ++i) {
+    }
   }
   std::size_t online() const {
     std::size_t n = 0;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -12,12 +13,20 @@
 
 namespace {
 
+std::string g_dir;
+
+void remove_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(g_dir, ec);
+}
+
 std::string config_path() {
   static const std::string path = [] {
     const char* base = std::getenv("TMPDIR");
-    std::string dir = std::string(base && *base ? base : "/tmp") + "/edgegw-fuzz-XXXXXX";
-    if (!mkdtemp(dir.data())) std::abort();
-    return dir + "/edgegw.toml";
+    g_dir = std::string(base && *base ? base : "/tmp") + "/edgegw-fuzz-XXXXXX";
+    if (!mkdtemp(g_dir.data())) std::abort();
+    std::atexit(remove_dir);
+    return g_dir + "/edgegw.toml";
   }();
   return path;
 }

@@ -78,8 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
   DownlinkResult d = t.platform->decode_downlink(t.id, topic, rest);
-  int set = d.command.has_value() + d.ack.has_value() + d.registration.has_value() +
-            d.error.has_value();
+  int set =
+      d.command.has_value() + d.ack.has_value() + d.registration.has_value() + d.error.has_value();
   if (set != 1) std::abort();
   if (d.error) check_reply(d.error->reply);
   if (d.command) {

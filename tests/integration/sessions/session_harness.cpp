@@ -17,8 +17,8 @@ EventLoop::~EventLoop() {
   sd_event_unref(loop_);
 }
 
-void EventLoop::run_once(std::chrono::microseconds timeout) {
-  sd_event_run(loop_, static_cast<std::uint64_t>(timeout.count()));
+bool EventLoop::run_once(std::chrono::microseconds timeout) {
+  return sd_event_run(loop_, static_cast<std::uint64_t>(timeout.count())) > 0;
 }
 
 Observer::Observer(CloudEmulator& cloud) : cloud_(cloud) {
@@ -153,7 +153,11 @@ void SessionHarness::turn(std::chrono::microseconds wait, Observer* observer) {
   if (outbox_->has_pending()) outbox_->commit();
   northbound_->drain();
   if (outbox_->has_pending()) outbox_->commit();
+  // sd_event_run dispatches one event source per call: a turn handles whatever is ready (up to a
+  // bound), as the daemon's tick does, before the next commit.
   loop_.run_once(wait);
+  for (int i = 0; i < 256 && loop_.run_once(std::chrono::microseconds(0)); ++i) {
+  }
   if (observer) observer->poll();
   for (auto& poll : pollers_) poll();
 }

@@ -33,8 +33,9 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
   sd_event* get() const { return loop_; }
-  // Runs at most one iteration, waiting up to `timeout` for an event.
-  void run_once(std::chrono::microseconds timeout);
+  // Runs at most one iteration (one event source), waiting up to `timeout` for an event; returns
+  // whether something was dispatched.
+  bool run_once(std::chrono::microseconds timeout);
 
  private:
   sd_event* loop_ = nullptr;

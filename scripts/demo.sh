@@ -124,8 +124,8 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\n%s' "$local_port" \
   "$([[ $(id -u) == 0 ]] && echo 'user root')" >"$work/local-mosquitto.conf"
 mosquitto -c "$work/local-mosquitto.conf" >"$work/local-mosquitto.log" 2>&1 &
 pids+=($!)
-wait_for "$timeout_s" "the local broker start" \
-  mosquitto_pub -h 127.0.0.1 -p "$local_port" -t demo/probe -m x
+local_up() { mosquitto_pub -h 127.0.0.1 -p "$local_port" -t demo/probe -m x 2>/dev/null; }
+wait_for "$timeout_s" "the local broker start" local_up
 
 # --- 4. edgegw --------------------------------------------------------------------------------
 mkdir -m 0700 "$work/secrets"
@@ -205,7 +205,7 @@ mosquitto_sub -h 127.0.0.1 -p "$tls_port" --cafile "$ca_file" -u "$observer_user
 pids+=($!)
 probe_seen() {
   mosquitto_pub -h 127.0.0.1 -p "$tls_port" --cafile "$ca_file" -u "$observer_user" \
-    -P "$observer_password" -t "/sys/$product_key/meter-1/demo/probe" -m probe
+    -P "$observer_password" -t "/sys/$product_key/meter-1/demo/probe" -m probe 2>/dev/null
   grep -q "demo/probe" "$work/cloud-messages.log"
 }
 wait_for "$timeout_s" "the observer's subscription" probe_seen
@@ -229,9 +229,11 @@ for line in open(sys.argv[1]):
         body = json.loads(payload)
     except ValueError:
         print("  %-8s %s  %s" % (device, topic, payload)); continue
+    def fmt(v):
+        v = v.get("value", v) if isinstance(v, dict) else v
+        return "%.6g" % v if isinstance(v, float) else str(v)
     if "params" in body:
-        values = ", ".join("%s=%s" % (k, v.get("value", v) if isinstance(v, dict) else v)
-                           for k, v in body["params"].items())
+        values = ", ".join("%s=%s" % (k, fmt(v)) for k, v in body["params"].items())
         print("  %-8s id=%-5s %s   [%s]" % (device, body.get("id"), values, body.get("method")))
     else:
         print("  %-8s id=%-5s code=%s %s" % (device, body.get("id"), body.get("code"),

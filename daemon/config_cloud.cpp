@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/certificate_check.hpp"
 #include "daemon/config_sections.hpp"
 #include "daemon/secrets.hpp"
 #include "daemon/units.hpp"
@@ -151,6 +152,12 @@ void read_transport(TableReader& t, northbound::CloudOptions& out,
   if (out.host.empty()) t.require("host");
 
   bool ca_ok = read_file_path(t, "ca_file", out.ca_file, false);
+  if (ca_ok) {
+    if (auto problem = check_certificate_file(out.ca_file, CertificateRole::trust_anchor,
+                                              std::chrono::system_clock::now())) {
+      t.problem("ca_file", *problem);
+    }
+  }
   read_ca_pin(t, "ca_md5", 32, EVP_md5(), out.ca_file, ca_ok, out.ca_md5);
   read_ca_pin(t, "ca_sha256", 64, EVP_sha256(), out.ca_file, ca_ok, out.ca_sha256);
   t.read_choice("ocsp", out.ocsp,

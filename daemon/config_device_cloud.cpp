@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "daemon/certificate_check.hpp"
 #include "daemon/config_sections.hpp"
 #include "daemon/secrets.hpp"
 #include "northbound/platform_defaults.hpp"
@@ -26,7 +27,12 @@ bool is_base64(std::string_view s) {
 void read_cert_pair(TableReader& t, northbound::DeviceIdentity& out) {
   t.require("cert_file");
   t.require("key_file");
-  read_file_path(t, "cert_file", out.cert_file, false);
+  if (read_file_path(t, "cert_file", out.cert_file, false)) {
+    if (auto problem = check_certificate_file(out.cert_file, CertificateRole::client,
+                                              std::chrono::system_clock::now())) {
+      t.problem("cert_file", *problem);
+    }
+  }
   read_file_path(t, "key_file", out.key_file, true);
 }
 

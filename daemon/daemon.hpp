@@ -77,7 +77,7 @@ class Daemon {
   std::string last_status_;
   std::unique_ptr<store::Outbox> outbox_;
   std::unique_ptr<Gateway> gateway_;  // from start_northbound() to stop_northbound()
-  bool outbox_failing_ = false;  // the last commit failed (logged once until it works again)
+  bool outbox_failing_ = false;       // the last commit failed (logged once until it works again)
   unsigned housekeeping_ticks_ = 0;
 };
 

@@ -52,6 +52,8 @@ struct EmulatorState {
   std::set<std::string> activated;
   std::string state_file;
   std::unordered_map<const mosquitto*, Session> sessions;
+  std::unordered_map<std::string, std::vector<const mosquitto*>>
+      logins;  // identity name -> clients
   std::unordered_map<const mosquitto*, std::string> psk_identities;
   int instances = 0;
 };
@@ -91,19 +93,30 @@ int refuse_connect(mosquitto* client, const Verdict& v) {
 void kick_other_logins(const mosquitto* client, const Identity& identity,
                        const std::string& client_id) {
   if (identity.platform == Platform::observer) return;
+  auto it = g_state->logins.find(identity.name);
+  if (it == g_state->logins.end()) return;
   std::vector<std::string> older;
-  for (const auto& [other, session] : g_state->sessions) {
-    if (other != client && session.identity.name == identity.name &&
-        session.client_id != client_id) {
-      older.push_back(session.client_id);
-    }
+  for (const mosquitto* other : it->second) {
+    const Session& session = g_state->sessions.at(other);
+    if (other != client && session.client_id != client_id) older.push_back(session.client_id);
   }
-  for (const auto& id :
-       older) {  // kicking fires on_disconnect, which edits the map: not in the loop
+  // Kicking fires on_disconnect, which edits the maps: not inside the loop above.
+  for (const auto& id : older) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: kicked '%s': %s logged in again as '%s'",
                          id.c_str(), identity.name.c_str(), client_id.c_str());
     mosquitto_kick_client_by_clientid(id.c_str(), false);
   }
+}
+
+void forget_session(const mosquitto* client) {
+  auto it = g_state->sessions.find(client);
+  if (it == g_state->sessions.end()) return;
+  auto login = g_state->logins.find(it->second.identity.name);
+  if (login != g_state->logins.end()) {
+    std::erase(login->second, client);
+    if (login->second.empty()) g_state->logins.erase(login);
+  }
+  g_state->sessions.erase(it);
 }
 
 int on_basic_auth(int, void* event_data, void* userdata) {
@@ -139,6 +152,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
                                     v.push->payload.data(), 1, false, nullptr);
     }
     kick_other_logins(ev->client, v.identity, req.client_id);
+    forget_session(ev->client);  // a reused context: drop what an earlier connection left
+    g_state->logins[v.identity.name].push_back(ev->client);
     g_state->sessions[ev->client] = {std::move(v.identity), req.client_id};
     return MOSQ_ERR_SUCCESS;
   } catch (const std::exception& e) {
@@ -179,7 +194,7 @@ int on_psk_key(int, void* event_data, void*) {
 
 int on_disconnect(int, void* event_data, void*) {
   auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
-  g_state->sessions.erase(ev->client);
+  forget_session(ev->client);
   g_state->psk_identities.erase(ev->client);
   return MOSQ_ERR_SUCCESS;
 }

@@ -27,14 +27,17 @@ std::unique_ptr<MosquittoBroker> MosquittoBroker::plain() {
 
 void MosquittoBroker::start() {
   if (running()) return;
+  // log_dest file is flushed line by line (stdout to a file is block-buffered), so tests that
+  // read log() see what the broker said up to now.
   auto conf = dir_.write("mosquitto.conf",
-                         "user root\nlog_dest stdout\nlog_type error\nlog_type warning\n"
-                         "log_type notice\nlog_type information\nmax_keepalive 65535\n" +
+                         "user root\nlog_dest file " + (dir_.path() / "mosquitto.log").string() +
+                             "\nlog_type error\nlog_type warning\n"
+                             "log_type notice\nlog_type information\nmax_keepalive 65535\n" +
                              config_,
                          0644);
   process_ = std::make_unique<Process>(std::vector<std::string>{"mosquitto", "-c", conf.string()},
                                        std::map<std::string, std::string>{},
-                                       dir_.path() / "mosquitto.log");
+                                       dir_.path() / "mosquitto.out");
   for (auto port : ports_) {
     if (!wait_until([&] { return tcp_port_open(port) || !process_->running(); },
                     std::chrono::seconds(10)) ||
@@ -63,7 +66,7 @@ void MosquittoBroker::resume() {
 }
 
 std::string MosquittoBroker::log() const {
-  return read_file(dir_.path() / "mosquitto.log");
+  return read_file(dir_.path() / "mosquitto.out");
 }
 
 }  // namespace edgegw::test

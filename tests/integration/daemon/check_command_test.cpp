@@ -8,6 +8,7 @@
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
 
 namespace edgegw::test {
 namespace {
@@ -20,7 +21,8 @@ CommandResult edgegw(const std::vector<std::string>& args,
 }
 
 // A copy of an example config under `root`: /etc/edgegw/... and /var/lib/edgegw move below root,
-// every *_file it names is created there (a base64 dummy secret, mode 0600), credential:NAME
+// every *_file it names is created there (a test certificate or key, else a base64 dummy secret;
+// mode 0600), credential:NAME
 // files go to root/credentials, and CA pins (which only the real vendor file matches) are dropped.
 std::filesystem::path materialize(const std::filesystem::path& example, const TempDir& root) {
   std::string text = read_file(example);
@@ -28,13 +30,20 @@ std::filesystem::path materialize(const std::filesystem::path& example, const Te
   text = std::regex_replace(text, std::regex("\"/etc/edgegw/"), "\"" + base + "/etc/edgegw/");
   text = std::regex_replace(text, std::regex("\"/var/lib/edgegw\""), "\"" + base + "/state\"");
   text = std::regex_replace(text, std::regex("(^|\n)[ \t]*ca_(md5|sha256)[ \t]*=[^\n]*"), "$1");
-  const std::regex file_key("(^|\n)[ \t]*[a-z_]+_file[ \t]*=[ \t]*\"([^\"]+)\"");
+  // Certificates must be real ones: check reads them.
+  static const TestPki pki;
+  static const CertPair client = pki.issue("client", "device");
+  const std::regex file_key("(^|\n)[ \t]*([a-z_]+)_file[ \t]*=[ \t]*\"([^\"]+)\"");
   for (std::sregex_iterator it(text.begin(), text.end(), file_key), end; it != end; ++it) {
-    std::string path = (*it)[2];
+    const std::string key = (*it)[2];
+    std::string path = (*it)[3];
     if (path.rfind("credential:", 0) == 0) path = base + "/credentials/" + path.substr(11);
-    std::filesystem::path p(path);
-    const auto relative = std::filesystem::relative(p, root.path());
-    root.write(relative.string(), "c2VjcmV0LWtleQ==\n", 0600);
+    const auto relative = std::filesystem::relative(path, root.path()).string();
+    std::string content = "c2VjcmV0LWtleQ==\n";  // base64, so that it passes as a Tencent PSK
+    if (key == "ca") content = read_file(pki.ca_cert());
+    if (key == "cert") content = read_file(client.cert);
+    if (key == "key") content = read_file(client.key);
+    root.write(relative, content, 0600);
   }
   return root.write("etc/edgegw/" + example.filename().string(), text, 0600);
 }

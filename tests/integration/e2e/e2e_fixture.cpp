@@ -79,7 +79,7 @@ void E2eTest::start_observer() {
                                std::to_string(cloud_.tls_port()), "--cafile",
                                cloud_.ca_file().string(), "-u", cloud_.observer_username(), "-P",
                                cloud_.observer_password(), "-q", "1", "-v", "-t", "/sys/#"},
-      std::map<std::string, std::string>{}, dir_ / ("observer-" + std::to_string(rand()) + ".log"));
+      std::map<std::string, std::string>{}, dir_ / ("observer-" + std::to_string(++observer_runs_) + ".log"));
   // Subscribed once a probe published at the cloud comes back to it.
   const std::string probe_topic = std::string("/sys/") + kProductKey + "/meter-1/e2e/probe";
   ASSERT_TRUE(wait_until(

@@ -64,6 +64,7 @@ class E2eTest : public ::testing::Test {
   std::filesystem::path config_;
   std::filesystem::path observed_;  // the observer's output, appended across its restarts
   int edgegw_runs_ = 0;
+  int observer_runs_ = 0;
 };
 
 }  // namespace edgegw::test

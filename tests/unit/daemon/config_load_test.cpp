@@ -1,5 +1,9 @@
 // Valid configurations: every key lands in its option struct, defaults come from the platform.
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
 #include "config_fixture.hpp"
+#include "support/test_pki.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -206,13 +210,54 @@ TEST_F(ConfigTest, RelativeStateDirIsBesideTheConfig) {
   EXPECT_EQ(load().gateway.state_dir, dir_.path() / "state");
 }
 
-TEST_F(ConfigTest, CaPinMustMatchTheCaFile) {
-  const auto ca = secret("ca.pem", "not really a certificate\n", 0644);
-  // md5("not really a certificate\n")
+std::string sha256_of(const std::filesystem::path& file) {
+  const std::string data = edgegw::test::read_file(file);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  char byte[3];
+  for (unsigned i = 0; i < length; ++i) {
+    std::snprintf(byte, sizeof byte, "%02X", digest[i]);  // upper case: pins are case-blind
+    hex += byte;
+  }
+  return hex;
+}
+
+TEST_F(ConfigTest, CaFileAndPins) {
+  edgegw::test::TestPki pki;
+  const std::string ca = pki.ca_cert().string();
+  write(mqtt_head() + "ca_file = \"" + ca + "\"\nca_sha256 = \"" + sha256_of(ca) + "\"\n");
+  EXPECT_EQ(load().cloud.ca_file, ca);
+  EXPECT_EQ(load().cloud.ca_sha256.size(), 64u);
+
   write(mqtt_head() + "ca_file = \"" + ca + "\"\nca_md5 = \"00000000000000000000000000000000\"\n");
   auto p = problems();
   ASSERT_EQ(p.size(), 1u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 9, 10, "does not match"));
+}
+
+TEST_F(ConfigTest, CaFileMustHoldACertificate) {
+  const auto ca = secret("ca.pem", "not a certificate\n", 0644);
+  write(mqtt_head() + "ca_file = \"" + ca + "\"\n");
+  EXPECT_TRUE(has_problem(problems(), main(), 8, 11, "holds no PEM certificate"));
+}
+
+TEST_F(ConfigTest, ExpiredClientCertificate) {
+  edgegw::test::TestPki pki;
+  const auto client = pki.issue("client", "meter-1", "", /*expired=*/true);
+  ::chmod(client.key.c_str(), 0600);
+  write(
+      "[cloud]\nplatform = \"huawei\"\nhost = \"h\"\n[[device]]\nname = \"m\"\n"
+      "[device.cloud]\ndevice_id = \"d\"\n"
+      "cert_file = \"" +
+      client.cert.string() +
+      "\"\n"  // 8
+      "key_file = \"" +
+      client.key.string() + "\"\n[device.mqtt]\ntopic = \"t\"\n");
+  const auto p = problems();
+  ASSERT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 8, 13, "the certificate expired on 2020-02-01"));
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 // credential:NAME needs $CREDENTIALS_DIRECTORY; missing and empty secrets are errors.
 #include "daemon/secrets.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "config_fixture.hpp"
+#include "support/test_pki.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -100,9 +103,11 @@ TEST_F(ConfigTest, RelativeSecretPathIsBesideTheConfig) {
 }
 
 TEST_F(ConfigTest, PrivateKeyReadableByOthersIsRefused) {
-  const auto cert = secret("c.pem", "cert\n", 0644);
-  const auto key = secret("k.pem", "key\n", 0644);
-  write(huawei("cert_file = \"" + cert + "\"\nkey_file = \"" + key + "\""));
+  edgegw::test::TestPki pki;
+  const auto client = pki.issue("client", "meter");
+  ::chmod(client.key.c_str(), 0644);
+  write(huawei("cert_file = \"" + client.cert.string() + "\"\nkey_file = \"" + client.key.string() +
+               "\""));
   const auto p = problems();
   ASSERT_EQ(p.size(), 1u) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 9, 12, "others can read it"));

@@ -1,0 +1,226 @@
+// The whole path with real processes: a pymodbus slave and mosquitto_pub on one side, edgegw in
+// the middle, the cloud emulator on the other. What a user would check: values arrive decoded,
+// once, in order; a cloud outage loses nothing; SIGKILLs of edgegw lose nothing committed (Modbus)
+// or acknowledged by the local broker (MQTT) and duplicate only what was in flight; a command
+// from the cloud changes a register on the slave and the reply arrives.
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "e2e_fixture.hpp"
+#include "support/wait.hpp"
+
+namespace edgegw::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The Alink ids (record sequences) seen, and whether they form 1..max without a gap.
+struct Sequence {
+  std::set<std::uint64_t> ids;
+  std::size_t copies = 0;
+  bool contiguous() const {
+    return !ids.empty() && *ids.begin() == 1 && *ids.rbegin() == ids.size();
+  }
+};
+
+Sequence sequence_of(const std::vector<CloudMessage>& posts) {
+  Sequence s;
+  for (const auto& m : posts) s.ids.insert(m.id);
+  s.copies = posts.size();
+  return s;
+}
+
+// Every copy of one id carries the same values: a duplicate is a resend of one record, never a
+// different record under a reused id.
+void expect_duplicates_identical(const std::vector<CloudMessage>& posts) {
+  std::map<std::uint64_t, std::string> first;
+  for (const auto& m : posts) {
+    auto [it, fresh] = first.emplace(m.id, m.params);
+    if (!fresh) EXPECT_EQ(it->second, m.params) << m.device << " id " << m.id;
+  }
+}
+
+std::set<int> mqtt_numbers(const std::vector<CloudMessage>& posts, std::size_t* copies = nullptr) {
+  std::set<int> out;
+  std::size_t n = 0;
+  for (const auto& m : posts) {
+    if (auto it = m.values.find("n"); it != m.values.end()) {
+      out.insert(static_cast<int>(it->second));
+      ++n;
+    }
+  }
+  if (copies) *copies = n;
+  return out;
+}
+
+std::string n_payload(int n) {
+  return "{\"n\":" + std::to_string(n) + "}";
+}
+
+TEST_F(E2eTest, ValuesArriveOnceInOrderAndACommandComesBack) {
+  start_all();
+  for (int n = 1; n <= 10; ++n) ASSERT_TRUE(publish_local("sensors/room1/data", n_payload(n)));
+  ASSERT_TRUE(publish_local("sensors/room1/temperature", "21.5"));  // a bare value
+  ASSERT_TRUE(wait_until(
+      [&] { return property_posts("room-1").size() >= 11 && property_posts("meter-1").size() >= 5; },
+      30s))
+      << edgegw_->output();
+
+  const auto room = property_posts("room-1");
+  ASSERT_EQ(room.size(), 11u);
+  for (int n = 1; n <= 10; ++n) {
+    EXPECT_EQ(room[n - 1].id, static_cast<std::uint64_t>(n));  // once, in order
+    EXPECT_EQ(room[n - 1].values.at("n"), n);
+  }
+  EXPECT_EQ(room[10].values.at("temperature"), 21.5);  // named after the topic's last level
+
+  const auto meter = property_posts("meter-1");
+  for (std::size_t i = 0; i < meter.size(); ++i) EXPECT_EQ(meter[i].id, i + 1);
+  EXPECT_EQ(meter[0].values.at("online"), 1);  // the device status comes first
+  EXPECT_TRUE(meter[1].values.count("tick"));
+  EXPECT_EQ(meter[1].values.at("setpoint"), 0);
+
+  // A command from the cloud: the register changes on the slave, the reply arrives.
+  publish_at_cloud(std::string("/sys/") + kProductKey + "/meter-1/thing/service/property/set",
+                   R"({"id":"77","version":"1.0","params":{"setpoint":1234},)"
+                   R"("method":"thing.service.property.set"})");
+  ASSERT_TRUE(wait_until([&] { return read_register(10) == 1234; }, 20s)) << edgegw_->output();
+  const std::string reply_topic =
+      std::string("/sys/") + kProductKey + "/meter-1/thing/service/property/set_reply ";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& line : raw_lines()) {
+          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"77\"") != std::string::npos)
+            return line.find("\"code\":200") != std::string::npos;
+        }
+        return false;
+      },
+      20s));
+  // A point that is not writable is refused with a reason, and nothing is written.
+  publish_at_cloud(std::string("/sys/") + kProductKey + "/meter-1/thing/service/property/set",
+                   R"({"id":"78","version":"1.0","params":{"tick":1},)"
+                   R"("method":"thing.service.property.set"})");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& line : raw_lines()) {
+          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"78\"") != std::string::npos)
+            return line.find("\"code\":200") == std::string::npos;
+        }
+        return false;
+      },
+      20s));
+  stop_edgegw();
+}
+
+TEST_F(E2eTest, ACloudOutageLosesNothing) {
+  start_all();
+  ASSERT_TRUE(wait_until([&] { return property_posts("meter-1").size() >= 3; }, 30s))
+      << edgegw_->output();
+  const auto before = sequence_of(property_posts("meter-1"));
+
+  // The cloud goes away for a (scaled-down) minute; readings keep being taken meanwhile.
+  cloud_.stop();
+  stop_observer();
+  int n = 0;
+  const auto outage_end = std::chrono::steady_clock::now() + 6s;
+  while (std::chrono::steady_clock::now() < outage_end) {
+    ASSERT_TRUE(publish_local("sensors/room1/data", n_payload(++n)));
+    std::this_thread::sleep_for(200ms);  // the scenario's pace, not a wait for a condition
+  }
+  // Back, with the observer subscribed before edgegw can reconnect (edgegw is frozen meanwhile).
+  edgegw_->signal(SIGSTOP);
+  cloud_.start();
+  start_observer();
+  edgegw_->signal(SIGCONT);
+
+  // 6 s of polls every 200 ms: well over 10 readings were taken during the outage.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto s = sequence_of(property_posts("meter-1"));
+        return s.contiguous() && s.ids.size() >= before.ids.size() + 10 &&
+               mqtt_numbers(property_posts("room-1")).size() == static_cast<std::size_t>(n);
+      },
+      60s))
+      << edgegw_->output();
+  const auto numbers = mqtt_numbers(property_posts("room-1"));
+  EXPECT_EQ(*numbers.begin(), 1);
+  EXPECT_EQ(*numbers.rbegin(), n);
+  expect_duplicates_identical(property_posts("meter-1"));
+  stop_edgegw();
+}
+
+TEST_F(E2eTest, SigkilledRepeatedlyLosesNothingCommittedOrAcknowledged) {
+  start_all();
+  // A device publishes all along; what its broker acknowledged must reach the cloud.
+  std::atomic<bool> publishing{true};
+  std::mutex mutex;
+  std::set<int> acknowledged;
+  std::thread publisher([&] {
+    for (int n = 1; publishing; ++n) {
+      if (publish_local("sensors/room1/data", n_payload(n))) {
+        std::lock_guard lock(mutex);
+        acknowledged.insert(n);
+      }
+    }
+  });
+
+  constexpr int kKills = 5;
+  for (int k = 0; k < kKills; ++k) {
+    const auto seen = property_posts("meter-1").size() + property_posts("room-1").size();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return property_posts("meter-1").size() + property_posts("room-1").size() >= seen + 5;
+        },
+        30s))
+        << edgegw_->output();
+    kill_edgegw();
+    start_edgegw();
+  }
+  publishing = false;
+  publisher.join();
+  // No more readings: the slave goes away, edgegw reports it offline and then has nothing new.
+  simulator_->stop();
+
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto meter = property_posts("meter-1");
+        const auto s = sequence_of(meter);
+        const bool offline_last =
+            !meter.empty() && s.contiguous() &&
+            std::any_of(meter.begin(), meter.end(), [&](const CloudMessage& m) {
+              return m.id == *s.ids.rbegin() && m.values.count("online") &&
+                     m.values.at("online") == 0;
+            });
+        std::lock_guard lock(mutex);
+        const auto numbers = mqtt_numbers(property_posts("room-1"));
+        return offline_last && std::includes(numbers.begin(), numbers.end(),
+                                             acknowledged.begin(), acknowledged.end());
+      },
+      90s))
+      << edgegw_->output();
+
+  const auto meter = property_posts("meter-1");
+  const auto s = sequence_of(meter);
+  expect_duplicates_identical(meter);
+  // Duplicates only of what was in flight: at most a window (max_inflight 16) per kill.
+  EXPECT_LE(s.copies - s.ids.size(), static_cast<std::size_t>(kKills * 16));
+  std::size_t copies = 0;
+  const auto numbers = mqtt_numbers(property_posts("room-1"), &copies);
+  // Local side: what was committed but not yet acknowledged to the broker comes again (mosquitto
+  // keeps up to 20 QoS 1 messages in flight per client), plus the cloud side's window.
+  EXPECT_LE(copies - numbers.size(), static_cast<std::size_t>(kKills * (20 + 16)));
+  RecordProperty("meter_records", static_cast<int>(s.ids.size()));
+  RecordProperty("meter_duplicates", static_cast<int>(s.copies - s.ids.size()));
+  RecordProperty("mqtt_messages", static_cast<int>(numbers.size()));
+  RecordProperty("mqtt_duplicates", static_cast<int>(copies - numbers.size()));
+  std::printf("meter-1: %zu records, %zu duplicates; room-1: %zu messages, %zu duplicates\n",
+              s.ids.size(), s.copies - s.ids.size(), numbers.size(), copies - numbers.size());
+  stop_edgegw();
+}
+
+}  // namespace
+}  // namespace edgegw::test

@@ -42,7 +42,8 @@ void MosquittoBroker::start() {
     if (!wait_until([&] { return tcp_port_open(port) || !process_->running(); },
                     std::chrono::seconds(10)) ||
         !process_->running()) {
-      throw std::runtime_error("mosquitto did not start: " + log());
+      throw std::runtime_error("mosquitto did not start: " + log() +
+                               read_file(dir_.path() / "mosquitto.out"));
     }
   }
 }
@@ -66,7 +67,7 @@ void MosquittoBroker::resume() {
 }
 
 std::string MosquittoBroker::log() const {
-  return read_file(dir_.path() / "mosquitto.out");
+  return read_file(dir_.path() / "mosquitto.log");
 }
 
 }  // namespace edgegw::test

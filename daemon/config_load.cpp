@@ -60,6 +60,9 @@ class Loader {
     if (auto t = root_.subtable("store")) read_store(*t, config_.store);
     config_.store.path = config_.gateway.state_dir / "outbox.db";
     has_cloud_ = root_.has("cloud");
+    const toml::node* platform = root_.table().at_path("cloud.platform").node();
+    platform_known_ = platform && platform->is_string() &&
+                      northbound::parse_platform(platform->as_string()->get()).has_value();
     if (auto t = root_.subtable("cloud")) read_cloud(*t, config_.cloud);
     if (auto t = root_.subtable("local_mqtt")) read_local_mqtt(*t, config_.local_mqtt);
     read_buses();
@@ -125,7 +128,11 @@ class Loader {
       }
     }
     device.cloud.device = device.name;
-    if (auto cloud = t.subtable("cloud")) {
+    if (has_cloud_ && !platform_known_) {
+      // Which keys an identity has depends on the platform: without one, checking them would
+      // only bury the real problem (cloud.platform) under noise.
+      t.mark_read("cloud");
+    } else if (auto cloud = t.subtable("cloud")) {
       const std::size_t before = problems_.size();
       read_device_cloud(*cloud, config_.cloud, device.cloud);
       // The platform's own rules, as a second line of defence; only when the table read cleanly,
@@ -193,6 +200,7 @@ class Loader {
   ProblemList& problems_;
   Config& config_;
   bool has_cloud_ = false;
+  bool platform_known_ = false;  // cloud.platform names a platform we know
   std::map<std::string, SourcePos> bus_pos_;
   std::map<std::string, SourcePos> device_pos_;
   std::map<std::string, Seen> identities_;

@@ -73,6 +73,13 @@ SecretResult read_secret_file(const std::filesystem::path& path) {
     result.error = *problem;
     return result;
   }
+  // A secret is a few dozen bytes; a path to a big file is a mistake, not something to slurp.
+  constexpr std::uintmax_t kMaxSecretBytes = 64 * 1024;
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) > kMaxSecretBytes && !ec) {
+    result.error = path.string() + " is too large for a secret (over 64 KiB)";
+    return result;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     result.error = path.string() + ": cannot open: " + std::strerror(errno);

@@ -30,8 +30,10 @@ struct CloudMessage {
 };
 
 class E2eTest : public ::testing::Test {
- protected:
+ public:
   static constexpr const char* kProductKey = "a1E2eTestPK";
+
+ protected:
 
   E2eTest();
   ~E2eTest() override;

@@ -40,7 +40,9 @@ void expect_duplicates_identical(const std::vector<CloudMessage>& posts) {
   std::map<std::uint64_t, std::string> first;
   for (const auto& m : posts) {
     auto [it, fresh] = first.emplace(m.id, m.params);
-    if (!fresh) EXPECT_EQ(it->second, m.params) << m.device << " id " << m.id;
+    if (!fresh) {
+      EXPECT_EQ(it->second, m.params) << m.device << " id " << m.id;
+    }
   }
 }
 
@@ -94,8 +96,9 @@ TEST_F(E2eTest, ValuesArriveOnceInOrderAndACommandComesBack) {
   ASSERT_TRUE(wait_until(
       [&] {
         for (const auto& line : raw_lines()) {
-          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"77\"") != std::string::npos)
+          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"77\"") != std::string::npos) {
             return line.find("\"code\":200") != std::string::npos;
+          }
         }
         return false;
       },
@@ -107,8 +110,9 @@ TEST_F(E2eTest, ValuesArriveOnceInOrderAndACommandComesBack) {
   ASSERT_TRUE(wait_until(
       [&] {
         for (const auto& line : raw_lines()) {
-          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"78\"") != std::string::npos)
+          if (line.rfind(reply_topic, 0) == 0 && line.find("\"id\":\"78\"") != std::string::npos) {
             return line.find("\"code\":200") == std::string::npos;
+          }
         }
         return false;
       },

@@ -181,6 +181,15 @@ TEST_F(ConfigTest, SyntaxErrorHasItsPosition) {
   EXPECT_EQ(p[0].pos.line, 3u);
 }
 
+TEST_F(ConfigTest, AnUnknownPlatformIsReportedAlone) {
+  write(
+      "[cloud]\nplatform = \"nimbus\"\n[[device]]\nname = \"m\"\n"
+      "[device.cloud]\nproduct_key = \"pk\"\n[device.mqtt]\ntopic = \"t\"\n");
+  const auto p = problems();
+  ASSERT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 2, 12, "must be one of aliyun, tencent, huawei, mqtt"));
+}
+
 TEST_F(ConfigTest, MissingMainFile) {
   const auto p = problems();
   ASSERT_EQ(p.size(), 1u);

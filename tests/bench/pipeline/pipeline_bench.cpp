@@ -1,0 +1,245 @@
+// Sustained messages/s from a local broker to the cloud emulator, QoS 1 on both sides, with 1 and
+// 100 devices: edgegw (local MQTT source -> SQLite outbox -> one cloud session per device) against
+// a mosquitto bridge doing the same forwarding (local broker bridged to the cloud broker, QoS 1,
+// persistence on). Printed side by side with the ratio.
+//
+// Both paths run against the same emulator (mosquitto + the edgegw-cloud plugin) on its PLAIN
+// listener: the generic MQTT platform with username/password. TLS is left out on purpose so the
+// figures compare the forwarding machinery, not TLS record costs (edgegw would pay those per
+// device, the bridge once). The load is closed-loop: a publisher keeps at most kWindow messages
+// between "published to the local broker" and "seen at the cloud", so neither path is measured
+// by how much its broker can buffer.
+//
+//   pipeline_bench [messages per run, default 20000]
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cloud/cloud_emulator.hpp"
+#include "mqtt/connection.hpp"
+#include "mqtt/resolver.hpp"
+#include "support/mosquitto_broker.hpp"
+#include "support/net.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace edgegw::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kWindow = 2000;
+
+std::string device_name(int i) {
+  return "dev-" + std::to_string(i);
+}
+
+// One MQTT client on the bench's loop: counts what arrives and what was acknowledged.
+struct Client : mqtt::Connection::Handler {
+  Client(sd_event* loop, mqtt::Resolver& resolver) : connection(loop, resolver, *this) {}
+  void on_connected(bool) override { connected = true; }
+  void on_closed(const mqtt::Outcome& o) override {
+    connected = false;
+    closed = mqtt::to_string(o.reason) + std::string(" ") + o.detail;
+  }
+  void on_message(const mqtt::Message& m) override {
+    ++received;
+    last_message = Clock::now();
+    if (topics.size() < 1000) topics.insert(m.topic);
+    if (m.qos == 1) connection.ack(m.packet_id);
+  }
+  void on_puback(std::uint16_t) override { ++acked; }
+  void on_suback(std::uint16_t, std::vector<int>) override { subscribed = true; }
+  void on_writable() override {}
+
+  mqtt::Connection connection;
+  bool connected = false;
+  bool subscribed = false;
+  std::string closed;
+  std::uint64_t received = 0;
+  std::uint64_t acked = 0;
+  std::set<std::string> topics;  // seen at least once (warm-up)
+  Clock::time_point last_message{};
+};
+
+class Bench {
+ public:
+  Bench() {
+    sd_event_new(&loop_);
+    resolver_ = std::make_unique<mqtt::Resolver>(loop_);
+    Registry registry;
+    for (int i = 0; i < 100; ++i) {
+      registry.add(MqttDevice{.device = device_name(i),
+                              .username = device_name(i),
+                              .password = "pw-" + std::to_string(i)});
+    }
+    cloud_ = std::make_unique<CloudEmulator>(registry);
+    cloud_->start();
+  }
+  ~Bench() {
+    resolver_.reset();
+    sd_event_unref(loop_);
+  }
+
+  bool run_until(const std::function<bool()>& done, std::chrono::seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!done()) {
+      if (Clock::now() > deadline) return false;
+      sd_event_run(loop_, 10000);
+    }
+    return true;
+  }
+
+  // The cloud-side counter: the observer, subscribed to every device's telemetry.
+  std::unique_ptr<Client> observer() {
+    auto c = std::make_unique<Client>(loop_, *resolver_);
+    mqtt::ConnectOptions o;
+    o.host = "127.0.0.1";
+    o.port = cloud_->plain_port();
+    o.client_id = "bench-observer-" + std::to_string(++clients_);
+    o.username = cloud_->observer_username();
+    o.password = cloud_->observer_password();
+    o.max_inflight = 1000;
+    c->connection.connect(o);
+    if (!run_until([&] { return c->connected; }, 10s)) throw std::runtime_error(c->closed);
+    c->connection.subscribe({{"devices/+/telemetry", 1}});
+    if (!run_until([&] { return c->subscribed; }, 10s)) throw std::runtime_error("no SUBACK");
+    return c;
+  }
+
+  // Publishes `messages` QoS 1 messages round-robin over `devices` local topics and returns the
+  // messages/s seen at the cloud. The first round (one per device) is a warm-up: it waits until
+  // every device's path works, and is not counted.
+  double measure(std::uint16_t local_port, int devices, std::size_t messages,
+                 const std::string& topic_prefix, const std::string& topic_suffix) {
+    auto cloud = observer();
+    Client publisher(loop_, *resolver_);
+    mqtt::ConnectOptions o;
+    o.host = "127.0.0.1";
+    o.port = local_port;
+    o.client_id = "bench-publisher-" + std::to_string(++clients_);
+    o.max_inflight = 200;
+    o.max_queued_bytes = 16u << 20;
+    publisher.connection.connect(o);
+    if (!run_until([&] { return publisher.connected; }, 10s)) {
+      throw std::runtime_error("publisher: " + publisher.closed);
+    }
+    std::uint64_t sent = 0;
+    auto publish_one = [&] {
+      const int d = static_cast<int>(sent % devices);
+      const std::string payload = "{\"v\":" + std::to_string(sent) + "}";
+      if (!publisher.connection.publish(topic_prefix + device_name(d) + topic_suffix, payload, 1)) {
+        return false;
+      }
+      ++sent;
+      return true;
+    };
+    // Warm-up: rounds of one message per device until every device's path delivered one
+    // (sessions online, subscriptions and the bridge in place), then until the stragglers of
+    // those rounds have arrived (nothing new for 1 s).
+    const auto warm_deadline = Clock::now() + 120s;
+    while (cloud->topics.size() < static_cast<std::size_t>(devices)) {
+      if (Clock::now() > warm_deadline) throw std::runtime_error("warm-up did not arrive");
+      for (int d = 0; d < devices;) d += publish_one() ? 1 : (sd_event_run(loop_, 1000), 0);
+      run_until([&] { return cloud->topics.size() >= static_cast<std::size_t>(devices); }, 1s);
+    }
+    run_until([&] { return Clock::now() - cloud->last_message > 1s; }, 30s);
+    const std::uint64_t base_received = cloud->received;
+    sent = base_received;  // the window counts from here
+    const std::uint64_t target = sent + messages;
+    const auto start = Clock::now();
+    while (cloud->received < base_received + messages) {
+      bool progressed = false;
+      while (sent < target && sent - cloud->received < kWindow && publish_one()) progressed = true;
+      if (!progressed || sent >= target) sd_event_run(loop_, 1000);
+      if (Clock::now() - start > 300s) throw std::runtime_error("stalled");
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    publisher.connection.disconnect();
+    cloud->connection.disconnect();
+    return static_cast<double>(messages) / seconds;
+  }
+
+  double run_edgegw(int devices, std::size_t messages) {
+    TempDir dir;
+    auto local = local_broker(dir, "");
+    std::string config = "[gateway]\nstate_dir = \"" + (dir / "state").string() +
+                         "\"\nlog_level = \"warning\"\n"
+                         "[cloud]\nplatform = \"mqtt\"\nhost = \"127.0.0.1\"\nport = " +
+                         std::to_string(cloud_->plain_port()) +
+                         "\ntls = false\nallow_plaintext = true\npublish_rate = 100000\n"
+                         "[local_mqtt]\nhost = \"127.0.0.1\"\nport = " +
+                         std::to_string(local->port()) + "\nclient_id = \"edgegw-bench\"\n";
+    for (int i = 0; i < devices; ++i) {
+      config += "[[device]]\nname = \"" + device_name(i) +
+                "\"\n[device.cloud]\nusername = \"" + device_name(i) + "\"\npassword = \"pw-" +
+                std::to_string(i) + "\"\n[device.mqtt]\ntopic = \"bench/" + device_name(i) +
+                "\"\n";
+    }
+    auto file = dir.write("edgegw.toml", config);
+    Process edgegw({EDGEGW_BINARY, "-c", file.string(), "run"});
+    const double rate = measure(local->port(), devices, messages, "bench/", "");
+    edgegw.stop();
+    return rate;
+  }
+
+  double run_bridge(int devices, std::size_t messages) {
+    TempDir dir;
+    const std::string bridge =
+        "persistence true\npersistence_location " + dir.path().string() +
+        "/\nautosave_interval 1\n"
+        "connection cloud\naddress 127.0.0.1:" + std::to_string(cloud_->plain_port()) +
+        "\nremote_clientid bench-bridge\nremote_username " + cloud_->observer_username() +
+        "\nremote_password " + cloud_->observer_password() +
+        "\ncleansession false\ntry_private false\nnotifications false\n"
+        "bridge_protocol_version mqttv311\ntopic devices/# out 1\n";
+    auto local = local_broker(dir, bridge);
+    return measure(local->port(), devices, messages, "devices/", "/telemetry");
+  }
+
+ private:
+  std::unique_ptr<MosquittoBroker> local_broker(const TempDir&, const std::string& extra) {
+    const auto port = free_tcp_port();
+    auto broker = std::make_unique<MosquittoBroker>(
+        "listener " + std::to_string(port) +
+            " 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n" + extra,
+        std::vector<std::uint16_t>{port});
+    broker->start();
+    return broker;
+  }
+
+  sd_event* loop_ = nullptr;
+  std::unique_ptr<mqtt::Resolver> resolver_;
+  std::unique_ptr<CloudEmulator> cloud_;
+  int clients_ = 0;
+};
+
+}  // namespace
+}  // namespace edgegw::test
+
+int main(int argc, char** argv) {
+  const std::size_t messages = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  try {
+    edgegw::test::Bench bench;
+    std::printf("local MQTT -> cloud emulator, QoS 1 both sides, plain TCP, %zu messages per run\n",
+                messages);
+    std::printf("%8s  %14s  %14s  %7s\n", "devices", "edgegw msg/s", "bridge msg/s", "ratio");
+    for (int devices : {1, 100}) {
+      const double edgegw = bench.run_edgegw(devices, messages);
+      const double bridge = bench.run_bridge(devices, messages);
+      std::printf("%8d  %14.0f  %14.0f  %7.2f\n", devices, edgegw, bridge, edgegw / bridge);
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pipeline_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -21,6 +21,11 @@ namespace edgegw::daemon {
 struct GatewayOptions {
   std::filesystem::path state_dir = "/var/lib/edgegw";
   LogLevel log_level = LogLevel::info;
+  // The JSON that `edgegw status` reads. Empty: $RUNTIME_DIRECTORY/status.json, or
+  // /run/edgegw/status.json without systemd (status_file_path()).
+  std::filesystem::path status_file;
+  // A Prometheus text file (node_exporter's textfile collector); empty: none is written.
+  std::filesystem::path metrics_file;
   bool operator==(const GatewayOptions&) const = default;
 };
 

@@ -74,6 +74,9 @@ class Loader {
   void resolve_state_dir() {
     auto& dir = config_.gateway.state_dir;
     if (dir.is_relative()) dir = config_.main_file.parent_path() / dir;
+    for (auto* file : {&config_.gateway.status_file, &config_.gateway.metrics_file}) {
+      if (!file->empty() && file->is_relative()) *file = config_.main_file.parent_path() / *file;
+    }
   }
 
   void read_buses() {
@@ -211,6 +214,10 @@ class Loader {
 void read_gateway(TableReader& t, GatewayOptions& out) {
   std::string dir;
   if (t.read_nonempty("state_dir", dir)) out.state_dir = dir;
+  std::string file;
+  if (t.read_nonempty("status_file", file)) out.status_file = file;
+  file.clear();
+  if (t.read("metrics_file", file)) out.metrics_file = file;  // "" turns the metrics off
   t.read_choice("log_level", out.log_level,
                 {{"trace", LogLevel::trace},
                  {"debug", LogLevel::debug},

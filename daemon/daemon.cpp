@@ -2,8 +2,11 @@
 
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -98,6 +101,12 @@ bool Daemon::prepare_loop() {
 
 int Daemon::run() {
   if (!prepare_loop()) return 1;
+  facts_.pid = static_cast<int>(::getpid());
+  facts_.config_file = config_file_.string();
+  facts_.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  status_ = std::make_unique<StatusPublisher>(config_, std::getenv("RUNTIME_DIRECTORY"));
   spdlog::info("edgegw starting: {} device(s), platform {}, state in {}", config_.devices.size(),
                northbound::to_string(config_.cloud.platform), config_.gateway.state_dir.string());
   if (!start_store() || !start_southbound() || !start_northbound()) {
@@ -106,6 +115,7 @@ int Daemon::run() {
     modules_started_ = true;
   }
   const int r = sd_event_loop(loop_);
+  status_->remove_status_file();  // `edgegw status` now says: not running
   if (modules_started_) {
     stop_northbound();
     stop_southbound();
@@ -147,11 +157,18 @@ void Daemon::reload() {
     const ConfigChanges changes = compare(config_, next);
     spdlog::info("configuration reloaded: {}", describe(changes));
     apply_changes(next, changes);
+    ++facts_.reloads;
+    facts_.reloaded_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    status_->configure(config_);
   } catch (const ConfigError& e) {
+    ++facts_.reloads_refused;
     spdlog::error("the new configuration has {} problem(s); keeping the running one",
                   e.problems().size());
     for (const auto& p : e.problems()) spdlog::error("{}", to_string(p));
   }
+  publish_status(true);
   last_status_.clear();
   notify("READY=1");
   notify_status();
@@ -231,6 +248,13 @@ void Daemon::on_housekeeping() {
   // An idle outbox still has to drop what grew older than store.max_age.
   if (outbox_ && ++housekeeping_ticks_ % 60 == 0) commit_outbox();
   notify_status();
+  publish_status();
+}
+
+void Daemon::publish_status(bool force) {
+  if (!status_) return;
+  status_->publish(config_, gateway_.get(), outbox_.get(), facts_, std::chrono::system_clock::now(),
+                   force);
 }
 
 void Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
@@ -269,6 +293,7 @@ int Daemon::on_ready_cb(sd_event_source*, void* self) noexcept {
     d->last_status_.clear();
     d->notify("READY=1");
     d->notify_status();
+    d->publish_status(true);
     spdlog::info("edgegw running");
   });
 }

@@ -20,6 +20,7 @@
 #include "daemon/config.hpp"
 #include "daemon/config_changes.hpp"
 #include "daemon/log_level.hpp"
+#include "daemon/status_publisher.hpp"
 #include "store/outbox.hpp"
 
 namespace edgegw::daemon {
@@ -49,6 +50,7 @@ class Daemon {
   void notify_status();
   void stop(int exit_code);
   void reload();
+  void publish_status(bool force = false);
 
   // --- Extension points for the modules (see the comment at the top) ---
   bool start_store();
@@ -79,6 +81,8 @@ class Daemon {
   std::unique_ptr<Gateway> gateway_;  // from start_northbound() to stop_northbound()
   bool outbox_failing_ = false;       // the last commit failed (logged once until it works again)
   unsigned housekeeping_ticks_ = 0;
+  std::unique_ptr<StatusPublisher> status_;  // the status and metrics files (from run())
+  DaemonFacts facts_;
 };
 
 }  // namespace edgegw::daemon

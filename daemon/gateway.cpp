@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "daemon/device_log_fields.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/version.hpp"
 #include "northbound/platform_common.hpp"
@@ -62,6 +63,7 @@ int guarded(sd_event* loop, F&& f) noexcept {
 
 Gateway::Gateway(sd_event* loop, const Config& config, store::Outbox& outbox)
     : loop_(loop), outbox_(&outbox) {
+  describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
   build_buses(config);
   build_local_mqtt(config);
@@ -131,8 +133,10 @@ void Gateway::build_buses(const Config& config) {
     auto slot = std::make_unique<Bus>();
     slot->gateway = this;
     slot->bus = std::make_unique<southbound::ModbusBus>(
-        options, devices, [](southbound::LogLevel level, const std::string& message) {
-          spdlog::log(level_of(level), "{}", message);  // from the bus thread: spdlog is mt-safe
+        options, devices,
+        [bus = options.name](southbound::LogLevel level, const std::string& message) {
+          // From the bus thread (the logger and the device directory are mt-safe).
+          log::source_line(level_of(level), bus, message);
         });
     for (const auto& device : devices) bus_of_device_[device.name] = slot->bus.get();
     if (sd_event_add_io(loop_, &slot->io, slot->bus->event_fd(), EPOLLIN, &Gateway::on_bus_io,
@@ -156,7 +160,7 @@ void Gateway::build_local_mqtt(const Config& config) {
         append(std::move(record), std::move(on_committed));
       },
       [](southbound::LogLevel level, const std::string& message) {
-        spdlog::log(level_of(level), "{}", message);
+        log::source_line(level_of(level), {}, message);
       });
 }
 
@@ -194,6 +198,13 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
 }
 
 void Gateway::remember_values(const store::Record& record) {
+  if (record.kind == store::RecordKind::device_status) {
+    for (const auto& field : record.fields) {
+      const bool* online = std::get_if<bool>(&field.value);
+      if (field.name == "online" && online) source_online_[record.device] = *online;
+    }
+    return;
+  }
   if (record.kind != store::RecordKind::telemetry) return;
   auto& values = last_values_[record.device];
   for (const auto& field : record.fields) values[field.name] = field.value;
@@ -365,6 +376,17 @@ std::string Gateway::summary() const {
                     "; backlog " + std::to_string(outbox_->total_backlog());
   if (local_mqtt_) out += "; local broker " + std::string(to_string(local_mqtt_->state()));
   return out;
+}
+
+std::vector<std::pair<std::string, southbound::BusStats>> Gateway::bus_stats() const {
+  std::vector<std::pair<std::string, southbound::BusStats>> out;
+  for (const auto& slot : buses_) out.emplace_back(slot->bus->options().name, slot->bus->stats());
+  return out;
+}
+
+std::optional<bool> Gateway::source_online(const std::string& device) const {
+  if (auto it = source_online_.find(device); it != source_online_.end()) return it->second;
+  return std::nullopt;
 }
 
 // --- sd-event trampolines ----------------------------------------------------------------------

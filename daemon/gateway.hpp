@@ -25,7 +25,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/config.hpp"
@@ -69,6 +71,11 @@ class Gateway {
   store::Outbox& outbox() { return *outbox_; }
   const northbound::Northbound& northbound() const { return *northbound_; }
   const southbound::LocalMqttSource* local_mqtt() const { return local_mqtt_.get(); }
+  // Each Modbus bus that has devices: its name and request counters (status, metrics).
+  std::vector<std::pair<std::string, southbound::BusStats>> bus_stats() const;
+  // Whether a Modbus device answers its polls (its last device_status record); nullopt before
+  // the first one and for devices of the local broker.
+  std::optional<bool> source_online(const std::string& device) const;
 
  private:
   struct Bus {
@@ -130,6 +137,7 @@ class Gateway {
   // The last reported value of every point, per device, for get_points.
   std::map<std::string, std::map<std::string, store::FieldValue>> last_values_;
   GatewayCounters counters_;
+  std::map<std::string, bool> source_online_;  // per Modbus device, from device_status records
   bool started_ = false;
   bool stopped_ = false;
   std::uint64_t housekeeping_ticks_ = 0;

@@ -11,12 +11,23 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 
 namespace edgegw::daemon::log {
 namespace {
 
-thread_local std::string_view t_device;
+thread_local const DeviceLogContext* t_context = nullptr;
+
+// The directory of devices' journal fields (describe_device()).
+struct Directory {
+  std::mutex mutex;
+  std::map<std::string, DeviceLogContext, std::less<>> devices;
+};
+Directory& directory() {
+  static Directory* d = new Directory;  // never destroyed: bus threads may log during exit
+  return *d;
+}
 
 int syslog_priority(spdlog::level::level_enum level) {
   switch (level) {
@@ -36,39 +47,137 @@ int syslog_priority(spdlog::level::level_enum level) {
   }
 }
 
+void send_to_journal(const std::vector<std::string>& fields) {
+  std::vector<iovec> iov;
+  iov.reserve(fields.size());
+  for (const auto& f : fields) iov.push_back({const_cast<char*>(f.data()), f.size()});
+  sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+}
+
 // Writes each line as one journal entry with our fields (spdlog's own systemd sink cannot add
-// EDGEGW_DEVICE).
+// them).
 class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit JournalSink(JournalWriter writer) : writer_(std::move(writer)) {}
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    const std::string message = "MESSAGE=" + std::string(msg.payload.data(), msg.payload.size());
-    const std::string priority = "PRIORITY=" + std::to_string(syslog_priority(msg.level));
-    static const std::string identifier = "SYSLOG_IDENTIFIER=edgegw";
-    const std::string device = "EDGEGW_DEVICE=" + std::string(t_device);
-    iovec fields[4] = {
-        {const_cast<char*>(message.data()), message.size()},
-        {const_cast<char*>(priority.data()), priority.size()},
-        {const_cast<char*>(identifier.data()), identifier.size()},
-        {const_cast<char*>(device.data()), device.size()},
-    };
-    sd_journal_sendv(fields, t_device.empty() ? 3 : 4);
+    std::vector<std::string> fields;
+    fields.reserve(6);
+    fields.push_back("MESSAGE=" + std::string(msg.payload.data(), msg.payload.size()));
+    fields.push_back("PRIORITY=" + std::to_string(syslog_priority(msg.level)));
+    fields.emplace_back("SYSLOG_IDENTIFIER=edgegw");
+    if (const DeviceLogContext* c = t_context) {
+      if (!c->device.empty()) fields.push_back("EDGEGW_DEVICE=" + c->device);
+      if (!c->platform.empty()) fields.push_back("EDGEGW_PLATFORM=" + c->platform);
+      if (!c->bus.empty()) fields.push_back("EDGEGW_BUS=" + c->bus);
+    }
+    writer_(fields);
   }
   void flush_() override {}
+
+ private:
+  JournalWriter writer_;
 };
+
+bool ends_name(char c) {
+  return c == ' ' || c == ':' || c == ',' || c == '(' || c == ')';
+}
+
+// The device named by the token at the start of `text`: the longest prefix that is a known device
+// and is followed by a separator (names may hold ':' themselves, so try longest first).
+std::optional<DeviceLogContext> known_device_at(std::string_view text) {
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  const std::size_t space = std::min(text.find(' '), text.size());
+  for (std::size_t len = space; len > 0; --len) {
+    if (len < text.size() && !ends_name(text[len])) continue;
+    if (auto it = d.devices.find(text.substr(0, len)); it != d.devices.end()) return it->second;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
+void describe_device(DeviceLogContext context) {
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  auto name = context.device;
+  d.devices.insert_or_assign(std::move(name), std::move(context));
+}
+
+void forget_device(std::string_view device) {
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  if (auto it = d.devices.find(device); it != d.devices.end()) d.devices.erase(it);
+}
+
+void forget_all_devices() {
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  d.devices.clear();
+}
+
+void set_devices(std::vector<DeviceLogContext> contexts) {
+  std::map<std::string, DeviceLogContext, std::less<>> devices;
+  for (auto& c : contexts) {
+    auto name = c.device;
+    devices.insert_or_assign(std::move(name), std::move(c));
+  }
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  d.devices.swap(devices);
+}
+
+std::optional<DeviceLogContext> device_context(std::string_view device) {
+  auto& d = directory();
+  std::lock_guard lock(d.mutex);
+  if (auto it = d.devices.find(device); it != d.devices.end()) return it->second;
+  return std::nullopt;
+}
+
 namespace detail {
-DeviceScope::DeviceScope(std::string_view device) : previous_(t_device) {
-  t_device = device;
+DeviceScope::DeviceScope(std::string_view device) : previous_(t_context) {
+  context_.device = device;
+  t_context = &context_;
+}
+DeviceScope::DeviceScope(const DeviceLogContext& context)
+    : context_(context), previous_(t_context) {
+  t_context = &context_;
 }
 DeviceScope::~DeviceScope() {
-  t_device = previous_;
+  t_context = previous_;
 }
 std::string_view current_device() {
-  return t_device;
+  return t_context ? std::string_view(t_context->device) : std::string_view();
+}
+const DeviceLogContext* current_context() {
+  return t_context;
+}
+DeviceLogContext context_of(std::string_view device) {
+  if (auto c = device_context(device)) return *c;
+  return DeviceLogContext{std::string(device), {}, {}};
 }
 }  // namespace detail
+
+std::optional<DeviceLogContext> device_named_in(std::string_view message) {
+  constexpr std::string_view kModbus = "modbus device ";
+  if (message.starts_with(kModbus)) return known_device_at(message.substr(kModbus.size()));
+  return known_device_at(message);  // the local MQTT source's "meter-1: what"
+}
+
+void source_line(spdlog::level::level_enum level, std::string_view bus,
+                 const std::string& message) {
+  if (!spdlog::should_log(level)) return;
+  DeviceLogContext context;
+  if (auto named = device_named_in(message)) {
+    context = std::move(*named);
+  } else {
+    context.bus = bus;
+  }
+  detail::DeviceScope scope(context);
+  spdlog::log(level, "{}", message);
+}
 
 bool journal_stream_matches(const char* journal_stream, int fd) {
   if (journal_stream == nullptr) return false;
@@ -96,10 +205,14 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(JournalWriter writer) {
+  return std::make_shared<JournalSink>(writer ? std::move(writer) : JournalWriter(send_to_journal));
+}
+
 void setup(LogLevel level) {
   std::shared_ptr<spdlog::logger> logger;
   if (journal_stream_matches(std::getenv("JOURNAL_STREAM"), STDERR_FILENO)) {
-    logger = std::make_shared<spdlog::logger>("edgegw", std::make_shared<JournalSink>());
+    logger = std::make_shared<spdlog::logger>("edgegw", make_journal_sink());
     logger->set_pattern("%v");  // the journal keeps the time and the level itself
   } else {
     logger = std::make_shared<spdlog::logger>("edgegw",

@@ -1,18 +1,45 @@
 // Logging for the whole daemon, through spdlog's default logger. Under systemd with stderr
 // connected to the journal ($JOURNAL_STREAM names stderr's device:inode) lines go to journald
 // with structured fields - PRIORITY, MESSAGE, SYSLOG_IDENTIFIER=edgegw and, for lines about one
-// device, EDGEGW_DEVICE=<name> (`journalctl EDGEGW_DEVICE=meter-1`). Otherwise they go to stderr
-// with a time stamp. Library modules do not log; daemon/ logs what they report, once.
+// device, EDGEGW_DEVICE=<name>, EDGEGW_PLATFORM=<platform> and, for Modbus devices,
+// EDGEGW_BUS=<bus> (`journalctl EDGEGW_DEVICE=meter-1` tells one device's story). Otherwise they
+// go to stderr with a time stamp. Library modules do not log; daemon/ logs what they report, once.
+//
+// A device's fields come from a process-wide directory (describe_device()), filled when the
+// gateway takes a device on: a caller only names the device, so no call site can forget the
+// platform or the bus. The directory is thread-safe (Modbus bus threads log through it too).
 #pragma once
 
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/log_level.hpp"
 
 namespace edgegw::daemon::log {
+
+// The journal fields of the lines about one device.
+struct DeviceLogContext {
+  std::string device;    // EDGEGW_DEVICE
+  std::string platform;  // EDGEGW_PLATFORM: aliyun | tencent | huawei | mqtt
+  std::string bus;       // EDGEGW_BUS: the [[modbus]] bus of a Modbus device; empty otherwise
+  bool operator==(const DeviceLogContext&) const = default;
+};
+
+// The directory of devices' journal fields. describe_device() adds or replaces one entry;
+// forget_device() removes it; forget_all_devices() empties it (tests, a new gateway).
+void describe_device(DeviceLogContext context);
+void forget_device(std::string_view device);
+void forget_all_devices();
+// Replaces the whole directory at once (no moment in which a device has no fields).
+void set_devices(std::vector<DeviceLogContext> contexts);
+std::optional<DeviceLogContext> device_context(std::string_view device);
 
 // Whether `journal_stream` ("DEV:INODE", the value of $JOURNAL_STREAM) names the file open on fd.
 bool journal_stream_matches(const char* journal_stream, int fd);
@@ -22,30 +49,48 @@ void setup(LogLevel level);
 void set_level(LogLevel level);
 spdlog::level::level_enum to_spdlog(LogLevel level);
 
+// Receives one journal entry as its "FIELD=value" strings. The default writes them with
+// sd_journal_sendv(); tests pass their own to see exactly what the journal would get.
+using JournalWriter = std::function<void(const std::vector<std::string>& fields)>;
+std::shared_ptr<spdlog::sinks::sink> make_journal_sink(JournalWriter writer = {});
+
 namespace detail {
 // The device the line being written is about; read by the journald sink (same thread, the logger
 // is synchronous).
 class DeviceScope {
  public:
   explicit DeviceScope(std::string_view device);
+  explicit DeviceScope(const DeviceLogContext& context);
   ~DeviceScope();
   DeviceScope(const DeviceScope&) = delete;
   DeviceScope& operator=(const DeviceScope&) = delete;
 
  private:
-  std::string_view previous_;
+  DeviceLogContext context_;
+  const DeviceLogContext* previous_;
 };
 std::string_view current_device();
+const DeviceLogContext* current_context();
+// The context of `device`: the directory's entry, or just the name when it has none.
+DeviceLogContext context_of(std::string_view device);
 }  // namespace detail
 
-// A line about one device: "[meter-1] message" on stderr, plus EDGEGW_DEVICE=meter-1 in the
-// journal.
+// A line about one device: "[meter-1] message" on stderr, plus the device's fields in the journal.
 template <typename... Args>
 void device(spdlog::level::level_enum level, std::string_view name,
             fmt::format_string<Args...> format, Args&&... args) {
   if (!spdlog::should_log(level)) return;
-  detail::DeviceScope scope(name);
+  detail::DeviceScope scope(detail::context_of(name));
   spdlog::log(level, "[{}] {}", name, fmt::format(format, std::forward<Args>(args)...));
 }
+
+// A line from a southbound source (a Modbus bus thread, the local MQTT connection), which names
+// its device in the text ("modbus device meter-1 ...", "meter-1: ..."): logged as it is, with the
+// fields of the device it names when that is a known device, else with EDGEGW_BUS=`bus` alone
+// (when given). Thread-safe.
+void source_line(spdlog::level::level_enum level, std::string_view bus, const std::string& message);
+
+// The known device a southbound line is about, if any (what source_line() tags it with).
+std::optional<DeviceLogContext> device_named_in(std::string_view message);
 
 }  // namespace edgegw::daemon::log

@@ -70,6 +70,11 @@ void E2eTest::start_all() {
       (dir_ / "secret-room-1").string() +
       "\"\n[device.mqtt]\ntopic = \"sensors/room1/+\"\ncommand_topic = \"sensors/room1/set\"\n";
   config_ = dir_.write("edgegw.toml", text);
+  // edgegw's persistent session exists at the broker from now on, as after its first run: what
+  // devices publish before edgegw has subscribed is queued for it, not dropped.
+  auto r = run_command({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(local_->port()),
+                        "-i", "edgegw-e2e", "-c", "-q", "1", "-t", "sensors/room1/+", "-E"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   start_edgegw();
 }
 

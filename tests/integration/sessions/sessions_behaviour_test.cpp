@@ -80,8 +80,10 @@ TEST(SessionBehaviour, BrokerKilledAndRestartedAllSessionsReturnAndNothingIsLost
   cloud.start();
   Observer observer(cloud);
   observer.connect_and_wait();
-  SessionHarness harness(
-      SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false));
+  auto options = SessionHarness::options_for(cloud, PlatformKind::mqtt, cloud.plain_port(), false);
+  options.cloud.publish_rate = 20;  // slow enough that the kill finds most records unacked
+  options.cloud.max_inflight = 4;
+  SessionHarness harness(options);
   // What must reach the cloud after the restart: every record the broker had not acknowledged
   // when it died, and every record appended while it was away. (A record the broker acknowledged
   // just before SIGKILL may never have been forwarded to the observer: that is the broker's loss,
@@ -106,7 +108,9 @@ TEST(SessionBehaviour, BrokerKilledAndRestartedAllSessionsReturnAndNothingIsLost
   std::size_t unacked = 0;
   for (int i = 0; i < kDevices; ++i) {
     auto device = "d-" + std::to_string(i);
-    // take() marks them handed out; the session's release() on reconnect offers them again.
+    // The offline session holds nothing: read every unacknowledged record (the session's own
+    // release() on reconnect offers them again).
+    harness.outbox().release(device);
     for (const auto& r : harness.outbox().take(device, 100000)) {
       must_arrive[device].push_back(r.seq);
       ++unacked;

@@ -1,0 +1,178 @@
+#include "daemon/metrics_file.hpp"
+
+#include <cstdint>
+
+namespace edgegw::daemon {
+namespace {
+
+// One metric family: its HELP and TYPE lines, then the samples appended to it.
+class Family {
+ public:
+  Family(std::string& out, const char* name, const char* type, const char* help)
+      : out_(out), name_(name) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  // `labels`: pairs of name and (unescaped) value.
+  void sample(std::initializer_list<std::pair<const char*, const std::string*>> labels,
+              std::uint64_t value) {
+    sample_text(labels, std::to_string(value));
+  }
+  void sample_signed(std::initializer_list<std::pair<const char*, const std::string*>> labels,
+                     std::int64_t value) {
+    sample_text(labels, std::to_string(value));
+  }
+
+ private:
+  void sample_text(std::initializer_list<std::pair<const char*, const std::string*>> labels,
+                   const std::string& value) {
+    out_ += name_;
+    if (labels.size() > 0) {
+      out_ += '{';
+      bool first = true;
+      for (const auto& [label, text] : labels) {
+        if (!first) out_ += ',';
+        first = false;
+        out_ += label;
+        out_ += "=\"";
+        out_ += prometheus_label(*text);
+        out_ += '"';
+      }
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+
+  std::string& out_;
+  const char* name_;
+};
+
+void device_metrics(std::string& out, const StatusReport& r) {
+  {
+    Family f(out, "edgegw_session_state", "gauge",
+             "The cloud session's state: 1 for the state it is in.");
+    for (const auto& d : r.devices) {
+      f.sample({{"device", &d.name}, {"platform", &d.platform}, {"state", &d.state}}, 1);
+    }
+  }
+  {
+    Family f(out, "edgegw_session_online", "gauge", "1 when the device's cloud session is online.");
+    for (const auto& d : r.devices) {
+      f.sample({{"device", &d.name}, {"platform", &d.platform}}, d.state == "online" ? 1 : 0);
+    }
+  }
+  struct Counter {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t DeviceReport::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"edgegw_backlog_records", "gauge",
+       "Records in the outbox that the cloud has not acknowledged yet.", &DeviceReport::backlog},
+      {"edgegw_published_total", "counter", "Publishes sent since start (resends included).",
+       &DeviceReport::published},
+      {"edgegw_acknowledged_total", "counter", "PUBACKs received since start.",
+       &DeviceReport::acknowledged},
+      {"edgegw_dropped_total", "counter",
+       "Records the outbox dropped over store.max_size or store.max_age.", &DeviceReport::dropped},
+      {"edgegw_connect_attempts_total", "counter", "Connection attempts since start.",
+       &DeviceReport::connect_attempts},
+  };
+  for (const auto& c : kCounters) {
+    Family f(out, c.name, c.type, c.help);
+    for (const auto& d : r.devices) f.sample({{"device", &d.name}}, d.*(c.field));
+  }
+  Family f(out, "edgegw_modbus_source_online", "gauge",
+           "1 when the Modbus device answers its polls, 0 when it does not.");
+  for (const auto& d : r.devices) {
+    if (d.source_online) f.sample({{"device", &d.name}, {"bus", &d.bus}}, *d.source_online ? 1 : 0);
+  }
+}
+
+void bus_metrics(std::string& out, const StatusReport& r) {
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::uint64_t BusReport::*field;
+  };
+  static constexpr Counter kCounters[] = {
+      {"edgegw_modbus_requests_total", "Modbus requests sent (retries included).",
+       &BusReport::requests},
+      {"edgegw_modbus_poll_errors_total", "Modbus requests without a usable answer.",
+       &BusReport::failures},
+      {"edgegw_modbus_exceptions_total", "Modbus exception answers.", &BusReport::exceptions},
+  };
+  for (const auto& c : kCounters) {
+    Family f(out, c.name, "counter", c.help);
+    for (const auto& b : r.buses) f.sample({{"bus", &b.name}}, b.*(c.field));
+  }
+}
+
+}  // namespace
+
+std::string prometheus_label(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string to_prometheus(const StatusReport& r) {
+  std::string out;
+  out.reserve(512 + r.devices.size() * 400);
+  device_metrics(out, r);
+  bus_metrics(out, r);
+  if (!r.local_broker.empty()) {
+    Family f(out, "edgegw_local_broker_online", "gauge",
+             "1 when the connection to the local MQTT broker is up.");
+    f.sample({}, r.local_broker == "online" ? 1 : 0);
+  }
+  {
+    Family f(out, "edgegw_removed_device_backlog_records", "gauge",
+             "Records kept in the outbox for devices no longer in the configuration.");
+    for (const auto& o : r.removed_devices) f.sample({{"device", &o.device}}, o.backlog);
+  }
+  {
+    Family f(out, "edgegw_certificate_expiry_timestamp_seconds", "gauge",
+             "notAfter of the certificate file (the earliest in a CA file), Unix seconds.");
+    for (const auto& c : r.certificates) {
+      if (c.not_after) f.sample_signed({{"file", &c.file}, {"role", &c.role}}, *c.not_after);
+    }
+  }
+  {
+    Family f(out, "edgegw_status_timestamp_seconds", "gauge", "When this file was written.");
+    f.sample_signed({}, r.written_at_ms / 1000);
+  }
+  {
+    Family f(out, "edgegw_reloads_total", "counter", "Configurations applied by SIGHUP.");
+    f.sample({}, r.reloads);
+  }
+  {
+    Family f(out, "edgegw_reloads_refused_total", "counter",
+             "New configurations refused on SIGHUP (errors; the running one was kept).");
+    f.sample({}, r.reloads_refused);
+  }
+  return out;
+}
+
+}  // namespace edgegw::daemon

@@ -1,0 +1,28 @@
+// Where the running daemon leaves its state for `edgegw status` and node_exporter, and how: each
+// file is written whole to a temporary file beside it and renamed over the old one, so a reader
+// never sees half a file (rename(2) within one directory is atomic).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/config.hpp"
+
+namespace edgegw::daemon {
+
+inline constexpr std::string_view kStatusFileName = "status.json";
+inline constexpr std::string_view kDefaultRuntimeDirectory = "/run/edgegw";
+
+// gateway.status_file when set; else status.json in the first directory of `runtime_directory`
+// (systemd's $RUNTIME_DIRECTORY, which may list several, ':'-separated); else in /run/edgegw.
+std::filesystem::path status_file_path(const GatewayOptions& gateway,
+                                       const char* runtime_directory);
+
+// Writes `text` to `path` through `path.tmp.<pid>` and rename(2), mode 0644 (nothing secret is
+// in it; operators read it). nullopt on success, else why not (the old file stays untouched).
+std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
+                                                 std::string_view text);
+
+}  // namespace edgegw::daemon

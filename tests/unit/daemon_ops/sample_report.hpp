@@ -1,0 +1,52 @@
+// A status report with one of everything, for the status and metrics tests.
+#pragma once
+
+#include "daemon/status_report.hpp"
+
+namespace edgegw::daemon {
+
+inline StatusReport sample_report(int pid, std::int64_t now_ms) {
+  StatusReport r;
+  r.pid = pid;
+  r.written_at_ms = now_ms;
+  r.started_at_ms = now_ms - 3'600'000;
+  r.reloads = 2;
+  r.reloads_refused = 1;
+  r.version = "1.2.3";
+  r.config_file = "/etc/edgegw/edgegw.toml";
+  r.platform = "mqtt";
+  r.local_broker = "online";
+  r.total_backlog = 17;
+  DeviceReport meter;
+  meter.name = "meter-1";
+  meter.platform = "mqtt";
+  meter.source = "modbus";
+  meter.bus = "rs485-1";
+  meter.source_online = false;
+  meter.state = "online";
+  meter.online_since_ms = now_ms - 60'000;
+  meter.backlog = 5;
+  meter.inflight = 1;
+  meter.published = 100;
+  meter.acknowledged = 99;
+  meter.dropped = 3;
+  meter.commands = 4;
+  meter.connect_attempts = 1;
+  DeviceReport room;
+  room.name = "room \"2\"";
+  room.platform = "mqtt";
+  room.source = "mqtt";
+  room.state = "backoff";
+  room.retry_at_ms = now_ms + 5'000;
+  room.backlog = 2;
+  room.connect_attempts = 7;
+  room.last_error = "connection refused";
+  r.devices = {meter, room};
+  r.buses = {{"rs485-1", 50, 6, 2, 40, 1}};
+  r.certificates = {{"/etc/edgegw/ca.pem", "ca", "", 1'900'000'000, ""},
+                    {"/etc/edgegw/bad.pem", "client", "room \"2\"", std::nullopt, "no PEM"}};
+  r.removed_devices = {{"old-1", 10}};
+  return r;
+}
+
+}  // namespace edgegw::daemon

@@ -1,0 +1,45 @@
+#include "daemon/status_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sample_report.hpp"
+
+namespace edgegw::daemon {
+namespace {
+
+TEST(StatusReport, JsonRoundTripsEveryField) {
+  const StatusReport r = sample_report(4242, 1'700'000'000'000);
+  std::string error;
+  const auto back = status_from_json(to_json(r), &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(*back, r);
+}
+
+TEST(StatusReport, JsonUsesTheDocumentedNames) {
+  const std::string json = to_json(sample_report(1, 2));
+  for (const char* key :
+       {"\"pid\"", "\"written_at_ms\"", "\"devices\"", "\"backlog\"", "\"connect_attempts\"",
+        "\"source_online\"", "\"removed_devices\"", "\"not_after\"", "\"local_broker\""}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  }
+}
+
+TEST(StatusReport, SameStateIgnoresOnlyTheWriteTime) {
+  const StatusReport a = sample_report(1, 1000);
+  StatusReport b = a;
+  b.written_at_ms = 9000;
+  EXPECT_TRUE(a.same_state(b));
+  b.devices[0].backlog++;
+  EXPECT_FALSE(a.same_state(b));
+}
+
+TEST(StatusReport, RefusesWhatIsNotAReport) {
+  std::string error;
+  EXPECT_FALSE(status_from_json("{\"hello\": 1}", &error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(status_from_json("not json", &error));
+  EXPECT_FALSE(status_from_json("", &error));
+}
+
+}  // namespace
+}  // namespace edgegw::daemon

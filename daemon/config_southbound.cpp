@@ -6,35 +6,16 @@
 
 #include "daemon/config_sections.hpp"
 #include "daemon/secrets.hpp"
+#include "southbound/point_codec.hpp"
 
 namespace edgegw::daemon {
 namespace {
 
 using namespace std::chrono_literals;
+using southbound::is_bit_table;
 using southbound::PointType;
+using southbound::register_count;
 using southbound::Table;
-
-unsigned register_count(PointType type) {
-  switch (type) {
-    case PointType::boolean:
-    case PointType::u16:
-    case PointType::i16:
-      return 1;
-    case PointType::u32:
-    case PointType::i32:
-    case PointType::f32:
-      return 2;
-    case PointType::u64:
-    case PointType::i64:
-    case PointType::f64:
-      return 4;
-  }
-  return 1;
-}
-
-bool is_bit_table(Table table) {
-  return table == Table::coil || table == Table::discrete;
-}
 
 // An MQTT topic filter: '+' and '#' only as whole levels, '#' only last.
 bool valid_filter(std::string_view topic) {
@@ -53,24 +34,11 @@ bool valid_filter(std::string_view topic) {
 
 void read_point(TableReader& t, southbound::PointSpec& out) {
   if (t.require("name")) t.read_nonempty("name", out.name);
-  t.read_choice("table", out.table,
-                {{"coil", Table::coil},
-                 {"discrete", Table::discrete},
-                 {"input", Table::input},
-                 {"holding", Table::holding}});
+  t.read_choice("table", out.table, southbound::kTableNames);
   t.require("address");
   t.read_int("address", out.address, 0, 65535);
   out.type = is_bit_table(out.table) ? PointType::boolean : PointType::u16;
-  const bool type_ok = t.read_choice("type", out.type,
-                                     {{"bool", PointType::boolean},
-                                      {"u16", PointType::u16},
-                                      {"i16", PointType::i16},
-                                      {"u32", PointType::u32},
-                                      {"i32", PointType::i32},
-                                      {"u64", PointType::u64},
-                                      {"i64", PointType::i64},
-                                      {"f32", PointType::f32},
-                                      {"f64", PointType::f64}});
+  const bool type_ok = t.read_choice("type", out.type, southbound::kPointTypeNames);
   if (type_ok && is_bit_table(out.table) != (out.type == PointType::boolean)) {
     t.problem("type", is_bit_table(out.table)
                           ? "coils and discrete inputs hold type = \"bool\""
@@ -79,11 +47,7 @@ void read_point(TableReader& t, southbound::PointSpec& out) {
   if (out.address + register_count(out.type) - 1 > 65535) {
     t.problem("address", "the point runs past register 65535");
   }
-  t.read_choice("order", out.order,
-                {{"ABCD", southbound::WordOrder::abcd},
-                 {"CDAB", southbound::WordOrder::cdab},
-                 {"BADC", southbound::WordOrder::badc},
-                 {"DCBA", southbound::WordOrder::dcba}});
+  t.read_choice("order", out.order, southbound::kWordOrderNames);
   if (t.read_number("scale", out.scale, -1e300, 1e300) && out.scale == 0) {
     t.problem("scale", "must not be 0");
   }

@@ -154,14 +154,15 @@ void Daemon::reload() {
   spdlog::info("SIGHUP: reading {}", config_file_.string());
   try {
     Config next = load_config(config_file_);
-    const ConfigChanges changes = compare(config_, next);
-    spdlog::info("configuration reloaded: {}", describe(changes));
-    apply_changes(next, changes);
-    ++facts_.reloads;
-    facts_.reloaded_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-    status_->configure(config_);
+    if (apply_changes(next, compare(config_, next))) {
+      ++facts_.reloads;
+      facts_.reloaded_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+      status_->configure(config_);
+    } else {
+      ++facts_.reloads_refused;
+    }
   } catch (const ConfigError& e) {
     ++facts_.reloads_refused;
     spdlog::error("the new configuration has {} problem(s); keeping the running one",
@@ -257,20 +258,45 @@ void Daemon::publish_status(bool force) {
                    force);
 }
 
-void Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
-  // Only what needs no module is applied yet: the log level. Starting and stopping the sessions
-  // and buses named in `changes` comes with those modules.
-  const auto& sections = changes.sections_changed;
-  for (const char* section : {"store", "local_mqtt"}) {
-    if (std::find(sections.begin(), sections.end(), section) != sections.end()) {
-      spdlog::warn("[{}] changed: this takes effect at the next restart", section);
+bool Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
+  // The sessions, buses and the local broker connection follow the new file now (the Gateway
+  // touches only what changed); the outbox stays where it was opened.
+  std::optional<GatewayReload> done;
+  if (gateway_) {
+    done = gateway_->apply(next);
+    if (!done->refused.empty()) {
+      spdlog::error("the new configuration cannot run ({}); keeping the running one",
+                    done->refused);
+      return false;
     }
+  }
+  spdlog::info("configuration reloaded: {}", describe(changes));
+  if (!(next.store == config_.store)) {
+    spdlog::warn("[store] changed: this takes effect at the next restart");
   }
   if (next.gateway.state_dir != config_.gateway.state_dir) {
     spdlog::warn("gateway.state_dir changed: this takes effect at the next restart");
   }
+  if (done) log_reload(*done);
   log::set_level(log_level_override_.value_or(next.gateway.log_level));
   config_ = next;
+  return true;
+}
+
+void Daemon::log_reload(const GatewayReload& done) {
+  spdlog::info(
+      "reload: {} session(s) kept, {} started, {} restarted, {} stopped; {} Modbus bus(es) "
+      "restarted{}",
+      done.sessions_kept, done.sessions_started.size(), done.sessions_restarted.size(),
+      done.sessions_stopped.size(), done.buses_restarted.size(),
+      done.local_source_restarted ? "; the local broker connection restarted" : "");
+  for (const auto& name : done.sessions_stopped) {
+    const std::uint64_t backlog = outbox_ ? outbox_->backlog(name) : 0;
+    log::device(spdlog::level::info, name,
+                "removed from the configuration: its session stopped; {} record(s) stay in the "
+                "outbox (sent if the device comes back)",
+                backlog);
+  }
 }
 
 // --- sd-event trampolines ---------------------------------------------------------------------

@@ -6,8 +6,9 @@
 // start_southbound(), start_northbound() when the loop starts; the reverse on stop; on_iteration()
 // after every loop iteration that dispatched something (group commit of the outbox goes there);
 // on_housekeeping() once a second (STATUS=, counters, the status file); apply_changes() after a
-// SIGHUP produced a valid configuration. Nothing may throw out of a loop callback: every callback
-// is a noexcept trampoline that turns a stray exception into an orderly exit 1.
+// SIGHUP produced a valid configuration (the Gateway applies it live: daemon/gateway_reload.cpp).
+// Nothing may throw out of a loop callback: every callback is a noexcept trampoline that turns a
+// stray exception into an orderly exit 1.
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -26,6 +27,7 @@
 namespace edgegw::daemon {
 
 class Gateway;  // daemon/gateway.hpp: readings -> outbox -> sessions, commands back down
+struct GatewayReload;
 
 class Daemon {
  public:
@@ -61,7 +63,9 @@ class Daemon {
   void stop_store();
   void on_iteration();
   void on_housekeeping();
-  void apply_changes(const Config& next, const ConfigChanges& changes);
+  // False (after logging why) when the gateway cannot run `next`: nothing changed then.
+  bool apply_changes(const Config& next, const ConfigChanges& changes);
+  void log_reload(const GatewayReload& done);
   void commit_outbox();
 
   static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,

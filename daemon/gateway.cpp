@@ -62,7 +62,7 @@ int guarded(sd_event* loop, F&& f) noexcept {
 }  // namespace
 
 Gateway::Gateway(sd_event* loop, const Config& config, store::Outbox& outbox)
-    : loop_(loop), outbox_(&outbox) {
+    : loop_(loop), outbox_(&outbox), config_(config) {
   describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
   build_buses(config);
@@ -123,28 +123,40 @@ void Gateway::build_northbound(const Config& config) {
 
 void Gateway::build_buses(const Config& config) {
   for (const auto& options : config.buses) {
-    std::vector<southbound::ModbusDevice> devices;
-    for (const auto& device : config.devices) {
-      if (device.modbus && device.modbus->bus == options.name) {
-        devices.push_back({device.name, *device.modbus});
-      }
-    }
+    auto devices = modbus_devices_of(config, options.name);
     if (devices.empty()) continue;  // a bus without devices needs no thread
-    auto slot = std::make_unique<Bus>();
-    slot->gateway = this;
-    slot->bus = std::make_unique<southbound::ModbusBus>(
-        options, devices,
-        [bus = options.name](southbound::LogLevel level, const std::string& message) {
-          // From the bus thread (the logger and the device directory are mt-safe).
-          log::source_line(level_of(level), bus, message);
-        });
-    for (const auto& device : devices) bus_of_device_[device.name] = slot->bus.get();
-    if (sd_event_add_io(loop_, &slot->io, slot->bus->event_fd(), EPOLLIN, &Gateway::on_bus_io,
-                        slot.get()) < 0) {
-      throw std::runtime_error("cannot watch Modbus bus " + options.name);
-    }
-    buses_.push_back(std::move(slot));
+    buses_.push_back(make_bus(options, std::move(devices)));
   }
+}
+
+std::vector<southbound::ModbusDevice> Gateway::modbus_devices_of(const Config& config,
+                                                                 const std::string& bus) {
+  std::vector<southbound::ModbusDevice> devices;
+  for (const auto& device : config.devices) {
+    if (device.modbus && device.modbus->bus == bus) {
+      devices.push_back({device.name, *device.modbus});
+    }
+  }
+  return devices;
+}
+
+std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& options,
+                                                std::vector<southbound::ModbusDevice> devices) {
+  auto slot = std::make_unique<Bus>();
+  slot->gateway = this;
+  slot->devices = devices;
+  slot->bus = std::make_unique<southbound::ModbusBus>(
+      options, std::move(devices),
+      [bus = options.name](southbound::LogLevel level, const std::string& message) {
+        // From the bus thread (the logger and the device directory are mt-safe).
+        log::source_line(level_of(level), bus, message);
+      });
+  for (const auto& device : slot->devices) bus_of_device_[device.name] = slot->bus.get();
+  if (sd_event_add_io(loop_, &slot->io, slot->bus->event_fd(), EPOLLIN, &Gateway::on_bus_io,
+                      slot.get()) < 0) {
+    throw std::runtime_error("cannot watch Modbus bus " + options.name);
+  }
+  return slot;
 }
 
 void Gateway::build_local_mqtt(const Config& config) {

@@ -39,6 +39,15 @@
 
 namespace edgegw::daemon {
 
+// What Gateway::apply() did with a reloaded configuration (the daemon logs it).
+struct GatewayReload {
+  std::vector<std::string> sessions_started, sessions_stopped, sessions_restarted;
+  std::size_t sessions_kept = 0;
+  std::vector<std::string> buses_restarted;  // started, stopped or restarted bus threads
+  bool local_source_restarted = false;
+  std::string refused;  // non-empty: nothing was changed, and why
+};
+
 struct GatewayCounters {
   std::uint64_t readings = 0;  // records appended to the outbox (Modbus and local MQTT)
   std::uint64_t commits = 0;   // successful group commits
@@ -58,6 +67,12 @@ class Gateway {
   Gateway& operator=(const Gateway&) = delete;
 
   void start();
+  // Live reload (daemon/gateway_reload.cpp): runs `next` (validated) from now on, touching only
+  // what changed. Sessions of devices whose cloud identity is unchanged stay connected; removed
+  // devices' sessions stop (their records stay in the outbox); added devices start; a changed
+  // [cloud] restarts every session. A bus thread restarts when its options or devices changed, the
+  // local MQTT connection when [local_mqtt] or its devices changed.
+  GatewayReload apply(const Config& next);
   // Stops polling and the local source, disconnects the sessions and commits what is queued.
   void stop();
 
@@ -82,6 +97,7 @@ class Gateway {
     Gateway* gateway = nullptr;
     std::unique_ptr<southbound::ModbusBus> bus;
     sd_event_source* io = nullptr;
+    std::vector<southbound::ModbusDevice> devices;  // what the thread polls
   };
   struct PendingWrite {  // a set_points command waiting for its bus
     std::string device;
@@ -92,6 +108,16 @@ class Gateway {
 
   void build_buses(const Config& config);
   void build_local_mqtt(const Config& config);
+  static std::vector<southbound::ModbusDevice> modbus_devices_of(const Config& config,
+                                                                 const std::string& bus);
+  std::unique_ptr<Bus> make_bus(const southbound::BusOptions& options,
+                                std::vector<southbound::ModbusDevice> devices);
+  // Parts of apply().
+  bool apply_cloud(const Config& next, GatewayReload& done);
+  void apply_sessions(const Config& next, GatewayReload& done);
+  void apply_buses(const Config& next, GatewayReload& done);
+  void apply_local_mqtt(const Config& next, GatewayReload& done);
+  void stop_bus(Bus& slot);
   void build_northbound(const Config& config);
 
   void append(store::Record record, std::function<void()> on_committed = {});
@@ -116,6 +142,7 @@ class Gateway {
 
   sd_event* loop_;
   store::Outbox* outbox_;
+  Config config_;  // what runs now (apply() compares the next one with it)
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;

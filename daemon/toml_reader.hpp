@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -76,6 +77,27 @@ class TableReader {
   template <typename E>
   bool read_choice(std::string_view key, E& out,
                    std::initializer_list<std::pair<std::string_view, E>> choices) {
+    return read_choice_from(key, out, choices);
+  }
+  // The same with a table of names kept by the module that owns the enum (one table for parsing
+  // and printing), e.g. southbound::kPointTypeNames.
+  template <typename E, std::size_t N>
+  bool read_choice(std::string_view key, E& out,
+                   const std::array<std::pair<std::string_view, E>, N>& choices) {
+    return read_choice_from(key, out, choices);
+  }
+
+  // A sub-table (a problem if `key` holds something else).
+  std::optional<TableReader> subtable(std::string_view key);
+  // An array (of anything), or nullptr (a problem if `key` holds something else).
+  const toml::array* array(std::string_view key);
+
+  // Problems for every key that no read asked for; `hint` is appended to each message.
+  void report_unknown_keys(const std::string& hint = "");
+
+ private:
+  template <typename E, typename Choices>
+  bool read_choice_from(std::string_view key, E& out, const Choices& choices) {
     std::string text;
     if (!read(key, text)) return false;
     for (const auto& [name, value] : choices) {
@@ -91,15 +113,6 @@ class TableReader {
     return false;
   }
 
-  // A sub-table (a problem if `key` holds something else).
-  std::optional<TableReader> subtable(std::string_view key);
-  // An array (of anything), or nullptr (a problem if `key` holds something else).
-  const toml::array* array(std::string_view key);
-
-  // Problems for every key that no read asked for; `hint` is appended to each message.
-  void report_unknown_keys(const std::string& hint = "");
-
- private:
   std::string qualified(std::string_view key) const;
   void wrong_type(std::string_view key, std::string_view expected, const toml::node& node);
 

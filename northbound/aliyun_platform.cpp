@@ -39,17 +39,6 @@ std::string alink_reply(int code, std::string_view data, std::string_view id,
   return out;
 }
 
-std::string fields_object(const std::vector<store::Field>& fields) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, fields[i].name);
-    out += ':';
-    append_json_value(out, fields[i].value);
-  }
-  return out + "}";
-}
-
 class AliyunPlatform final : public Platform {
  public:
   AliyunPlatform(const CloudOptions& cloud, std::filesystem::path state_dir)
@@ -109,11 +98,6 @@ class AliyunPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
-    if (r.kind == store::RecordKind::command_reply) {
-      return {{},
-              UplinkError{UplinkProblem::unsupported_kind,
-                          "command replies are published with encode_reply"}};
-    }
     std::string prefix = "{\"id\":";
     append_json_string(prefix, alink_id(r.seq));
     prefix += ",\"version\":\"1.0\",\"params\":{";
@@ -139,11 +123,8 @@ class AliyunPlatform final : public Platform {
                                   parsed.registration->device_name != id.device_name)) {
         parsed = {std::nullopt, "the registration answer names another device"};
       }
-      if (parsed.registration) {
-        out.registration = std::move(parsed.registration);
-      } else {
-        out.error = DownlinkError{DownlinkProblem::malformed, parsed.problem, std::nullopt};
-      }
+      if (!parsed.registration) return downlink_error(DownlinkProblem::malformed, parsed.problem);
+      out.registration = std::move(parsed.registration);
       return out;
     }
     const std::string t = thing(id);
@@ -173,7 +154,7 @@ class AliyunPlatform final : public Platform {
       case Command::Kind::run_command:
         return Publication{
             thing(id) + "service/" + c.name + "_reply",
-            alink_reply(alink_code(r), fields_object(r.values), c.request_id, message), 1};
+            alink_reply(alink_code(r), json_fields_object(r.values), c.request_id, message), 1};
       case Command::Kind::get_points:
         return std::nullopt;  // Alink has no property get towards the device
     }
@@ -181,28 +162,14 @@ class AliyunPlatform final : public Platform {
   }
 
   ConnectOutcome classify_connack(int rc) const override {
-    switch (rc) {
-      case 0:
-        return {ConnectVerdict::retry_soon, "accepted"};
-      case 1:
-        return {ConnectVerdict::configuration_error, "the platform refused MQTT 3.1.1"};
-      case 2:
-        return {ConnectVerdict::configuration_error,
-                "client id refused: client_id longer than 64 characters or bad extension "
-                "parameters (sign_method, instance_id)"};
-      case 3:
-        return {ConnectVerdict::retry_soon, "server unavailable"};
-      case 4:
-        return {ConnectVerdict::back_off_long,
-                "bad username or password: the device secret (or token, or product secret) does "
-                "not match product_key/device_name"};
-      case 5:
-        return {ConnectVerdict::back_off_long,
-                "not authorized: the device is disabled, deleted, or (registration) already "
-                "activated"};
-      default:
-        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
-    }
+    return classify_mqtt_connack(
+        rc, {"platform",
+             "client id refused: client_id longer than 64 characters or bad extension "
+             "parameters (sign_method, instance_id)",
+             "bad username or password: the device secret (or token, or product secret) does "
+             "not match product_key/device_name",
+             "not authorized: the device is disabled, deleted, or (registration) already "
+             "activated"});
   }
 
   std::optional<std::string> save_registration(const DeviceIdentity& id,
@@ -229,21 +196,14 @@ class AliyunPlatform final : public Platform {
   static std::string alink_id(std::uint64_t seq) { return std::to_string(seq % 4294967296ull); }
 
   static DownlinkResult unknown(std::string_view topic) {
-    DownlinkResult out;
-    out.error =
-        DownlinkError{DownlinkProblem::unknown_topic,
-                      "not an Alink topic of this device: " + std::string(topic), std::nullopt};
-    return out;
+    return downlink_error(DownlinkProblem::unknown_topic,
+                          "not an Alink topic of this device: " + std::string(topic));
   }
 
   static DownlinkResult decode_post_reply(std::string_view payload) {
-    DownlinkResult out;
     std::string why;
     auto j = parse_json_object(payload, &why);
-    if (!j) {
-      out.error = DownlinkError{DownlinkProblem::malformed, "post_reply: " + why, std::nullopt};
-      return out;
-    }
+    if (!j) return downlink_error(DownlinkProblem::malformed, "post_reply: " + why);
     UplinkAck ack;
     ack.id = json_member_text(*j, "id");
     auto code = j->find("code");
@@ -251,6 +211,7 @@ class AliyunPlatform final : public Platform {
     ack.ok = ack.code == kAlinkOk;
     auto msg = j->find("message");
     if (msg != j->end() && msg->is_string()) ack.message = msg->get<std::string>();
+    DownlinkResult out;
     out.ack = std::move(ack);
     return out;
   }
@@ -274,8 +235,7 @@ class AliyunPlatform final : public Platform {
             {}};
         reply = encode_reply(id, c, r);
       }
-      out.error = DownlinkError{DownlinkProblem::malformed, std::move(reason), std::move(reply)};
-      return out;
+      return downlink_error(DownlinkProblem::malformed, std::move(reason), std::move(reply));
     };
     if (!j) return refuse(kAlinkRequestError, why);
     if (c.request_id.empty()) return refuse(kAlinkRequestError, "no \"id\"");

@@ -32,50 +32,29 @@ class GenericMqttPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
-    if (r.kind == store::RecordKind::command_reply) {
-      return {{},
-              UplinkError{UplinkProblem::unsupported_kind,
-                          "command replies are published with encode_reply"}};
-    }
     std::string prefix = "{\"device\":";
     append_json_string(prefix, id.device);
     prefix += ",\"seq\":" + std::to_string(r.seq) + ",\"time\":" + std::to_string(r.time_ms) +
               ",\"values\":{";
-    return pack_record(r, telemetry_topic(id), prefix, "}}", kMqttMaxPayload,
-                       [](const store::Field& f) {
-                         std::string piece;
-                         append_json_string(piece, f.name);
-                         piece += ':';
-                         append_json_value(piece, f.value);
-                         return piece;
-                       });
+    return pack_record(r, telemetry_topic(id), prefix, "}}", kMqttMaxPayload, json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
-    DownlinkResult out;
     if (cloud_.mqtt.command_topic.empty() || !topic_matches(command_topic(id), topic)) {
-      out.error = DownlinkError{DownlinkProblem::unknown_topic,
-                                "not the command topic of this device: " + std::string(topic),
-                                std::nullopt};
-      return out;
+      return downlink_error(DownlinkProblem::unknown_topic,
+                            "not the command topic of this device: " + std::string(topic));
     }
     std::string why;
     auto j = parse_json_object(payload, &why);
-    if (!j) {
-      out.error = DownlinkError{DownlinkProblem::malformed, why, std::nullopt};
-      return out;
-    }
+    if (!j) return downlink_error(DownlinkProblem::malformed, why);
     std::string bad;
     auto values = fields_from_json_object(*j, &bad);
-    if (!values) {
-      out.error =
-          DownlinkError{DownlinkProblem::malformed, "point \"" + bad + "\" is null", std::nullopt};
-      return out;
-    }
+    if (!values) return downlink_error(DownlinkProblem::malformed, "point \"" + bad + "\" is null");
     Command c;
     c.kind = Command::Kind::set_points;
     c.values = std::move(*values);
+    DownlinkResult out;
     out.command = std::move(c);
     return out;
   }
@@ -86,23 +65,10 @@ class GenericMqttPlatform final : public Platform {
   }
 
   ConnectOutcome classify_connack(int rc) const override {
-    switch (rc) {
-      case 0:
-        return {ConnectVerdict::retry_soon, "accepted"};
-      case 1:
-        return {ConnectVerdict::configuration_error, "the broker refused MQTT 3.1.1"};
-      case 2:
-        return {ConnectVerdict::configuration_error, "the broker refused the client id"};
-      case 3:
-        return {ConnectVerdict::retry_soon, "server unavailable"};
-      case 4:
-        return {ConnectVerdict::back_off_long, "the broker refused the username or password"};
-      case 5:
-        return {ConnectVerdict::back_off_long,
-                "not authorized: the broker refused these credentials or this certificate"};
-      default:
-        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
-    }
+    return classify_mqtt_connack(
+        rc, {"broker", "the broker refused the client id",
+             "the broker refused the username or password",
+             "not authorized: the broker refused these credentials or this certificate"});
   }
 
  private:

@@ -20,17 +20,6 @@ std::string utc_format(std::int64_t unix_seconds, const char* format) {
   return std::string(buf, n);
 }
 
-std::string properties_object(const std::vector<store::Field>& fields) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, fields[i].name);
-    out += ':';
-    append_json_value(out, fields[i].value);
-  }
-  return out + "}";
-}
-
 class HuaweiPlatform final : public Platform {
  public:
   explicit HuaweiPlatform(const CloudOptions& cloud) : cloud_(cloud) {}
@@ -58,23 +47,12 @@ class HuaweiPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
-    if (r.kind == store::RecordKind::command_reply) {
-      return {{},
-              UplinkError{UplinkProblem::unsupported_kind,
-                          "command replies are published with encode_reply"}};
-    }
     std::string prefix = "{\"services\":[{\"service_id\":";
     append_json_string(prefix, id.service_id);
     prefix += ",\"properties\":{";
     std::string suffix = "},\"event_time\":\"" + huawei_event_time(r.time_ms) + "\"}]}";
     return pack_record(r, sys(id) + "properties/report", prefix, suffix, kHuaweiMaxPayload,
-                       [](const store::Field& f) {
-                         std::string piece;
-                         append_json_string(piece, f.name);
-                         piece += ':';
-                         append_json_value(piece, f.value);
-                         return piece;
-                       });
+                       json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
@@ -90,11 +68,8 @@ class HuaweiPlatform final : public Platform {
     } else if (take_request(rest, "commands/request_id=", request_id)) {
       c.kind = Command::Kind::run_command;
     } else {
-      DownlinkResult out;
-      out.error = DownlinkError{DownlinkProblem::unknown_topic,
-                                "not an IoTDA request topic of this device: " + std::string(topic),
-                                std::nullopt};
-      return out;
+      return downlink_error(DownlinkProblem::unknown_topic,
+                            "not an IoTDA request topic of this device: " + std::string(topic));
     }
     c.request_id = std::string(request_id);
     return decode_request(id, std::move(c), payload);
@@ -116,39 +91,24 @@ class HuaweiPlatform final : public Platform {
         topic += "properties/get/response/request_id=" + c.request_id;
         payload = "{\"services\":[{\"service_id\":";
         append_json_string(payload, c.service_id.empty() ? id.service_id : c.service_id);
-        payload += ",\"properties\":" + properties_object(r.values) + "}]}";
+        payload += ",\"properties\":" + json_fields_object(r.values) + "}]}";
         break;
       case Command::Kind::run_command:
         topic += "commands/response/request_id=" + c.request_id;
         payload = "{\"result_code\":" + std::string(ok ? "0" : "1") + ",\"response_name\":";
         append_json_string(payload, c.name);
-        payload += ",\"paras\":" + properties_object(r.values) + "}";
+        payload += ",\"paras\":" + json_fields_object(r.values) + "}";
         break;
     }
     return Publication{std::move(topic), std::move(payload), 1};
   }
 
   ConnectOutcome classify_connack(int rc) const override {
-    switch (rc) {
-      case 0:
-        return {ConnectVerdict::retry_soon, "accepted"};
-      case 1:
-        return {ConnectVerdict::configuration_error, "the platform refused MQTT 3.1.1"};
-      case 2:
-        return {ConnectVerdict::configuration_error,
-                "client id refused: keepalive outside 30–1200 s or device_id malformed"};
-      case 3:
-        return {ConnectVerdict::retry_soon, "server unavailable"};
-      case 4:
-        return {ConnectVerdict::back_off_long,
-                "bad username or password: the device secret does not match device_id (with "
-                "check_timestamp the gateway's clock must be right to the hour)"};
-      case 5:
-        return {ConnectVerdict::back_off_long,
-                "not authorized: the device is frozen or deleted, or the instance's quota is used"};
-      default:
-        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
-    }
+    return classify_mqtt_connack(
+        rc, {"platform", "client id refused: keepalive outside 30–1200 s or device_id malformed",
+             "bad username or password: the device secret does not match device_id (with "
+             "check_timestamp the gateway's clock must be right to the hour)",
+             "not authorized: the device is frozen or deleted, or the instance's quota is used"});
   }
 
  private:
@@ -164,15 +124,13 @@ class HuaweiPlatform final : public Platform {
 
   DownlinkResult decode_request(const DeviceIdentity& id, Command c,
                                 std::string_view payload) const {
-    DownlinkResult out;
     auto refuse = [&](std::string reason) {
       std::optional<Publication> reply;
       // Without a request id there is no topic to answer on; the platform times the request out.
       if (!c.request_id.empty() && c.request_id.find_first_of("+#/") == std::string::npos) {
         reply = encode_reply(id, c, {false, result_code::bad_parameter, reason, {}});
       }
-      out.error = DownlinkError{DownlinkProblem::malformed, std::move(reason), std::move(reply)};
-      return out;
+      return downlink_error(DownlinkProblem::malformed, std::move(reason), std::move(reply));
     };
     if (c.request_id.empty() || c.request_id.find_first_of("+#/") != std::string::npos) {
       return refuse("the topic's request_id is empty or not one topic level");
@@ -216,6 +174,7 @@ class HuaweiPlatform final : public Platform {
         break;
       }
     }
+    DownlinkResult out;
     out.command = std::move(c);
     return out;
   }

@@ -104,4 +104,31 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point now) {
   return std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
 }
 
+DownlinkResult downlink_error(DownlinkProblem problem, std::string reason,
+                              std::optional<Publication> reply) {
+  DownlinkResult out;
+  out.error = DownlinkError{problem, std::move(reason), std::move(reply)};
+  return out;
+}
+
+ConnectOutcome classify_mqtt_connack(int rc, const ConnackHints& hints) {
+  switch (rc) {
+    case 0:
+      return {ConnectVerdict::retry_soon, "accepted"};
+    case 1:
+      return {ConnectVerdict::configuration_error,
+              "the " + std::string(hints.server) + " refused MQTT 3.1.1"};
+    case 2:
+      return {ConnectVerdict::configuration_error, std::string(hints.client_id_refused)};
+    case 3:
+      return {ConnectVerdict::retry_soon, "server unavailable"};
+    case 4:
+      return {ConnectVerdict::back_off_long, std::string(hints.bad_credentials)};
+    case 5:
+      return {ConnectVerdict::back_off_long, std::string(hints.not_authorized)};
+    default:
+      return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
+  }
+}
+
 }  // namespace edgegw::northbound

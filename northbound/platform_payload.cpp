@@ -56,6 +56,23 @@ std::string json_value(const store::FieldValue& v) {
   return out;
 }
 
+std::string json_member(const store::Field& f) {
+  std::string out;
+  append_json_string(out, f.name);
+  out += ':';
+  append_json_value(out, f.value);
+  return out;
+}
+
+std::string json_fields_object(const std::vector<store::Field>& fields) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) out += ',';
+    out += json_member(fields[i]);
+  }
+  return out + "}";
+}
+
 std::optional<store::FieldValue> field_value_from_json(const Json& j) {
   switch (j.type()) {
     case Json::value_t::boolean:
@@ -177,6 +194,11 @@ UplinkResult pack_record(const store::Record& r, const std::string& topic, std::
                          std::string_view suffix, std::size_t limit,
                          const std::function<std::string(const store::Field&)>& piece) {
   UplinkResult result;
+  if (r.kind == store::RecordKind::command_reply) {
+    result.error = UplinkError{UplinkProblem::unsupported_kind,
+                               "command replies are published with encode_reply"};
+    return result;
+  }
   if (r.fields.empty()) {
     result.error = UplinkError{UplinkProblem::empty_record,
                                "record " + std::to_string(r.seq) + " has no fields"};

@@ -28,6 +28,10 @@ void append_json_string(std::string& out, std::string_view s);
 // Appends a value: true/false, integers as such, doubles always with '.' (NaN/inf -> null).
 void append_json_value(std::string& out, const store::FieldValue& v);
 std::string json_value(const store::FieldValue& v);
+// One field as an object member, "name":value; the piece most platforms pack into their uplinks.
+std::string json_member(const store::Field& f);
+// The fields as one JSON object, {"name":value,...} in their order.
+std::string json_fields_object(const std::vector<store::Field>& fields);
 
 // A downlink JSON value as a point value: bool, integer, float, string; an array or object becomes
 // its JSON text (a command parameter may be structured). nullopt for null.
@@ -56,8 +60,8 @@ std::optional<std::vector<std::string>> pack_pieces(std::string_view prefix,
                                                     std::size_t* too_big);
 
 // encode_uplink's common path: `piece(field)` encodes one field; every publication is
-// prefix + pieces + suffix on `topic`. Refuses records with no fields and records a field of which
-// cannot fit alone.
+// prefix + pieces + suffix on `topic`. Refuses command replies (they go out through encode_reply),
+// records with no fields and records a field of which cannot fit alone.
 UplinkResult pack_record(const store::Record& r, const std::string& topic, std::string_view prefix,
                          std::string_view suffix, std::size_t limit,
                          const std::function<std::string(const store::Field&)>& piece);

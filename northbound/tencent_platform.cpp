@@ -50,32 +50,17 @@ class TencentPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
-    if (r.kind == store::RecordKind::command_reply) {
-      return {{},
-              UplinkError{UplinkProblem::unsupported_kind,
-                          "command replies are published with encode_reply"}};
-    }
     std::string prefix = "{\"method\":\"report\",\"clientToken\":";
     append_json_string(prefix, std::to_string(r.seq));
     prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
-    return pack_record(r, base(id) + "event", prefix, "}}", kTencentMaxPayload,
-                       [](const store::Field& f) {
-                         std::string piece;
-                         append_json_string(piece, f.name);
-                         piece += ':';
-                         append_json_value(piece, f.value);
-                         return piece;
-                       });
+    return pack_record(r, base(id) + "event", prefix, "}}", kTencentMaxPayload, json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
-    DownlinkResult out;
     if (topic != base(id) + "control") {
-      out.error = DownlinkError{DownlinkProblem::unknown_topic,
-                                "not the control topic of this device: " + std::string(topic),
-                                std::nullopt};
-      return out;
+      return downlink_error(DownlinkProblem::unknown_topic,
+                            "not the control topic of this device: " + std::string(topic));
     }
     std::string why;
     auto j = parse_json_object(payload, &why);
@@ -88,8 +73,7 @@ class TencentPlatform final : public Platform {
       if (!c.request_id.empty()) {
         reply = encode_reply(id, c, {false, result_code::bad_parameter, reason, {}});
       }
-      out.error = DownlinkError{problem, std::move(reason), std::move(reply)};
-      return out;
+      return downlink_error(problem, std::move(reason), std::move(reply));
     };
     if (!j) return refuse(DownlinkProblem::malformed, why);
     std::string bad;
@@ -98,6 +82,7 @@ class TencentPlatform final : public Platform {
       auto values = fields_from_json_object(*j, &bad);
       if (!values) return refuse(DownlinkProblem::malformed, "point \"" + bad + "\" is null");
       c.values = std::move(*values);
+      DownlinkResult out;
       out.command = std::move(c);
       return out;
     }
@@ -118,6 +103,7 @@ class TencentPlatform final : public Platform {
       if (!values) return refuse(DownlinkProblem::malformed, "parameter \"" + bad + "\" is null");
       c.values = std::move(*values);
     }
+    DownlinkResult out;
     out.command = std::move(c);
     return out;
   }
@@ -135,40 +121,19 @@ class TencentPlatform final : public Platform {
     payload += ",\"code\":" + std::to_string(code) + ",\"status\":";
     append_json_string(payload, r.message.empty() ? (code == 0 ? "success" : "failed") : r.message);
     if (c.kind == Command::Kind::run_command) {
-      payload += ",\"response\":{";
-      for (std::size_t i = 0; i < r.values.size(); ++i) {
-        if (i) payload += ',';
-        append_json_string(payload, r.values[i].name);
-        payload += ':';
-        append_json_value(payload, r.values[i].value);
-      }
-      payload += '}';
+      payload += ",\"response\":" + json_fields_object(r.values);
     }
     payload += '}';
     return Publication{base(id) + "event", std::move(payload), 1};
   }
 
   ConnectOutcome classify_connack(int rc) const override {
-    switch (rc) {
-      case 0:
-        return {ConnectVerdict::retry_soon, "accepted"};
-      case 1:
-        return {ConnectVerdict::configuration_error, "the platform refused MQTT 3.1.1"};
-      case 2:
-        return {ConnectVerdict::configuration_error,
-                "client id refused: product_id + device_name is not a device of this product"};
-      case 3:
-        return {ConnectVerdict::retry_soon, "server unavailable"};
-      case 4:
-        return {ConnectVerdict::back_off_long,
-                "bad username or password: device_psk does not match, the signature expired (is "
-                "the clock set?), or sdkappid is wrong"};
-      case 5:
-        return {ConnectVerdict::back_off_long,
-                "not authorized: the device is disabled, or its certificate is not bound to it"};
-      default:
-        return {ConnectVerdict::retry_soon, "CONNACK code " + std::to_string(rc)};
-    }
+    return classify_mqtt_connack(
+        rc,
+        {"platform", "client id refused: product_id + device_name is not a device of this product",
+         "bad username or password: device_psk does not match, the signature expired (is "
+         "the clock set?), or sdkappid is wrong",
+         "not authorized: the device is disabled, or its certificate is not bound to it"});
   }
 
  private:

@@ -221,56 +221,27 @@ EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
   return encode_integer(p, value);
 }
 
+namespace {
+
+// The names are string literals, so each view's data() is NUL-terminated.
+template <typename E, std::size_t N>
+const char* name_in(const std::array<std::pair<std::string_view, E>, N>& names, E value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name.data();
+  }
+  return "?";
+}
+
+}  // namespace
+
 const char* to_string(PointType type) {
-  switch (type) {
-    case PointType::boolean:
-      return "bool";
-    case PointType::u16:
-      return "u16";
-    case PointType::i16:
-      return "i16";
-    case PointType::u32:
-      return "u32";
-    case PointType::i32:
-      return "i32";
-    case PointType::u64:
-      return "u64";
-    case PointType::i64:
-      return "i64";
-    case PointType::f32:
-      return "f32";
-    case PointType::f64:
-      return "f64";
-  }
-  return "?";
+  return name_in(kPointTypeNames, type);
 }
-
 const char* to_string(WordOrder order) {
-  switch (order) {
-    case WordOrder::abcd:
-      return "ABCD";
-    case WordOrder::cdab:
-      return "CDAB";
-    case WordOrder::badc:
-      return "BADC";
-    case WordOrder::dcba:
-      return "DCBA";
-  }
-  return "?";
+  return name_in(kWordOrderNames, order);
 }
-
 const char* to_string(Table table) {
-  switch (table) {
-    case Table::coil:
-      return "coil";
-    case Table::discrete:
-      return "discrete";
-    case Table::input:
-      return "input";
-    case Table::holding:
-      return "holding";
-  }
-  return "?";
+  return name_in(kTableNames, table);
 }
 
 }  // namespace edgegw::southbound

@@ -8,9 +8,12 @@
 // words (CDAB = low word first). For 16-bit types only the byte swap has an effect.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "southbound/southbound_options.hpp"
@@ -47,7 +50,33 @@ struct EncodedPoint {
 // strings holding a number (or true/false/on/off for bools).
 EncodedPoint encode_point(const PointSpec& point, const store::FieldValue& value);
 
-// Names used in messages and docs: "u32", "CDAB", "holding".
+// The one table of names for each enum, in the order messages list them: to_string() prints
+// from them and the daemon's config parser reads `type`, `order` and `table` with them.
+inline constexpr std::array<std::pair<std::string_view, PointType>, 9> kPointTypeNames{{
+    {"bool", PointType::boolean},
+    {"u16", PointType::u16},
+    {"i16", PointType::i16},
+    {"u32", PointType::u32},
+    {"i32", PointType::i32},
+    {"u64", PointType::u64},
+    {"i64", PointType::i64},
+    {"f32", PointType::f32},
+    {"f64", PointType::f64},
+}};
+inline constexpr std::array<std::pair<std::string_view, WordOrder>, 4> kWordOrderNames{{
+    {"ABCD", WordOrder::abcd},
+    {"CDAB", WordOrder::cdab},
+    {"BADC", WordOrder::badc},
+    {"DCBA", WordOrder::dcba},
+}};
+inline constexpr std::array<std::pair<std::string_view, Table>, 4> kTableNames{{
+    {"coil", Table::coil},
+    {"discrete", Table::discrete},
+    {"input", Table::input},
+    {"holding", Table::holding},
+}};
+
+// Names used in messages and docs: "u32", "CDAB", "holding" ("?" for a value not in the table).
 const char* to_string(PointType type);
 const char* to_string(WordOrder order);
 const char* to_string(Table table);

@@ -178,10 +178,9 @@ class Bench {
                          "[local_mqtt]\nhost = \"127.0.0.1\"\nport = " +
                          std::to_string(local->port()) + "\nclient_id = \"edgegw-bench\"\n";
     for (int i = 0; i < devices; ++i) {
-      config += "[[device]]\nname = \"" + device_name(i) +
-                "\"\n[device.cloud]\nusername = \"" + device_name(i) + "\"\npassword = \"pw-" +
-                std::to_string(i) + "\"\n[device.mqtt]\ntopic = \"bench/" + device_name(i) +
-                "\"\n";
+      config += "[[device]]\nname = \"" + device_name(i) + "\"\n[device.cloud]\nusername = \"" +
+                device_name(i) + "\"\npassword = \"pw-" + std::to_string(i) +
+                "\"\n[device.mqtt]\ntopic = \"bench/" + device_name(i) + "\"\n";
     }
     auto file = dir.write("edgegw.toml", config);
     Process edgegw({EDGEGW_BINARY, "-c", file.string(), "run"});
@@ -195,9 +194,9 @@ class Bench {
     const std::string bridge =
         "persistence true\npersistence_location " + dir.path().string() +
         "/\nautosave_interval 1\n"
-        "connection cloud\naddress 127.0.0.1:" + std::to_string(cloud_->plain_port()) +
-        "\nremote_clientid bench-bridge\nremote_username " + cloud_->observer_username() +
-        "\nremote_password " + cloud_->observer_password() +
+        "connection cloud\naddress 127.0.0.1:" +
+        std::to_string(cloud_->plain_port()) + "\nremote_clientid bench-bridge\nremote_username " +
+        cloud_->observer_username() + "\nremote_password " + cloud_->observer_password() +
         "\ncleansession false\ntry_private false\nnotifications false\n"
         "bridge_protocol_version mqttv311\ntopic devices/# out 1\n";
     auto local = local_broker(dir, bridge);

@@ -2,12 +2,18 @@
 
 #include <csignal>
 
+#include "support/net.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::test {
 
 void OpsFixture::SetUp() {
-  broker_ = MosquittoBroker::plain();
+  const auto port = free_tcp_port();
+  broker_ = std::make_unique<MosquittoBroker>("listener " + std::to_string(port) +
+                                                  " 127.0.0.1\nallow_anonymous true\n"
+                                                  "clientid_prefixes edgegw-\n",
+                                              std::vector<std::uint16_t>{port});
+  broker_->start();
   std::filesystem::create_directories(dir_ / "run");
   std::filesystem::create_directories(dir_ / "metrics");
 }
@@ -31,8 +37,9 @@ std::string OpsFixture::config_text(const std::vector<std::string>& devices) con
                      "backoff_max = \"500ms\"\n[local_mqtt]\nport = " +
                      port + "\nclient_id = \"edgegw-local\"\n";
   for (const auto& name : devices) {
-    text +=
-        "[[device]]\nname = \"" + name + "\"\n[device.mqtt]\ntopic = \"sensors/" + name + "\"\n";
+    text += "[[device]]\nname = \"" + name + "\"\n[device.cloud]\nclient_id = \"" +
+            (blocked_.count(name) ? "blocked-" : "edgegw-") + name +
+            "\"\n[device.mqtt]\ntopic = \"sensors/" + name + "\"\n";
   }
   return text;
 }
@@ -89,8 +96,8 @@ CommandResult OpsFixture::edgegw(const std::vector<std::string>& args) const {
 
 void OpsFixture::publish_reading(const std::string& name, const std::string& payload) const {
   const auto r =
-      run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_->port()), "-q",
-                   "1", "-t", "sensors/" + name, "-m", payload});
+      run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_->port()), "-i",
+                   "edgegw-test-pub", "-q", "1", "-t", "sensors/" + name, "-m", payload});
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 

@@ -2,6 +2,10 @@
 // platform, plain listener with allow_plaintext) and the local broker of the devices, with the
 // status and metrics files in a temporary directory. Tests wait on the status file, never on
 // sleeps.
+//
+// The broker admits only client ids starting with "edgegw-" (clientid_prefixes): every device's
+// cloud client id is "edgegw-<name>" except for devices in blocked_, whose sessions the broker
+// refuses - a device that cannot get online, so that its readings pile up as backlog.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +54,7 @@ class OpsFixture : public ::testing::Test {
   std::filesystem::path metrics_file() const { return dir_ / "metrics" / "edgegw.prom"; }
 
   TempDir dir_;
+  std::set<std::string> blocked_;
   std::unique_ptr<MosquittoBroker> broker_;
   std::unique_ptr<Process> daemon_;
 };

@@ -84,7 +84,8 @@ void E2eTest::start_observer() {
                                std::to_string(cloud_.tls_port()), "--cafile",
                                cloud_.ca_file().string(), "-u", cloud_.observer_username(), "-P",
                                cloud_.observer_password(), "-q", "1", "-v", "-t", "/sys/#"},
-      std::map<std::string, std::string>{}, dir_ / ("observer-" + std::to_string(++observer_runs_) + ".log"));
+      std::map<std::string, std::string>{},
+      dir_ / ("observer-" + std::to_string(++observer_runs_) + ".log"));
   // Subscribed once a probe published at the cloud comes back to it.
   const std::string probe_topic = std::string("/sys/") + kProductKey + "/meter-1/e2e/probe";
   ASSERT_TRUE(wait_until(
@@ -108,8 +109,8 @@ void E2eTest::start_simulator() {
   simulator_ = std::make_unique<Process>(std::vector<std::string>{
       system_python(), std::string(EDGEGW_SOURCE_DIR) + "/tests/sim/modbus_sim.py", "--port",
       std::to_string(modbus_port_), "--unit", "1"});
-  ASSERT_TRUE(wait_until([&] { return simulator_->output().find("ready") != std::string::npos; },
-                         20s))
+  ASSERT_TRUE(
+      wait_until([&] { return simulator_->output().find("ready") != std::string::npos; }, 20s))
       << simulator_->output();
 }
 
@@ -168,8 +169,8 @@ std::vector<std::string> E2eTest::raw_lines() const {
 }
 
 std::vector<CloudMessage> E2eTest::property_posts(const std::string& device) const {
-  const std::string topic = std::string("/sys/") + kProductKey + "/" + device +
-                            "/thing/event/property/post";
+  const std::string topic =
+      std::string("/sys/") + kProductKey + "/" + device + "/thing/event/property/post";
   std::vector<CloudMessage> out;
   for (const auto& line : raw_lines()) {
     if (line.rfind(topic + " ", 0) != 0) continue;

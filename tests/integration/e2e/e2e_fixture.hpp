@@ -24,8 +24,8 @@ namespace edgegw::test {
 struct CloudMessage {
   std::string device;  // device name in the topic
   std::string topic;
-  std::uint64_t id = 0;     // Alink id = the record's sequence
-  std::string params;       // the params object, as JSON text (to compare duplicates)
+  std::uint64_t id = 0;                  // Alink id = the record's sequence
+  std::string params;                    // the params object, as JSON text (to compare duplicates)
   std::map<std::string, double> values;  // numeric/bool values by point
 };
 
@@ -34,7 +34,6 @@ class E2eTest : public ::testing::Test {
   static constexpr const char* kProductKey = "a1E2eTestPK";
 
  protected:
-
   E2eTest();
   ~E2eTest() override;
 

@@ -1,0 +1,175 @@
+// Gateway::apply(): a reloaded configuration applied to the running gateway, touching only what
+// changed, so that a SIGHUP that adds one device out of ten thousand costs one new session, not ten
+// thousand reconnects. What each part keeps:
+//
+//   sessions    kept when the device's cloud identity is unchanged (same connection, same place in
+//               its backlog); removed ones stop first (DISCONNECT), so a renamed device never
+//               competes with itself for a client id; then changed ones restart and new ones start.
+//               A changed [cloud] (platform, endpoint, TLS, limits) restarts them all on a new
+//               Northbound, built before the old one stops: one the platform refuses changes
+//               nothing.
+//   buses       a bus thread restarts when its options or its devices changed (its readings so far
+//               are taken first); others keep polling.
+//   local MQTT  the connection restarts when [local_mqtt] or its devices changed; QoS 1 messages
+//               not yet committed are redelivered by the broker (at-least-once, as always).
+//
+// Removed devices' records stay in the outbox: the daemon reports them, and they are sent if the
+// device comes back.
+#include <algorithm>
+#include <set>
+
+#include "daemon/device_log_fields.hpp"
+#include "daemon/gateway.hpp"
+#include "daemon/logging.hpp"
+
+namespace edgegw::daemon {
+namespace {
+
+std::vector<northbound::DeviceIdentity> identities_of(const Config& config) {
+  std::vector<northbound::DeviceIdentity> out;
+  out.reserve(config.devices.size());
+  for (const auto& device : config.devices) {
+    out.push_back(device.cloud);
+    out.back().device = device.name;
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> local_devices_of(
+    const Config& config) {
+  std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> out;
+  for (const auto& device : config.devices) {
+    if (device.mqtt) out.emplace_back(device.name, *device.mqtt);
+  }
+  return out;
+}
+
+}  // namespace
+
+GatewayReload Gateway::apply(const Config& next) {
+  GatewayReload done;
+  const bool cloud_changed =
+      !(config_.cloud == next.cloud) || config_.gateway.state_dir != next.gateway.state_dir;
+  if (cloud_changed) {
+    if (!apply_cloud(next, done)) return done;
+  } else {
+    apply_sessions(next, done);
+  }
+  apply_buses(next, done);
+  apply_local_mqtt(next, done);
+  for (const auto& name : done.sessions_stopped) {
+    last_values_.erase(name);
+    source_online_.erase(name);
+  }
+  describe_devices(next);
+  config_ = next;
+  return done;
+}
+
+bool Gateway::apply_cloud(const Config& next, GatewayReload& done) {
+  auto old = std::move(northbound_);
+  auto old_identities = std::move(identities_);
+  identities_.clear();
+  try {
+    build_northbound(next);
+  } catch (const std::exception& e) {
+    northbound_ = std::move(old);
+    identities_ = std::move(old_identities);
+    done.refused = e.what();
+    return false;
+  }
+  old->stop();  // DISCONNECT before the same identities connect again
+  old.reset();
+  std::set<std::string> before;
+  for (const auto& id : old_identities) before.insert(id.device);
+  for (const auto& id : identities_) {
+    (before.erase(id.device) ? done.sessions_restarted : done.sessions_started)
+        .push_back(id.device);
+    if (started_) northbound_->add_device(id);
+  }
+  done.sessions_stopped.assign(before.begin(), before.end());
+  return true;
+}
+
+void Gateway::apply_sessions(const Config& next, GatewayReload& done) {
+  auto wanted = identities_of(next);
+  std::set<std::string> wanted_names;
+  for (const auto& id : wanted) wanted_names.insert(id.device);
+  std::map<std::string, const northbound::DeviceIdentity*> running;
+  for (const auto& id : identities_) {
+    if (wanted_names.count(id.device)) {
+      running.emplace(id.device, &id);
+    } else {
+      northbound_->remove_device(id.device);
+      done.sessions_stopped.push_back(id.device);
+    }
+  }
+  for (const auto& id : wanted) {
+    auto it = running.find(id.device);
+    if (it != running.end() && *it->second == id) {
+      ++done.sessions_kept;
+      continue;
+    }
+    if (it != running.end()) {
+      northbound_->remove_device(id.device);
+      done.sessions_restarted.push_back(id.device);
+    } else {
+      done.sessions_started.push_back(id.device);
+    }
+    if (started_) northbound_->add_device(id);
+  }
+  identities_ = std::move(wanted);
+}
+
+void Gateway::stop_bus(Bus& slot) {
+  slot.bus->stop();
+  on_bus_ready(slot);  // the last readings the thread produced
+  if (slot.io) sd_event_source_disable_unref(slot.io);
+  slot.io = nullptr;
+  for (const auto& device : slot.devices) bus_of_device_.erase(device.name);
+}
+
+void Gateway::apply_buses(const Config& next, GatewayReload& done) {
+  std::vector<std::unique_ptr<Bus>> kept;
+  std::set<std::string> running;
+  for (auto& slot : buses_) {
+    const std::string name = slot->bus->options().name;
+    const southbound::BusOptions* options = next.find_bus(name);
+    if (options && *options == slot->bus->options() &&
+        modbus_devices_of(next, name) == slot->devices) {
+      running.insert(name);
+      kept.push_back(std::move(slot));
+      continue;
+    }
+    stop_bus(*slot);
+    done.buses_restarted.push_back(name);
+  }
+  buses_ = std::move(kept);  // the stopped ones go here
+  for (const auto& options : next.buses) {
+    if (running.count(options.name)) continue;
+    auto devices = modbus_devices_of(next, options.name);
+    if (devices.empty()) continue;
+    auto slot = make_bus(options, std::move(devices));
+    if (started_) slot->bus->start();
+    buses_.push_back(std::move(slot));
+    const auto& restarted = done.buses_restarted;
+    if (std::find(restarted.begin(), restarted.end(), options.name) == restarted.end()) {
+      done.buses_restarted.push_back(options.name);
+    }
+  }
+}
+
+void Gateway::apply_local_mqtt(const Config& next, GatewayReload& done) {
+  if (config_.local_mqtt == next.local_mqtt &&
+      local_devices_of(config_) == local_devices_of(next)) {
+    return;
+  }
+  if (local_mqtt_) local_mqtt_->stop();
+  local_mqtt_.reset();
+  local_resolver_.reset();
+  build_local_mqtt(next);
+  if (started_ && local_mqtt_) local_mqtt_->start();
+  done.local_source_restarted = true;
+}
+
+}  // namespace edgegw::daemon

@@ -130,19 +130,22 @@ std::vector<CertificateReport> CertificateWatch::report() const {
   return out;
 }
 
-void log_expiry_warning(const ExpiryWarning& w, std::chrono::system_clock::time_point now) {
+std::string describe_expiry(const ExpiryWarning& w, std::chrono::system_clock::time_point now) {
   const bool expired = w.not_after <= now;
   const auto days = std::chrono::duration_cast<std::chrono::hours>(w.not_after - now).count() / 24;
   const std::string what =
-      w.certificate.role == "ca" ? "the CA certificate" : "the client certificate";
+      w.certificate.role == "ca" ? "the CA certificate " : "the client certificate ";
   const std::string when =
       expired ? "expired on " + date_of(w.not_after)
               : "expires on " + date_of(w.not_after) + " (in " + std::to_string(days) + " day(s))";
+  return what + w.certificate.file.string() + " " + when + "; renew it";
+}
+
+void log_expiry_warning(const ExpiryWarning& w, std::chrono::system_clock::time_point now) {
   if (w.certificate.device.empty()) {
-    spdlog::warn("{} {} {}; renew it", what, w.certificate.file.string(), when);
+    spdlog::warn("{}", describe_expiry(w, now));
   } else {
-    log::device(spdlog::level::warn, w.certificate.device, "{} {} {}; renew it", what,
-                w.certificate.file.string(), when);
+    log::device(spdlog::level::warn, w.certificate.device, "{}", describe_expiry(w, now));
   }
 }
 

@@ -70,6 +70,9 @@ class CertificateWatch {
   std::map<std::filesystem::path, Known> files_;
 };
 
+// "the client certificate F expires on DATE (in N day(s)); renew it" (or "expired on DATE").
+std::string describe_expiry(const ExpiryWarning& warning,
+                            std::chrono::system_clock::time_point now);
 // Logs `warning` (with the device's journal fields for a client certificate).
 void log_expiry_warning(const ExpiryWarning& warning, std::chrono::system_clock::time_point now);
 

@@ -1,11 +1,13 @@
 #include "daemon/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <system_error>
 
+#include "daemon/cert_expiry.hpp"
 #include "daemon/config.hpp"
 #include "daemon/credentials_command.hpp"
 #include "daemon/daemon.hpp"
@@ -46,6 +48,14 @@ int command_check(const Options& options) {
               options.config_file.c_str(), config->files.size(),
               std::string(northbound::to_string(config->cloud.platform)).c_str(),
               config->devices.size(), config->buses.size());
+  // Not an error (the daemon runs with them), but the operator should know now.
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& c : certificates_in_use(*config)) {
+    const auto not_after = certificate_not_after(c.file);
+    if (not_after && *not_after - now < CertificateWatch::kWarnAhead) {
+      std::printf("warning: %s\n", describe_expiry({c, *not_after}, now).c_str());
+    }
+  }
   return kExitOk;
 }
 

@@ -10,7 +10,7 @@
 // between "published to the local broker" and "seen at the cloud", so neither path is measured
 // by how much its broker can buffer.
 //
-//   pipeline_bench [messages per run, default 20000]
+//   pipeline_bench [messages per run, default 20000] [devices, default: 1 then 100]
 #include <systemd/sd-event.h>
 
 #include <chrono>
@@ -159,7 +159,10 @@ class Bench {
       bool progressed = false;
       while (sent < target && sent - cloud->received < kWindow && publish_one()) progressed = true;
       if (!progressed || sent >= target) sd_event_run(loop_, 1000);
-      if (Clock::now() - start > 300s) throw std::runtime_error("stalled");
+      if (Clock::now() - start > 120s) {
+        throw std::runtime_error("stalled: sent " + std::to_string(sent - base_received) +
+                                 ", arrived " + std::to_string(cloud->received - base_received));
+      }
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     publisher.connection.disconnect();
@@ -184,9 +187,15 @@ class Bench {
     }
     auto file = dir.write("edgegw.toml", config);
     Process edgegw({EDGEGW_BINARY, "-c", file.string(), "run"});
-    const double rate = measure(local->port(), devices, messages, "bench/", "");
-    edgegw.stop();
-    return rate;
+    try {
+      const double rate = measure(local->port(), devices, messages, "bench/", "");
+      edgegw.stop();
+      return rate;
+    } catch (const std::exception& e) {
+      const std::string out = edgegw.output();
+      throw std::runtime_error(std::string(e.what()) + "\n--- edgegw (last 3000 bytes) ---\n" +
+                               out.substr(out.size() > 3000 ? out.size() - 3000 : 0));
+    }
   }
 
   double run_bridge(int devices, std::size_t messages) {
@@ -230,7 +239,9 @@ int main(int argc, char** argv) {
     std::printf("local MQTT -> cloud emulator, QoS 1 both sides, plain TCP, %zu messages per run\n",
                 messages);
     std::printf("%8s  %14s  %14s  %7s\n", "devices", "edgegw msg/s", "bridge msg/s", "ratio");
-    for (int devices : {1, 100}) {
+    std::vector<int> counts{1, 100};
+    if (argc > 2) counts = {std::atoi(argv[2])};
+    for (int devices : counts) {
       const double edgegw = bench.run_edgegw(devices, messages);
       const double bridge = bench.run_bridge(devices, messages);
       std::printf("%8d  %14.0f  %14.0f  %7.2f\n", devices, edgegw, bridge, edgegw / bridge);

@@ -129,7 +129,7 @@ TEST(CommandLine, VersionUsageAndStatus) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   r = edgegw({"status"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("not available yet"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the daemon is not running"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/logging.hpp"
+#include "fakes/journal_capture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_pki.hpp"
 
@@ -66,6 +68,26 @@ TEST_F(CertExpiry, WarnsThirtyDaysAheadOnceADayPerFile) {
   EXPECT_TRUE(watch.check(client_end - 29 * 24h + 23h).empty());  // the same day
   EXPECT_EQ(watch.check(client_end - 28 * 24h).size(), 1u);       // the next day
   EXPECT_EQ(watch.check(client_end + 24h).size(), 1u);            // expired: still warned, daily
+}
+
+TEST_F(CertExpiry, TheWarningSaysWhenAndIsAboutTheDevice) {
+  const auto end = *certificate_not_after(client_->cert);
+  const ExpiryWarning warning{{client_->cert, "client", "meter-1"}, end};
+  test::JournalCapture journal;
+  log::describe_device({"meter-1", "tencent", ""});
+  log_expiry_warning(warning, end - 10 * 24h - 1h);
+  log::forget_all_devices();
+  const auto entry = journal.only_entry();
+  const auto message = test::JournalCapture::field(entry, "MESSAGE").value_or("");
+  EXPECT_NE(message.find("the client certificate " + client_->cert.string() + " expires on "),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("(in 10 day(s)); renew it"), std::string::npos) << message;
+  EXPECT_EQ(test::JournalCapture::field(entry, "PRIORITY"), "4");
+  EXPECT_EQ(test::JournalCapture::field(entry, "EDGEGW_DEVICE"), "meter-1");
+  EXPECT_EQ(test::JournalCapture::field(entry, "EDGEGW_PLATFORM"), "tencent");
+  EXPECT_NE(describe_expiry({{pki_->ca_cert(), "ca", ""}, end}, end + 1h).find("expired on"),
+            std::string::npos);
 }
 
 TEST_F(CertExpiry, ReportsEachFileAndKeepsWarnTimesAcrossAReload) {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "daemon/device_log_fields.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "northbound/platform_defaults.hpp"
@@ -292,7 +293,10 @@ void Daemon::log_reload(const GatewayReload& done) {
       done.local_source_restarted ? "; the local broker connection restarted" : "");
   for (const auto& name : done.sessions_stopped) {
     const std::uint64_t backlog = outbox_ ? outbox_->backlog(name) : 0;
-    log::device(spdlog::level::info, name,
+    // The fields it had: the directory already holds the new configuration's devices only.
+    const DeviceConfig* gone = config_.find_device(name);
+    log::device(spdlog::level::info,
+                gone ? device_log_context(config_, *gone) : log::DeviceLogContext{name, {}, {}},
                 "removed from the configuration: its session stopped; {} record(s) stay in the "
                 "outbox (sent if the device comes back)",
                 backlog);

@@ -84,6 +84,15 @@ void device(spdlog::level::level_enum level, std::string_view name,
   spdlog::log(level, "[{}] {}", name, fmt::format(format, std::forward<Args>(args)...));
 }
 
+// A line about a device with the fields given here (a device that is leaving the directory).
+template <typename... Args>
+void device(spdlog::level::level_enum level, const DeviceLogContext& context,
+            fmt::format_string<Args...> format, Args&&... args) {
+  if (!spdlog::should_log(level)) return;
+  detail::DeviceScope scope(context);
+  spdlog::log(level, "[{}] {}", context.device, fmt::format(format, std::forward<Args>(args)...));
+}
+
 // A line from a southbound source (a Modbus bus thread, the local MQTT connection), which names
 // its device in the text ("modbus device meter-1 ...", "meter-1: ..."): logged as it is, with the
 // fields of the device it names when that is a known device, else with EDGEGW_BUS=`bus` alone

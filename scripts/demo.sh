@@ -34,8 +34,8 @@ if [[ "${EDGEGW_DEMO_NO_BUILD:-0}" != 1 ]]; then
   say "installing the dependencies (scripts/install-deps.sh)"
   bash scripts/install-deps.sh
   say "building (cmake -S . -B build && cmake --build build)"
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build build
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$(nproc)"
 fi
 binary=${EDGEGW_BINARY:-$repo/build/edgegw}
 [[ -x "$binary" ]] || fail "no edgegw binary at $binary (build it, or set EDGEGW_BINARY)"

@@ -119,6 +119,30 @@ TEST_F(E2eTest, ValuesArriveOnceInOrderAndACommandComesBack) {
         return false;
       },
       20s));
+
+  // A command for the local MQTT device is published to its command_topic. That topic lies under
+  // the device's own filter (sensors/room1/+), so edgegw reads its own publish back: the values
+  // come up again as a reading of room-1.
+  publish_at_cloud(std::string("/sys/") + kProductKey + "/room-1/thing/service/property/set",
+                   R"({"id":"79","version":"1.0","params":{"level":7},)"
+                   R"("method":"thing.service.property.set"})");
+  const std::string room_reply =
+      std::string("/sys/") + kProductKey + "/room-1/thing/service/property/set_reply ";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        bool replied = false;
+        for (const auto& line : raw_lines()) {
+          replied |= line.rfind(room_reply, 0) == 0 &&
+                     line.find("\"id\":\"79\"") != std::string::npos &&
+                     line.find("\"code\":200") != std::string::npos;
+        }
+        const auto posts = property_posts("room-1");
+        return replied && std::any_of(posts.begin(), posts.end(), [](const CloudMessage& m) {
+                 return m.values.count("level") && m.values.at("level") == 7;
+               });
+      },
+      20s))
+      << edgegw_->output();
   stop_edgegw();
 }
 

@@ -96,6 +96,15 @@ TEST_F(JournalFields, AReloadReplacesTheDirectory) {
   EXPECT_FALSE(JournalCapture::field(entries[1], "EDGEGW_PLATFORM"));
 }
 
+TEST_F(JournalFields, ALineWithExplicitFieldsNeedsNoDirectoryEntry) {
+  log::device(spdlog::level::info, log::DeviceLogContext{"gone-1", "aliyun", "rs485-9"}, "removed");
+  const auto entry = journal_.only_entry();
+  EXPECT_EQ(JournalCapture::field(entry, "MESSAGE"), "[gone-1] removed");
+  EXPECT_EQ(JournalCapture::field(entry, "EDGEGW_DEVICE"), "gone-1");
+  EXPECT_EQ(JournalCapture::field(entry, "EDGEGW_PLATFORM"), "aliyun");
+  EXPECT_EQ(JournalCapture::field(entry, "EDGEGW_BUS"), "rs485-9");
+}
+
 TEST_F(JournalFields, LinesBelowTheLevelAreNotWritten) {
   spdlog::set_level(spdlog::level::warn);
   log::device(spdlog::level::info, "meter-1", "quiet");

@@ -15,6 +15,25 @@ TEST(StatusReport, JsonRoundTripsEveryField) {
   EXPECT_EQ(*back, r);
 }
 
+TEST(StatusReport, JsonEscapesWhatDevicesAndErrorsMayHold) {
+  StatusReport r = sample_report(1, 2);
+  r.devices[1].last_error = "line\nbreak \"quoted\" back\\slash tab\t bell\x07 caf\xc3\xa9";
+  r.config_file = "/etc/edgegw/\x01odd.toml";
+  const auto back = status_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->devices[1].last_error, r.devices[1].last_error);
+  EXPECT_EQ(back->config_file, r.config_file);
+}
+
+TEST(StatusReport, EmptyListsAndAbsentValuesRoundTrip) {
+  StatusReport r;
+  r.pid = 3;
+  r.written_at_ms = 4;
+  const auto back = status_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r);
+}
+
 TEST(StatusReport, JsonUsesTheDocumentedNames) {
   const std::string json = to_json(sample_report(1, 2));
   for (const char* key :

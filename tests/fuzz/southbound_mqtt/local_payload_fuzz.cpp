@@ -1,0 +1,31 @@
+// Fuzz target: what any local publisher can send. The first byte picks the mapping (default,
+// JSON pointers, a bare-value name) and a topic/filter pair; the rest is the payload. Neither the
+// payload parser nor the topic matcher may crash, hang or read out of bounds, and a refusal must
+// always say why.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "southbound/json_fields.hpp"
+#include "southbound/topic_filter.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  using edgegw::southbound::FieldMap;
+  static const FieldMap kMappings[] = {
+      {},
+      {{"t", "/temp"}, {"h", "/env/hum"}, {"first", "/list/0"}, {"all", ""}},
+      {{"odd", "/a~1b/~0c"}, {"deep", "/a/b/c/d/e/f"}},
+  };
+  const auto& mapping = kMappings[data[0] % 3];
+  const auto result = edgegw::southbound::payload_fields(input, mapping, "value");
+  if (result.ok() == result.fields.empty()) std::abort();  // ok <=> some fields
+  // The same bytes as a topic filter and as a topic.
+  const auto half = input.size() / 2;
+  (void)edgegw::southbound::topic_matches(input.substr(0, half), input.substr(half));
+  (void)edgegw::southbound::valid_topic_filter(input);
+  (void)edgegw::southbound::valid_json_pointer(input);
+  return 0;
+}

@@ -242,7 +242,9 @@ void Daemon::commit_outbox() {
 }
 
 void Daemon::on_iteration() {
-  // Group commit: everything this iteration produced, in one transaction.
+  // While the Gateway runs it owns the group commit (batched by its idle source and commit
+  // timer); committing here after every dispatched event would make it one transaction per event.
+  if (gateway_) return;
   if (outbox_ && outbox_->has_pending()) commit_outbox();
 }
 

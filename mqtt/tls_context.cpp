@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "mqtt/peer_certificates.hpp"
 #include "mqtt/tls_link.hpp"
 
 namespace edgegw::mqtt {
@@ -69,7 +70,18 @@ bool check_pins(const TlsConfig& config, std::string* error) {
   return true;
 }
 
-bool configure(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
+// Verification as OpenSSL does it, on the shared copies of the presented certificates: the
+// stack swapped here is the one the session keeps as its peer chain.
+int verify_with_shared_certificates(X509_STORE_CTX* store_ctx, void* arg) {
+  auto* chain = X509_STORE_CTX_get0_untrusted(store_ctx);
+  if (chain && sk_X509_num(chain) > 0) {
+    static_cast<PeerCertificates*>(arg)->share(chain);
+    X509_STORE_CTX_set_cert(store_ctx, sk_X509_value(chain, 0));
+  }
+  return X509_verify_cert(store_ctx);
+}
+
+bool configure(SSL_CTX* ctx, const TlsConfig& config, PeerCertificates* peers, std::string* error) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -84,6 +96,7 @@ bool configure(SSL_CTX* ctx, const TlsConfig& config, std::string* error) {
     return true;
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, &verify_with_shared_certificates, peers);
   if (!check_pins(config, error)) return false;
   int ok = config.ca_file.empty()
                ? SSL_CTX_set_default_verify_paths(ctx)
@@ -127,15 +140,23 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, std::str
     *error = "SSL_CTX_new failed: " + openssl_error_text();
     return nullptr;
   }
-  if (!configure(ctx, config, error)) {
+  auto peers = std::make_unique<PeerCertificates>();
+  if (!configure(ctx, config, peers.get(), error)) {
     SSL_CTX_free(ctx);
     return nullptr;
   }
-  return std::shared_ptr<TlsContext>(new TlsContext(ctx, config));
+  return std::shared_ptr<TlsContext>(new TlsContext(ctx, config, std::move(peers)));
 }
+
+TlsContext::TlsContext(SSL_CTX* ctx, TlsConfig config, std::unique_ptr<PeerCertificates> peers)
+    : ctx_(ctx), config_(std::move(config)), peer_certificates_(std::move(peers)) {}
 
 TlsContext::~TlsContext() {
   SSL_CTX_free(ctx_);
+}
+
+std::size_t TlsContext::peer_certificates() const {
+  return peer_certificates_->size();
 }
 
 std::shared_ptr<TlsContext> TlsContextCache::get(const TlsConfig& config, std::string* error) {

@@ -6,7 +6,8 @@
 //
 // Always: TLS >= 1.2, peer verification on (except PSK-only, where no certificate is involved),
 // SSL_MODE_RELEASE_BUFFERS so an idle connection holds no record buffers, client-side session
-// caching through a callback so each Connection keeps its own session for resumption.
+// caching through a callback so each Connection keeps its own session for resumption, and one
+// parsed copy of each server certificate shared by every connection (PeerCertificates).
 #pragma once
 
 #include <map>
@@ -16,6 +17,8 @@
 struct ssl_ctx_st;
 
 namespace edgegw::mqtt {
+
+class PeerCertificates;
 
 enum class OcspMode { off, prefer, require };
 
@@ -41,11 +44,14 @@ class TlsContext {
 
   ssl_ctx_st* native() const { return ctx_; }
   const TlsConfig& config() const { return config_; }
+  // Distinct server certificates parsed so far (shared by all connections of this context).
+  std::size_t peer_certificates() const;
 
  private:
-  TlsContext(ssl_ctx_st* ctx, TlsConfig config) : ctx_(ctx), config_(std::move(config)) {}
+  TlsContext(ssl_ctx_st* ctx, TlsConfig config, std::unique_ptr<PeerCertificates> peers);
   ssl_ctx_st* ctx_;
   TlsConfig config_;
+  std::unique_ptr<PeerCertificates> peer_certificates_;
 };
 
 class TlsContextCache {

@@ -111,6 +111,33 @@ DownlinkResult downlink_error(DownlinkProblem problem, std::string reason,
   return out;
 }
 
+ConnectOutcome Platform::classify_tls_failure(std::string_view detail) const {
+  // OpenSSL names the alert the server sent ("...:tlsv13 alert certificate required").
+  struct Refusal {
+    std::string_view alert;
+    std::string_view hint;
+  };
+  static constexpr Refusal kRefusals[] = {
+      {"alert bad record mac", "the server did not accept the TLS-PSK key"},
+      {"alert decrypt error", "the server did not accept the TLS-PSK key"},
+      {"alert unknown psk identity", "the server does not know the TLS-PSK identity"},
+      {"alert certificate required", "the server requires a client certificate"},
+      {"alert bad certificate", "the server did not accept the client certificate"},
+      {"alert unsupported certificate", "the server did not accept the client certificate"},
+      {"alert certificate unknown", "the server did not accept the client certificate"},
+      {"alert unknown ca", "the server does not trust the client certificate's CA"},
+      {"alert certificate revoked", "the server says the client certificate is revoked"},
+      {"alert certificate expired", "the server says the client certificate has expired"},
+      {"alert access denied", "the server denied access to this device"},
+  };
+  for (const auto& refusal : kRefusals) {
+    if (detail.find(refusal.alert) != std::string_view::npos) {
+      return {ConnectVerdict::back_off_long, std::string(refusal.hint)};
+    }
+  }
+  return {ConnectVerdict::retry_soon, {}};
+}
+
 ConnectOutcome classify_mqtt_connack(int rc, const ConnackHints& hints) {
   switch (rc) {
     case 0:

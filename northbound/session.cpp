@@ -231,6 +231,11 @@ void Session::on_closed(const mqtt::Outcome& outcome) {
     detail = "CONNACK code " + std::to_string(outcome.connack_code) +
              (verdict.hint.empty() ? std::string() : ": " + verdict.hint);
     d = core_.connect_failed(now, to_failure(verdict.verdict), detail);
+  } else if (auto verdict = outcome.reason == mqtt::CloseReason::tls_failed
+                                ? env_.platform->classify_tls_failure(outcome.detail)
+                                : ConnectOutcome{ConnectVerdict::retry_soon, {}};
+             verdict.verdict != ConnectVerdict::retry_soon) {
+    d = core_.connect_failed(now, to_failure(verdict.verdict), detail + " (" + verdict.hint + ")");
   } else {
     d = core_.closed(now, outcome.reason == mqtt::CloseReason::peer_closed, detail);
   }

@@ -1,6 +1,11 @@
 // OCSP stapling verdicts. mosquitto 2.0.11 cannot staple, so the TLS server here is
 // `openssl s_server -www -status_file resp.der` with responses made by `openssl ocsp` from the test
 // CA's index: only the handshake verdict is tested (MQTT cannot run past it on that server).
+// `openssl ocsp` dates a response from now on, so the stale one is signed here with OpenSSL's API.
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "loop_fixture.hpp"
@@ -33,16 +38,60 @@ std::string serial_of(const CertPair& cert) {
   return out.substr(start, out.find_first_of("\r\n", start) - start);
 }
 
+template <typename T>
+T* read_pem(const std::filesystem::path& path, T* (*reader)(FILE*, T**, pem_password_cb*, void*)) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) throw std::runtime_error("cannot open " + path.string());
+  T* value = reader(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  if (!value) throw std::runtime_error("cannot parse " + path.string());
+  return value;
+}
+
+// A "good" response for `cert`, signed by the CA, whose validity window ended a day ago.
+void write_stale_response(const TestPki& pki, const CertPair& cert,
+                          const std::filesystem::path& out) {
+  X509* leaf = read_pem<X509>(cert.cert, PEM_read_X509);
+  X509* ca = read_pem<X509>(pki.ca_cert(), PEM_read_X509);
+  EVP_PKEY* ca_key = read_pem<EVP_PKEY>(pki.ca().key, PEM_read_PrivateKey);
+  OCSP_BASICRESP* basic = OCSP_BASICRESP_new();
+  ASN1_TIME* this_update = X509_gmtime_adj(nullptr, -2 * 86400);
+  ASN1_TIME* next_update = X509_gmtime_adj(nullptr, -86400);
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), leaf, ca);
+  bool ok = OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_GOOD, 0, nullptr, this_update,
+                                   next_update) != nullptr &&
+            OCSP_basic_sign(basic, ca, ca_key, EVP_sha256(), nullptr, 0) == 1;
+  OCSP_RESPONSE* response =
+      ok ? OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic) : nullptr;
+  unsigned char* der = nullptr;
+  int length = response ? i2d_OCSP_RESPONSE(response, &der) : -1;
+  if (length > 0) {
+    std::ofstream(out, std::ios::binary).write(reinterpret_cast<const char*>(der), length);
+  }
+  OPENSSL_free(der);
+  OCSP_RESPONSE_free(response);
+  OCSP_CERTID_free(id);
+  ASN1_TIME_free(next_update);
+  ASN1_TIME_free(this_update);
+  OCSP_BASICRESP_free(basic);
+  EVP_PKEY_free(ca_key);
+  X509_free(ca);
+  X509_free(leaf);
+  if (length <= 0) throw std::runtime_error("cannot make the stale OCSP response");
+}
+
 struct OcspEnv {
   TestPki pki;
   CertPair other;
-  std::filesystem::path good, other_cert, revoked;
+  std::filesystem::path good, other_cert, revoked, stale;
 
   OcspEnv() {
     other = pki.issue("ocsp-other", "other.example", "DNS:other.example");
     good = respond(pki.server(), "V");
     other_cert = respond(other, "V");
     revoked = respond(pki.server(), "R");
+    stale = pki.dir() / "stale.resp.der";
+    write_stale_response(pki, pki.server(), stale);
   }
   // A response about `cert` made from a one-line index that says `status` for it.
   std::filesystem::path respond(const CertPair& cert, const std::string& status) {
@@ -120,6 +169,7 @@ TEST_F(OcspTest, RequireAcceptsOnlyAGoodStapleForThisCertificate) {
   EXPECT_EQ(verdict(env_->other_cert, OcspMode::require),
             "OCSP: stapled response is for a different certificate");
   EXPECT_EQ(verdict(env_->revoked, OcspMode::require), "OCSP: certificate status revoked");
+  EXPECT_EQ(verdict(env_->stale, OcspMode::require), "OCSP: stapled response is not fresh");
 }
 
 TEST_F(OcspTest, PreferAcceptsNoStapleButNotABadOne) {
@@ -127,6 +177,7 @@ TEST_F(OcspTest, PreferAcceptsNoStapleButNotABadOne) {
   EXPECT_EQ(verdict("", OcspMode::prefer), "");
   EXPECT_EQ(verdict(env_->other_cert, OcspMode::prefer),
             "OCSP: stapled response is for a different certificate");
+  EXPECT_EQ(verdict(env_->stale, OcspMode::prefer), "OCSP: stapled response is not fresh");
 }
 
 TEST_F(OcspTest, OffIgnoresStaples) {

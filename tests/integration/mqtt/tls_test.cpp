@@ -151,6 +151,38 @@ TEST_F(TlsTest, ExpiredServerCertificateIsRefused) {
       << h.closed[0].detail;
 }
 
+// Sessions of one context share one parsed copy of each server certificate; sharing must not
+// skip any check: a name that does not match and an expired certificate are refused every time.
+TEST_F(TlsTest, SharedServerCertificatesAreStillCheckedOnEveryHandshake) {
+  RecordingHandler h;
+  Connection c(loop_, *resolver_, h);
+  auto good = tls_options(env_->good, trusting_ca(), "shared-1");
+  good.server_name = "localhost";
+  ASSERT_TRUE(attempt(c, h, good)) << h.closed.back().detail;
+  auto parsed = good.tls->peer_certificates();
+  EXPECT_GE(parsed, 1u);
+  for (int i = 0; i < 3; ++i) {
+    c.disconnect();
+    ASSERT_TRUE(attempt(c, h, good)) << h.closed.back().detail;
+  }
+  EXPECT_EQ(good.tls->peer_certificates(), parsed);  // the same certificates, parsed once
+
+  auto wrong_name = good;
+  wrong_name.server_name = "other.example";
+  c.disconnect();
+  ASSERT_FALSE(attempt(c, h, wrong_name));
+  EXPECT_NE(h.closed.back().detail.find("hostname mismatch"), std::string::npos)
+      << h.closed.back().detail;
+
+  auto expired = tls_options(env_->old, trusting_ca(), "shared-2");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_FALSE(attempt(c, h, expired));
+    EXPECT_NE(h.closed.back().detail.find("certificate has expired"), std::string::npos)
+        << h.closed.back().detail;
+  }
+  ASSERT_TRUE(attempt(c, h, good)) << h.closed.back().detail;
+}
+
 TEST_F(TlsTest, MutualTlsNeedsTheClientCertificate) {
   RecordingHandler h;
   Connection c(loop_, *resolver_, h);

@@ -70,6 +70,54 @@ TEST(SessionBehaviour, WrongSecretIsRefusedBackedOffAndReportedOnce) {
   EXPECT_EQ(status.backlog, 1u);  // nothing was lost or dropped
 }
 
+// A TLS-level refusal of the device's credentials (the server's alert after a wrong PSK, or a
+// client certificate from a CA it does not know) is an authentication failure like a CONNACK
+// refusal: long backoff and one log line, not the normal retry.
+TEST(SessionBehaviour, CredentialsRefusedDuringTheTlsHandshakeAreAnAuthFailure) {
+  Registry registry;
+  registry.add(TencentDevice{.product_id = "TCPROD0001", .device_name = "psk1", .psk = "cmlnaHQ="});
+  registry.add(TencentDevice{.product_id = "TCPROD0001", .device_name = "crt1", .psk = "cmlnaHQ="});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  TestPki stranger("a CA the cloud does not know");
+  auto stranger_cert = stranger.issue("crt1", "TCPROD0001crt1");
+  struct Case {
+    std::string device;
+    std::uint16_t port;
+    AuthMode auth;
+  };
+  for (const auto& c : {Case{"psk1", cloud.psk_port(), AuthMode::psk},
+                        Case{"crt1", cloud.mtls_port(), AuthMode::cert}}) {
+    SCOPED_TRACE(c.device);
+    auto options = SessionHarness::options_for(cloud, PlatformKind::tencent, c.port, true);
+    options.cloud.backoff_min = 50ms;
+    options.cloud.backoff_max = 1000ms;
+    SessionHarness harness(options);
+    DeviceIdentity id;
+    id.device = c.device;
+    id.auth = c.auth;
+    id.product_id = "TCPROD0001";
+    id.device_name = c.device;
+    id.device_psk = "d3Jvbmc=";  // "wrong"
+    id.cert_file = stranger_cert.cert;
+    id.key_file = stranger_cert.key;
+    harness.northbound().add_device(id);
+    harness.append(c.device, 1);
+    ASSERT_TRUE(harness.run_until(
+        [&] { return harness.northbound().status(c.device)->state == SessionState::auth_failed; },
+        10s))
+        << harness.northbound().status(c.device)->last_error;
+    harness.run_for(2s);
+    auto status = *harness.northbound().status(c.device);
+    EXPECT_EQ(status.state, SessionState::auth_failed);
+    EXPECT_LE(status.connect_attempts, 6u);
+    EXPECT_NE(status.last_error.find("tls_failed"), std::string::npos) << status.last_error;
+    EXPECT_EQ(harness.count_logs(c.device + ": the cloud refused this device's credentials"), 1u)
+        << harness.logs();
+    EXPECT_EQ(status.backlog, 1u);
+  }
+}
+
 TEST(SessionBehaviour, BrokerKilledAndRestartedAllSessionsReturnAndNothingIsLost) {
   constexpr int kDevices = 20;
   Registry registry;

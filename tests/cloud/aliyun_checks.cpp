@@ -142,6 +142,16 @@ Verdict check_secret(const Registry& registry, const ConnectRequest& request,
   return v;
 }
 
+// What the emulator hands out when the registry holds no device secret or token of its own: the
+// first 32 hex digits of HMAC-SHA256(product secret, kind + "pk/dn"), stable across restarts.
+std::string derived_credential(const AliyunDevice& product, std::string_view kind,
+                               std::string_view product_key, std::string_view device_name) {
+  auto derived =
+      to_hex(hmac(HmacAlgorithm::sha256, product.product_secret,
+                  std::string(kind) + std::string(product_key) + "/" + std::string(device_name)));
+  return derived.substr(0, 32);
+}
+
 }  // namespace
 
 std::optional<AliyunClientId> parse_aliyun_client_id(std::string_view s) {
@@ -189,9 +199,7 @@ std::string aliyun_register_content(std::string_view device_name, std::string_vi
 std::string aliyun_device_secret(const AliyunDevice& product, std::string_view product_key,
                                  std::string_view device_name, const AliyunDevice* device) {
   if (device && !device->device_secret.empty()) return device->device_secret;
-  auto derived = to_hex(hmac(HmacAlgorithm::sha256, product.product_secret,
-                             "secret" + std::string(product_key) + "/" + std::string(device_name)));
-  return derived.substr(0, 32);
+  return derived_credential(product, "secret", product_key, device_name);
 }
 
 std::string aliyun_nwl_client_id(std::string_view product_key, std::string_view device_name,
@@ -203,9 +211,7 @@ std::string aliyun_nwl_client_id(std::string_view product_key, std::string_view 
 std::string aliyun_device_token(const AliyunDevice& product, std::string_view product_key,
                                 std::string_view device_name, const AliyunDevice* device) {
   if (device && !device->device_token.empty()) return device->device_token;
-  auto derived = to_hex(hmac(HmacAlgorithm::sha256, product.product_secret,
-                             "token" + std::string(product_key) + "/" + std::string(device_name)));
-  return derived.substr(0, 32);
+  return derived_credential(product, "token", product_key, device_name);
 }
 
 Verdict check_aliyun(const Registry& registry, const std::set<std::string>& activated,

@@ -27,14 +27,25 @@ Registry test_registry() {
   return r;
 }
 
-ConnectRequest aliyun_request(Listener listener = Listener::plain) {
+// A CONNECT as the plugin sees it: the listener it came in on, its credentials and keepalive (the
+// broker's clock is left at 0 for the caller to set where a check reads it).
+ConnectRequest connect_request(Listener listener, std::string client_id, std::string username,
+                               std::string password, int keepalive) {
   ConnectRequest r;
   r.listener = listener;
-  r.client_id = "12345|securemode=3,signmethod=hmacsha1,timestamp=789|";
-  r.username = "device&pk";
-  r.password = aliyun_password(HmacAlgorithm::sha1, "secret",
-                               aliyun_sign_content("12345", "device", "pk", "789"));
-  r.keepalive = 300;
+  r.client_id = std::move(client_id);
+  r.username = std::move(username);
+  r.password = std::move(password);
+  r.keepalive = keepalive;
+  return r;
+}
+
+ConnectRequest aliyun_request(Listener listener = Listener::plain) {
+  auto r = connect_request(listener, "12345|securemode=3,signmethod=hmacsha1,timestamp=789|",
+                           "device&pk",
+                           aliyun_password(HmacAlgorithm::sha1, "secret",
+                                           aliyun_sign_content("12345", "device", "pk", "789")),
+                           300);
   r.now = kNow;
   return r;
 }
@@ -101,13 +112,11 @@ TEST(CloudAliyunChecks, RefusesWithThePlatformsCodes) {
 
 TEST(CloudAliyunChecks, RegistrationPushesTheSecretOnceAndTheSecretThenConnects) {
   auto registry = test_registry();
-  ConnectRequest r;
-  r.listener = Listener::tls;
-  r.client_id = "c1|securemode=-2,authType=register,random=42,signmethod=hmacsha256|";
-  r.username = "dev2&pk2";
-  r.password =
-      to_hex(hmac(HmacAlgorithm::sha256, "psecret", "deviceNamedev2productKeypk2random42"));
-  r.keepalive = 0;  // not checked for registration
+  auto r = connect_request(
+      Listener::tls, "c1|securemode=-2,authType=register,random=42,signmethod=hmacsha256|",
+      "dev2&pk2",
+      to_hex(hmac(HmacAlgorithm::sha256, "psecret", "deviceNamedev2productKeypk2random42")),
+      0);  // keepalive: not checked for registration
   auto v = check_connect(registry, {}, r);
   ASSERT_TRUE(v.accepted()) << v.reason;
   ASSERT_TRUE(v.push);
@@ -125,13 +134,10 @@ TEST(CloudAliyunChecks, RegistrationPushesTheSecretOnceAndTheSecretThenConnects)
   ASSERT_TRUE(vn.accepted()) << vn.reason;
   EXPECT_EQ(vn.push->topic, "/ext/regnwl");
 
-  ConnectRequest token;
-  token.listener = Listener::tls;
-  token.client_id = "pk2.dev2|securemode=-2,authType=connwl|";
-  token.username = "dev2&pk2";
-  token.password = aliyun_device_token(*registry.find_aliyun_product("pk2"), "pk2", "dev2",
-                                       registry.find_aliyun("pk2", "dev2"));
-  token.keepalive = 300;
+  auto token = connect_request(Listener::tls, "pk2.dev2|securemode=-2,authType=connwl|", "dev2&pk2",
+                               aliyun_device_token(*registry.find_aliyun_product("pk2"), "pk2",
+                                                   "dev2", registry.find_aliyun("pk2", "dev2")),
+                               300);
   EXPECT_TRUE(check_connect(registry, {}, token).accepted());
   EXPECT_NE(vn.push->payload.find(*token.password), std::string::npos);
   token.password = "nope";
@@ -139,12 +145,10 @@ TEST(CloudAliyunChecks, RegistrationPushesTheSecretOnceAndTheSecretThenConnects)
 }
 
 ConnectRequest tencent_request(const std::string& expiry, const char* method = "hmacsha256") {
-  ConnectRequest r;
-  r.client_id = "ABCDEFGHIJdev1";
-  r.username = "ABCDEFGHIJdev1;12010126;Ab3x9;" + expiry;
+  const std::string username = "ABCDEFGHIJdev1;12010126;Ab3x9;" + expiry;
   auto alg = *parse_hmac_method(method);
-  r.password = to_hex(hmac(alg, "secretkey", *r.username)) + ";" + method;
-  r.keepalive = 240;
+  auto r = connect_request(Listener::plain, "ABCDEFGHIJdev1", username,
+                           to_hex(hmac(alg, "secretkey", username)) + ";" + method, 240);
   r.now = kNow;
   return r;
 }
@@ -190,12 +194,8 @@ TEST(CloudHuaweiSignature, MatchesTheVendorExample) {
 
 TEST(CloudHuaweiChecks, ChecksTheHourOnlyForSignTypeOne) {
   auto registry = test_registry();
-  ConnectRequest r;
-  r.listener = Listener::tls;
-  r.client_id = "prod_node1_0_1_2026010100";
-  r.username = "prod_node1";
-  r.password = huawei_password("12345678", "2026010100");
-  r.keepalive = 120;
+  auto r = connect_request(Listener::tls, "prod_node1_0_1_2026010100", "prod_node1",
+                           huawei_password("12345678", "2026010100"), 120);
   r.now = kNow + 1800;
   EXPECT_TRUE(check_connect(registry, {}, r).accepted());
   auto stale = r;

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cloud/cloud_emulator.hpp"
+#include "cloud/cloud_emulator_suite.hpp"
 #include "cloud/emulator_clients.hpp"
+#include "cloud/sample_registry.hpp"
 #include "support/net.hpp"
 #include "support/wait.hpp"
 
@@ -18,13 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-// The PSK is the base64 of these 16 bytes (so the test knows the hex key without decoding).
-constexpr const char* kPskHex = "00112233445566778899aabbccddeeff";
-constexpr const char* kPskBase64 = "ABEiM0RVZneImaq7zN3u/w==";
-
+// The sample devices, plus a second Aliyun device of a1Prod and two for registration.
 Registry suite_registry() {
-  Registry r;
-  r.add(AliyunDevice{.product_key = "a1Prod", .device_name = "meter-1", .device_secret = "s3cret"});
+  auto r = sample_registry();
   r.add(AliyunDevice{.product_key = "a1Prod", .device_name = "meter-2", .device_secret = "other"});
   r.add(AliyunDevice{.product_key = "a1Reg",
                      .device_name = "reg-1",
@@ -34,23 +32,11 @@ Registry suite_registry() {
                      .device_name = "nwl-1",
                      .product_secret = "prodsecret",
                      .auth = {"register_nwl", "token"}});
-  r.add(TencentDevice{.product_id = "TCPROD0001", .device_name = "dev1", .psk = kPskBase64});
-  r.add(HuaweiDevice{.device_id = "hwprod_node-1", .secret = "hw-secret-1"});
-  r.add(MqttDevice{.device = "meter-9", .username = "u9", .password = "p9"});
-  r.add(MqttDevice{.device = "cert-dev", .auth = {"cert"}});
   return r;
 }
 
-class CloudEmulatorTest : public ::testing::Test {
+class CloudEmulatorTest : public CloudEmulatorSuite<suite_registry> {
  protected:
-  static void SetUpTestSuite() {
-    cloud_ = new CloudEmulator(suite_registry());
-    cloud_->start();
-  }
-  static void TearDownTestSuite() {
-    delete cloud_;
-    cloud_ = nullptr;
-  }
   void TearDown() override {
     if (HasFailure()) std::cerr << "broker log:\n" << cloud_->log();
   }
@@ -66,6 +52,25 @@ class CloudEmulatorTest : public ::testing::Test {
     ProbeOptions o;
     o.port = cloud_->plain_port();
     o.sign = sign.dump();
+    return o;
+  }
+  // A client of the mutual-TLS listener with a certificate whose CN is `common_name`.
+  static ProbeOptions mtls(const std::string& common_name) {
+    auto cert = cloud_->client_cert(common_name);
+    ProbeOptions o;
+    o.port = cloud_->mtls_port();
+    o.cafile = cloud_->ca_file();
+    o.cert = cert.cert;
+    o.key = cert.key;
+    return o;
+  }
+  // A device over TLS that subscribes to `topic` and stays until one message arrives or `timeout`
+  // seconds pass: run it in the background as a Watcher.
+  static ProbeOptions subscriber(const json& sign, std::string topic, double timeout) {
+    auto o = tls(sign);
+    o.subscribe = {std::move(topic)};
+    o.messages = 1;
+    o.timeout = timeout;
     return o;
   }
   static ProbeOptions observer(std::vector<std::string> subscribe = {"#", "$oc/#", "$shadow/#"}) {
@@ -87,14 +92,13 @@ class CloudEmulatorTest : public ::testing::Test {
             {"timestamp", "2524608000000"}};
   }
 
-  static CloudEmulator* cloud_;
   static int observers_;
 };
 
-CloudEmulator* CloudEmulatorTest::cloud_ = nullptr;
 int CloudEmulatorTest::observers_ = 0;
 
-// A background observer, ready once all its subscriptions are acknowledged.
+// A client in the background (an observer, or a device waiting for a command), ready once all its
+// subscriptions are acknowledged.
 class Watcher {
  public:
   explicit Watcher(const ProbeOptions& o) : subscriptions_(o.subscribe.size()) {
@@ -103,6 +107,8 @@ class Watcher {
   }
   bool ready() const { return ready_; }
   ProbeResult seen() const { return parse_probe_output(process_->output()); }
+  // Until the client exits (it got its messages, or was disconnected); its exit status.
+  std::optional<int> wait(std::chrono::milliseconds timeout) { return process_->wait(timeout); }
   bool saw(const std::string& topic, const std::string& payload) const {
     for (const auto& m : seen().messages) {
       if (m.first == topic && m.second == payload) return true;
@@ -149,7 +155,7 @@ TEST_F(CloudEmulatorTest, TencentKeyAuthAcceptsBothAppIdsAndMethodsRefusesExpire
   json sign{{"platform", "tencent"},
             {"product_id", "TCPROD0001"},
             {"device_name", "dev1"},
-            {"psk", kPskBase64}};
+            {"psk", kSamplePskBase64}};
   EXPECT_EQ(run_probe(plain(sign)).connack, 0);
   sign["sdkappid"] = "21010406";
   sign["signmethod"] = "hmacsha1";
@@ -192,11 +198,11 @@ CommandResult psk_publish(std::uint16_t port, const std::string& key, int keepal
 TEST_F(CloudEmulatorTest, TencentTlsPskChecksTheKeyAndKeepalive) {
   Watcher watcher(observer());
   ASSERT_TRUE(watcher.ready());
-  auto ok = psk_publish(cloud_->psk_port(), kPskHex);
+  auto ok = psk_publish(cloud_->psk_port(), kSamplePskHex);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_TRUE(wait_until([&] { return watcher.saw("TCPROD0001/dev1/event", "{\"t\":1}"); }));
   EXPECT_NE(psk_publish(cloud_->psk_port(), "00112233445566778899aabbccddeeee").exit_code, 0);
-  auto keepalive = psk_publish(cloud_->psk_port(), kPskHex, 1000);
+  auto keepalive = psk_publish(cloud_->psk_port(), kSamplePskHex, 1000);
   EXPECT_NE(keepalive.exit_code, 0);
   EXPECT_NE(keepalive.output.find("identifier rejected"), std::string::npos) << keepalive.output;
 }
@@ -221,12 +227,8 @@ TEST_F(CloudEmulatorTest, HuaweiChecksSecretHourAndTls) {
 }
 
 TEST_F(CloudEmulatorTest, ASecondLoginOfOneIdentityKicksTheFirstOffline) {
-  auto first = tls(aliyun("meter-2", "other"));
-  first.subscribe = {"/sys/a1Prod/meter-2/thing/service/#"};
-  first.messages = 1;
-  first.timeout = 30;
-  Process holder(probe_argv(first));
-  ASSERT_TRUE(wait_until([&] { return parse_probe_output(holder.output()).subacks.size() == 1; }));
+  Watcher holder(subscriber(aliyun("meter-2", "other"), "/sys/a1Prod/meter-2/thing/service/#", 30));
+  ASSERT_TRUE(holder.ready());
   auto sign = aliyun("meter-2", "other");
   sign["client_id"] = "another-client-id";
   EXPECT_EQ(run_probe(tls(sign)).connack, 0);
@@ -245,12 +247,7 @@ TEST_F(CloudEmulatorTest, GenericMqttPasswordAndClientCertificate) {
   o.password = "p8";
   EXPECT_EQ(run_probe(o).connack, 4);
 
-  auto cert = cloud_->client_cert("cert-dev");
-  ProbeOptions m;
-  m.port = cloud_->mtls_port();
-  m.cafile = cloud_->ca_file();
-  m.cert = cert.cert;
-  m.key = cert.key;
+  auto m = mtls("cert-dev");
   m.id = "cert-dev";
   m.publish = {"devices/cert-dev/telemetry={}"};
   auto r = run_probe(m);
@@ -262,12 +259,7 @@ TEST_F(CloudEmulatorTest, GenericMqttPasswordAndClientCertificate) {
 }
 
 TEST_F(CloudEmulatorTest, TencentAndHuaweiCertificatesNameTheDeviceByTheirCn) {
-  auto tencent = cloud_->client_cert("TCPROD0001dev1");
-  ProbeOptions t;
-  t.port = cloud_->mtls_port();
-  t.cafile = cloud_->ca_file();
-  t.cert = tencent.cert;
-  t.key = tencent.key;
+  auto t = mtls("TCPROD0001dev1");
   t.id = "TCPROD0001dev1";
   t.username = "TCPROD0001dev1;21010406;Ab3x9;4102444800";
   t.password = "anything";  // not checked with a certificate
@@ -276,14 +268,9 @@ TEST_F(CloudEmulatorTest, TencentAndHuaweiCertificatesNameTheDeviceByTheirCn) {
   EXPECT_EQ(r.connack, 0) << r.output;
   EXPECT_EQ(r.pubacks, 1);
 
-  auto huawei = cloud_->client_cert("hwprod_node-1");
-  ProbeOptions h = t;
-  h.cert = huawei.cert;
-  h.key = huawei.key;
+  auto h = mtls("hwprod_node-1");
   h.id = "hwprod_node-1_0_0_2024010100";
   h.username = "hwprod_node-1";
-  h.password.reset();
-  h.publish.clear();
   EXPECT_EQ(run_probe(h).connack, 0);
   h.id = "hwprod_node-2_0_0_2024010100";  // another device than the certificate names
   EXPECT_NE(run_probe(h).connack, 0);
@@ -317,19 +304,15 @@ TEST_F(CloudEmulatorTest, DevicesUseOnlyTheirOwnTopicsAndTheObserverSeesThem) {
 }
 
 TEST_F(CloudEmulatorTest, TheObserverPublishesCommandsToAnyDevice) {
-  auto device = tls(aliyun("meter-2", "other"));
-  device.subscribe = {"/sys/a1Prod/meter-2/thing/service/property/set"};
-  device.messages = 1;
-  device.timeout = 20;
-  Process listening(probe_argv(device));
-  ASSERT_TRUE(
-      wait_until([&] { return parse_probe_output(listening.output()).subacks.size() == 1; }));
+  Watcher listening(
+      subscriber(aliyun("meter-2", "other"), "/sys/a1Prod/meter-2/thing/service/property/set", 20));
+  ASSERT_TRUE(listening.ready());
   auto o = observer({});
   o.messages = 0;
   o.publish = {"/sys/a1Prod/meter-2/thing/service/property/set={\"params\":{\"on\":1}}"};
   EXPECT_EQ(run_probe(o).pubacks, 1);
   ASSERT_TRUE(listening.wait(std::chrono::seconds(15)));
-  auto got = parse_probe_output(listening.output());
+  auto got = listening.seen();
   ASSERT_EQ(got.messages.size(), 1u) << got.output;
   EXPECT_EQ(got.messages[0].second, "{\"params\":{\"on\":1}}");
 }

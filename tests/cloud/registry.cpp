@@ -1,5 +1,6 @@
 #include "cloud/registry.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -44,56 +45,49 @@ const json& list(const json& root, const char* key) {
   return *it;
 }
 
+// The first of `devices` that `matches`, or nullptr: every find_* below is one such lookup.
+template <typename Device, typename Match>
+const Device* first_match(const std::vector<Device>& devices, Match matches) {
+  auto it = std::find_if(devices.begin(), devices.end(), matches);
+  return it == devices.end() ? nullptr : &*it;
+}
+
 }  // namespace
 
 const AliyunDevice* Registry::find_aliyun(std::string_view product_key,
                                           std::string_view device_name) const {
-  for (const auto& d : aliyun) {
-    if (d.product_key == product_key && d.device_name == device_name) return &d;
-  }
-  return nullptr;
+  return first_match(aliyun, [&](const AliyunDevice& d) {
+    return d.product_key == product_key && d.device_name == device_name;
+  });
 }
 
 const AliyunDevice* Registry::find_aliyun_product(std::string_view product_key) const {
-  for (const auto& d : aliyun) {
-    if (d.product_key == product_key && !d.product_secret.empty()) return &d;
-  }
-  return nullptr;
+  return first_match(aliyun, [&](const AliyunDevice& d) {
+    return d.product_key == product_key && !d.product_secret.empty();
+  });
 }
 
 const TencentDevice* Registry::find_tencent(std::string_view client_id) const {
-  for (const auto& d : tencent) {
-    if (d.client_id() == client_id) return &d;
-  }
-  return nullptr;
+  return first_match(tencent, [&](const TencentDevice& d) { return d.client_id() == client_id; });
 }
 
 const HuaweiDevice* Registry::find_huawei(std::string_view device_id) const {
-  for (const auto& d : huawei) {
-    if (d.device_id == device_id) return &d;
-  }
-  return nullptr;
+  return first_match(huawei, [&](const HuaweiDevice& d) { return d.device_id == device_id; });
 }
 
 const MqttDevice* Registry::find_mqtt_by_username(std::string_view username) const {
-  for (const auto& d : mqtt) {
-    if (!d.username.empty() && d.username == username) return &d;
-  }
-  return nullptr;
+  return first_match(
+      mqtt, [&](const MqttDevice& d) { return !d.username.empty() && d.username == username; });
 }
 
 const MqttDevice* Registry::find_mqtt_by_device(std::string_view device) const {
-  for (const auto& d : mqtt) {
-    if (d.device == device) return &d;
-  }
-  return nullptr;
+  return first_match(mqtt, [&](const MqttDevice& d) { return d.device == device; });
 }
 
 const MqttDevice* Registry::find_mqtt_by_client_id(std::string_view client_id) const {
-  for (const auto& d : mqtt) {
-    if ((d.client_id.empty() ? d.device : d.client_id) == client_id) return &d;
-  }
-  return nullptr;
+  return first_match(mqtt, [&](const MqttDevice& d) {
+    return (d.client_id.empty() ? d.device : d.client_id) == client_id;
+  });
 }
 
 std::string Registry::to_json() const {

@@ -19,22 +19,14 @@
 #include "southbound/block_planner.hpp"
 #include "southbound/modbus_bus.hpp"
 #include "southbound/point_codec.hpp"
+#include "support/process_usage.hpp"
 
 using namespace edgegw::southbound;
 using Clock = std::chrono::steady_clock;
+using edgegw::test::cpu_seconds;
+using edgegw::test::seconds_since;
 
 namespace {
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // Forks a process that serves a libmodbus TCP slave until stdin of the pipe closes.
 pid_t fork_slave(std::uint16_t& port) {

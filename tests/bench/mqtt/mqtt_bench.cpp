@@ -26,33 +26,16 @@
 #include "mqtt/tls_context.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
+#include "support/process_usage.hpp"
 #include "support/test_pki.hpp"
 
 using namespace edgegw::mqtt;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using edgegw::test::cpu_seconds;
+using edgegw::test::process_cpu_seconds;
 
 namespace {
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string f;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stod(f);
-    if (i == 15) stime = std::stod(f);
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 // The mosquitto child: the process whose command line names its config under `dir`.
 pid_t pid_with_argument_under(const std::string& dir) {

@@ -12,41 +12,25 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "northbound/northbound.hpp"
 #include "store/outbox.hpp"
+#include "support/device_identities.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
+#include "support/process_usage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
 
 using namespace edgegw;
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-long rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using test::cpu_seconds;
+using test::rss_kib;
+using test::seconds_since;
 
 void raise_nofile() {
   rlimit r{};
@@ -136,10 +120,7 @@ void bench_sessions(std::size_t n, double rate, double idle_seconds) {
   long rss_before = rss_kib();
   auto rig = std::make_unique<Rig>(broker->port(), rate, 30);
   for (std::size_t i = 0; i < n; ++i) {
-    northbound::DeviceIdentity id;
-    id.device = "dev-" + std::to_string(i);
-    id.auth = northbound::AuthMode::none;
-    rig->northbound->add_device(id);
+    rig->northbound->add_device(test::anonymous_identity("dev-" + std::to_string(i)));
   }
   double cold = rig->until_online(n, 1.0, 600);
   long rss_after = rss_kib();
@@ -185,10 +166,7 @@ void bench_drain(std::size_t devices, std::size_t records, double rate) {
   rig.outbox->commit();
   double append_s = seconds_since(t_append);
   for (std::size_t i = 0; i < devices; ++i) {
-    northbound::DeviceIdentity id;
-    id.device = "dev-" + std::to_string(i);
-    id.auth = northbound::AuthMode::none;
-    rig.northbound->add_device(id);
+    rig.northbound->add_device(test::anonymous_identity("dev-" + std::to_string(i)));
   }
   auto start = Clock::now();
   double cpu0 = cpu_seconds();

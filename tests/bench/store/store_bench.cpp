@@ -19,26 +19,18 @@
 #include <vector>
 
 #include "store/outbox.hpp"
+#include "support/process_usage.hpp"
 
 namespace {
 
 using namespace edgegw::store;
 using Clock = std::chrono::steady_clock;
+// CPU seconds of this process, all threads (the WAL checkpointer's included).
+using edgegw::test::cpu_seconds;
+using edgegw::test::seconds_since;
 namespace fs = std::filesystem;
 
 constexpr std::size_t kBatch = 1000;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// CPU seconds of this process, all threads (the WAL checkpointer's included).
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 // A rate measured both ways: the machine is shared, so wall-clock figures vary with its load and
 // the per-CPU-second figure says what the outbox itself costs.

@@ -6,7 +6,10 @@
 #include <functional>
 #include <memory>
 
+#include "cloud/cloud_emulator_suite.hpp"
+#include "cloud/sample_registry.hpp"
 #include "integration/sessions/session_harness.hpp"
+#include "support/device_identities.hpp"
 
 namespace edgegw::test {
 namespace {
@@ -16,11 +19,9 @@ using northbound::DeviceIdentity;
 using northbound::PlatformKind;
 using northbound::SessionState;
 
-constexpr const char* kPskBase64 = "ABEiM0RVZneImaq7zN3u/w==";
-
+// The sample devices, plus one Aliyun device per other auth mode and an anonymous MQTT device.
 Registry suite_registry() {
-  Registry r;
-  r.add(AliyunDevice{.product_key = "a1Prod", .device_name = "meter-1", .device_secret = "s3cret"});
+  auto r = sample_registry();
   r.add(AliyunDevice{.product_key = "a1Tok",
                      .device_name = "tok-1",
                      .device_token = "token-of-tok-1",
@@ -34,10 +35,6 @@ Registry suite_registry() {
                      .device_name = "nwl-1",
                      .product_secret = "prodsecret2",
                      .auth = {"register_nwl", "token"}});
-  r.add(TencentDevice{.product_id = "TCPROD0001", .device_name = "dev1", .psk = kPskBase64});
-  r.add(HuaweiDevice{.device_id = "hwprod_node-1", .secret = "hw-secret-1"});
-  r.add(MqttDevice{.device = "meter-9", .username = "u9", .password = "p9"});
-  r.add(MqttDevice{.device = "cert-dev", .auth = {"cert"}});
   r.add(MqttDevice{.device = "anon-1", .auth = {"none"}});
   return r;
 }
@@ -70,60 +67,29 @@ std::uint16_t port_of(const CloudEmulator& cloud, Listener l) {
   return 0;
 }
 
-DeviceIdentity aliyun(std::string device, std::string pk, std::string dn, AuthMode auth) {
-  DeviceIdentity id;
-  id.device = std::move(device);
-  id.auth = auth;
-  id.product_key = std::move(pk);
-  id.device_name = std::move(dn);
-  return id;
-}
-
 std::vector<Case> cases() {
   std::vector<Case> c;
-  auto aliyun_secret = [](CloudEmulator&) {
-    auto id = aliyun("meter-1", "a1Prod", "meter-1", AuthMode::secret);
-    id.device_secret = "s3cret";
-    return id;
+  // An Aliyun device whose local name is its device name, with the credential `auth` reads.
+  auto aliyun = [](std::string name, std::string product_key, AuthMode auth,
+                   std::string credential) {
+    return
+        [=](CloudEmulator&) { return aliyun_identity(name, product_key, name, auth, credential); };
   };
+  auto aliyun_secret = aliyun("meter-1", "a1Prod", AuthMode::secret, "s3cret");
   c.push_back({"aliyun_secret_tls", PlatformKind::aliyun, Listener::tls, aliyun_secret,
                "/a1Prod/meter-1/"});
   c.push_back({"aliyun_secret_plain", PlatformKind::aliyun, Listener::plain, aliyun_secret,
                "/a1Prod/meter-1/"});
   c.push_back({"aliyun_token", PlatformKind::aliyun, Listener::tls,
-               [](CloudEmulator&) {
-                 auto id = aliyun("tok-1", "a1Tok", "tok-1", AuthMode::token);
-                 id.device_token = "token-of-tok-1";
-                 return id;
-               },
-               "/a1Tok/tok-1/"});
+               aliyun("tok-1", "a1Tok", AuthMode::token, "token-of-tok-1"), "/a1Tok/tok-1/"});
   c.push_back({"aliyun_register", PlatformKind::aliyun, Listener::tls,
-               [](CloudEmulator&) {
-                 auto id = aliyun("reg-1", "a1Reg", "reg-1", AuthMode::register_);
-                 id.product_secret = "prodsecret";
-                 return id;
-               },
-               "/a1Reg/reg-1/"});
+               aliyun("reg-1", "a1Reg", AuthMode::register_, "prodsecret"), "/a1Reg/reg-1/"});
   c.push_back({"aliyun_register_nwl", PlatformKind::aliyun, Listener::tls,
-               [](CloudEmulator&) {
-                 auto id = aliyun("nwl-1", "a1Nwl", "nwl-1", AuthMode::register_nwl);
-                 id.product_secret = "prodsecret2";
-                 return id;
-               },
-               "/a1Nwl/nwl-1/"});
+               aliyun("nwl-1", "a1Nwl", AuthMode::register_nwl, "prodsecret2"), "/a1Nwl/nwl-1/"});
   auto tencent = [](AuthMode auth) {
     return [auth](CloudEmulator& cloud) {
-      DeviceIdentity id;
-      id.device = "dev1";
-      id.auth = auth;
-      id.product_id = "TCPROD0001";
-      id.device_name = "dev1";
-      id.device_psk = kPskBase64;
-      if (auth == AuthMode::cert) {
-        auto pair = cloud.client_cert("TCPROD0001dev1");
-        id.cert_file = pair.cert;
-        id.key_file = pair.key;
-      }
+      auto id = tencent_identity("dev1", "TCPROD0001", "dev1", kSamplePskBase64, auth);
+      if (auth == AuthMode::cert) id = with_client_cert(id, cloud.client_cert("TCPROD0001dev1"));
       return id;
     };
   };
@@ -134,72 +100,33 @@ std::vector<Case> cases() {
                tencent(AuthMode::password), "TCPROD0001/dev1"});
   c.push_back({"tencent_cert", PlatformKind::tencent, Listener::mtls, tencent(AuthMode::cert),
                "TCPROD0001/dev1"});
-  c.push_back({"huawei_secret", PlatformKind::huawei, Listener::tls,
-               [](CloudEmulator&) {
-                 DeviceIdentity id;
-                 id.device = "node-1";
-                 id.device_id = "hwprod_node-1";
-                 id.device_secret = "hw-secret-1";
-                 return id;
-               },
-               "hwprod_node-1"});
+  c.push_back(
+      {"huawei_secret", PlatformKind::huawei, Listener::tls,
+       [](CloudEmulator&) { return huawei_identity("node-1", "hwprod_node-1", "hw-secret-1"); },
+       "hwprod_node-1"});
   c.push_back({"huawei_cert", PlatformKind::huawei, Listener::mtls,
                [](CloudEmulator& cloud) {
-                 DeviceIdentity id;
-                 id.device = "node-1";
-                 id.auth = AuthMode::cert;
-                 id.device_id = "hwprod_node-1";
-                 auto pair = cloud.client_cert("hwprod_node-1");
-                 id.cert_file = pair.cert;
-                 id.key_file = pair.key;
-                 return id;
+                 return with_client_cert(huawei_identity("node-1", "hwprod_node-1", /*secret=*/""),
+                                         cloud.client_cert("hwprod_node-1"));
                },
                "hwprod_node-1"});
   c.push_back({"mqtt_password", PlatformKind::mqtt, Listener::tls,
-               [](CloudEmulator&) {
-                 DeviceIdentity id;
-                 id.device = "meter-9";
-                 id.auth = AuthMode::password;
-                 id.username = "u9";
-                 id.password = "p9";
-                 return id;
-               },
+               [](CloudEmulator&) { return mqtt_password_identity("meter-9", "u9", "p9"); },
                "devices/meter-9/telemetry"});
   c.push_back({"mqtt_cert", PlatformKind::mqtt, Listener::mtls,
                [](CloudEmulator& cloud) {
-                 DeviceIdentity id;
-                 id.device = "cert-dev";
-                 id.auth = AuthMode::cert;
-                 auto pair = cloud.client_cert("cert-dev");
-                 id.cert_file = pair.cert;
-                 id.key_file = pair.key;
-                 return id;
+                 return with_client_cert(device_identity("cert-dev", AuthMode::cert),
+                                         cloud.client_cert("cert-dev"));
                },
                "devices/cert-dev/telemetry"});
   c.push_back({"mqtt_none_plain", PlatformKind::mqtt, Listener::plain,
-               [](CloudEmulator&) {
-                 DeviceIdentity id;
-                 id.device = "anon-1";
-                 id.auth = AuthMode::none;
-                 return id;
-               },
+               [](CloudEmulator&) { return anonymous_identity("anon-1"); },
                "devices/anon-1/telemetry"});
   return c;
 }
 
-class SessionPlatforms : public ::testing::TestWithParam<Case> {
- protected:
-  static void SetUpTestSuite() {
-    cloud_ = new CloudEmulator(suite_registry());
-    cloud_->start();
-  }
-  static void TearDownTestSuite() {
-    delete cloud_;
-    cloud_ = nullptr;
-  }
-  static CloudEmulator* cloud_;
+class SessionPlatforms : public CloudEmulatorSuite<suite_registry, ::testing::TestWithParam<Case>> {
 };
-CloudEmulator* SessionPlatforms::cloud_ = nullptr;
 
 TEST_P(SessionPlatforms, ConnectsAndDeliversEveryRecordAckedOnlyByTheCloud) {
   const Case& c = GetParam();

@@ -10,6 +10,14 @@ using namespace std::chrono_literals;
 using V = ProtocolState::Verdict;
 const ProtocolState::TimePoint t0{std::chrono::hours(1)};
 
+// A connection whose CONNACK arrived at t0 (connect timeout 5 s, 4 packet ids in flight).
+ProtocolState online_at_t0(std::chrono::seconds keepalive) {
+  ProtocolState s(keepalive, 5000ms, 4);
+  s.start(t0);
+  s.online(t0);
+  return s;
+}
+
 TEST(ProtocolState, ConnectTimesOutUnlessConnackArrives) {
   ProtocolState s(60s, 5000ms, 4);
   s.start(t0);
@@ -22,9 +30,7 @@ TEST(ProtocolState, ConnectTimesOutUnlessConnackArrives) {
 }
 
 TEST(ProtocolState, PingsWhenIdleAndDeclaresSilentBrokerDead) {
-  ProtocolState s(10s, 5000ms, 4);
-  s.start(t0);
-  s.online(t0);
+  auto s = online_at_t0(10s);
   EXPECT_EQ(s.next_deadline(), t0 + 10s);
   EXPECT_EQ(s.poll(t0 + 9s), V::none);
   EXPECT_EQ(s.poll(t0 + 10s), V::send_pingreq);
@@ -35,9 +41,7 @@ TEST(ProtocolState, PingsWhenIdleAndDeclaresSilentBrokerDead) {
 }
 
 TEST(ProtocolState, PingrespKeepsTheSessionAlive) {
-  ProtocolState s(10s, 5000ms, 4);
-  s.start(t0);
-  s.online(t0);
+  auto s = online_at_t0(10s);
   ASSERT_EQ(s.poll(t0 + 10s), V::send_pingreq);
   s.bytes_received(t0 + 10s + 5ms);
   s.pingresp_received();
@@ -48,17 +52,13 @@ TEST(ProtocolState, PingrespKeepsTheSessionAlive) {
 
 TEST(ProtocolState, PingsAfterReceiveSilenceEvenWhileSending) {
   // A client that only sends QoS 0 still has to hear from the broker.
-  ProtocolState s(10s, 5000ms, 4);
-  s.start(t0);
-  s.online(t0);
+  auto s = online_at_t0(10s);
   s.packet_sent(t0 + 9s);
   EXPECT_EQ(s.poll(t0 + 10s), V::send_pingreq);
 }
 
 TEST(ProtocolState, SendingPostponesThePing) {
-  ProtocolState s(10s, 5000ms, 4);
-  s.start(t0);
-  s.online(t0);
+  auto s = online_at_t0(10s);
   s.packet_sent(t0 + 8s);
   s.bytes_received(t0 + 8s);
   EXPECT_EQ(s.poll(t0 + 10s), V::none);
@@ -66,9 +66,7 @@ TEST(ProtocolState, SendingPostponesThePing) {
 }
 
 TEST(ProtocolState, KeepaliveZeroDisablesPings) {
-  ProtocolState s(0s, 5000ms, 4);
-  s.start(t0);
-  s.online(t0);
+  auto s = online_at_t0(0s);
   EXPECT_EQ(s.poll(t0 + 1000s), V::none);
   EXPECT_EQ(s.next_deadline(), ProtocolState::TimePoint::max());
 }

@@ -6,6 +6,7 @@
 
 #include "northbound/cloud_options.hpp"
 #include "store/record.hpp"
+#include "support/device_identities.hpp"
 
 namespace edgegw::northbound::testing {
 
@@ -25,40 +26,23 @@ inline CloudOptions cloud_for(PlatformKind kind) {
 }
 
 inline DeviceIdentity aliyun_device() {
-  DeviceIdentity id;
-  id.device = "meter-1";
-  id.product_key = "a1B2c3D4e5F";
-  id.device_name = "meter-1";
-  id.device_secret = "s3cr3t";
-  return id;
+  return test::aliyun_identity("meter-1", "a1B2c3D4e5F", "meter-1", AuthMode::secret, "s3cr3t");
 }
 
 inline DeviceIdentity tencent_device() {
-  DeviceIdentity id;
-  id.device = "meter-1";
-  id.auth = AuthMode::psk;
-  id.product_id = "ABCDEF1234";
-  id.device_name = "meter-1";
-  id.device_psk = "MTIzNDU2Nzg5MGFiY2RlZg==";  // "1234567890abcdef"
-  return id;
+  return test::tencent_identity("meter-1", "ABCDEF1234", "meter-1",
+                                "MTIzNDU2Nzg5MGFiY2RlZg==",  // "1234567890abcdef"
+                                AuthMode::psk);
 }
 
 inline DeviceIdentity huawei_device() {
-  DeviceIdentity id;
-  id.device = "meter-1";
-  id.device_id = "6555f8d2_meter-1";
-  id.device_secret = "s3cr3t";
+  auto id = test::huawei_identity("meter-1", "6555f8d2_meter-1", "s3cr3t");
   id.service_id = "Meter";
   return id;
 }
 
 inline DeviceIdentity mqtt_device() {
-  DeviceIdentity id;
-  id.device = "meter-1";
-  id.auth = AuthMode::password;
-  id.username = "gw";
-  id.password = "pw";
-  return id;
+  return test::mqtt_password_identity("meter-1", "gw", "pw");
 }
 
 inline store::Record meter_record() {

@@ -76,10 +76,8 @@ TEST(TencentPlatform, PskIsTheIdentityAndDecodedKeyWithoutPassword) {
 }
 
 TEST(TencentPlatform, CertAuthCarriesTheCertificate) {
-  auto id = tencent_device();
-  id.auth = AuthMode::cert;
-  id.cert_file = "/etc/edgegw/meter-1.crt";
-  id.key_file = "/etc/edgegw/meter-1.key";
+  auto id = test::with_client_cert(tencent_device(),
+                                   {"/etc/edgegw/meter-1.crt", "/etc/edgegw/meter-1.key"});
   auto p = make_platform(cloud_for(PlatformKind::tencent), "/x")->connect_params(id, kNow, "aB3x9");
   EXPECT_EQ(p.cert_file, id.cert_file);
   EXPECT_EQ(p.key_file, id.key_file);

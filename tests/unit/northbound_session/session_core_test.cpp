@@ -33,6 +33,12 @@ struct Fixture : ::testing::Test {
 
 using SessionCoreTest = Fixture;
 
+// Starts the session and has its first connect succeed at once, at `now` (the CONNACK arrived).
+void start_connected(SessionCore& core, Clock::time_point now) {
+  core.start(now, good_wall);
+  core.connected(now);
+}
+
 TEST_F(SessionCoreTest, StartConnectsAtOnceWhenTheLimiterHasASlot) {
   SessionCore core(options(), limiter);
   auto d = core.start(t0, good_wall);
@@ -130,8 +136,7 @@ SessionDecision connect_and_drop(SessionCore& core, Clock::time_point& now, Cloc
 TEST_F(SessionCoreTest, KickedQuicklyThreeTimesInARowIsAnIdentityConflictReportedOnce) {
   SessionCore core(options(), limiter);
   auto now = t0;
-  core.start(now, good_wall);
-  core.connected(now);
+  start_connected(core, now);
   now += seconds(2);
   auto d = core.closed(now, true, "closed by server");
   EXPECT_EQ(d.state, SessionState::waiting);
@@ -161,8 +166,7 @@ TEST_F(SessionCoreTest, KickedQuicklyThreeTimesInARowIsAnIdentityConflictReporte
 TEST_F(SessionCoreTest, QuickDropsThatTheServerDidNotCauseAreNoConflict) {
   SessionCore core(options(), limiter);
   auto now = t0;
-  core.start(now, good_wall);
-  core.connected(now);
+  start_connected(core, now);
   now += seconds(1);
   auto d = core.closed(now, false, "keepalive timeout");
   now = *d.wake_at;
@@ -282,8 +286,7 @@ TEST_F(SessionCoreTest, RegistrationLinkLostRetriesRegistration) {
   auto o = options();
   o.needs_registration = true;
   SessionCore core(o, limiter);
-  core.start(t0, good_wall);
-  core.connected(t0);
+  start_connected(core, t0);
   auto d = core.closed(t0 + seconds(1), true, "closed");
   EXPECT_EQ(d.state, SessionState::waiting);
   d = core.timer(*d.wake_at, good_wall);
@@ -292,8 +295,7 @@ TEST_F(SessionCoreTest, RegistrationLinkLostRetriesRegistration) {
 
 TEST_F(SessionCoreTest, StopClosesTheLinkAndIgnoresEverythingAfter) {
   SessionCore core(options(), limiter);
-  core.start(t0, good_wall);
-  core.connected(t0);
+  start_connected(core, t0);
   auto d = core.stop();
   EXPECT_TRUE(d.disconnect);
   EXPECT_EQ(d.state, SessionState::stopped);

@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "daemon/device_log_fields.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "northbound/platform_defaults.hpp"
@@ -110,6 +111,11 @@ int Daemon::run() {
   status_ = std::make_unique<StatusPublisher>(config_, std::getenv("RUNTIME_DIRECTORY"));
   spdlog::info("edgegw starting: {} device(s), platform {}, state in {}", config_.devices.size(),
                northbound::to_string(config_.cloud.platform), config_.gateway.state_dir.string());
+  auto fds = raise_fd_limit(fds_needed(config_.devices.size(), config_.buses.size()));
+  if (fds.after != fds.before) {
+    spdlog::debug("open-file limit raised from {} to {}", fds.before, fds.after);
+  }
+  if (fds.warning) spdlog::warn("{}", *fds.warning);
   if (!start_store() || !start_southbound() || !start_northbound()) {
     stop(1);
   } else {

@@ -1,0 +1,254 @@
+// Issue 6's "10,000 device sessions stay online from one daemon": the real edgegw binary, one TLS
+// session per device signed with its own Alibaba device secret, against the cloud emulator (which
+// checks every signature), each device fed from its own topic on a local mosquitto. Prints:
+//   - cold start: time until every session is online (status.json), connects_per_second as set
+//   - the daemon's RSS per device and its idle CPU with all online
+//   - one reading per device published locally: time until the cloud acknowledged all of them
+//   - the cloud killed and restarted: time until 99% / 100% are back, connect attempts per device
+// Usage: daemon_sessions_bench [--devices 10000] [--rate 1000] [--idle-seconds 20]
+//        (EDGEGW_BIN=path runs another build of the daemon, e.g. the sanitizer one)
+#include <sys/resource.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "cloud/cloud_emulator.hpp"
+#include "mqtt/connection.hpp"
+#include "mqtt/resolver.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace edgegw;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(f);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// What status.json says right now (empty if it is being replaced or not there yet).
+struct Census {
+  std::size_t online = 0;
+  std::uint64_t acknowledged = 0;
+  std::uint64_t attempts = 0;
+  bool read = false;
+};
+
+Census census(const std::filesystem::path& status_file) {
+  Census c;
+  std::ifstream in(status_file);
+  if (!in) return c;
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("devices")) return c;
+  for (const auto& d : j["devices"]) {
+    c.online += d.value("state", "") == "online";
+    c.acknowledged += d.value("acknowledged", 0ull);
+    c.attempts += d.value("connect_attempts", 0ull);
+  }
+  c.read = true;
+  return c;
+}
+
+// Waits (polling the status file, which the daemon rewrites as things change) until `done`.
+template <typename Done>
+double wait_for(const std::filesystem::path& status_file, Done done, double timeout_s,
+                Census* last = nullptr) {
+  auto start = Clock::now();
+  while (seconds_since(start) < timeout_s) {
+    auto c = census(status_file);
+    if (c.read && last) *last = c;
+    if (c.read && done(c)) return seconds_since(start);
+    usleep(100000);
+  }
+  return -1;
+}
+
+// Publishes one reading per device to the local broker, QoS 1, through one MQTT connection.
+struct LocalPublisher : mqtt::Connection::Handler {
+  sd_event* loop = nullptr;
+  std::unique_ptr<mqtt::Resolver> resolver;
+  std::unique_ptr<mqtt::Connection> connection;
+  bool online = false;
+  std::size_t acked = 0;
+
+  explicit LocalPublisher(std::uint16_t port) {
+    sd_event_new(&loop);
+    resolver = std::make_unique<mqtt::Resolver>(loop);
+    connection = std::make_unique<mqtt::Connection>(loop, *resolver, *this);
+    mqtt::ConnectOptions o;
+    o.host = "127.0.0.1";
+    o.port = port;
+    o.client_id = "bench-devices";
+    o.max_inflight = 64;
+    connection->connect(o);
+  }
+  ~LocalPublisher() override {
+    connection.reset();
+    resolver.reset();
+    sd_event_unref(loop);
+  }
+  void on_connected(bool) override { online = true; }
+  void on_closed(const mqtt::Outcome&) override { online = false; }
+  void on_message(const mqtt::Message&) override {}
+  void on_puback(std::uint16_t) override { ++acked; }
+  void on_suback(std::uint16_t, std::vector<int>) override {}
+
+  void publish_all(std::size_t devices) {
+    while (!online) sd_event_run(loop, 100000);
+    std::size_t next = 0;
+    while (acked < devices) {
+      while (next < devices &&
+             connection->publish("sensors/dev-" + std::to_string(next), "{\"value\": 1}", 1)) {
+        ++next;
+      }
+      sd_event_run(loop, 100000);
+    }
+  }
+};
+
+std::string config_for(std::size_t devices, double rate, const test::CloudEmulator& cloud,
+                       std::uint16_t local_port, const std::filesystem::path& dir) {
+  std::string c = "[gateway]\nstate_dir = \"" + (dir / "state").string() + "\"\nstatus_file = \"" +
+                  (dir / "status.json").string() +
+                  "\"\nlog_level = \"warning\"\n[store]\nsync = \"normal\"\n"
+                  "[cloud]\nplatform = \"aliyun\"\nhost = \"127.0.0.1\"\nport = " +
+                  std::to_string(cloud.tls_port()) + "\nca_file = \"" + cloud.ca_file().string() +
+                  "\"\nconnects_per_second = " + std::to_string(rate) +
+                  "\nbackoff_min = \"1s\"\nbackoff_max = \"30s\"\n"
+                  "[local_mqtt]\nhost = \"127.0.0.1\"\nport = " +
+                  std::to_string(local_port) + "\nclient_id = \"edgegw-bench\"\n";
+  for (std::size_t i = 0; i < devices; ++i) {
+    auto name = "dev-" + std::to_string(i);
+    c += "[[device]]\nname = \"" + name + "\"\n[device.cloud]\nproduct_key = \"a1Bench\"\n" +
+         "device_name = \"" + name + "\"\ndevice_secret = \"secret-" + name +
+         "\"\n[device.mqtt]\ntopic = \"sensors/" + name + "\"\n";
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t devices = 10000;
+  double rate = 1000, idle_seconds = 20;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--devices") devices = std::stoul(v);
+    if (a == "--rate") rate = std::stod(v);
+    if (a == "--idle-seconds") idle_seconds = std::stod(v);
+  }
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;  // the brokers inherit it; edgegw raises its own
+  setrlimit(RLIMIT_NOFILE, &limit);
+
+  test::Registry registry;
+  for (std::size_t i = 0; i < devices; ++i) {
+    auto name = "dev-" + std::to_string(i);
+    registry.add(test::AliyunDevice{
+        .product_key = "a1Bench", .device_name = name, .device_secret = "secret-" + name});
+  }
+  test::CloudEmulator cloud(registry);
+  cloud.start();
+  auto local = test::MosquittoBroker::plain();
+  test::TempDir dir;
+  auto config =
+      dir.write("edgegw.toml", config_for(devices, rate, cloud, local->port(), dir.path()));
+  std::filesystem::permissions(
+      config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto status_file = dir.path() / "status.json";
+
+  auto start = Clock::now();
+  const char* binary = std::getenv("EDGEGW_BIN");  // e.g. a sanitizer build of the daemon
+  test::Process edgegw({binary ? binary : EDGEGW_BINARY, "-c", config.string(), "run"}, {},
+                       dir.path() / "edgegw.log");
+  Census seen;
+  double cold = wait_for(
+      status_file, [&](const Census& c) { return c.online == devices; }, 900, &seen);
+  std::printf("devices %zu, TLS, aliyun signing, connects_per_second %.0f\n", devices, rate);
+  if (cold < 0) {
+    std::printf("NOT all online after 900 s: %zu online\n%s\n", seen.online,
+                edgegw.output().substr(0, 4000).c_str());
+    return 1;
+  }
+  cold = seconds_since(start);
+  long rss = rss_kib(edgegw.pid());
+  std::printf("cold start: all %zu online %.1f s after the daemon started\n", devices, cold);
+  std::printf("edgegw RSS %.1f MiB = %.1f KiB per device (outbox, config and all)\n", rss / 1024.0,
+              static_cast<double>(rss) / devices);
+
+  double cpu0 = cpu_seconds(edgegw.pid());
+  auto idle_start = Clock::now();
+  while (seconds_since(idle_start) < idle_seconds) usleep(200000);
+  std::printf("idle %.0f s with all online: edgegw CPU %.2f %% of one core; %zu still online\n",
+              idle_seconds, (cpu_seconds(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100,
+              census(status_file).online);
+
+  auto acked_before = census(status_file).acknowledged;
+  auto publish_start = Clock::now();
+  LocalPublisher publisher(local->port());
+  publisher.publish_all(devices);
+  double delivered = wait_for(
+      status_file, [&](const Census& c) { return c.acknowledged >= acked_before + devices; }, 300,
+      &seen);
+  std::printf("one reading per device through the local broker: %s %.1f s (%llu of %zu acked)\n",
+              delivered < 0 ? "NOT all acknowledged by the cloud after" : "all acknowledged in",
+              seconds_since(publish_start),
+              static_cast<unsigned long long>(seen.acknowledged - acked_before), devices);
+
+  auto attempts_before = census(status_file).attempts;
+  cloud.kill();
+  auto restart = Clock::now();
+  // The daemon notices at once (the connections are reset); count from the kill.
+  wait_for(
+      status_file, [&](const Census& c) { return c.online < devices * 99 / 100; }, 60);
+  cloud.start();
+  double back99 = wait_for(
+      status_file, [&](const Census& c) { return c.online >= devices * 99 / 100; }, 900, &seen);
+  double back100 = wait_for(
+      status_file, [&](const Census& c) { return c.online == devices; }, 900, &seen);
+  (void)back100;
+  std::printf(
+      "cloud killed and restarted: 99%% back %.1f s, 100%% %.1f s, %.2f connect attempts per "
+      "device\n",
+      back99, seen.online == devices ? seconds_since(restart) : -1.0,
+      static_cast<double>(seen.attempts - attempts_before) / devices);
+  auto stopped = edgegw.stop(std::chrono::seconds(30));
+  std::printf("edgegw stopped with exit code %d\n", stopped ? *stopped : -1);
+  if (!stopped || *stopped != 0) {
+    auto log = edgegw.output();
+    std::printf("its log ends:\n%s\n",
+                log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
+  }
+  return 0;
+}

@@ -205,6 +205,7 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
               "must not be less than backoff_min (" + format_duration(out.backoff_min) + ")");
   }
   t.read_number("connects_per_second", out.connects_per_second, 0, 100000, true);
+  t.read_int("max_connecting", out.max_connecting, 0, 100000);
   t.read_int("max_inflight", out.max_inflight, 1, 65535);
   t.read_number("publish_rate", out.publish_rate, 0, 100000, true);
   t.report_unknown_keys();

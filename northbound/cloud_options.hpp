@@ -58,6 +58,7 @@ struct CloudOptions {
   std::chrono::milliseconds backoff_min{1000};
   std::chrono::milliseconds backoff_max{300000};
   double connects_per_second = 20;
+  unsigned max_connecting = 64;  // connect attempts in progress at once, gateway-wide; 0: no cap
   unsigned max_inflight = 16;
   double publish_rate = 30;  // messages per second per device
 

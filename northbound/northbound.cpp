@@ -13,12 +13,14 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
       platform_(platform ? std::move(platform) : make_platform(options_.cloud, options_.state_dir)),
       resolver_(loop),
       limiter_(options_.cloud.connects_per_second, options_.connect_burst),
+      slots_(options_.cloud.max_connecting),
       seed_(options_.seed ? options_.seed : std::random_device{}()) {
   if (!platform_) throw std::invalid_argument("no platform for the cloud options");
   env_.loop = loop;
   env_.resolver = &resolver_;
   env_.tls = &tls_;
   env_.limiter = &limiter_;
+  env_.slots = &slots_;
   env_.outbox = &outbox_;
   env_.platform = platform_.get();
   env_.cloud = &options_.cloud;

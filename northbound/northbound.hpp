@@ -21,6 +21,7 @@
 #include "mqtt/tls_context.hpp"
 #include "northbound/cloud_options.hpp"
 #include "northbound/connect_limiter.hpp"
+#include "northbound/connect_slots.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
 #include "northbound/session_log.hpp"
@@ -99,6 +100,7 @@ class Northbound {
   mqtt::Resolver resolver_;
   mqtt::TlsContextCache tls_;
   ConnectLimiter limiter_;
+  ConnectSlots slots_;
   SessionEnvironment env_;
   std::uint64_t seed_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;

@@ -69,7 +69,7 @@ Session::Session(const SessionEnvironment& env, DeviceIdentity identity, Session
             o.seed = options.seed;
             return o;
           }(),
-          *env.limiter),
+          *env.limiter, env.slots, [this] { arm_timer(SteadyClock::now()); }),
       gate_(options.max_inflight, options.publish_rate) {}
 
 Session::~Session() {

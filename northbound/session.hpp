@@ -58,6 +58,7 @@ struct SessionEnvironment {
   mqtt::Resolver* resolver = nullptr;
   mqtt::TlsContextCache* tls = nullptr;
   ConnectLimiter* limiter = nullptr;
+  ConnectSlots* slots = nullptr;  // null: no cap on attempts in progress
   store::Outbox* outbox = nullptr;
   const Platform* platform = nullptr;
   const CloudOptions* cloud = nullptr;

@@ -13,16 +13,49 @@ bool is_waiting(SessionState state) {
 
 }  // namespace
 
-SessionCore::SessionCore(SessionCoreOptions options, ConnectLimiter& limiter)
+SessionCore::SessionCore(SessionCoreOptions options, ConnectLimiter& limiter, ConnectSlots* slots,
+                         std::function<void()> wake)
     : options_(options),
       limiter_(limiter),
+      slots_(slots),
+      wake_(std::move(wake)),
       backoff_(options.backoff, options.seed),
       conflict_(options.conflict),
       clock_(options.clock, options.signs_with_time),
       needs_registration_(options.needs_registration) {}
 
+SessionCore::~SessionCore() {
+  give_back_connect_slot();
+}
+
+bool SessionCore::take_connect_slot() {
+  if (!slots_ || holds_slot_) return true;
+  if (queued_) return false;  // the grant will flip holds_slot_
+  auto granted = [this] {
+    queued_ = false;
+    holds_slot_ = true;
+    if (wake_) wake_();
+  };
+  if (slots_->acquire(&ticket_, granted)) {
+    holds_slot_ = true;
+    return true;
+  }
+  queued_ = true;
+  return false;
+}
+
+void SessionCore::give_back_connect_slot() {
+  if (!slots_) return;
+  if (queued_) slots_->cancel(ticket_);
+  queued_ = false;
+  if (holds_slot_) {
+    holds_slot_ = false;
+    slots_->release();  // may hand the slot to (and wake) another session
+  }
+}
+
 std::optional<SessionCore::Clock::time_point> SessionCore::until() const {
-  if (is_waiting(state_)) return until_;
+  if (is_waiting(state_) && !queued_) return until_;
   return std::nullopt;
 }
 
@@ -30,7 +63,7 @@ SessionDecision SessionCore::decide(SessionNotice notice) const {
   SessionDecision d;
   d.state = state_;
   d.notice = notice;
-  if (is_waiting(state_)) d.wake_at = until_;
+  if (is_waiting(state_) && !queued_) d.wake_at = until_;
   return d;
 }
 
@@ -49,6 +82,12 @@ SessionDecision SessionCore::try_connect(Clock::time_point now, Wall::time_point
     return wait_until(now, SessionState::clock_wait, clock_.recheck(), notice);
   }
   auto notice = state_ == SessionState::clock_wait ? SessionNotice::clock_ok : SessionNotice::none;
+  if (!take_connect_slot()) {
+    // In line behind max_connecting attempts; no timer until the slot is handed to us.
+    state_ = SessionState::waiting;
+    until_ = now;
+    return decide(notice);
+  }
   if (!slot_reserved_) {
     // Ask the gateway-wide limiter only now that this session is ready: slots are handed out in
     // the order sessions become ready, so a long backoff never holds a slot others could use.
@@ -81,6 +120,7 @@ SessionDecision SessionCore::timer(Clock::time_point now, Wall::time_point wall)
 SessionDecision SessionCore::connected(Clock::time_point now) {
   if (state_ == SessionState::registering) return decide();
   if (state_ != SessionState::connecting) return decide();
+  give_back_connect_slot();
   state_ = SessionState::online;
   backoff_.link_up(now);
   conflict_.connected(now);
@@ -92,6 +132,7 @@ SessionDecision SessionCore::connected(Clock::time_point now) {
 SessionDecision SessionCore::connect_failed(Clock::time_point now, ConnectFailure failure,
                                             std::string detail) {
   if (state_ != SessionState::connecting && state_ != SessionState::registering) return decide();
+  give_back_connect_slot();
   last_error_ = std::move(detail);
   if (failure == ConnectFailure::transient) {
     return wait_until(now, SessionState::waiting, backoff_.next_delay(), SessionNotice::none);
@@ -110,6 +151,7 @@ SessionDecision SessionCore::closed(Clock::time_point now, bool by_server, std::
     return connect_failed(now, ConnectFailure::transient, std::move(detail));
   }
   if (state_ == SessionState::registering) {
+    give_back_connect_slot();
     last_error_ = std::move(detail);
     return wait_until(now, SessionState::waiting, backoff_.next_delay(), SessionNotice::none);
   }
@@ -131,6 +173,7 @@ SessionDecision SessionCore::registered(Clock::time_point now) {
   if (state_ != SessionState::registering) return decide();
   needs_registration_ = false;
   backoff_.reset();
+  give_back_connect_slot();
   // The normal connect takes its own slot from the limiter; it happens on the next timer, after
   // the registration link has been closed.
   state_ = SessionState::waiting;
@@ -144,6 +187,7 @@ SessionDecision SessionCore::registered(Clock::time_point now) {
 SessionDecision SessionCore::stop() {
   bool had_link = state_ == SessionState::connecting || state_ == SessionState::registering ||
                   state_ == SessionState::online;
+  give_back_connect_slot();
   state_ = SessionState::stopped;
   auto d = decide();
   d.disconnect = had_link;

@@ -7,7 +7,8 @@
 //
 // Transitions:
 //   start/timer ─► clock_wait (clock before build date, re-checked every `recheck`)
-//               ─► waiting (until the limiter's slot) ─► connecting | registering
+//               ─► waiting (for a connect slot, then the limiter's time) ─► connecting |
+//               registering
 //   connecting ─connected─► online ─closed─► waiting (full-jitter backoff)
 //                                       └─► identity_conflict (kicked quickly N times; long wait)
 //   connecting ─failed(transient)─► waiting;  ─failed(rejected|misconfigured)─► auth_failed (long)
@@ -17,12 +18,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "northbound/backoff.hpp"
 #include "northbound/clock_guard.hpp"
 #include "northbound/connect_limiter.hpp"
+#include "northbound/connect_slots.hpp"
 #include "northbound/session_conflict_detector.hpp"
 #include "northbound/session_status.hpp"
 
@@ -68,8 +71,14 @@ class SessionCore {
   using Clock = std::chrono::steady_clock;
   using Wall = std::chrono::system_clock;
 
-  // `limiter` is the gateway-wide one and outlives the core.
-  SessionCore(SessionCoreOptions options, ConnectLimiter& limiter);
+  // `limiter` and `slots` are the gateway-wide ones and outlive the core. With `slots`, an attempt
+  // first waits for a free connect slot (no timer meanwhile); `wake` is called when one becomes
+  // this session's, and the owner then calls timer() from its loop.
+  SessionCore(SessionCoreOptions options, ConnectLimiter& limiter, ConnectSlots* slots = nullptr,
+              std::function<void()> wake = {});
+  ~SessionCore();
+  SessionCore(const SessionCore&) = delete;
+  SessionCore& operator=(const SessionCore&) = delete;
 
   SessionDecision start(Clock::time_point now, Wall::time_point wall);
   // The wake_at of an earlier decision arrived (early or repeated calls are harmless).
@@ -91,15 +100,24 @@ class SessionCore {
   std::uint64_t connect_attempts() const { return connect_attempts_; }
   const Backoff& backoff() const { return backoff_; }
   bool registration_pending() const { return needs_registration_; }
+  // Waiting in line for a connect slot (cloud.max_connecting).
+  bool waiting_for_slot() const { return queued_; }
 
  private:
   SessionDecision decide(SessionNotice notice = SessionNotice::none) const;
   SessionDecision wait_until(Clock::time_point now, SessionState state, Clock::duration delay,
                              SessionNotice notice);
   SessionDecision try_connect(Clock::time_point now, Wall::time_point wall);
+  bool take_connect_slot();
+  void give_back_connect_slot();
 
   SessionCoreOptions options_;
   ConnectLimiter& limiter_;
+  ConnectSlots* slots_;
+  std::function<void()> wake_;
+  ConnectSlots::Ticket ticket_ = 0;
+  bool holds_slot_ = false;  // an attempt of ours is (about to be) in progress
+  bool queued_ = false;      // in line for a slot; the grant sets holds_slot_ and wakes us
   Backoff backoff_;
   SessionConflictDetector conflict_;
   ClockGuard clock_;

@@ -63,6 +63,7 @@ keepalive = "600s"
 backoff_min = "250ms"
 backoff_max = "10m"
 connects_per_second = 5
+max_connecting = 8
 max_inflight = 4
 publish_rate = 2.5
 ocsp = "prefer"
@@ -146,6 +147,7 @@ command_topic = "sensors/room1/set"
   EXPECT_EQ(c.cloud.backoff_min, 250ms);
   EXPECT_EQ(c.cloud.backoff_max, 10min);
   EXPECT_EQ(c.cloud.connects_per_second, 5);
+  EXPECT_EQ(c.cloud.max_connecting, 8u);
   EXPECT_EQ(c.cloud.max_inflight, 4u);
   EXPECT_EQ(c.cloud.publish_rate, 2.5);
   EXPECT_EQ(c.cloud.ocsp, northbound::OcspMode::prefer);

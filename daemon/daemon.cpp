@@ -59,6 +59,10 @@ Daemon::~Daemon() {
 bool Daemon::prepare_loop() {
   // The signals are taken from the loop only: block them first, so that none is delivered the
   // classic way (and threads started later inherit the mask).
+  // OpenSSL writes TLS records with write(), which raises SIGPIPE when the cloud has reset the
+  // connection; the error must come back as EPIPE, not kill the daemon (systemd ignores SIGPIPE
+  // for services by default, a shell or a test harness does not).
+  ::signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);

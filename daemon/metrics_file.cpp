@@ -97,6 +97,26 @@ void device_metrics(std::string& out, const StatusReport& r) {
   for (const auto& d : r.devices) {
     if (d.source_online) f.sample({{"device", &d.name}, {"bus", &d.bus}}, *d.source_online ? 1 : 0);
   }
+  struct PollCounter {
+    const char* name;
+    const char* help;
+    std::uint64_t DeviceReport::*field;
+  };
+  static constexpr PollCounter kPollCounters[] = {
+      {"edgegw_modbus_device_poll_errors_total",
+       "Reads of this Modbus device without a usable answer (after the bus's retries).",
+       &DeviceReport::poll_errors},
+      {"edgegw_modbus_device_exceptions_total",
+       "Reads of this Modbus device refused with a Modbus exception.",
+       &DeviceReport::poll_exceptions},
+  };
+  for (const auto& c : kPollCounters) {
+    Family counter(out, c.name, "counter", c.help);
+    for (const auto& d : r.devices) {
+      if (d.source == "modbus")
+        counter.sample({{"device", &d.name}, {"bus", &d.bus}}, d.*(c.field));
+    }
+  }
 }
 
 void bus_metrics(std::string& out, const StatusReport& r) {
@@ -108,7 +128,8 @@ void bus_metrics(std::string& out, const StatusReport& r) {
   static constexpr Counter kCounters[] = {
       {"edgegw_modbus_requests_total", "Modbus requests sent (retries included).",
        &BusReport::requests},
-      {"edgegw_modbus_poll_errors_total", "Modbus requests without a usable answer.",
+      {"edgegw_modbus_poll_errors_total",
+       "Modbus requests on this bus without a usable answer (each retry counts).",
        &BusReport::failures},
       {"edgegw_modbus_exceptions_total", "Modbus exception answers.", &BusReport::exceptions},
   };

@@ -7,7 +7,8 @@
 //   edgegw_backlog_records{device}                committed, not yet acknowledged
 //   edgegw_published_total / _acknowledged_total / _dropped_total / _connect_attempts_total{device}
 //   edgegw_modbus_source_online{device,bus}       1 answers, 0 does not (after the first poll)
-//   edgegw_modbus_requests_total / _poll_errors_total / _exceptions_total{bus}
+//   edgegw_modbus_device_poll_errors_total / _device_exceptions_total{device,bus}
+//   edgegw_modbus_requests_total / _poll_errors_total / _exceptions_total{bus}  (the line's)
 //   edgegw_local_broker_online                    (only with devices on the local broker)
 //   edgegw_removed_device_backlog_records{device} backlog of devices no longer configured
 //   edgegw_certificate_expiry_timestamp_seconds{file,role}

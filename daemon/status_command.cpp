@@ -73,6 +73,18 @@ std::string when_text(const DeviceReport& d, std::int64_t now_ms) {
   return "";
 }
 
+// Each Modbus device's own poll errors, so the one failing on a shared line is named.
+std::string modbus_devices_table(const StatusReport& r) {
+  std::vector<std::vector<std::string>> rows = {
+      {"  MODBUS DEVICE", "BUS", "POLLS", "ERRORS", "EXCEPTIONS", "LAST POLL ERROR"}};
+  for (const auto& d : r.devices) {
+    if (d.source != "modbus") continue;
+    rows.push_back({"  " + d.name, d.bus, std::to_string(d.polls), std::to_string(d.poll_errors),
+                    std::to_string(d.poll_exceptions), d.last_poll_error});
+  }
+  return rows.size() > 1 ? "\n" + table(rows) : std::string{};
+}
+
 }  // namespace
 
 std::optional<StatusReport> read_current_status(const std::filesystem::path& file,
@@ -138,9 +150,10 @@ std::string format_status_table(const StatusReport& r, std::chrono::system_clock
       out += "  " + o.device + ": " + std::to_string(o.backlog) + " record(s)\n";
     }
   }
+  out += modbus_devices_table(r);
   if (!r.buses.empty()) {
     std::vector<std::vector<std::string>> buses = {
-        {"  BUS", "REQUESTS", "POLL ERRORS", "EXCEPTIONS", "CONNECTS"}};
+        {"  BUS", "REQUESTS", "FAILED", "EXCEPTIONS", "CONNECTS"}};
     for (const auto& b : r.buses) {
       buses.push_back({"  " + b.name, std::to_string(b.requests), std::to_string(b.failures),
                        std::to_string(b.exceptions), std::to_string(b.connects)});

@@ -54,6 +54,14 @@ void add_session(DeviceReport& d, const northbound::SessionStatus& s) {
   d.last_error = s.last_error;
 }
 
+void add_polls(DeviceReport& d, const southbound::DevicePollStats& s) {
+  d.polls = s.polls;
+  d.poll_errors = s.errors;
+  d.poll_exceptions = s.exceptions;
+  d.last_poll_error = s.last_error;
+  if (s.last_error_ms != 0) d.last_poll_error_ms = s.last_error_ms;
+}
+
 }  // namespace
 
 StatusReport collect_status(const Config& config, const Gateway* gateway,
@@ -71,8 +79,14 @@ StatusReport collect_status(const Config& config, const Gateway* gateway,
   r.platform = northbound::to_string(config.cloud.platform);
 
   std::map<std::string, northbound::SessionStatus> sessions;
+  std::vector<std::pair<std::string, southbound::BusStats>> buses;
+  std::map<std::string, const southbound::DevicePollStats*> polls;
   if (gateway) {
     for (auto& s : gateway->status()) sessions.emplace(s.device, std::move(s));
+    buses = gateway->bus_stats();
+    for (const auto& [name, stats] : buses) {
+      for (const auto& d : stats.devices) polls.emplace(d.device, &d);
+    }
   }
   std::set<std::string> configured;
   for (const auto& device : config.devices) {
@@ -84,13 +98,14 @@ StatusReport collect_status(const Config& config, const Gateway* gateway,
       d.dropped = drops.by_size + drops.by_age;
     }
     if (gateway && device.modbus) d.source_online = gateway->source_online(device.name);
+    if (auto it = polls.find(device.name); it != polls.end()) add_polls(d, *it->second);
     configured.insert(device.name);
     r.devices.push_back(std::move(d));
   }
   std::sort(r.devices.begin(), r.devices.end(),
             [](const DeviceReport& a, const DeviceReport& b) { return a.name < b.name; });
   if (gateway) {
-    for (const auto& [name, stats] : gateway->bus_stats()) {
+    for (const auto& [name, stats] : buses) {
       r.buses.push_back(
           {name, stats.requests, stats.failures, stats.exceptions, stats.polls, stats.connects});
     }

@@ -122,6 +122,11 @@ DeviceReport device_from(const json& j) {
   get_optional(j, "source_online", d.source_online);
   get_optional(j, "retry_at_ms", d.retry_at_ms);
   get_optional(j, "online_since_ms", d.online_since_ms);
+  get(j, "polls", d.polls);
+  get(j, "poll_errors", d.poll_errors);
+  get(j, "poll_exceptions", d.poll_exceptions);
+  get(j, "last_poll_error", d.last_poll_error);
+  get_optional(j, "last_poll_error_ms", d.last_poll_error_ms);
   return d;
 }
 
@@ -156,7 +161,7 @@ bool StatusReport::same_state(const StatusReport& other) const {
 
 std::string to_json(const StatusReport& r) {
   std::string out;
-  out.reserve(1024 + r.devices.size() * 420);
+  out.reserve(1024 + r.devices.size() * 520);
   JsonWriter w(out);
   out += "{\n";
   w.key("pid", 1).number(r.pid);
@@ -188,6 +193,11 @@ std::string to_json(const StatusReport& r) {
     w.next().key("commands").number(d.commands);
     w.next().key("connect_attempts").number(d.connect_attempts);
     w.next().key("last_error").string(d.last_error);
+    w.next().key("polls").number(d.polls);
+    w.next().key("poll_errors").number(d.poll_errors);
+    w.next().key("poll_exceptions").number(d.poll_exceptions);
+    w.next().key("last_poll_error").string(d.last_poll_error);
+    w.next().key("last_poll_error_ms").optional(d.last_poll_error_ms);
   });
   w.next().key("buses", 1);
   w.array(r.buses, [&](const BusReport& b) {

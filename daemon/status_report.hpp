@@ -1,7 +1,8 @@
 // A snapshot of the running daemon for the people who watch it: per device the platform, where its
-// readings come from, the cloud session's state, backlog and counters; per Modbus bus its request
-// counters; the local broker's state; the expiry of every certificate file in use; and the backlog
-// of devices that were removed from the configuration but still have records in the outbox.
+// readings come from, the cloud session's state, backlog and counters (and a Modbus device's own
+// poll errors); per Modbus bus its request counters; the local broker's state; the expiry of every
+// certificate file in use; and the backlog of devices that were removed from the configuration but
+// still have records in the outbox.
 //
 // A plain value built on the loop (daemon/status_collect.hpp) and written as JSON to the status
 // file that `edgegw status` reads (possibly another build of edgegw), so the JSON names are the
@@ -33,15 +34,24 @@ struct DeviceReport {
   std::uint64_t commands = 0;
   std::uint64_t connect_attempts = 0;
   std::string last_error;
+  // Modbus: this device's own poll outcomes (southbound::DevicePollStats), so a device failing on
+  // a shared line is named. 0 / empty for other sources.
+  std::uint64_t polls = 0;
+  std::uint64_t poll_errors = 0;      // reads without a usable answer, after the bus's retries
+  std::uint64_t poll_exceptions = 0;  // reads refused with a Modbus exception
+  std::string last_poll_error;        // the latest of either, with the block it concerned
+  std::optional<std::int64_t> last_poll_error_ms;
   bool operator==(const DeviceReport&) const = default;
 };
 
 struct BusReport {
   std::string name;
+  // The line's figures: every request counts, retries and writes included. Which device fails is
+  // in DeviceReport::poll_errors.
   std::uint64_t requests = 0;
-  std::uint64_t failures = 0;  // poll errors: requests without a usable answer
+  std::uint64_t failures = 0;  // requests without a usable answer
   std::uint64_t exceptions = 0;
-  std::uint64_t polls = 0;
+  std::uint64_t polls = 0;  // the sum of its devices' polls
   std::uint64_t connects = 0;
   bool operator==(const BusReport&) const = default;
 };

@@ -1,6 +1,7 @@
 // The generic MQTT platform: no signing, no reply protocol; the broker's own CONNACK codes.
 #include "northbound/generic_mqtt_platform.hpp"
 
+#include "mqtt/topic_filter.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
 
@@ -41,7 +42,7 @@ class GenericMqttPlatform final : public Platform {
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
-    if (cloud_.mqtt.command_topic.empty() || !topic_matches(command_topic(id), topic)) {
+    if (cloud_.mqtt.command_topic.empty() || !mqtt::topic_matches(command_topic(id), topic)) {
       return downlink_error(DownlinkProblem::unknown_topic,
                             "not the command topic of this device: " + std::string(topic));
     }
@@ -86,24 +87,6 @@ class GenericMqttPlatform final : public Platform {
 
 std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud) {
   return std::make_unique<GenericMqttPlatform>(cloud);
-}
-
-bool topic_matches(std::string_view filter, std::string_view topic) {
-  while (true) {
-    auto fslash = filter.find('/');
-    auto tslash = topic.find('/');
-    std::string_view flevel = filter.substr(0, fslash);
-    std::string_view tlevel = topic.substr(0, tslash);
-    if (flevel == "#") return true;
-    if (flevel != "+" && flevel != tlevel) return false;
-    if (fslash == std::string_view::npos || tslash == std::string_view::npos) {
-      // Both must end here; "a/#" also matches "a".
-      if (fslash == tslash) return true;
-      return tslash == std::string_view::npos && filter.substr(fslash + 1) == "#";
-    }
-    filter.remove_prefix(fslash + 1);
-    topic.remove_prefix(tslash + 1);
-  }
 }
 
 }  // namespace edgegw::northbound

@@ -7,15 +7,11 @@
 #pragma once
 
 #include <memory>
-#include <string_view>
 
 #include "northbound/platform.hpp"
 
 namespace edgegw::northbound {
 
 std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud);
-
-// MQTT topic filter matching (+ one level, # the rest), for command topics given with wildcards.
-bool topic_matches(std::string_view filter, std::string_view topic);
 
 }  // namespace edgegw::northbound

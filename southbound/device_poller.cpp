@@ -9,6 +9,7 @@ namespace edgegw::southbound {
 
 DevicePoller::DevicePoller(ModbusDevice device, Clock::time_point first_due)
     : device_(std::move(device)), next_due_(first_due) {
+  stats_.device = device_.name;
   for (auto& block : plan_reads(device_.options.points, device_.options.max_gap)) {
     blocks_.push_back({std::move(block), std::nullopt, false});
   }
@@ -31,6 +32,17 @@ std::string DevicePoller::describe_block(const ReadBlock& block) const {
   }
   return std::string(to_string(block.table)) + " " + std::to_string(block.start) + "+" +
          std::to_string(block.count) + " (" + names + ")";
+}
+
+void DevicePoller::count_failure(const ReadBlock& block, const RequestResult& r,
+                                 std::int64_t time_ms) {
+  if (r.outcome == Outcome::exception) {
+    ++stats_.exceptions;
+  } else {
+    ++stats_.errors;
+  }
+  stats_.last_error = describe_block(block) + ": " + r.error;
+  stats_.last_error_ms = time_ms;
 }
 
 void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
@@ -117,11 +129,13 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
       ++i;
     } else if (r.outcome == Outcome::exception) {
       answered = true;
+      count_failure(pb.block, r, time_ms);
       const std::size_t before = blocks_.size();
       handle_exception(i, r, now, out);
       if (blocks_.size() == before) ++i;  // split: read the first half next
     } else {
       failure = r;
+      count_failure(pb.block, r, time_ms);
       if (answered) {
         // The device is there; this block is not answered. Set it aside (see the header).
         if (!pb.complaint_logged) {
@@ -136,7 +150,10 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
   }
   // Nothing asked (every block set aside) counts as "still as it was".
   const bool asked = answered || failure.has_value();
-  if (asked) set_state(answered, failure ? failure->error : std::string{}, time_ms, out);
+  if (asked) {
+    ++stats_.polls;
+    set_state(answered, failure ? failure->error : std::string{}, time_ms, out);
+  }
   if (!fields.empty()) {
     store::Record reading;
     reading.device = name();

@@ -9,6 +9,10 @@
 // offline_interval until it answers again (one status record, and every point reported afresh).
 // If earlier blocks answered, the device is up and only that block is set aside until the next
 // heartbeat (some slaves stay silent instead of answering "illegal data address").
+//
+// The poller is also the one place that counts a device's poll outcomes (DevicePollStats), so the
+// status report can say which device on a shared line is failing; the bus only counts what is a
+// property of the line (requests, reconnects).
 #pragma once
 
 #include <chrono>
@@ -34,6 +38,18 @@ struct ModbusDevice {
   bool operator==(const ModbusDevice&) const = default;
 };
 
+// One device's poll outcomes since the bus started. A read is one block after the bus's retries,
+// so a failing device adds one error per poll (a poll stops at the first unanswered block).
+struct DevicePollStats {
+  std::string device;
+  std::uint64_t polls = 0;         // polls that asked the device something
+  std::uint64_t errors = 0;        // reads without a usable answer (timeout, garbled, link down)
+  std::uint64_t exceptions = 0;    // reads the device refused with a Modbus exception
+  std::string last_error;          // the latest error or exception, with the block it concerned
+  std::int64_t last_error_ms = 0;  // when (Unix milliseconds); 0: never
+  bool operator==(const DevicePollStats&) const = default;
+};
+
 class DevicePoller {
  public:
   using Clock = std::chrono::steady_clock;
@@ -56,6 +72,7 @@ class DevicePoller {
   bool online() const { return state_ == State::online; }
   bool offline() const { return state_ == State::offline; }
   Clock::time_point next_due() const { return next_due_; }
+  const DevicePollStats& stats() const { return stats_; }
   void poll_soon(Clock::time_point now) { next_due_ = now; }
   // Reads in the current plan (after splits); for tests and benchmarks.
   std::vector<ReadBlock> plan() const;
@@ -74,6 +91,7 @@ class DevicePoller {
                         PollResult& out);
   void set_state(bool answered, const std::string& why, std::int64_t time_ms, PollResult& out);
   std::string describe_block(const ReadBlock& block) const;
+  void count_failure(const ReadBlock& block, const RequestResult& r, std::int64_t time_ms);
 
   ModbusDevice device_;
   std::vector<PlannedBlock> blocks_;
@@ -82,6 +100,7 @@ class DevicePoller {
   Clock::time_point next_due_;
   std::vector<std::uint16_t> registers_;
   std::vector<std::uint8_t> bits_;
+  DevicePollStats stats_;
 };
 
 }  // namespace edgegw::southbound

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "mqtt/topic_filter.hpp"
 #include "southbound/json_fields.hpp"
-#include "southbound/topic_filter.hpp"
 
 namespace edgegw::southbound {
 namespace {
@@ -173,7 +173,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   ++counters_.received;
   std::vector<const LocalMqttDevice*> matched;
   for (const auto& device : devices_) {
-    if (topic_matches(device.options.topic, message.topic)) matched.push_back(&device);
+    if (mqtt::topic_matches(device.options.topic, message.topic)) matched.push_back(&device);
   }
   if (matched.empty()) {
     ++counters_.unmatched;
@@ -198,7 +198,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   std::vector<store::Record> records;
   for (const auto* device : matched) {
     const auto bare = ends_in_wildcard(device->options.topic)
-                          ? std::string(last_topic_level(message.topic))
+                          ? std::string(mqtt::last_topic_level(message.topic))
                           : std::string("value");
     auto parsed = payload_fields(message.payload, device->options.fields, bare);
     if (!parsed.ok()) {

@@ -26,6 +26,7 @@ ModbusBus::ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, LogSink 
   link_ = std::make_unique<ModbusLink>(options_);
   const auto now = Clock::now();
   for (auto& d : devices) devices_.emplace_back(std::move(d), now);
+  for (const auto& d : devices_) device_stats_.push_back(d.stats());
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   reconnect_delay_ = options_.reconnect_min;
 }
@@ -96,11 +97,15 @@ BusStats ModbusBus::stats() const {
   s.requests = counters_.requests;
   s.failures = counters_.failures;
   s.exceptions = counters_.exceptions;
-  s.polls = counters_.polls;
   s.points = counters_.points;
   s.connects = counters_.connects;
   s.dropped = counters_.dropped;
   s.fd = counters_.fd;
+  {
+    std::lock_guard lock(mutex_);
+    s.devices = device_stats_;
+  }
+  for (const auto& d : s.devices) s.polls += d.polls;
   return s;
 }
 
@@ -238,7 +243,10 @@ void ModbusBus::poll_device(DevicePoller& device) {
   // A poll cut short by stop() says nothing about the device: publish none of it (no false
   // "offline" at shutdown).
   if (stop_requested_) return;
-  ++counters_.polls;
+  {
+    std::lock_guard lock(mutex_);
+    device_stats_[static_cast<std::size_t>(&device - devices_.data())] = device.stats();
+  }
   for (const auto& [level, message] : result.logs) log(level, message);
   for (const auto& r : result.records) {
     if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();

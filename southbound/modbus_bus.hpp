@@ -30,15 +30,19 @@ namespace edgegw::southbound {
 
 class ModbusLink;
 
+// What happened on the line (each request counts, retries and writes included), and each device's
+// own poll outcomes (counted by its DevicePoller): a shared RTU line where one device fails shows
+// failures on the bus and errors on that device only.
 struct BusStats {
-  std::uint64_t requests = 0;    // every request sent, retries included
-  std::uint64_t failures = 0;    // requests without a usable answer (timeouts, errors)
-  std::uint64_t exceptions = 0;  // exception answers
-  std::uint64_t polls = 0;       // device polls
-  std::uint64_t points = 0;      // point values reported
-  std::uint64_t connects = 0;    // successful connects / opens
-  std::uint64_t dropped = 0;     // readings dropped because the queue was full
-  int fd = -1;                   // the fd libmodbus uses now (-1: none)
+  std::uint64_t requests = 0;            // every request sent, retries and writes included
+  std::uint64_t failures = 0;            // requests without a usable answer (timeouts, errors)
+  std::uint64_t exceptions = 0;          // requests answered with an exception
+  std::uint64_t polls = 0;               // device polls (the sum over `devices`)
+  std::uint64_t points = 0;              // point values reported
+  std::uint64_t connects = 0;            // successful connects / opens
+  std::uint64_t dropped = 0;             // readings dropped because the queue was full
+  int fd = -1;                           // the fd libmodbus uses now (-1: none)
+  std::vector<DevicePollStats> devices;  // in the order the bus was given them
 };
 
 class ModbusBus {
@@ -100,11 +104,12 @@ class ModbusBus {
   std::deque<WriteRequest> writes_;
   std::vector<store::Record> readings_;
   std::vector<WriteResult> results_;
+  std::vector<DevicePollStats> device_stats_;  // copied from the pollers after each poll
   std::thread thread_;
 
   struct Counters {
-    std::atomic<std::uint64_t> requests{0}, failures{0}, exceptions{0}, polls{0}, points{0},
-        connects{0}, dropped{0};
+    std::atomic<std::uint64_t> requests{0}, failures{0}, exceptions{0}, points{0}, connects{0},
+        dropped{0};
     std::atomic<int> fd{-1};
   };
   Counters counters_;

@@ -126,10 +126,21 @@ std::string ModbusLink::connect_rtu() {
 
 void ModbusLink::disconnect() {
   if (!connected_) return;
-  // Not modbus_close(): that would close the slot and hand the low number to anyone.
+  if (options_.transport == Transport::rtu) restore_line_settings();
+  // Not modbus_close() on the slot: that would close it and hand the low number to anyone.
   modbus_set_socket(ctx_, -1);
   release_to_placeholder(slot_);
   connected_ = false;
+}
+
+// libmodbus saved the port's termios when it opened it, and modbus_close() puts them back (3.1.6
+// _modbus_rtu_close: tcsetattr(old_tios), then close). It closes the fd it is given, so it gets a
+// duplicate: the settings belong to the terminal, not to the fd, and the slot stays ours.
+void ModbusLink::restore_line_settings() {
+  const int copy = ::fcntl(slot_, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return;  // the line keeps our settings; nothing worse happens
+  modbus_set_socket(ctx_, copy);
+  modbus_close(ctx_);
 }
 
 void ModbusLink::flush() {

@@ -3,6 +3,7 @@
 // below 1024 (low_fd.hpp), because libmodbus 3.1.6 select()s on it. For that reason TCP connects
 // are ours (poll(), not libmodbus's select()-based connect), then given to libmodbus with
 // modbus_set_socket(); a serial line is opened by libmodbus and moved onto the slot right away.
+// Closing a serial line puts back the termios settings the port had before we opened it.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,8 @@ class ModbusLink {
   // Connects (TCP, bounded by connect_timeout) or opens the serial line. Empty on success, else
   // why not.
   std::string connect();
+  // Closes the connection or the serial line; a serial line gets back the termios settings it had
+  // before connect() opened it.
   void disconnect();
   // Drops whatever is buffered (a late answer after a timeout would otherwise answer the next
   // request).
@@ -47,6 +50,7 @@ class ModbusLink {
  private:
   std::string connect_tcp();
   std::string connect_rtu();
+  void restore_line_settings();
   RequestResult result_of(int rc, int expected);
 
   BusOptions options_;

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "mqtt/topic_filter.hpp"
 #include "southbound/json_fields.hpp"
-#include "southbound/topic_filter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (result.ok() == result.fields.empty()) std::abort();  // ok <=> some fields
   // The same bytes as a topic filter and as a topic.
   const auto half = input.size() / 2;
-  (void)edgegw::southbound::topic_matches(input.substr(0, half), input.substr(half));
-  (void)edgegw::southbound::valid_topic_filter(input);
+  (void)edgegw::mqtt::topic_matches(input.substr(0, half), input.substr(half));
+  (void)edgegw::mqtt::valid_topic_filter(input);
   (void)edgegw::southbound::valid_json_pointer(input);
   return 0;
 }

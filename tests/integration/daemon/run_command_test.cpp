@@ -52,6 +52,15 @@ TEST_F(RunCommand, NotifiesReadyAndStopsOnSigterm) {
   EXPECT_TRUE(notify_->wait_for("STOPPING=1", 1s));
 }
 
+// OpenSSL writes to a socket the cloud has reset with write(): SIGPIPE must come back as EPIPE,
+// not end the daemon (outside systemd, which ignores SIGPIPE for services by default, too).
+TEST_F(RunCommand, SigpipeDoesNotEndIt) {
+  start();
+  daemon_->signal(SIGPIPE);
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(5s), 0) << daemon_->output();
+}
+
 TEST_F(RunCommand, StopsOnSigint) {
   start();
   daemon_->signal(SIGINT);

@@ -133,6 +133,13 @@ TEST_F(GatewayJournal, TheStatusSnapshotShowsSessionsSourcesAndBuses) {
   EXPECT_EQ(r.devices[0].source, "modbus");
   EXPECT_EQ(r.devices[0].bus, "rs485-1");
   EXPECT_EQ(r.devices[0].source_online, false);
+  // Its own poll errors (nothing listens on the bus's port), counted by its poller.
+  EXPECT_GT(r.devices[0].polls, 0u);
+  EXPECT_EQ(r.devices[0].poll_errors, r.devices[0].polls);
+  EXPECT_NE(r.devices[0].last_poll_error.find("holding 0+1 (voltage)"), std::string::npos)
+      << r.devices[0].last_poll_error;
+  EXPECT_TRUE(r.devices[0].last_poll_error_ms);
+  EXPECT_EQ(r.devices[1].poll_errors, 0u);  // not a Modbus device
   EXPECT_EQ(r.devices[1].name, "room-1");
   EXPECT_EQ(r.devices[1].source, "mqtt");
   EXPECT_FALSE(r.devices[1].source_online);

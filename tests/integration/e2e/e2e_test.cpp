@@ -152,8 +152,9 @@ TEST_F(E2eTest, ACloudOutageLosesNothing) {
       << edgegw_->output();
   const auto before = sequence_of(property_posts("meter-1"));
 
-  // The cloud goes away for a (scaled-down) minute; readings keep being taken meanwhile.
-  cloud_.stop();
+  // The cloud dies (SIGKILL: connections reset, no goodbye) for a (scaled-down) minute; readings
+  // keep being taken meanwhile.
+  cloud_.kill();
   stop_observer();
   int n = 0;
   const auto outage_end = std::chrono::steady_clock::now() + 6s;

@@ -3,6 +3,10 @@
 // served by a thread of its own. Tests set and read its tables directly, make unit ids silent (an
 // absent slave: no answer at all) and punch holes in the holding table (addresses that answer
 // "illegal data address" to any request that covers them).
+//
+// An RTU slave cannot stand beside an absent unit: libmodbus's RTU slave takes the frame after a
+// request for another unit id to be that unit's answer and ignores it, so our next request goes
+// unanswered. Tests of a shared line with an absent unit use the pymodbus simulator.
 #pragma once
 
 #include <atomic>

@@ -52,6 +52,17 @@ TEST_F(Metrics, ModbusPollErrorsPerBus) {
   EXPECT_TRUE(has_line(text_, "edgegw_modbus_exceptions_total{bus=\"rs485-1\"} 2")) << text_;
 }
 
+TEST_F(Metrics, ModbusPollErrorsPerDevice) {
+  EXPECT_TRUE(has_line(
+      text_, "edgegw_modbus_device_poll_errors_total{device=\"meter-1\",bus=\"rs485-1\"} 6"))
+      << text_;
+  EXPECT_TRUE(has_line(
+      text_, "edgegw_modbus_device_exceptions_total{device=\"meter-1\",bus=\"rs485-1\"} 2"))
+      << text_;
+  EXPECT_EQ(text_.find("edgegw_modbus_device_poll_errors_total{device=\"room"), std::string::npos)
+      << text_;  // not a Modbus device
+}
+
 TEST_F(Metrics, CertificateExpiryOfReadableFiles) {
   EXPECT_TRUE(has_line(text_,
                        "edgegw_certificate_expiry_timestamp_seconds{file=\"/etc/edgegw/ca.pem\","

@@ -32,6 +32,11 @@ inline StatusReport sample_report(int pid, std::int64_t now_ms) {
   meter.dropped = 3;
   meter.commands = 4;
   meter.connect_attempts = 1;
+  meter.polls = 40;
+  meter.poll_errors = 6;
+  meter.poll_exceptions = 2;
+  meter.last_poll_error = "holding 0+2 (voltage): no answer (timeout)";
+  meter.last_poll_error_ms = now_ms - 1'000;
   DeviceReport room;
   room.name = "room \"2\"";
   room.platform = "mqtt";

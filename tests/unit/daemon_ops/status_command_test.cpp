@@ -102,6 +102,9 @@ TEST(StatusTable, ShowsEachDeviceItsSessionAndWhatNeedsAttention) {
       << table;
   EXPECT_NE(table.find("unreadable: no PEM"), std::string::npos) << table;
   EXPECT_NE(table.find("pid 7, up 1h0m"), std::string::npos) << table;
+  // Each Modbus device's own poll errors, so the failing one on a shared line is named.
+  EXPECT_NE(table.find("MODBUS DEVICE"), std::string::npos) << table;
+  EXPECT_NE(table.find("holding 0+2 (voltage): no answer (timeout)"), std::string::npos) << table;
 }
 
 }  // namespace

@@ -36,9 +36,10 @@ TEST(StatusReport, EmptyListsAndAbsentValuesRoundTrip) {
 
 TEST(StatusReport, JsonUsesTheDocumentedNames) {
   const std::string json = to_json(sample_report(1, 2));
-  for (const char* key :
-       {"\"pid\"", "\"written_at_ms\"", "\"devices\"", "\"backlog\"", "\"connect_attempts\"",
-        "\"source_online\"", "\"removed_devices\"", "\"not_after\"", "\"local_broker\""}) {
+  for (const char* key : {"\"pid\"", "\"written_at_ms\"", "\"devices\"", "\"backlog\"",
+                          "\"connect_attempts\"", "\"source_online\"", "\"removed_devices\"",
+                          "\"not_after\"", "\"local_broker\"", "\"poll_errors\"",
+                          "\"poll_exceptions\"", "\"last_poll_error\"", "\"last_poll_error_ms\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
 }

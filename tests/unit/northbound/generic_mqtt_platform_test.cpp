@@ -59,6 +59,7 @@ TEST(GenericMqttPlatform, CustomTopicsAndWildcards) {
   EXPECT_EQ(platform->encode_uplink(mqtt_device(), meter_record()).publications.at(0).topic,
             "site/7/meter-1/up");
   EXPECT_TRUE(platform->decode_downlink(mqtt_device(), "site/7/meter-1/down/x", "{}").ok());
+  EXPECT_TRUE(platform->decode_downlink(mqtt_device(), "site/7/meter-1/down", "{}").ok());
   EXPECT_EQ(platform->decode_downlink(mqtt_device(), "site/7/meter-2/down/x", "{}").error->problem,
             DownlinkProblem::unknown_topic);
 }

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "northbound/generic_mqtt_platform.hpp"
-
 namespace edgegw::northbound {
 namespace {
 
@@ -87,17 +85,6 @@ TEST(PlatformPayload, TemplatesFillKnownNamesOnly) {
                             {{"product_key", "pk"}, {"region", "cn-shanghai"}}),
             "pk.iot-as-mqtt.cn-shanghai.aliyuncs.com/{x}");
   EXPECT_EQ(expand_template("a{b", {{"b", "c"}}), "a{b");
-}
-
-TEST(PlatformPayload, TopicFiltersMatchLikeABroker) {
-  EXPECT_TRUE(topic_matches("a/b", "a/b"));
-  EXPECT_FALSE(topic_matches("a/b", "a/c"));
-  EXPECT_TRUE(topic_matches("a/+/c", "a/b/c"));
-  EXPECT_FALSE(topic_matches("a/+", "a/b/c"));
-  EXPECT_TRUE(topic_matches("a/#", "a/b/c"));
-  EXPECT_TRUE(topic_matches("a/#", "a"));
-  EXPECT_FALSE(topic_matches("a/b", "a"));
-  EXPECT_FALSE(topic_matches("a", "a/b"));
 }
 
 }  // namespace

@@ -157,5 +157,32 @@ TEST(DevicePoller, DeadbandAcrossPolls) {
   EXPECT_EQ(reading->fields.size(), 1u);  // r0, unchanged since t0: heartbeat
 }
 
+TEST(DevicePoller, CountsItsOwnPollErrorsAndExceptions) {
+  ScriptedSlave slave;
+  slave.holes = {50};
+  DevicePoller poller(meter({0, 50, 100}), Clock::time_point{});  // three reads
+  const Clock::time_point t0{};
+  EXPECT_EQ(poller.stats(), (DevicePollStats{"meter-1", 0, 0, 0, "", 0}));
+  poller.poll(slave.reader(), t0, 1000);
+  EXPECT_EQ(poller.stats().polls, 1u);
+  EXPECT_EQ(poller.stats().errors, 0u);
+  EXPECT_EQ(poller.stats().exceptions, 1u);  // r50 refused
+  EXPECT_EQ(poller.stats().last_error, "holding 50+1 (r50): Illegal data address");
+  EXPECT_EQ(poller.stats().last_error_ms, 1000);
+  slave.silent = true;
+  poller.poll(slave.reader(), t0 + 1s, 2000);
+  poller.poll(slave.reader(), t0 + 12s, 3000);
+  EXPECT_EQ(poller.stats().polls, 3u);
+  EXPECT_EQ(poller.stats().errors, 2u);  // one per poll: a poll stops at the unanswered read
+  EXPECT_EQ(poller.stats().exceptions, 1u);
+  EXPECT_EQ(poller.stats().last_error, "holding 0+1 (r0): no answer (timeout)");
+  EXPECT_EQ(poller.stats().last_error_ms, 3000);
+  slave.silent = false;
+  poller.poll(slave.reader(), t0 + 23s, 4000);
+  EXPECT_EQ(poller.stats().polls, 4u);
+  EXPECT_EQ(poller.stats().errors, 2u);  // an answer does not clear the history
+  EXPECT_EQ(poller.stats().last_error_ms, 3000);
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

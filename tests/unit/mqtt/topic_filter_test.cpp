@@ -1,9 +1,10 @@
-// Topic filter matching of the local MQTT source against MQTT 3.1.1 §4.7's own examples.
-#include "southbound/topic_filter.hpp"
+// MQTT 3.1.1 §4.7 topic filter matching, against the standard's own examples and the cases the
+// local MQTT source (southbound) and the generic platform's command topic (northbound) rely on.
+#include "mqtt/topic_filter.hpp"
 
 #include <gtest/gtest.h>
 
-namespace edgegw::southbound {
+namespace edgegw::mqtt {
 namespace {
 
 TEST(TopicFilter, ExactLevelsMatchOnlyThemselves) {
@@ -33,6 +34,19 @@ TEST(TopicFilter, HashMatchesTheParentAndEverythingBelow) {
   EXPECT_FALSE(topic_matches("sport/tennis/#", "sport/football"));
 }
 
+// The cases the generic platform's command topic matching was written against (they moved here
+// with the matcher).
+TEST(TopicFilter, CommandTopicCases) {
+  EXPECT_TRUE(topic_matches("a/b", "a/b"));
+  EXPECT_FALSE(topic_matches("a/b", "a/c"));
+  EXPECT_TRUE(topic_matches("a/+/c", "a/b/c"));
+  EXPECT_FALSE(topic_matches("a/+", "a/b/c"));
+  EXPECT_TRUE(topic_matches("a/#", "a/b/c"));
+  EXPECT_TRUE(topic_matches("a/#", "a"));
+  EXPECT_FALSE(topic_matches("a/b", "a"));
+  EXPECT_FALSE(topic_matches("a", "a/b"));
+}
+
 TEST(TopicFilter, WildcardsAtTheStartDoNotMatchDollarTopics) {
   EXPECT_FALSE(topic_matches("#", "$SYS/broker/uptime"));
   EXPECT_FALSE(topic_matches("+/monitor/Clients", "$SYS/monitor/Clients"));
@@ -60,4 +74,4 @@ TEST(TopicFilter, LastLevel) {
 }
 
 }  // namespace
-}  // namespace edgegw::southbound
+}  // namespace edgegw::mqtt

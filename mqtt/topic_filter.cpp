@@ -1,6 +1,7 @@
-#include "southbound/topic_filter.hpp"
+// One implementation of MQTT 3.1.1 §4.7 topic matching; see the header for what each call promises.
+#include "mqtt/topic_filter.hpp"
 
-namespace edgegw::southbound {
+namespace edgegw::mqtt {
 namespace {
 
 // Splits off the next level of `text` (up to '/'), advancing it past the separator. `more` tells
@@ -48,4 +49,4 @@ std::string_view last_topic_level(std::string_view topic) {
   return slash == std::string_view::npos ? topic : topic.substr(slash + 1);
 }
 
-}  // namespace edgegw::southbound
+}  // namespace edgegw::mqtt

@@ -22,6 +22,7 @@
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -180,7 +181,14 @@ int main(int argc, char** argv) {
   }
   test::CloudEmulator cloud(registry);
   cloud.start();
-  auto local = test::MosquittoBroker::plain();
+  // The devices' broker. Its default queue (max_queued_messages 1000 per client) would drop most
+  // of a 10,000-message burst for edgegw before edgegw has committed and acknowledged them.
+  auto local_port = test::free_tcp_port();
+  auto local = std::make_unique<test::MosquittoBroker>(
+      "listener " + std::to_string(local_port) +
+          " 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\n",
+      std::vector<std::uint16_t>{local_port});
+  local->start();
   test::TempDir dir;
   auto config =
       dir.write("edgegw.toml", config_for(devices, rate, cloud, local->port(), dir.path()));
@@ -226,6 +234,22 @@ int main(int argc, char** argv) {
               seconds_since(publish_start),
               static_cast<unsigned long long>(seen.acknowledged - acked_before), devices);
 
+  if (delivered < 0) {  // say what the daemon thinks of a device whose reading did not arrive
+    std::ifstream in(status_file);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_discarded()) {
+      for (const auto& d : j["devices"]) {
+        if (d.value("acknowledged", 0ull) == 0) {
+          std::printf("e.g. %s\n", d.dump().c_str());
+          break;
+        }
+      }
+      std::printf("local broker: %s\n", j.value("local_broker", "").c_str());
+    }
+    auto log = edgegw.output();
+    std::printf("edgegw log ends:\n%s\n",
+                log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
+  }
   auto attempts_before = census(status_file).attempts;
   cloud.kill();
   auto restart = Clock::now();

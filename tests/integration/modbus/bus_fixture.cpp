@@ -88,6 +88,19 @@ southbound::BusOptions tcp_bus(std::uint16_t port) {
   return bus;
 }
 
+southbound::BusOptions rtu_bus(const std::string& device, unsigned baud) {
+  southbound::BusOptions bus;
+  bus.name = "rs485-test";
+  bus.transport = southbound::Transport::rtu;
+  bus.device = device;
+  bus.baud = baud;
+  bus.timeout = 300ms;
+  bus.retries = 1;
+  bus.reconnect_min = 50ms;
+  bus.reconnect_max = 400ms;
+  return bus;
+}
+
 std::unique_ptr<Process> start_simulator(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {system_python(),
                                    std::string(EDGEGW_SOURCE_DIR) + "/tests/sim/modbus_sim.py"};

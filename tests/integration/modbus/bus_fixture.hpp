@@ -46,6 +46,8 @@ southbound::PointSpec point(const std::string& name, southbound::Table table, st
                             southbound::WordOrder order = southbound::WordOrder::abcd);
 
 southbound::BusOptions tcp_bus(std::uint16_t port);
+// An RTU line on `device` (a pty from PtyPair) at `baud`, 8N1, with the tests' short timeouts.
+southbound::BusOptions rtu_bus(const std::string& device, unsigned baud = 38400);
 
 // tests/sim/modbus_sim.py on a TCP port (or an RTU device), started and waited for ("ready").
 std::unique_ptr<Process> start_simulator(const std::vector<std::string>& args);

@@ -45,15 +45,8 @@ TEST(ModbusDeviceErrors, OnASharedRtuLineOnlyTheFailingDevicesCount) {
   }
   test::PtyPair pty;
   auto sim = test::start_simulator({"--rtu", pty.b(), "--baud", "38400", "--unit", "1"});
-  BusOptions bus_options;
-  bus_options.name = "rs485-shared";
-  bus_options.transport = Transport::rtu;
-  bus_options.device = pty.a();
-  bus_options.baud = 38400;
+  BusOptions bus_options = test::rtu_bus(pty.a());
   bus_options.timeout = 200ms;
-  bus_options.retries = 1;
-  bus_options.reconnect_min = 50ms;
-  bus_options.reconnect_max = 400ms;
   ModbusBus bus(bus_options,
                 {shared_line_device("present", 1, {point("unit", Table::holding, 7)}),
                  shared_line_device("absent", 2, {point("unit", Table::holding, 7)}),

@@ -60,11 +60,7 @@ class RtuTermios : public ::testing::Test {
   }
 
   BusOptions bus_at_9600() const {
-    BusOptions bus;
-    bus.name = "rs485-termios";
-    bus.transport = Transport::rtu;
-    bus.device = pty_.a();
-    bus.baud = 9600;
+    BusOptions bus = test::rtu_bus(pty_.a(), 9600);
     bus.timeout = 100ms;
     bus.retries = 0;
     bus.reconnect_min = 20ms;

@@ -16,18 +16,7 @@ using test::Collected;
 using test::point;
 using test::wait_until;
 
-BusOptions rtu_bus(const std::string& device) {
-  BusOptions bus;
-  bus.name = "rs485-test";
-  bus.transport = Transport::rtu;
-  bus.device = device;
-  bus.baud = 38400;
-  bus.timeout = 300ms;
-  bus.retries = 1;
-  bus.reconnect_min = 50ms;
-  bus.reconnect_max = 400ms;
-  return bus;
-}
+using test::rtu_bus;
 
 ModbusDevice rtu_device(const std::string& name, unsigned unit, std::vector<PointSpec> points) {
   ModbusDevice d;

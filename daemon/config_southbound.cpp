@@ -6,6 +6,7 @@
 
 #include "daemon/config_sections.hpp"
 #include "daemon/secrets.hpp"
+#include "mqtt/topic_filter.hpp"
 #include "southbound/point_codec.hpp"
 
 namespace edgegw::daemon {
@@ -16,21 +17,6 @@ using southbound::is_bit_table;
 using southbound::PointType;
 using southbound::register_count;
 using southbound::Table;
-
-// An MQTT topic filter: '+' and '#' only as whole levels, '#' only last.
-bool valid_filter(std::string_view topic) {
-  if (topic.empty()) return false;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t end = topic.find('/', start);
-    const auto level =
-        topic.substr(start, end == std::string_view::npos ? topic.npos : end - start);
-    if (level.find_first_of("+#") != std::string_view::npos && level.size() != 1) return false;
-    if (level == "#" && end != std::string_view::npos) return false;
-    if (end == std::string_view::npos) return true;
-    start = end + 1;
-  }
-}
 
 void read_point(TableReader& t, southbound::PointSpec& out) {
   if (t.require("name")) t.read_nonempty("name", out.name);
@@ -137,7 +123,8 @@ void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
 }
 
 void read_device_mqtt(TableReader& t, southbound::MqttDeviceOptions& out) {
-  if (t.require("topic") && t.read_nonempty("topic", out.topic) && !valid_filter(out.topic)) {
+  if (t.require("topic") && t.read_nonempty("topic", out.topic) &&
+      !mqtt::valid_topic_filter(out.topic)) {
     t.problem("topic",
               "not a valid MQTT topic filter ('+' and '#' only as whole levels, '#' last)");
   }

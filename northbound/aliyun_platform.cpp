@@ -136,8 +136,10 @@ class AliyunPlatform final : public Platform {
       if (service == "property/set") {
         return decode_service(id, payload, Command::Kind::set_points, "");
       }
-      if (!service.empty() && service.find('/') == std::string_view::npos &&
-          !service.ends_with("_reply")) {
+      if (!service.empty() && service.find('/') == std::string_view::npos) {
+        // service/+ also brings back our own replies to services (service/<name>_reply): the
+        // broker echoes what we publish on a topic we are subscribed to. Nothing to do with them.
+        if (service.ends_with("_reply")) return {};
         return decode_service(id, payload, Command::Kind::run_command, std::string(service));
       }
     }

@@ -328,6 +328,17 @@ TEST_F(AliyunPayloads, ServiceCallAndItsReply) {
             R"({"code":200,"data":{"uptime":0},"id":"9","message":"success","version":"1.0"})");
 }
 
+// service/+ brings our own reply back (the broker echoes it): quietly nothing, not an error to log.
+TEST_F(AliyunPayloads, OurOwnServiceReplyEchoedBackIsIgnoredQuietly) {
+  auto echo = platform_->decode_downlink(
+      id_, thing_ + "service/reboot_reply",
+      R"({"code":200,"data":{"uptime":0},"id":"9","message":"success","version":"1.0"})");
+  EXPECT_TRUE(echo.ok());
+  EXPECT_FALSE(echo.command);
+  EXPECT_FALSE(echo.ack);
+  EXPECT_FALSE(platform_->decode_downlink(id_, thing_ + "service/a/b", "{}").ok());
+}
+
 TEST_F(AliyunPayloads, PostReplyIsAnAck) {
   auto d = platform_->decode_downlink(
       id_, thing_ + "event/property/post_reply",

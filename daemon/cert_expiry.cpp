@@ -11,16 +11,10 @@
 #include <set>
 
 #include "daemon/logging.hpp"
+#include "daemon/openssl_handles.hpp"
 
 namespace edgegw::daemon {
 namespace {
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 
 std::optional<std::chrono::system_clock::time_point> time_of(const ASN1_TIME* t) {
   std::tm tm{};
@@ -56,7 +50,7 @@ std::vector<CertificateInUse> certificates_in_use(const Config& config) {
 
 std::optional<std::chrono::system_clock::time_point> certificate_not_after(
     const std::filesystem::path& file, std::string* error) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_file(file.c_str(), "r"));
+  BioHandle bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) {
     ERR_clear_error();
     if (error) *error = "cannot open the file";
@@ -64,7 +58,7 @@ std::optional<std::chrono::system_clock::time_point> certificate_not_after(
   }
   std::optional<std::chrono::system_clock::time_point> earliest;
   while (true) {
-    std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     const auto t = time_of(X509_get0_notAfter(cert.get()));
     if (t && (!earliest || *t < *earliest)) earliest = t;

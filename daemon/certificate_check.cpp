@@ -9,15 +9,10 @@
 #include <ctime>
 #include <memory>
 
+#include "daemon/openssl_handles.hpp"
+
 namespace edgegw::daemon {
 namespace {
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 
 std::string date_of(const ASN1_TIME* t) {
   std::tm tm{};
@@ -32,9 +27,9 @@ std::string date_of(const ASN1_TIME* t) {
 std::optional<std::string> check_certificate_file(const std::filesystem::path& path,
                                                   CertificateRole role,
                                                   std::chrono::system_clock::time_point now) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_file(path.c_str(), "r"));
+  BioHandle bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) return path.string() + ": cannot open the file";
-  std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) return path.string() + " holds no PEM certificate";
   if (role == CertificateRole::client) {
     const std::time_t t = std::chrono::system_clock::to_time_t(now);

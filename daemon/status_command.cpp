@@ -70,6 +70,8 @@ std::string when_text(const DeviceReport& d, std::int64_t now_ms) {
     return "for " + duration_text((now_ms - *d.online_since_ms) / 1000);
   }
   if (d.retry_at_ms) return "retry in " + duration_text((*d.retry_at_ms - now_ms + 999) / 1000);
+  // Waiting with no time: in line behind cloud.max_connecting attempts in progress.
+  if (d.state == "backoff") return "in line to connect";
   return "";
 }
 

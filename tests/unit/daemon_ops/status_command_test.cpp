@@ -107,5 +107,15 @@ TEST(StatusTable, ShowsEachDeviceItsSessionAndWhatNeedsAttention) {
   EXPECT_NE(table.find("holding 0+2 (voltage): no answer (timeout)"), std::string::npos) << table;
 }
 
+TEST(StatusTable, ASessionInLineForAConnectSlotSaysSo) {
+  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
+  auto report = sample_report(7, ms(now));
+  report.devices[0].state = "backoff";
+  report.devices[0].retry_at_ms.reset();
+  report.devices[0].online_since_ms.reset();
+  const std::string table = format_status_table(report, now);
+  EXPECT_NE(table.find("in line to connect"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace edgegw::daemon

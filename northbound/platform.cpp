@@ -111,7 +111,7 @@ DownlinkResult downlink_error(DownlinkProblem problem, std::string reason,
   return out;
 }
 
-ConnectOutcome Platform::classify_tls_failure(std::string_view detail) const {
+ConnectOutcome classify_tls_failure(std::string_view detail) {
   // OpenSSL names the alert the server sent ("...:tlsv13 alert certificate required").
   struct Refusal {
     std::string_view alert;

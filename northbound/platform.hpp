@@ -152,6 +152,12 @@ struct ConnectOutcome {
   bool operator==(const ConnectOutcome&) const = default;
 };
 
+// A failed TLS handshake, from the MQTT engine's detail text; the same for every platform (TLS
+// alerts are standard). The server's alerts that refuse the device's own credentials (a PSK it
+// does not accept, a client certificate it does not know) back off long like CONNACK 4; anything
+// else is retried soon.
+ConnectOutcome classify_tls_failure(std::string_view detail);
+
 class Platform {
  public:
   virtual ~Platform() = default;
@@ -175,10 +181,6 @@ class Platform {
   virtual std::optional<Publication> encode_reply(const DeviceIdentity& id, const Command& c,
                                                   const CommandResult& r) const = 0;
   virtual ConnectOutcome classify_connack(int return_code) const = 0;
-  // A failed TLS handshake, from the engine's detail text. The server's alerts that refuse the
-  // device's own credentials (a PSK it does not accept, a client certificate it does not know)
-  // back off long like CONNACK 4; anything else is retried soon.
-  virtual ConnectOutcome classify_tls_failure(std::string_view detail) const;
 
   // Keeps a registration result under state_dir (mode 0600, atomically) so that connect_params()
   // uses it from now on. nullopt on success, else what went wrong. Only aliyun registers.

@@ -231,11 +231,11 @@ void Session::on_closed(const mqtt::Outcome& outcome) {
     detail = "CONNACK code " + std::to_string(outcome.connack_code) +
              (verdict.hint.empty() ? std::string() : ": " + verdict.hint);
     d = core_.connect_failed(now, to_failure(verdict.verdict), detail);
-  } else if (auto verdict = outcome.reason == mqtt::CloseReason::tls_failed
-                                ? env_.platform->classify_tls_failure(outcome.detail)
-                                : ConnectOutcome{ConnectVerdict::retry_soon, {}};
-             verdict.verdict != ConnectVerdict::retry_soon) {
-    d = core_.connect_failed(now, to_failure(verdict.verdict), detail + " (" + verdict.hint + ")");
+  } else if (outcome.reason == mqtt::CloseReason::tls_failed && was != SessionState::online) {
+    // A handshake refused; a link that was up and then failed is an ordinary close (below).
+    auto verdict = classify_tls_failure(outcome.detail);
+    if (!verdict.hint.empty()) detail += " (" + verdict.hint + ")";
+    d = core_.connect_failed(now, to_failure(verdict.verdict), detail);
   } else {
     d = core_.closed(now, outcome.reason == mqtt::CloseReason::peer_closed, detail);
   }

@@ -45,9 +45,9 @@ inline double process_cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// The resident set of this process now, in KiB (VmRSS); 0 if it cannot be read.
-inline long rss_kib() {
-  std::ifstream status("/proc/self/status");
+// The resident set of a process (default: this one) now, in KiB (VmRSS); 0 if it cannot be read.
+inline long rss_kib(pid_t pid = 0) {
+  std::ifstream status(pid ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));

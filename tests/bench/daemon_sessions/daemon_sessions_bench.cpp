@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "cloud/cloud_emulator.hpp"
@@ -24,6 +23,7 @@
 #include "mqtt/resolver.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/process_usage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -31,31 +31,9 @@ namespace {
 using namespace edgegw;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string f;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(f);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using test::process_cpu_seconds;
+using test::rss_kib;
+using test::seconds_since;
 
 // What status.json says right now (empty if it is being replaced or not there yet).
 struct Census {
@@ -215,11 +193,12 @@ int main(int argc, char** argv) {
   std::printf("edgegw RSS %.1f MiB = %.1f KiB per device (outbox, config and all)\n", rss / 1024.0,
               static_cast<double>(rss) / devices);
 
-  double cpu0 = cpu_seconds(edgegw.pid());
+  double cpu0 = process_cpu_seconds(edgegw.pid());
   auto idle_start = Clock::now();
   while (seconds_since(idle_start) < idle_seconds) usleep(200000);
   std::printf("idle %.0f s with all online: edgegw CPU %.2f %% of one core; %zu still online\n",
-              idle_seconds, (cpu_seconds(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100,
+              idle_seconds,
+              (process_cpu_seconds(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100,
               census(status_file).online);
 
   auto acked_before = census(status_file).acknowledged;

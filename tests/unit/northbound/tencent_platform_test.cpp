@@ -196,19 +196,18 @@ TEST_F(TencentPayloads, ConnackFourPointsAtKeyAndClock) {
 
 // OpenSSL's words for the server's alert, as the MQTT engine reports them.
 TEST_F(TencentPayloads, TlsAlertsThatRefuseTheDeviceBackOffLongOthersRetry) {
-  auto refused = platform_->classify_tls_failure(
+  auto refused = classify_tls_failure(
       "TLS handshake: error:0A0003FC:SSL routines::sslv3 alert bad record mac");
   EXPECT_EQ(refused.verdict, ConnectVerdict::back_off_long);
   EXPECT_NE(refused.hint.find("PSK key"), std::string::npos) << refused.hint;
-  auto no_cert = platform_->classify_tls_failure(
-      "error:0A00045C:SSL routines::tlsv13 alert certificate required");
+  auto no_cert =
+      classify_tls_failure("error:0A00045C:SSL routines::tlsv13 alert certificate required");
   EXPECT_EQ(no_cert.verdict, ConnectVerdict::back_off_long);
   EXPECT_NE(no_cert.hint.find("client certificate"), std::string::npos) << no_cert.hint;
-  EXPECT_EQ(platform_->classify_tls_failure("TLS handshake: connection closed by peer").verdict,
+  EXPECT_EQ(classify_tls_failure("TLS handshake: connection closed by peer").verdict,
             ConnectVerdict::retry_soon);
-  EXPECT_EQ(
-      platform_->classify_tls_failure("certificate verify failed: certificate has expired").verdict,
-      ConnectVerdict::retry_soon);
+  EXPECT_EQ(classify_tls_failure("certificate verify failed: certificate has expired").verdict,
+            ConnectVerdict::retry_soon);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ using CommandSink = std::function<void(const std::string& device, const Command&
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct SessionOptions {
-  BackoffOptions backoff;
+  loop::BackoffOptions backoff;
   ConflictOptions conflict;
   ClockGuardOptions clock;
   unsigned max_inflight = 16;

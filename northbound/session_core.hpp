@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "northbound/backoff.hpp"
+#include "loop/backoff.hpp"
 #include "northbound/clock_guard.hpp"
 #include "northbound/connect_limiter.hpp"
 #include "northbound/connect_slots.hpp"
@@ -50,7 +50,7 @@ enum class SessionNotice {
 };
 
 struct SessionCoreOptions {
-  BackoffOptions backoff;
+  loop::BackoffOptions backoff;
   ConflictOptions conflict;
   ClockGuardOptions clock;
   bool signs_with_time = false;
@@ -98,7 +98,7 @@ class SessionCore {
   std::optional<Clock::time_point> until() const;
   const std::string& last_error() const { return last_error_; }
   std::uint64_t connect_attempts() const { return connect_attempts_; }
-  const Backoff& backoff() const { return backoff_; }
+  const loop::Backoff& backoff() const { return backoff_; }
   bool registration_pending() const { return needs_registration_; }
   // Waiting in line for a connect slot (cloud.max_connecting).
   bool waiting_for_slot() const { return queued_; }
@@ -118,7 +118,7 @@ class SessionCore {
   ConnectSlots::Ticket ticket_ = 0;
   bool holds_slot_ = false;  // an attempt of ours is (about to be) in progress
   bool queued_ = false;      // in line for a slot; the grant sets holds_slot_ and wakes us
-  Backoff backoff_;
+  loop::Backoff backoff_;
   SessionConflictDetector conflict_;
   ClockGuard clock_;
   SessionState state_ = SessionState::waiting;

@@ -1,10 +1,11 @@
-#include "northbound/backoff.hpp"
+#include "loop/backoff.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
-namespace edgegw::northbound {
+namespace edgegw::loop {
 namespace {
 
 using std::chrono::milliseconds;
@@ -96,5 +97,52 @@ TEST(Backoff, DegenerateOptionsStayInRange) {
   for (int i = 0; i < 200; ++i) EXPECT_LE(huge.next_delay(), milliseconds(7 * 24 * 3600 * 1000LL));
 }
 
+TEST(Backoff, EqualJitterStaysInTheUpperHalfOfTheWindow) {
+  BackoffOptions o = options();
+  o.jitter = Jitter::equal;
+  for (std::uint64_t seed = 0; seed < 50; ++seed) {
+    Backoff backoff(o, seed);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const auto ceiling = backoff.ceiling();
+      const auto d = backoff.next_delay();
+      EXPECT_GE(d, ceiling / 2);
+      EXPECT_LE(d, ceiling);
+    }
+  }
+}
+
+TEST(Backoff, NoJitterDoublesExactlyUpToMax) {
+  BackoffOptions o{milliseconds(100), milliseconds(1000), milliseconds(0), Jitter::none};
+  Backoff backoff(o, 1);
+  std::vector<long> got;
+  for (int i = 0; i < 6; ++i) got.push_back(static_cast<long>(backoff.next_delay().count()));
+  EXPECT_EQ(got, (std::vector<long>{100, 200, 400, 800, 1000, 1000}));
+}
+
+TEST(Backoff, FloorBoundsEveryDelayFromBelow) {
+  // A platform that allows one connect per 5 s per device: full jitter must never go under it.
+  BackoffOptions o{milliseconds(1000), milliseconds(60000), milliseconds(60000), Jitter::full,
+                   milliseconds(5000)};
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    Backoff backoff(o, seed);
+    for (int attempt = 0; attempt < 8; ++attempt) EXPECT_GE(backoff.next_delay(), seconds(5));
+    EXPECT_GE(backoff.long_delay(), seconds(5));
+  }
+}
+
+TEST(Backoff, LinkDroppedRightAfterComingUpKeepsGrowing) {
+  // A peer that accepts the connection and drops it at once must back off like one that refuses.
+  Backoff backoff(options(), 3);
+  auto t = Backoff::Clock::time_point{} + seconds(100);
+  for (int i = 0; i < 5; ++i) {
+    backoff.next_delay();
+    backoff.link_up(t);
+    t += milliseconds(200);
+    backoff.link_down(t);
+  }
+  EXPECT_EQ(backoff.attempts(), 5u);
+  EXPECT_EQ(backoff.ceiling(), milliseconds(32000));
+}
+
 }  // namespace
-}  // namespace edgegw::northbound
+}  // namespace edgegw::loop

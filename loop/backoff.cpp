@@ -1,32 +1,46 @@
-#include "northbound/backoff.hpp"
+#include "loop/backoff.hpp"
 
 #include <algorithm>
 
-namespace edgegw::northbound {
+namespace edgegw::loop {
 
 Backoff::Backoff(BackoffOptions options, std::uint64_t seed) : options_(options), rng_(seed) {
-  if (options_.min.count() < 0) options_.min = std::chrono::milliseconds(0);
+  using std::chrono::milliseconds;
+  if (options_.min.count() < 0) options_.min = milliseconds(0);
   if (options_.max < options_.min) options_.max = options_.min;
+  if (options_.floor.count() < 0) options_.floor = milliseconds(0);
 }
 
 std::chrono::milliseconds Backoff::ceiling() const {
-  // Doubling stops once it reaches max; the shift is capped so it cannot overflow.
+  // Doubling stops once it reaches max; the loop is bounded so it cannot overflow.
   auto ceiling = options_.min;
   for (unsigned i = 0; i < attempts_ && ceiling < options_.max; ++i) {
     ceiling = ceiling.count() == 0 ? options_.max : ceiling * 2;
   }
-  return std::min(ceiling, options_.max);
+  return std::max(std::min(ceiling, options_.max), options_.floor);
 }
 
 std::chrono::milliseconds Backoff::next_delay() {
-  auto delay = uniform(std::chrono::milliseconds(0), ceiling());
+  const auto hi = ceiling();
+  std::chrono::milliseconds delay = hi;
+  switch (options_.jitter) {
+    case Jitter::full:
+      delay = uniform(options_.floor, hi);
+      break;
+    case Jitter::equal:
+      delay = uniform(std::max(options_.floor, hi / 2), hi);
+      break;
+    case Jitter::none:
+      break;
+  }
   if (attempts_ < 64) ++attempts_;
   return delay;
 }
 
 std::chrono::milliseconds Backoff::long_delay() {
   if (attempts_ < 64) ++attempts_;
-  return uniform(options_.max / 2, options_.max);
+  return uniform(std::max(options_.floor, options_.max / 2),
+                 std::max(options_.floor, options_.max));
 }
 
 void Backoff::link_up(Clock::time_point now) {
@@ -46,4 +60,4 @@ std::chrono::milliseconds Backoff::uniform(std::chrono::milliseconds lo,
   return std::chrono::milliseconds(pick(rng_));
 }
 
-}  // namespace edgegw::northbound
+}  // namespace edgegw::loop

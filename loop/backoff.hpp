@@ -1,23 +1,32 @@
-// Full-jitter exponential backoff for one session's reconnects.
+// Backoff: the one retry-delay policy of the tree — session reconnects, the local broker, Modbus
+// buses and the outbox's commit retry all use it.
 //
-// The delay before attempt n is uniform in [0, min(max, min * 2^n)] ("full jitter"): thousands of
-// sessions that lost the cloud at the same instant come back spread over the whole window instead
-// of in synchronized waves. The attempt count is reset only after a link stayed up `stable_after`,
-// like mosquitto's bridge, so a server that accepts and then drops us at once does not get a
-// reconnect per backoff_min. Time is a parameter; the random source is seeded by the caller so
-// tests are deterministic.
+// The delay before attempt n is drawn from [floor, min(max, min * 2^n)]:
+//   - Jitter::full (the default) draws uniformly over the whole window ("full jitter"): thousands
+//     of sessions that lost the cloud at the same instant come back spread over the whole window
+//     instead of in synchronized waves;
+//   - Jitter::equal draws from the upper half of the window (never retries almost at once);
+//   - Jitter::none returns the ceiling itself (one local resource, no herd to spread).
+// `floor` is a lower bound on every delay (a platform that allows one connect per N seconds).
+// The attempt count is reset only after a link stayed up `stable_after`, like mosquitto's bridge,
+// so a server that accepts and then drops us at once does not get a reconnect per `min`. Time is a
+// parameter; the random source is seeded by the caller so tests are deterministic.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <random>
 
-namespace edgegw::northbound {
+namespace edgegw::loop {
+
+enum class Jitter { full, equal, none };
 
 struct BackoffOptions {
   std::chrono::milliseconds min{1000};
   std::chrono::milliseconds max{300000};
   std::chrono::milliseconds stable_after{60000};  // up this long → the next failure starts afresh
+  Jitter jitter = Jitter::full;
+  std::chrono::milliseconds floor{0};  // no delay is shorter than this
   bool operator==(const BackoffOptions&) const = default;
 };
 
@@ -39,7 +48,8 @@ class Backoff {
   std::chrono::milliseconds long_delay();
 
   // The link came up at `now` / went down at `now`. Going down after at least stable_after
-  // resets the attempt count.
+  // resets the attempt count; going down sooner keeps it, so a peer that accepts and drops us
+  // at once backs off like one that refuses.
   void link_up(Clock::time_point now);
   void link_down(Clock::time_point now);
 
@@ -57,4 +67,4 @@ class Backoff {
   bool up_ = false;
 };
 
-}  // namespace edgegw::northbound
+}  // namespace edgegw::loop

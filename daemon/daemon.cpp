@@ -14,6 +14,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "loop/guarded.hpp"
 #include "northbound/platform_defaults.hpp"
 
 namespace edgegw::daemon {
@@ -28,22 +29,6 @@ std::uint64_t monotonic_usec() {
          static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
-// Runs a loop callback; an exception escaping it ends the daemon (exit 1) instead of unwinding
-// through C code.
-template <typename F>
-int guarded(sd_event* loop, const char* what, F&& f) noexcept {
-  try {
-    f();
-    return 0;
-  } catch (const std::exception& e) {
-    spdlog::critical("{}: unexpected error: {}; stopping", what, e.what());
-  } catch (...) {
-    spdlog::critical("{}: unexpected error; stopping", what);
-  }
-  sd_event_exit(loop, 1);
-  return 0;
-}
-
 }  // namespace
 
 Daemon::Daemon(std::filesystem::path config_file, Config config,
@@ -53,6 +38,10 @@ Daemon::Daemon(std::filesystem::path config_file, Config config,
       log_level_override_(log_level_override) {}
 
 Daemon::~Daemon() {
+  // The sources first: each holds a reference to the loop.
+  for (auto& source : signal_sources_) source.reset();
+  ready_.reset();
+  housekeeping_.reset();
   if (loop_) sd_event_unref(loop_);
 }
 
@@ -75,24 +64,20 @@ bool Daemon::prepare_loop() {
     spdlog::error("cannot create the event loop: {}", std::strerror(-r));
     return false;
   }
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
-    r = sd_event_add_signal(loop_, nullptr, sig, &Daemon::on_signal_cb, this);
+  const int watched[] = {SIGTERM, SIGINT, SIGHUP};
+  for (int i = 0; i < 3; ++i) {
+    r = sd_event_add_signal(loop_, signal_sources_[i].out(), watched[i], &Daemon::on_signal_cb,
+                            this);
     if (r < 0) {
-      spdlog::error("cannot watch signal {}: {}", sig, std::strerror(-r));
+      spdlog::error("cannot watch signal {}: {}", watched[i], std::strerror(-r));
       return false;
     }
   }
-  sd_event_source* ready = nullptr;
-  r = sd_event_add_defer(loop_, &ready, &Daemon::on_ready_cb, this);
+  r = sd_event_add_defer(loop_, ready_.out(), &Daemon::on_ready_cb, this);
+  if (r >= 0) r = ready_.set_enabled(SD_EVENT_ONESHOT);
   if (r >= 0) {
-    sd_event_source_set_enabled(ready, SD_EVENT_ONESHOT);
-    sd_event_source_set_floating(ready, 1);
-    sd_event_source_unref(ready);
-  }
-  if (r >= 0) r = sd_event_add_post(loop_, nullptr, &Daemon::on_post_cb, this);
-  if (r >= 0) {
-    r = sd_event_add_time_relative(loop_, nullptr, CLOCK_MONOTONIC, kHousekeepingUsec, 0,
-                                   &Daemon::on_timer_cb, this);
+    r = sd_event_add_time_relative(loop_, housekeeping_.out(), CLOCK_MONOTONIC, kHousekeepingUsec,
+                                   0, &Daemon::on_timer_cb, this);
   }
   if (r < 0) {
     spdlog::error("cannot set up the event loop: {}", std::strerror(-r));
@@ -105,8 +90,13 @@ bool Daemon::prepare_loop() {
   return true;
 }
 
-int Daemon::run() {
+int Daemon::run(const std::function<void(sd_event*)>& extend_loop) {
+  // An exception escaping any loop callback (loop::guarded) is reported in the daemon's log.
+  loop::set_fault_sink([](loop::LogLevel, std::string_view, std::string_view line) {
+    spdlog::critical("{}", line);
+  });
   if (!prepare_loop()) return 1;
+  if (extend_loop) extend_loop(loop_);
   facts_.pid = static_cast<int>(::getpid());
   facts_.config_file = config_file_.string();
   facts_.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -120,7 +110,7 @@ int Daemon::run() {
     spdlog::debug("open-file limit raised from {} to {}", fds.before, fds.after);
   }
   if (fds.warning) spdlog::warn("{}", *fds.warning);
-  if (!start_store() || !start_southbound() || !start_northbound()) {
+  if (!start_store() || !start_northbound()) {
     stop(1);
   } else {
     modules_started_ = true;
@@ -129,7 +119,6 @@ int Daemon::run() {
   status_->remove_status_file();  // `edgegw status` now says: not running
   if (modules_started_) {
     stop_northbound();
-    stop_southbound();
     stop_store();
   }
   if (r < 0) {
@@ -204,12 +193,6 @@ bool Daemon::start_store() {
   return true;
 }
 
-bool Daemon::start_southbound() {
-  // Modbus bus threads (config_.buses) and the local MQTT connection (config_.local_mqtt, when
-  // config_.uses_local_mqtt()) start here.
-  return true;
-}
-
 bool Daemon::start_northbound() {
   // The Gateway wires the buses, the local MQTT source and one Session per device around the
   // outbox (daemon/gateway.hpp).
@@ -229,38 +212,12 @@ void Daemon::stop_northbound() {
   gateway_->stop();
   gateway_.reset();
 }
-void Daemon::stop_southbound() {}
 void Daemon::stop_store() {
-  if (!outbox_) return;
-  if (outbox_->has_pending()) commit_outbox();
+  // The Gateway's last group commit has run (stop_northbound); nothing else commits the outbox.
   outbox_.reset();
 }
 
-void Daemon::commit_outbox() {
-  const store::CommitResult r = outbox_->commit();
-  if (!r.ok()) {
-    if (!outbox_failing_) spdlog::error("outbox commit failed (will retry): {}", r.error);
-    outbox_failing_ = true;
-    return;
-  }
-  if (outbox_failing_) spdlog::info("outbox commits work again");
-  outbox_failing_ = false;
-  if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
-    spdlog::warn("outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
-                 r.dropped_by_size, r.dropped_by_age);
-  }
-}
-
-void Daemon::on_iteration() {
-  // While the Gateway runs it owns the group commit (batched by its idle source and commit
-  // timer); committing here after every dispatched event would make it one transaction per event.
-  if (gateway_) return;
-  if (outbox_ && outbox_->has_pending()) commit_outbox();
-}
-
 void Daemon::on_housekeeping() {
-  // An idle outbox still has to drop what grew older than store.max_age.
-  if (outbox_ && ++housekeeping_ticks_ % 60 == 0) commit_outbox();
   notify_status();
   publish_status();
 }
@@ -319,7 +276,7 @@ void Daemon::log_reload(const GatewayReload& done) {
 
 int Daemon::on_signal_cb(sd_event_source*, const struct signalfd_siginfo* si, void* self) noexcept {
   auto* d = static_cast<Daemon*>(self);
-  return guarded(d->loop_, "signal", [&] {
+  return loop::guarded(d->loop_, "signal", [&] {
     if (si->ssi_signo == SIGHUP) {
       d->reload();
     } else {
@@ -331,7 +288,7 @@ int Daemon::on_signal_cb(sd_event_source*, const struct signalfd_siginfo* si, vo
 
 int Daemon::on_ready_cb(sd_event_source*, void* self) noexcept {
   auto* d = static_cast<Daemon*>(self);
-  return guarded(d->loop_, "ready", [&] {
+  return loop::guarded(d->loop_, "ready", [&] {
     d->last_status_.clear();
     d->notify("READY=1");
     d->notify_status();
@@ -340,14 +297,9 @@ int Daemon::on_ready_cb(sd_event_source*, void* self) noexcept {
   });
 }
 
-int Daemon::on_post_cb(sd_event_source*, void* self) noexcept {
-  auto* d = static_cast<Daemon*>(self);
-  return guarded(d->loop_, "iteration", [&] { d->on_iteration(); });
-}
-
 int Daemon::on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept {
   auto* d = static_cast<Daemon*>(self);
-  return guarded(d->loop_, "housekeeping", [&] {
+  return loop::guarded(d->loop_, "housekeeping", [&] {
     sd_event_source_set_time(s, usec + kHousekeepingUsec);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     d->on_housekeeping();

@@ -3,17 +3,20 @@
 // SIGINT stop it in order, SIGHUP re-reads the configuration).
 //
 // Modules hang on it through the private hooks below, in this order: start_store(),
-// start_southbound(), start_northbound() when the loop starts; the reverse on stop; on_iteration()
-// after every loop iteration that dispatched something (group commit of the outbox goes there);
-// on_housekeeping() once a second (STATUS=, counters, the status file); apply_changes() after a
+// start_northbound() (the Gateway: buses, local broker, sessions) when the loop starts; the reverse
+// on stop; on_housekeeping() once a second (STATUS=, the status file); apply_changes() after a
 // SIGHUP produced a valid configuration (the Gateway applies it live: daemon/gateway_reload.cpp).
-// Nothing may throw out of a loop callback: every callback is a noexcept trampoline that turns a
-// stray exception into an orderly exit 1.
+// The outbox is committed by the Gateway's GroupCommit only (daemon/group_commit.hpp).
+// Nothing may throw out of a loop callback: every callback in daemon/ runs through
+// loop::guarded, which logs a stray exception naming the callback (the fault sink is pointed at
+// the daemon's logger in run()) and ends the loop with exit code 1; run() then stops the modules
+// in order and returns 1.
 #pragma once
 
 #include <systemd/sd-event.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +25,7 @@
 #include "daemon/config_changes.hpp"
 #include "daemon/log_level.hpp"
 #include "daemon/status_publisher.hpp"
+#include "loop/event_source.hpp"
 #include "store/outbox.hpp"
 
 namespace edgegw::daemon {
@@ -39,7 +43,10 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   // Runs until SIGTERM or SIGINT (or a fatal error); returns the process exit code.
-  int run();
+  // `extend_loop`, when given, is called once the loop is set up and before the modules start: a
+  // program that embeds the daemon (the tests) attaches its own event sources to the daemon's
+  // loop with it. The edgegw binary passes nothing.
+  int run(const std::function<void(sd_event*)>& extend_loop = {});
 
   const Config& config() const { return config_; }
   sd_event* loop() const { return loop_; }
@@ -56,35 +63,31 @@ class Daemon {
 
   // --- Extension points for the modules (see the comment at the top) ---
   bool start_store();
-  bool start_southbound();
   bool start_northbound();
   void stop_northbound();
-  void stop_southbound();
   void stop_store();
-  void on_iteration();
   void on_housekeeping();
   // False (after logging why) when the gateway cannot run `next`: nothing changed then.
   bool apply_changes(const Config& next, const ConfigChanges& changes);
   void log_reload(const GatewayReload& done);
-  void commit_outbox();
 
   static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,
                           void* self) noexcept;
   static int on_ready_cb(sd_event_source* s, void* self) noexcept;
-  static int on_post_cb(sd_event_source* s, void* self) noexcept;
   static int on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
   std::filesystem::path config_file_;
   Config config_;
   std::optional<LogLevel> log_level_override_;
   sd_event* loop_ = nullptr;
+  loop::EventSource signal_sources_[3];  // SIGTERM, SIGINT, SIGHUP
+  loop::EventSource ready_;
+  loop::EventSource housekeeping_;
   bool stopping_ = false;
   bool modules_started_ = false;
   std::string last_status_;
   std::unique_ptr<store::Outbox> outbox_;
-  std::unique_ptr<Gateway> gateway_;  // from start_northbound() to stop_northbound()
-  bool outbox_failing_ = false;       // the last commit failed (logged once until it works again)
-  unsigned housekeeping_ticks_ = 0;
+  std::unique_ptr<Gateway> gateway_;         // from start_northbound() to stop_northbound()
   std::unique_ptr<StatusPublisher> status_;  // the status and metrics files (from run())
   DaemonFacts facts_;
 };

@@ -1,22 +1,21 @@
-// The gateway proper: everything between the configuration and the wire, wired on the event loop.
+// The gateway proper: the wiring between the configuration and the wire, on the event loop.
 //
 //   Modbus bus threads ─eventfd─┐
-//                               ├─► Outbox.append ─► group commit ─► Northbound.drain ─► cloud
+//                               ├─► Outbox.append ─► GroupCommit ─► Northbound.drain ─► cloud
 //   LocalMqttSource ────────────┘     (PUBACK to the local broker from inside the commit)
 //
-//   cloud command ─► set_points: Modbus write (bus thread) or local publish (command_topic)
-//                    get_points: the device's last reported values
-//                 ─► the platform's reply through the device's session
+//   cloud command ─► CommandRouter ─► Modbus write (bus thread) or local publish (command_topic)
+//                                  ─► the platform's reply through the device's session
 //
-// Group commit: appends and acks only queue in memory; one SQLite transaction makes them durable
-// when the loop has nothing else to do (an idle-priority defer source), or at the latest
-// kCommitLatency after the first queued change when the loop stays busy (a timer), so the loop pays
-// one fsync per batch, never one per record. A failed commit (disk full) keeps everything queued
-// and is retried with backoff; readings keep their place meanwhile.
+// Gateway only builds and connects the parts and owns them; each job is its own class:
+// GroupCommit (daemon/group_commit.hpp) is the one committer of the outbox, CommandRouter
+// (daemon/command_router.hpp) carries commands down and replies up, LastValues and SourceOnline
+// remember what the readings said, and gateway_reload.cpp applies a reloaded configuration. The
+// accessors at the end are what the status file, metrics and STATUS= read.
 //
-// The Daemon opens the outbox (start_store) and owns one Gateway from start_northbound() to
-// stop_northbound(); tests drive one directly with their own loop. Everything here runs on the loop
-// thread except the bus threads behind their queues.
+// The Daemon opens the outbox and owns one Gateway while it runs; tests drive one directly with
+// their own loop. Everything here runs on the loop thread except the bus threads behind their
+// queues.
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -30,7 +29,12 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/command_router.hpp"
 #include "daemon/config.hpp"
+#include "daemon/group_commit.hpp"
+#include "daemon/last_values.hpp"
+#include "daemon/source_online.hpp"
+#include "loop/event_source.hpp"
 #include "mqtt/resolver.hpp"
 #include "northbound/northbound.hpp"
 #include "southbound/local_mqtt_source.hpp"
@@ -56,13 +60,13 @@ struct GatewayCounters {
   std::uint64_t command_failures = 0;  // commands answered with an error
 };
 
-class Gateway {
+class Gateway final : private DeviceSide {
  public:
   // Builds the sessions, buses and the local source from `config` around `outbox` (which the
   // daemon opened and which outlives this); nothing connects or polls before start(). Throws
   // std::exception with a message for the user when something cannot work (a platform's refusal).
   Gateway(sd_event* loop, const Config& config, store::Outbox& outbox);
-  ~Gateway();
+  ~Gateway() override;
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
@@ -77,12 +81,12 @@ class Gateway {
   void stop();
 
   // Commits whatever is queued and drains the outbox now (tests; normally automatic).
-  void flush();
+  void flush() { group_commit_.flush(); }
 
   // One line for STATUS=: "3 device(s): online 2, backoff 1; backlog 12; local broker online".
   std::string summary() const;
   std::vector<northbound::SessionStatus> status() const { return northbound_->status(); }
-  const GatewayCounters& counters() const { return counters_; }
+  GatewayCounters counters() const;
   store::Outbox& outbox() { return *outbox_; }
   const northbound::Northbound& northbound() const { return *northbound_; }
   const southbound::LocalMqttSource* local_mqtt() const { return local_mqtt_.get(); }
@@ -90,20 +94,17 @@ class Gateway {
   std::vector<std::pair<std::string, southbound::BusStats>> bus_stats() const;
   // Whether a Modbus device answers its polls (its last device_status record); nullopt before
   // the first one and for devices of the local broker.
-  std::optional<bool> source_online(const std::string& device) const;
+  std::optional<bool> source_online(const std::string& device) const {
+    return source_online_.of(device);
+  }
 
  private:
   struct Bus {
     Gateway* gateway = nullptr;
     std::unique_ptr<southbound::ModbusBus> bus;
-    sd_event_source* io = nullptr;
+    loop::EventSource io;
     std::vector<southbound::ModbusDevice> devices;  // what the thread polls
   };
-  struct PendingWrite {  // a set_points command waiting for its bus
-    std::string device;
-    northbound::Command command;
-  };
-  static constexpr auto kCommitLatency = std::chrono::milliseconds(20);
   static constexpr auto kHousekeeping = std::chrono::seconds(1);
 
   void build_buses(const Config& config);
@@ -119,30 +120,31 @@ class Gateway {
   void apply_local_mqtt(const Config& next, GatewayReload& done);
   void stop_bus(Bus& slot);
   void build_northbound(const Config& config);
+  void add_loop_sources();
 
   void append(store::Record record, std::function<void()> on_committed = {});
-  void remember_values(const store::Record& record);
-  void request_commit();
-  void commit();
   void drain();
   void on_bus_ready(Bus& bus);
 
-  void on_command(const std::string& device, const northbound::Command& command);
-  void set_points(const std::string& device, const northbound::Command& command);
-  void get_points(const std::string& device, const northbound::Command& command);
-  void on_write_result(const southbound::WriteResult& result);
-  void reply(const std::string& device, const northbound::Command& command,
-             northbound::CommandResult result);
+  // DeviceSide, for the command router: the buses and the local MQTT source.
+  Kind kind_of(const std::string& device) const override;
+  void write_points(southbound::WriteRequest request) override;
+  std::optional<std::string> publish_command(const std::string& device,
+                                             const std::vector<store::Field>& values,
+                                             southbound::CommandDone done) override;
 
   static int on_post(sd_event_source* s, void* self) noexcept;
-  static int on_idle(sd_event_source* s, void* self) noexcept;
-  static int on_commit_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
   static int on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
   static int on_bus_io(sd_event_source* s, int fd, std::uint32_t events, void* self) noexcept;
 
   sd_event* loop_;
   store::Outbox* outbox_;
   Config config_;  // what runs now (apply() compares the next one with it)
+  LastValues last_values_;
+  SourceOnline source_online_;
+  CommandRouter router_;
+  LoopCommitWakeup commit_wakeup_;
+  GroupCommit group_commit_;
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;
@@ -150,24 +152,11 @@ class Gateway {
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
   std::vector<northbound::DeviceIdentity> identities_;
 
-  sd_event_source* post_ = nullptr;
-  sd_event_source* idle_ = nullptr;
-  sd_event_source* commit_timer_ = nullptr;
-  sd_event_source* housekeeping_ = nullptr;
-  bool commit_armed_ = false;
-  bool drain_wanted_ = false;  // records were appended since the last drain
-  std::chrono::steady_clock::time_point commit_retry_at_{};
-  std::chrono::milliseconds commit_backoff_{0};
-
-  std::uint64_t next_write_id_ = 1;
-  std::map<std::uint64_t, PendingWrite> pending_writes_;
-  // The last reported value of every point, per device, for get_points.
-  std::map<std::string, std::map<std::string, store::FieldValue>> last_values_;
-  GatewayCounters counters_;
-  std::map<std::string, bool> source_online_;  // per Modbus device, from device_status records
+  loop::EventSource post_;
+  loop::EventSource housekeeping_;
+  std::uint64_t readings_ = 0;
   bool started_ = false;
   bool stopped_ = false;
-  std::uint64_t housekeeping_ticks_ = 0;
 };
 
 }  // namespace edgegw::daemon

@@ -58,8 +58,8 @@ GatewayReload Gateway::apply(const Config& next) {
   apply_buses(next, done);
   apply_local_mqtt(next, done);
   for (const auto& name : done.sessions_stopped) {
-    last_values_.erase(name);
-    source_online_.erase(name);
+    last_values_.forget(name);
+    source_online_.forget(name);
   }
   describe_devices(next);
   config_ = next;
@@ -124,8 +124,7 @@ void Gateway::apply_sessions(const Config& next, GatewayReload& done) {
 void Gateway::stop_bus(Bus& slot) {
   slot.bus->stop();
   on_bus_ready(slot);  // the last readings the thread produced
-  if (slot.io) sd_event_source_disable_unref(slot.io);
-  slot.io = nullptr;
+  slot.io.reset();
   for (const auto& device : slot.devices) bus_of_device_.erase(device.name);
 }
 

@@ -19,6 +19,7 @@ int alink_code(const CommandResult& r) {
   if (r.ok && r.code == result_code::ok) return kAlinkOk;
   switch (r.code) {
     case result_code::bad_parameter:
+    case result_code::not_supported:  // an unknown service: what Alink answers it with today
       return kAlinkBadParameter;
     case result_code::busy:
       return kAlinkTooManyRequests;

@@ -1,7 +1,6 @@
 // What the four platforms share when they build connect parameters and replies: the endpoint
-// (host template expanded per device), the keepalive a device uses, the neutral command result
-// codes, a refused downlink, and the CONNACK codes that read the same on every platform.
-// Internal to northbound/.
+// (host template expanded per device), the keepalive a device uses, a refused downlink, and the
+// CONNACK codes that read the same on every platform. Internal to northbound/.
 #pragma once
 
 #include <chrono>
@@ -11,16 +10,9 @@
 
 #include "northbound/cloud_options.hpp"
 #include "northbound/platform.hpp"
+#include "northbound/result_codes.hpp"
 
 namespace edgegw::northbound {
-
-// Neutral CommandResult::code values (0 is ok); each platform maps them to its own codes.
-namespace result_code {
-inline constexpr int ok = 0;
-inline constexpr int bad_parameter = 1;  // unknown point, value out of range, not writable
-inline constexpr int device_error = 2;   // the device did not answer or refused
-inline constexpr int busy = 3;           // too many requests in flight
-}  // namespace result_code
 
 // cloud.host (or the platform's default) with {product_key} {product_id} {region} {instance_id}
 // filled in for this device.

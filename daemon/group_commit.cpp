@@ -1,0 +1,126 @@
+#include "daemon/group_commit.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "loop/guarded.hpp"
+
+namespace edgegw::daemon {
+
+GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
+                         std::function<void()> after_commit, GroupCommitOptions options)
+    : outbox_(outbox),
+      wakeup_(wakeup),
+      after_commit_(std::move(after_commit)),
+      options_(options),
+      retry_(options.retry, 0) {}
+
+void GroupCommit::request(Clock::time_point now) {
+  if (armed_) return;
+  if (!outbox_.has_pending() && !failing_) return;
+  armed_ = true;
+  if (now < retry_at_) {
+    // After a failure only the retry time counts: an idle loop must not hammer a full disk.
+    wakeup_.arm(std::chrono::ceil<std::chrono::milliseconds>(retry_at_ - now), false);
+  } else {
+    wakeup_.arm(options_.latency, true);
+  }
+}
+
+void GroupCommit::run(Clock::time_point now) {
+  armed_ = false;
+  wakeup_.disarm();
+  // While failing, retry even with nothing queued: only a commit that works ends the failure.
+  if (outbox_.has_pending() || failing_) {
+    if (!commit_once()) {
+      retry_at_ = now + retry_.next_delay();
+      request(now);
+      return;
+    }
+  }
+  if (after_commit_) after_commit_();
+}
+
+void GroupCommit::tick(Clock::time_point now) {
+  if (++ticks_ % options_.max_age_ticks != 0 || armed_) return;
+  // Nothing may be queued: the commit is for max_age, which only a commit enforces.
+  if (!commit_once()) {
+    retry_at_ = now + retry_.next_delay();
+    request(now);
+  }
+}
+
+bool GroupCommit::flush() {
+  armed_ = false;
+  wakeup_.disarm();
+  if (!outbox_.has_pending() && !failing_) {
+    if (after_commit_) after_commit_();
+    return true;
+  }
+  const bool ok = commit_once();
+  if (ok && after_commit_) after_commit_();
+  return ok;
+}
+
+bool GroupCommit::commit_once() {
+  const store::CommitResult r = outbox_.commit();
+  if (!r.ok()) {
+    ++counters_.failures;
+    if (!failing_) {
+      spdlog::error(
+          "outbox: commit failed ({}); readings stay queued in memory and the commit is retried",
+          r.status == store::CommitStatus::disk_full ? "disk full" : r.error);
+    }
+    failing_ = true;
+    return false;
+  }
+  if (failing_) spdlog::info("outbox: commits succeed again");
+  failing_ = false;
+  retry_.reset();
+  retry_at_ = {};
+  ++counters_.commits;
+  if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
+    spdlog::warn("outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
+                 r.dropped_by_size, r.dropped_by_age);
+  }
+  return true;
+}
+
+// --- on the loop --------------------------------------------------------------------------------
+
+LoopCommitWakeup::LoopCommitWakeup(sd_event* loop, std::function<void()> fire)
+    : fire_(std::move(fire)) {
+  int r = sd_event_add_defer(loop, idle_.out(), &LoopCommitWakeup::on_idle, this);
+  if (r >= 0) r = sd_event_source_set_priority(idle_.get(), SD_EVENT_PRIORITY_IDLE);
+  if (r >= 0) r = idle_.set_enabled(SD_EVENT_OFF);
+  if (r >= 0) {
+    r = sd_event_add_time_relative(loop, timer_.out(), CLOCK_MONOTONIC, 0, 0,
+                                   &LoopCommitWakeup::on_timer, this);
+  }
+  if (r >= 0) r = timer_.set_enabled(SD_EVENT_OFF);
+  if (r < 0) throw std::runtime_error("cannot set up the outbox's group commit on the event loop");
+}
+
+void LoopCommitWakeup::arm(std::chrono::milliseconds delay, bool when_idle) {
+  if (when_idle) idle_.set_enabled(SD_EVENT_ONESHOT);
+  timer_.arm_relative(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(delay).count()));
+}
+
+void LoopCommitWakeup::disarm() {
+  idle_.set_enabled(SD_EVENT_OFF);
+  timer_.set_enabled(SD_EVENT_OFF);
+}
+
+int LoopCommitWakeup::on_idle(sd_event_source* s, void* self) noexcept {
+  return loop::guarded(s, "group commit (idle)",
+                       [self] { static_cast<LoopCommitWakeup*>(self)->fire_(); });
+}
+
+int LoopCommitWakeup::on_timer(sd_event_source* s, std::uint64_t, void* self) noexcept {
+  return loop::guarded(s, "group commit (timer)",
+                       [self] { static_cast<LoopCommitWakeup*>(self)->fire_(); });
+}
+
+}  // namespace edgegw::daemon

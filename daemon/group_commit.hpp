@@ -1,0 +1,115 @@
+// GroupCommit: the one caller of Outbox::commit() in the daemon (store/outbox.hpp wants one owner).
+//
+// Appends and acks only queue in memory; one SQLite transaction makes everything queued durable
+// when the loop has nothing else to do, or at the latest `latency` after the first queued change
+// when the loop stays busy, so the loop pays one fsync per batch, never one per record. After a
+// commit the sessions are offered the new records (after_commit: Northbound::drain).
+//
+// A failed commit (disk full, the database locked or broken) keeps everything queued; it is logged
+// once, with one text, until a commit works again, and retried after a growing delay:
+// loop::Backoff with Jitter::none, 100 ms doubling to 10 s. No jitter because there is one disk
+// and one committer - no herd of clients to spread - and a predictable retry keeps the journal and
+// the tests exact. Every `max_age_ticks` housekeeping ticks it commits even when nothing is queued,
+// because that is when the outbox drops records older than store.max_age.
+//
+// When to run is asked of a CommitWakeup: on the loop an idle-priority defer source plus a timer
+// (LoopCommitWakeup); in tests a recorder, with the time passed in, so batching and retry are
+// tested without a loop (tests/unit/daemon/group_commit_test.cpp).
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "loop/backoff.hpp"
+#include "loop/event_source.hpp"
+#include "store/outbox.hpp"
+
+namespace edgegw::daemon {
+
+// Runs the group commit once, later: when the loop is idle (if `when_idle`) or after `delay`,
+// whichever comes first. disarm() cancels what is armed.
+class CommitWakeup {
+ public:
+  virtual ~CommitWakeup() = default;
+  virtual void arm(std::chrono::milliseconds delay, bool when_idle) = 0;
+  virtual void disarm() = 0;
+};
+
+struct GroupCommitOptions {
+  std::chrono::milliseconds latency{20};  // the longest a queued change waits on a busy loop
+  loop::BackoffOptions retry{std::chrono::milliseconds(100), std::chrono::milliseconds(10000),
+                             std::chrono::milliseconds(0), loop::Jitter::none,
+                             std::chrono::milliseconds(0)};
+  unsigned max_age_ticks = 60;  // housekeeping ticks between commits that only enforce max_age
+};
+
+struct GroupCommitCounters {
+  std::uint64_t commits = 0;   // successful commits
+  std::uint64_t failures = 0;  // failed attempts (each retry counts)
+};
+
+class GroupCommit {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `outbox` and `wakeup` outlive this; `after_commit` runs after every commit attempt that did
+  // not fail (it drains the outbox into the sessions).
+  GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup, std::function<void()> after_commit,
+              GroupCommitOptions options = {});
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // Something may have been queued (an append, an ack): arms the wakeup unless it is armed
+  // already. Cheap; call it as often as you like (after every loop iteration).
+  void request(Clock::time_point now);
+  // The wakeup fired: commit what is queued (and drain), or retry a failed commit.
+  void run(Clock::time_point now);
+  // One housekeeping tick (once a second): now and then a commit for max_age.
+  void tick(Clock::time_point now);
+  // Commits what is queued now, whatever is armed (shutdown, tests). False when it failed.
+  bool flush();
+
+  bool armed() const { return armed_; }
+  bool failing() const { return failing_; }
+  // When the next retry is due after a failure (the epoch otherwise).
+  Clock::time_point retry_at() const { return retry_at_; }
+  const GroupCommitCounters& counters() const { return counters_; }
+
+ private:
+  // One Outbox::commit() and what follows from its result; false when it failed.
+  bool commit_once();
+
+  store::Outbox& outbox_;
+  CommitWakeup& wakeup_;
+  std::function<void()> after_commit_;
+  GroupCommitOptions options_;
+  loop::Backoff retry_;
+  bool armed_ = false;
+  bool failing_ = false;  // the last commit failed (logged once until one works again)
+  Clock::time_point retry_at_{};
+  std::uint64_t ticks_ = 0;
+  GroupCommitCounters counters_;
+};
+
+// The CommitWakeup of the running daemon: an idle-priority defer source (the loop has nothing
+// else to do) and a CLOCK_MONOTONIC timer (the latest moment), both calling `fire`.
+class LoopCommitWakeup final : public CommitWakeup {
+ public:
+  // Throws std::runtime_error when the sources cannot be added (startup only).
+  LoopCommitWakeup(sd_event* loop, std::function<void()> fire);
+  void arm(std::chrono::milliseconds delay, bool when_idle) override;
+  void disarm() override;
+
+ private:
+  static int on_idle(sd_event_source* s, void* self) noexcept;
+  static int on_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
+
+  std::function<void()> fire_;
+  loop::EventSource idle_;
+  loop::EventSource timer_;
+};
+
+}  // namespace edgegw::daemon

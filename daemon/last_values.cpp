@@ -1,0 +1,37 @@
+#include "daemon/last_values.hpp"
+
+namespace edgegw::daemon {
+
+void LastValues::remember(const store::Record& record) {
+  if (record.kind != store::RecordKind::telemetry) return;
+  auto& values = values_[record.device];
+  for (const auto& field : record.fields) values[field.name] = field.value;
+}
+
+void LastValues::forget(const std::string& device) {
+  values_.erase(device);
+}
+
+LastValues::Lookup LastValues::lookup(const std::string& device,
+                                      const std::vector<std::string>& names) const {
+  Lookup out;
+  const auto it = values_.find(device);
+  if (names.empty()) {
+    if (it != values_.end()) {
+      for (const auto& [name, value] : it->second) out.found.push_back({name, value});
+    }
+    return out;
+  }
+  for (const auto& name : names) {
+    if (it != values_.end()) {
+      if (auto v = it->second.find(name); v != it->second.end()) {
+        out.found.push_back({name, v->second});
+        continue;
+      }
+    }
+    out.missing.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace edgegw::daemon

@@ -1,0 +1,207 @@
+// GroupCommit without a loop: the test plays the loop (it records what the group commit arms and
+// fires it with a time it chooses) around a real SQLite outbox in a temporary directory. A failing
+// store is a real one too: a second SQLite connection holds the write lock, so BEGIN IMMEDIATE of
+// the outbox fails with "database is locked" until the test lets go.
+#include "daemon/group_commit.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "fakes/journal_capture.hpp"
+#include "support/temp_dir.hpp"
+
+namespace edgegw::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = GroupCommit::Clock;
+
+struct Arm {
+  std::chrono::milliseconds delay;
+  bool when_idle;
+  bool operator==(const Arm&) const = default;
+};
+
+class RecordingWakeup final : public CommitWakeup {
+ public:
+  void arm(std::chrono::milliseconds delay, bool when_idle) override {
+    arms.push_back({delay, when_idle});
+    armed = true;
+  }
+  void disarm() override { armed = false; }
+  std::vector<Arm> arms;
+  bool armed = false;
+};
+
+store::Record reading(const std::string& device, std::int64_t value) {
+  return {device, 0, 1000, store::RecordKind::telemetry, {{"value", value}}};
+}
+
+// Another writer on the same database file: while it holds the write lock, commits fail.
+class WriteLock {
+ public:
+  explicit WriteLock(const std::filesystem::path& db) {
+    sqlite3_open(db.c_str(), &db_);
+    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~WriteLock() {
+    release();
+    sqlite3_close(db_);
+  }
+  bool held() const { return ok_; }
+  void release() {
+    if (ok_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    ok_ = false;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool ok_ = false;
+};
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  static std::unique_ptr<store::Outbox> open_in(const test::TempDir& dir) {
+    store::OutboxOptions options;
+    options.path = dir / "outbox.db";
+    options.max_age = 0ms;
+    return store::Outbox::open(options);
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<store::Outbox> outbox_ = open_in(dir_);
+  RecordingWakeup wakeup_;
+  int drains_ = 0;
+  GroupCommit commit_{*outbox_, wakeup_, [this] { ++drains_; }};
+  Clock::time_point t0_ = Clock::now();
+};
+
+TEST_F(GroupCommitTest, ManyAppendsAndAcksGoIntoOneCommit) {
+  int durable = 0;
+  for (int i = 0; i < 1000; ++i) {
+    outbox_->append(reading("meter-1", i), [&durable] { ++durable; });
+    commit_.request(t0_);
+  }
+  // One wakeup for the whole batch: at once when the loop is idle, within 20 ms otherwise.
+  ASSERT_EQ(wakeup_.arms, (std::vector<Arm>{{20ms, true}}));
+  EXPECT_EQ(durable, 0);  // nothing is durable before the commit runs
+  commit_.run(t0_ + 1ms);
+  EXPECT_EQ(durable, 1000);
+  EXPECT_EQ(commit_.counters().commits, 1u);
+  EXPECT_EQ(outbox_->backlog("meter-1"), 1000u);
+  EXPECT_EQ(drains_, 1);  // the sessions are offered the new records after the commit
+
+  for (const auto& record : outbox_->take("meter-1", 600)) {
+    outbox_->ack("meter-1", record.seq);
+    commit_.request(t0_ + 2ms);
+  }
+  EXPECT_EQ(wakeup_.arms.size(), 2u);
+  commit_.run(t0_ + 3ms);
+  EXPECT_EQ(commit_.counters().commits, 2u);
+  EXPECT_EQ(outbox_->backlog("meter-1"), 400u);
+}
+
+TEST_F(GroupCommitTest, NothingQueuedArmsNothing) {
+  commit_.request(t0_);
+  EXPECT_TRUE(wakeup_.arms.empty());
+  EXPECT_FALSE(commit_.armed());
+}
+
+TEST_F(GroupCommitTest, AFailedCommitIsRetriedWithGrowingDelayAndSucceedsWhenTheStoreWorks) {
+  test::JournalCapture journal;
+  WriteLock lock(dir_ / "outbox.db");
+  ASSERT_TRUE(lock.held());
+  int durable = 0;
+  outbox_->append(reading("meter-1", 1), [&durable] { ++durable; });
+  commit_.request(t0_);
+  Clock::time_point now = t0_;
+  commit_.run(now);
+  ASSERT_TRUE(commit_.failing());
+  // Retries wait for their time only (no idle wake-up) and back off: 100, 200, 400, 800 ms.
+  std::vector<std::chrono::milliseconds> delays;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ASSERT_TRUE(commit_.armed());
+    delays.push_back(wakeup_.arms.back().delay);
+    EXPECT_FALSE(wakeup_.arms.back().when_idle);
+    outbox_->append(reading("meter-1", attempt + 2), [&durable] { ++durable; });
+    commit_.request(now);  // more readings while failing: still one wake-up, at the retry time
+    now = commit_.retry_at();
+    commit_.run(now);
+  }
+  delays.push_back(wakeup_.arms.back().delay);
+  EXPECT_EQ(delays, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms}));
+  EXPECT_EQ(wakeup_.arms.size(), 5u);  // the first batch, then one per failed attempt
+  EXPECT_EQ(commit_.counters().failures, 4u);
+  EXPECT_EQ(durable, 0);
+  EXPECT_EQ(drains_, 0);
+  EXPECT_EQ(outbox_->pending_appends(), 4u);  // everything stays queued
+
+  lock.release();
+  now = commit_.retry_at();
+  commit_.run(now);
+  EXPECT_FALSE(commit_.failing());
+  EXPECT_EQ(durable, 4);
+  EXPECT_EQ(outbox_->backlog("meter-1"), 4u);
+  EXPECT_EQ(drains_, 1);
+  // One line for the failure (not one per attempt), one for the recovery.
+  EXPECT_EQ(journal.with_message("outbox: commit failed").size(), 1u);
+  EXPECT_EQ(journal.with_message("outbox: commits succeed again").size(), 1u);
+
+  // The next failure starts from the shortest delay again.
+  WriteLock again(dir_ / "outbox.db");
+  ASSERT_TRUE(again.held());
+  outbox_->append(reading("meter-1", 9));
+  commit_.request(now);
+  commit_.run(now);
+  EXPECT_EQ(wakeup_.arms.back(), (Arm{100ms, false}));
+}
+
+TEST_F(GroupCommitTest, HousekeepingCommitsForMaxAgeOnlyEverySixtyTicksAndNeverBesideAnArmedOne) {
+  for (int i = 0; i < 59; ++i) commit_.tick(t0_);
+  EXPECT_EQ(commit_.counters().commits, 0u);
+  commit_.tick(t0_);  // the 60th: a commit with nothing queued, which enforces max_age
+  EXPECT_EQ(commit_.counters().commits, 1u);
+
+  // While a batch is armed the tick leaves it alone: the batch's own commit is the one.
+  outbox_->append(reading("meter-1", 1));
+  commit_.request(t0_);
+  for (int i = 0; i < 60; ++i) commit_.tick(t0_);
+  EXPECT_EQ(commit_.counters().commits, 1u);
+  EXPECT_TRUE(outbox_->has_pending());
+  commit_.run(t0_);
+  EXPECT_EQ(commit_.counters().commits, 2u);
+}
+
+TEST_F(GroupCommitTest, FlushCommitsWhatIsQueuedAndCancelsTheWakeup) {
+  outbox_->append(reading("meter-1", 1));
+  commit_.request(t0_);
+  ASSERT_TRUE(wakeup_.armed);
+  EXPECT_TRUE(commit_.flush());
+  EXPECT_FALSE(wakeup_.armed);
+  EXPECT_FALSE(commit_.armed());
+  EXPECT_EQ(outbox_->backlog("meter-1"), 1u);
+}
+
+// The outbox has one committer: no code in daemon/ but group_commit.cpp commits it.
+TEST(GroupCommitOwnership, OnlyGroupCommitCallsOutboxCommit) {
+  const std::regex commit_call(R"((->|\.)\s*commit\s*\()");
+  std::vector<std::string> callers;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(EDGEGW_SOURCE_DIR) / "daemon")) {
+    if (entry.path().extension() != ".cpp" && entry.path().extension() != ".hpp") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string source = text.str();
+    if (std::regex_search(source, commit_call)) callers.push_back(entry.path().filename());
+  }
+  EXPECT_EQ(callers, std::vector<std::string>{"group_commit.cpp"});
+}
+
+}  // namespace
+}  // namespace edgegw::daemon

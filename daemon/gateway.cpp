@@ -61,7 +61,7 @@ int guarded(sd_event* loop, F&& f) noexcept {
 
 }  // namespace
 
-Gateway::Gateway(sd_event* loop, const Config& config, store::Outbox& outbox)
+Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox)
     : loop_(loop), outbox_(&outbox), config_(config) {
   describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
@@ -100,7 +100,7 @@ Gateway::~Gateway() {
   local_resolver_.reset();
 }
 
-void Gateway::build_northbound(const Config& config) {
+void Gateway::build_northbound(const config::Config& config) {
   northbound::NorthboundOptions options;
   options.cloud = config.cloud;
   options.state_dir = config.gateway.state_dir;
@@ -121,7 +121,7 @@ void Gateway::build_northbound(const Config& config) {
   }
 }
 
-void Gateway::build_buses(const Config& config) {
+void Gateway::build_buses(const config::Config& config) {
   for (const auto& options : config.buses) {
     auto devices = modbus_devices_of(config, options.name);
     if (devices.empty()) continue;  // a bus without devices needs no thread
@@ -129,7 +129,7 @@ void Gateway::build_buses(const Config& config) {
   }
 }
 
-std::vector<southbound::ModbusDevice> Gateway::modbus_devices_of(const Config& config,
+std::vector<southbound::ModbusDevice> Gateway::modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus) {
   std::vector<southbound::ModbusDevice> devices;
   for (const auto& device : config.devices) {
@@ -159,7 +159,7 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
   return slot;
 }
 
-void Gateway::build_local_mqtt(const Config& config) {
+void Gateway::build_local_mqtt(const config::Config& config) {
   std::vector<southbound::LocalMqttDevice> devices;
   for (const auto& device : config.devices) {
     if (device.mqtt) devices.push_back({device.name, *device.mqtt});

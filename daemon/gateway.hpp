@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "mqtt/resolver.hpp"
 #include "northbound/northbound.hpp"
 #include "southbound/local_mqtt_source.hpp"
@@ -61,7 +61,7 @@ class Gateway {
   // Builds the sessions, buses and the local source from `config` around `outbox` (which the
   // daemon opened and which outlives this); nothing connects or polls before start(). Throws
   // std::exception with a message for the user when something cannot work (a platform's refusal).
-  Gateway(sd_event* loop, const Config& config, store::Outbox& outbox);
+  Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -72,7 +72,7 @@ class Gateway {
   // devices' sessions stop (their records stay in the outbox); added devices start; a changed
   // [cloud] restarts every session. A bus thread restarts when its options or devices changed, the
   // local MQTT connection when [local_mqtt] or its devices changed.
-  GatewayReload apply(const Config& next);
+  GatewayReload apply(const config::Config& next);
   // Stops polling and the local source, disconnects the sessions and commits what is queued.
   void stop();
 
@@ -106,19 +106,19 @@ class Gateway {
   static constexpr auto kCommitLatency = std::chrono::milliseconds(20);
   static constexpr auto kHousekeeping = std::chrono::seconds(1);
 
-  void build_buses(const Config& config);
-  void build_local_mqtt(const Config& config);
-  static std::vector<southbound::ModbusDevice> modbus_devices_of(const Config& config,
+  void build_buses(const config::Config& config);
+  void build_local_mqtt(const config::Config& config);
+  static std::vector<southbound::ModbusDevice> modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus);
   std::unique_ptr<Bus> make_bus(const southbound::BusOptions& options,
                                 std::vector<southbound::ModbusDevice> devices);
   // Parts of apply().
-  bool apply_cloud(const Config& next, GatewayReload& done);
-  void apply_sessions(const Config& next, GatewayReload& done);
-  void apply_buses(const Config& next, GatewayReload& done);
-  void apply_local_mqtt(const Config& next, GatewayReload& done);
+  bool apply_cloud(const config::Config& next, GatewayReload& done);
+  void apply_sessions(const config::Config& next, GatewayReload& done);
+  void apply_buses(const config::Config& next, GatewayReload& done);
+  void apply_local_mqtt(const config::Config& next, GatewayReload& done);
   void stop_bus(Bus& slot);
-  void build_northbound(const Config& config);
+  void build_northbound(const config::Config& config);
 
   void append(store::Record record, std::function<void()> on_committed = {});
   void remember_values(const store::Record& record);
@@ -142,7 +142,7 @@ class Gateway {
 
   sd_event* loop_;
   store::Outbox* outbox_;
-  Config config_;  // what runs now (apply() compares the next one with it)
+  config::Config config_;  // what runs now (apply() compares the next one with it)
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;

@@ -1,5 +1,5 @@
 // The readers of each part of the configuration, one TOML table to one option struct. Internal to
-// daemon/config: load_config() calls them in order and then runs the cross-checks. Each records its
+// config/: load_config() calls them in order and then runs the cross-checks. Each records its
 // problems in the TableReader and reports the keys it did not know.
 #pragma once
 

@@ -10,8 +10,8 @@
 #include <memory>
 #include <set>
 
+#include "config/openssl_handles.hpp"
 #include "daemon/logging.hpp"
-#include "daemon/openssl_handles.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -33,7 +33,7 @@ std::string date_of(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-std::vector<CertificateInUse> certificates_in_use(const Config& config) {
+std::vector<CertificateInUse> certificates_in_use(const config::Config& config) {
   std::vector<CertificateInUse> out;
   std::set<std::filesystem::path> seen;
   if (config.cloud.tls && !config.cloud.ca_file.empty()) {
@@ -50,7 +50,7 @@ std::vector<CertificateInUse> certificates_in_use(const Config& config) {
 
 std::optional<std::chrono::system_clock::time_point> certificate_not_after(
     const std::filesystem::path& file, std::string* error) {
-  BioHandle bio(BIO_new_file(file.c_str(), "r"));
+  config::BioHandle bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) {
     ERR_clear_error();
     if (error) *error = "cannot open the file";
@@ -58,7 +58,7 @@ std::optional<std::chrono::system_clock::time_point> certificate_not_after(
   }
   std::optional<std::chrono::system_clock::time_point> earliest;
   while (true) {
-    X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    config::X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     const auto t = time_of(X509_get0_notAfter(cert.get()));
     if (t && (!earliest || *t < *earliest)) earliest = t;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/status_report.hpp"
 
 namespace edgegw::daemon {
@@ -29,7 +29,7 @@ struct CertificateInUse {
 
 // The CA file of [cloud] (when TLS is on and one is named) and every device's cert_file, each
 // file once.
-std::vector<CertificateInUse> certificates_in_use(const Config& config);
+std::vector<CertificateInUse> certificates_in_use(const config::Config& config);
 
 // The earliest notAfter of the certificates in a PEM file (a CA file may hold several), or
 // nullopt with `error` saying why not.

@@ -7,8 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "config/config.hpp"
 #include "daemon/cert_expiry.hpp"
-#include "daemon/config.hpp"
 #include "daemon/credentials_command.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
@@ -31,10 +31,10 @@ struct Options {
 };
 
 // Loads the configuration or prints every problem (stderr) and returns nullopt.
-std::optional<Config> load_or_report(const Options& options) {
+std::optional<config::Config> load_or_report(const Options& options) {
   try {
-    return load_config(options.config_file);
-  } catch (const ConfigError& e) {
+    return config::load_config(options.config_file);
+  } catch (const config::ConfigError& e) {
     for (const auto& p : e.problems()) std::fprintf(stderr, "%s\n", to_string(p).c_str());
     std::fprintf(stderr, "edgegw: %zu configuration problem(s)\n", e.problems().size());
     return std::nullopt;
@@ -80,9 +80,9 @@ int command_status(const Options& options) {
   if (file.empty()) {
     // Only gateway.status_file is wanted: a configuration this user cannot fully read (secrets
     // are the daemon's) or that has problems still leaves the default place.
-    GatewayOptions gateway;
+    config::GatewayOptions gateway;
     try {
-      gateway = load_config(options.config_file).gateway;
+      gateway = config::load_config(options.config_file).gateway;
     } catch (const std::exception&) {
     }
     file = status_file_path(gateway, std::getenv("RUNTIME_DIRECTORY"));

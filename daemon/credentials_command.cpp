@@ -22,8 +22,8 @@ std::string hex(std::string_view bytes) {
 
 }  // namespace
 
-int print_credentials(const Config& config, const CredentialsRequest& request) {
-  const DeviceConfig* device = config.find_device(request.device);
+int print_credentials(const config::Config& config, const CredentialsRequest& request) {
+  const config::DeviceConfig* device = config.find_device(request.device);
   if (!device) {
     std::fprintf(stderr, "edgegw: no device named '%s' in %s\n", request.device.c_str(),
                  config.main_file.c_str());

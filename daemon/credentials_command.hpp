@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 
 namespace edgegw::daemon {
 
@@ -17,6 +17,6 @@ struct CredentialsRequest {
 };
 
 // Prints the JSON object to stdout and returns the exit code (problems go to stderr).
-int print_credentials(const Config& config, const CredentialsRequest& request);
+int print_credentials(const config::Config& config, const CredentialsRequest& request);
 
 }  // namespace edgegw::daemon

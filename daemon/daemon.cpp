@@ -31,7 +31,7 @@ std::uint64_t monotonic_usec() {
 
 }  // namespace
 
-Daemon::Daemon(std::filesystem::path config_file, Config config,
+Daemon::Daemon(std::filesystem::path config_file, config::Config config,
                std::optional<LogLevel> log_level_override)
     : config_file_(std::move(config_file)),
       config_(std::move(config)),
@@ -153,8 +153,8 @@ void Daemon::reload() {
          "\nSTATUS=reloading the configuration");
   spdlog::info("SIGHUP: reading {}", config_file_.string());
   try {
-    Config next = load_config(config_file_);
-    if (apply_changes(next, compare(config_, next))) {
+    config::Config next = config::load_config(config_file_);
+    if (apply_changes(next, config::compare(config_, next))) {
       ++facts_.reloads;
       facts_.reloaded_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -163,7 +163,7 @@ void Daemon::reload() {
     } else {
       ++facts_.reloads_refused;
     }
-  } catch (const ConfigError& e) {
+  } catch (const config::ConfigError& e) {
     ++facts_.reloads_refused;
     spdlog::error("the new configuration has {} problem(s); keeping the running one",
                   e.problems().size());
@@ -228,7 +228,7 @@ void Daemon::publish_status(bool force) {
                    force);
 }
 
-bool Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
+bool Daemon::apply_changes(const config::Config& next, const config::ConfigChanges& changes) {
   // The sessions, buses and the local broker connection follow the new file now (the Gateway
   // touches only what changed); the outbox stays where it was opened.
   std::optional<GatewayReload> done;
@@ -240,7 +240,7 @@ bool Daemon::apply_changes(const Config& next, const ConfigChanges& changes) {
       return false;
     }
   }
-  spdlog::info("configuration reloaded: {}", describe(changes));
+  spdlog::info("configuration reloaded: {}", config::describe(changes));
   if (!(next.store == config_.store)) {
     spdlog::warn("[store] changed: this takes effect at the next restart");
   }
@@ -263,7 +263,7 @@ void Daemon::log_reload(const GatewayReload& done) {
   for (const auto& name : done.sessions_stopped) {
     const std::uint64_t backlog = outbox_ ? outbox_->backlog(name) : 0;
     // The fields it had: the directory already holds the new configuration's devices only.
-    const DeviceConfig* gone = config_.find_device(name);
+    const config::DeviceConfig* gone = config_.find_device(name);
     log::device(spdlog::level::info,
                 gone ? device_log_context(config_, *gone) : log::DeviceLogContext{name, {}, {}},
                 "removed from the configuration: its session stopped; {} record(s) stay in the "

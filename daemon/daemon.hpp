@@ -21,8 +21,8 @@
 #include <optional>
 #include <string>
 
-#include "daemon/config.hpp"
-#include "daemon/config_changes.hpp"
+#include "config/config.hpp"
+#include "config/config_changes.hpp"
 #include "daemon/log_level.hpp"
 #include "daemon/status_publisher.hpp"
 #include "loop/event_source.hpp"
@@ -36,7 +36,7 @@ struct GatewayReload;
 class Daemon {
  public:
   // `log_level_override`: --log-level, which wins over gateway.log_level (also after SIGHUP).
-  Daemon(std::filesystem::path config_file, Config config,
+  Daemon(std::filesystem::path config_file, config::Config config,
          std::optional<LogLevel> log_level_override);
   ~Daemon();
   Daemon(const Daemon&) = delete;
@@ -48,7 +48,7 @@ class Daemon {
   // loop with it. The edgegw binary passes nothing.
   int run(const std::function<void(sd_event*)>& extend_loop = {});
 
-  const Config& config() const { return config_; }
+  const config::Config& config() const { return config_; }
   sd_event* loop() const { return loop_; }
   store::Outbox* outbox() const { return outbox_.get(); }
 
@@ -68,7 +68,7 @@ class Daemon {
   void stop_store();
   void on_housekeeping();
   // False (after logging why) when the gateway cannot run `next`: nothing changed then.
-  bool apply_changes(const Config& next, const ConfigChanges& changes);
+  bool apply_changes(const config::Config& next, const config::ConfigChanges& changes);
   void log_reload(const GatewayReload& done);
 
   static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,
@@ -77,7 +77,7 @@ class Daemon {
   static int on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
   std::filesystem::path config_file_;
-  Config config_;
+  config::Config config_;
   std::optional<LogLevel> log_level_override_;
   sd_event* loop_ = nullptr;
   loop::EventSource signal_sources_[3];  // SIGTERM, SIGINT, SIGHUP

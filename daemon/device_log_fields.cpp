@@ -4,12 +4,13 @@
 
 namespace edgegw::daemon {
 
-log::DeviceLogContext device_log_context(const Config& config, const DeviceConfig& device) {
+log::DeviceLogContext device_log_context(const config::Config& config,
+                                         const config::DeviceConfig& device) {
   return {device.name, std::string(northbound::to_string(config.cloud.platform)),
           device.modbus ? device.modbus->bus : std::string()};
 }
 
-void describe_devices(const Config& config) {
+void describe_devices(const config::Config& config) {
   std::vector<log::DeviceLogContext> contexts;
   contexts.reserve(config.devices.size());
   for (const auto& device : config.devices) contexts.push_back(device_log_context(config, device));

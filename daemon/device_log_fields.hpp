@@ -2,14 +2,15 @@
 // logging's device directory so that every line about a device carries them, whoever logs it.
 #pragma once
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/logging.hpp"
 
 namespace edgegw::daemon {
 
-log::DeviceLogContext device_log_context(const Config& config, const DeviceConfig& device);
+log::DeviceLogContext device_log_context(const config::Config& config,
+                                         const config::DeviceConfig& device);
 
 // Makes the directory hold exactly `config`'s devices (start, and again after a reload).
-void describe_devices(const Config& config);
+void describe_devices(const config::Config& config);
 
 }  // namespace edgegw::daemon

@@ -43,7 +43,7 @@ spdlog::level::level_enum level_of(northbound::LogLevel l) {
 
 }  // namespace
 
-Gateway::Gateway(sd_event* loop, const Config& config, store::Outbox& outbox)
+Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox)
     : loop_(loop),
       outbox_(&outbox),
       config_(config),
@@ -83,7 +83,7 @@ void Gateway::add_loop_sources() {
   if (r < 0) throw std::runtime_error("cannot set up the gateway's event sources");
 }
 
-void Gateway::build_northbound(const Config& config) {
+void Gateway::build_northbound(const config::Config& config) {
   northbound::NorthboundOptions options;
   options.cloud = config.cloud;
   options.state_dir = config.gateway.state_dir;
@@ -104,7 +104,7 @@ void Gateway::build_northbound(const Config& config) {
   }
 }
 
-void Gateway::build_buses(const Config& config) {
+void Gateway::build_buses(const config::Config& config) {
   for (const auto& options : config.buses) {
     auto devices = modbus_devices_of(config, options.name);
     if (devices.empty()) continue;  // a bus without devices needs no thread
@@ -112,7 +112,7 @@ void Gateway::build_buses(const Config& config) {
   }
 }
 
-std::vector<southbound::ModbusDevice> Gateway::modbus_devices_of(const Config& config,
+std::vector<southbound::ModbusDevice> Gateway::modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus) {
   std::vector<southbound::ModbusDevice> devices;
   for (const auto& device : config.devices) {
@@ -142,7 +142,7 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
   return slot;
 }
 
-void Gateway::build_local_mqtt(const Config& config) {
+void Gateway::build_local_mqtt(const config::Config& config) {
   std::vector<southbound::LocalMqttDevice> devices;
   for (const auto& device : config.devices) {
     if (device.mqtt) devices.push_back({device.name, *device.mqtt});

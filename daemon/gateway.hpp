@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "daemon/command_router.hpp"
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/group_commit.hpp"
 #include "daemon/last_values.hpp"
 #include "daemon/source_online.hpp"
@@ -65,7 +65,7 @@ class Gateway final : private DeviceSide {
   // Builds the sessions, buses and the local source from `config` around `outbox` (which the
   // daemon opened and which outlives this); nothing connects or polls before start(). Throws
   // std::exception with a message for the user when something cannot work (a platform's refusal).
-  Gateway(sd_event* loop, const Config& config, store::Outbox& outbox);
+  Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox);
   ~Gateway() override;
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -76,7 +76,7 @@ class Gateway final : private DeviceSide {
   // devices' sessions stop (their records stay in the outbox); added devices start; a changed
   // [cloud] restarts every session. A bus thread restarts when its options or devices changed, the
   // local MQTT connection when [local_mqtt] or its devices changed.
-  GatewayReload apply(const Config& next);
+  GatewayReload apply(const config::Config& next);
   // Stops polling and the local source, disconnects the sessions and commits what is queued.
   void stop();
 
@@ -107,19 +107,19 @@ class Gateway final : private DeviceSide {
   };
   static constexpr auto kHousekeeping = std::chrono::seconds(1);
 
-  void build_buses(const Config& config);
-  void build_local_mqtt(const Config& config);
-  static std::vector<southbound::ModbusDevice> modbus_devices_of(const Config& config,
+  void build_buses(const config::Config& config);
+  void build_local_mqtt(const config::Config& config);
+  static std::vector<southbound::ModbusDevice> modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus);
   std::unique_ptr<Bus> make_bus(const southbound::BusOptions& options,
                                 std::vector<southbound::ModbusDevice> devices);
   // Parts of apply().
-  bool apply_cloud(const Config& next, GatewayReload& done);
-  void apply_sessions(const Config& next, GatewayReload& done);
-  void apply_buses(const Config& next, GatewayReload& done);
-  void apply_local_mqtt(const Config& next, GatewayReload& done);
+  bool apply_cloud(const config::Config& next, GatewayReload& done);
+  void apply_sessions(const config::Config& next, GatewayReload& done);
+  void apply_buses(const config::Config& next, GatewayReload& done);
+  void apply_local_mqtt(const config::Config& next, GatewayReload& done);
   void stop_bus(Bus& slot);
-  void build_northbound(const Config& config);
+  void build_northbound(const config::Config& config);
   void add_loop_sources();
 
   void append(store::Record record, std::function<void()> on_committed = {});
@@ -139,7 +139,7 @@ class Gateway final : private DeviceSide {
 
   sd_event* loop_;
   store::Outbox* outbox_;
-  Config config_;  // what runs now (apply() compares the next one with it)
+  config::Config config_;  // what runs now (apply() compares the next one with it)
   LastValues last_values_;
   SourceOnline source_online_;
   CommandRouter router_;

@@ -25,7 +25,7 @@
 namespace edgegw::daemon {
 namespace {
 
-std::vector<northbound::DeviceIdentity> identities_of(const Config& config) {
+std::vector<northbound::DeviceIdentity> identities_of(const config::Config& config) {
   std::vector<northbound::DeviceIdentity> out;
   out.reserve(config.devices.size());
   for (const auto& device : config.devices) {
@@ -36,7 +36,7 @@ std::vector<northbound::DeviceIdentity> identities_of(const Config& config) {
 }
 
 std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> local_devices_of(
-    const Config& config) {
+    const config::Config& config) {
   std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> out;
   for (const auto& device : config.devices) {
     if (device.mqtt) out.emplace_back(device.name, *device.mqtt);
@@ -46,7 +46,7 @@ std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> local_devices
 
 }  // namespace
 
-GatewayReload Gateway::apply(const Config& next) {
+GatewayReload Gateway::apply(const config::Config& next) {
   GatewayReload done;
   const bool cloud_changed =
       !(config_.cloud == next.cloud) || config_.gateway.state_dir != next.gateway.state_dir;
@@ -66,7 +66,7 @@ GatewayReload Gateway::apply(const Config& next) {
   return done;
 }
 
-bool Gateway::apply_cloud(const Config& next, GatewayReload& done) {
+bool Gateway::apply_cloud(const config::Config& next, GatewayReload& done) {
   auto old = std::move(northbound_);
   auto old_identities = std::move(identities_);
   identities_.clear();
@@ -91,7 +91,7 @@ bool Gateway::apply_cloud(const Config& next, GatewayReload& done) {
   return true;
 }
 
-void Gateway::apply_sessions(const Config& next, GatewayReload& done) {
+void Gateway::apply_sessions(const config::Config& next, GatewayReload& done) {
   auto wanted = identities_of(next);
   std::set<std::string> wanted_names;
   for (const auto& id : wanted) wanted_names.insert(id.device);
@@ -128,7 +128,7 @@ void Gateway::stop_bus(Bus& slot) {
   for (const auto& device : slot.devices) bus_of_device_.erase(device.name);
 }
 
-void Gateway::apply_buses(const Config& next, GatewayReload& done) {
+void Gateway::apply_buses(const config::Config& next, GatewayReload& done) {
   std::vector<std::unique_ptr<Bus>> kept;
   std::set<std::string> running;
   for (auto& slot : buses_) {
@@ -158,7 +158,7 @@ void Gateway::apply_buses(const Config& next, GatewayReload& done) {
   }
 }
 
-void Gateway::apply_local_mqtt(const Config& next, GatewayReload& done) {
+void Gateway::apply_local_mqtt(const config::Config& next, GatewayReload& done) {
   if (config_.local_mqtt == next.local_mqtt &&
       local_devices_of(config_) == local_devices_of(next)) {
     return;

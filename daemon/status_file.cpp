@@ -9,7 +9,7 @@
 
 namespace edgegw::daemon {
 
-std::filesystem::path status_file_path(const GatewayOptions& gateway,
+std::filesystem::path status_file_path(const config::GatewayOptions& gateway,
                                        const char* runtime_directory) {
   if (!gateway.status_file.empty()) return gateway.status_file;
   std::string_view dirs = runtime_directory ? runtime_directory : "";

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 
 namespace edgegw::daemon {
 
@@ -17,7 +17,7 @@ inline constexpr std::string_view kDefaultRuntimeDirectory = "/run/edgegw";
 
 // gateway.status_file when set; else status.json in the first directory of `runtime_directory`
 // (systemd's $RUNTIME_DIRECTORY, which may list several, ':'-separated); else in /run/edgegw.
-std::filesystem::path status_file_path(const GatewayOptions& gateway,
+std::filesystem::path status_file_path(const config::GatewayOptions& gateway,
                                        const char* runtime_directory);
 
 // Writes `text` to `path` through `path.tmp.<pid>` and rename(2), mode 0644 (nothing secret is

@@ -31,7 +31,7 @@ bool due(std::chrono::system_clock::time_point now, std::chrono::system_clock::t
   return now - last >= interval || now < last;
 }
 
-DeviceReport device_report(const Config& config, const DeviceConfig& device) {
+DeviceReport device_report(const config::Config& config, const config::DeviceConfig& device) {
   DeviceReport d;
   d.name = device.name;
   d.platform = northbound::to_string(config.cloud.platform);
@@ -64,7 +64,7 @@ void add_polls(DeviceReport& d, const southbound::DevicePollStats& s) {
 
 }  // namespace
 
-StatusReport collect_status(const Config& config, const Gateway* gateway,
+StatusReport collect_status(const config::Config& config, const Gateway* gateway,
                             const store::Outbox* outbox, const CertificateWatch& certificates,
                             const DaemonFacts& facts, std::int64_t now_ms) {
   StatusReport r;
@@ -123,13 +123,13 @@ StatusReport collect_status(const Config& config, const Gateway* gateway,
   return r;
 }
 
-StatusPublisher::StatusPublisher(const Config& config, const char* runtime_directory)
+StatusPublisher::StatusPublisher(const config::Config& config, const char* runtime_directory)
     : runtime_directory_(runtime_directory ? runtime_directory : ""),
       has_runtime_directory_(runtime_directory != nullptr) {
   configure(config);
 }
 
-void StatusPublisher::configure(const Config& config) {
+void StatusPublisher::configure(const config::Config& config) {
   const auto status_file = status_file_path(
       config.gateway, has_runtime_directory_ ? runtime_directory_.c_str() : nullptr);
   if (!status_file_.empty() && status_file != status_file_) {
@@ -143,7 +143,7 @@ void StatusPublisher::configure(const Config& config) {
   written_ = false;
 }
 
-void StatusPublisher::publish(const Config& config, const Gateway* gateway,
+void StatusPublisher::publish(const config::Config& config, const Gateway* gateway,
                               const store::Outbox* outbox, const DaemonFacts& facts,
                               std::chrono::system_clock::time_point now, bool force) {
   if (certificates_due_ || due(now, certificates_at_, kCertificatesEvery)) {

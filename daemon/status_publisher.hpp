@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "config/config.hpp"
 #include "daemon/cert_expiry.hpp"
-#include "daemon/config.hpp"
 #include "daemon/status_report.hpp"
 #include "store/outbox.hpp"
 
@@ -32,7 +32,7 @@ struct DaemonFacts {
 };
 
 // The snapshot of everything; `gateway` and `outbox` may be null (not started).
-StatusReport collect_status(const Config& config, const Gateway* gateway,
+StatusReport collect_status(const config::Config& config, const Gateway* gateway,
                             const store::Outbox* outbox, const CertificateWatch& certificates,
                             const DaemonFacts& facts, std::int64_t now_ms);
 
@@ -43,14 +43,14 @@ class StatusPublisher {
   static constexpr auto kCertificatesEvery = std::chrono::seconds(60);
 
   // `runtime_directory`: $RUNTIME_DIRECTORY (may be null).
-  StatusPublisher(const Config& config, const char* runtime_directory);
+  StatusPublisher(const config::Config& config, const char* runtime_directory);
 
   // Takes a (re)loaded configuration: file paths and the certificates to watch. The next publish()
   // writes everything.
-  void configure(const Config& config);
+  void configure(const config::Config& config);
 
   // Collects and writes what is due at `now`; `force` writes both files now (after a reload).
-  void publish(const Config& config, const Gateway* gateway, const store::Outbox* outbox,
+  void publish(const config::Config& config, const Gateway* gateway, const store::Outbox* outbox,
                const DaemonFacts& facts, std::chrono::system_clock::time_point now,
                bool force = false);
 

@@ -5,6 +5,7 @@
 #include "northbound/aliyun_signing.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
+#include "northbound/platform_rules.hpp"
 #include "northbound/registration_store.hpp"
 
 namespace edgegw::northbound {
@@ -258,7 +259,109 @@ class AliyunPlatform final : public Platform {
   RegistrationStore store_;
 };
 
+// What the configuration needs to know about aliyun (platform_rules.hpp).
+class AliyunRules final : public PlatformRules {
+ public:
+  PlatformKind kind() const override { return PlatformKind::aliyun; }
+  std::string_view name() const override { return "aliyun"; }
+  const PlatformDefaults& defaults() const override {
+    // Legacy public instance; newer instances use {instance_id}.mqtt.iothub.aliyuncs.com.
+    static constexpr PlatformDefaults kDefaults{
+        "{product_key}.iot-as-mqtt.{region}.aliyuncs.com",
+        8883,
+        1883,
+        std::chrono::seconds(300),
+        {std::chrono::seconds(30), std::chrono::seconds(1200)},
+        true};
+    return kDefaults;
+  }
+  std::string default_host(const CloudOptions& cloud) const override {
+    if (!cloud.aliyun.instance_id.empty()) return "{instance_id}.mqtt.iothub.aliyuncs.com";
+    return std::string(defaults().host);
+  }
+
+  std::vector<AuthChoice> auth_choices() const override {
+    return {{"secret", AuthMode::secret},
+            {"token", AuthMode::token},
+            {"register", AuthMode::register_},
+            {"register_nwl", AuthMode::register_nwl}};
+  }
+  AuthMode default_auth(const CloudOptions&,
+                        const std::function<bool(std::string_view)>&) const override {
+    return AuthMode::secret;
+  }
+  std::vector<IdentityField> identity_fields(AuthMode auth) const override {
+    using K = IdentityField::Kind;
+    std::vector<IdentityField> fields{{"product_key", K::text, true, &DeviceIdentity::product_key},
+                                      {"device_name", K::text, true, &DeviceIdentity::device_name},
+                                      {"client_id", K::text, false, &DeviceIdentity::client_id}};
+    if (auth == AuthMode::secret) {
+      fields.push_back({"device_secret", K::secret, true, &DeviceIdentity::device_secret});
+    } else if (auth == AuthMode::token) {
+      fields.push_back({"device_token", K::secret, true, &DeviceIdentity::device_token});
+    } else {
+      fields.push_back({"product_secret", K::secret, true, &DeviceIdentity::product_secret});
+    }
+    return fields;
+  }
+  void complete(DeviceIdentity& id) const override {
+    if (id.client_id.empty()) id.client_id = id.product_key + "." + id.device_name;
+  }
+
+  std::optional<RuleProblem> check(const CloudOptions& cloud,
+                                   const DeviceIdentity& id) const override {
+    if (auto p = require_key(id.product_key, "product_key", "for aliyun")) return p;
+    if (auto p = require_key(id.device_name, "device_name", "for aliyun")) return p;
+    const std::string client_id =
+        id.client_id.empty() ? id.product_key + "." + id.device_name : id.client_id;
+    if (client_id.size() > 64) {
+      return RuleProblem{"client_id", "aliyun client_id \"" + client_id + "\" is " +
+                                          std::to_string(client_id.size()) +
+                                          " characters; the platform allows at most 64 (set "
+                                          "client_id to something shorter)"};
+    }
+    if (client_id.find('|') != std::string::npos) {
+      return RuleProblem{"",
+                         "aliyun client_id must not contain '|' (it separates the extension "
+                         "parameters)"};
+    }
+    switch (id.auth) {
+      case AuthMode::secret:
+        return require_key(id.device_secret, "device_secret_file", "for aliyun auth = \"secret\"");
+      case AuthMode::token:
+        return require_key(id.device_token, "device_token_file", "for aliyun auth = \"token\"");
+      case AuthMode::register_:
+      case AuthMode::register_nwl:
+        if (!cloud.tls) {
+          return RuleProblem{"auth",
+                             "aliyun dynamic registration works only over TLS: set tls = "
+                             "true"};
+        }
+        return require_key(id.product_secret, "product_secret_file",
+                           "for aliyun auth = \"register\" / \"register_nwl\"");
+      default:
+        return RuleProblem{"auth",
+                           "aliyun auth must be \"secret\", \"token\", \"register\" or "
+                           "\"register_nwl\""};
+    }
+  }
+  std::vector<std::string> identity_keys(const DeviceIdentity& id) const override {
+    return {"product_key \"" + id.product_key + "\", device_name \"" + id.device_name + "\"",
+            "client_id \"" + id.client_id + "\""};
+  }
+
+  std::unique_ptr<Platform> make(const CloudOptions& cloud,
+                                 std::filesystem::path state_dir) const override {
+    return make_aliyun_platform(cloud, std::move(state_dir));
+  }
+};
+
 }  // namespace
+
+const PlatformRules& aliyun_rules() {
+  static const AliyunRules rules;
+  return rules;
+}
 
 std::unique_ptr<Platform> make_aliyun_platform(const CloudOptions& cloud,
                                                std::filesystem::path state_dir) {

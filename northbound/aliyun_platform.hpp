@@ -21,6 +21,10 @@ namespace edgegw::northbound {
 // Alink's publish payload limit.
 inline constexpr std::size_t kAliyunMaxPayload = 256 * 1024;
 
+class PlatformRules;
+// aliyun's rules for the configuration (platform_rules.hpp).
+const PlatformRules& aliyun_rules();
+
 std::unique_ptr<Platform> make_aliyun_platform(const CloudOptions& cloud,
                                                std::filesystem::path state_dir);
 

@@ -1,5 +1,5 @@
 // Options of the northbound side: [cloud], [cloud.<platform>] and each device's [device.cloud].
-// Plain values; daemon/config fills them from TOML (with secrets already read from their files).
+// Plain values; config/ fills them from TOML (with secrets already read from their files).
 #pragma once
 
 #include <chrono>

@@ -4,6 +4,7 @@
 #include "mqtt/topic_filter.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
+#include "northbound/platform_rules.hpp"
 
 namespace edgegw::northbound {
 namespace {
@@ -83,7 +84,81 @@ class GenericMqttPlatform final : public Platform {
   CloudOptions cloud_;
 };
 
+// What the configuration needs to know about a generic MQTT broker (platform_rules.hpp).
+class GenericMqttRules final : public PlatformRules {
+ public:
+  PlatformKind kind() const override { return PlatformKind::mqtt; }
+  std::string_view name() const override { return "mqtt"; }
+  const PlatformDefaults& defaults() const override {
+    static constexpr PlatformDefaults kDefaults{
+        "",
+        8883,
+        1883,
+        std::chrono::seconds(60),
+        {std::chrono::seconds(0), std::chrono::seconds(65535)},
+        false};
+    return kDefaults;
+  }
+
+  std::vector<AuthChoice> auth_choices() const override { return {}; }
+  AuthMode default_auth(const CloudOptions&,
+                        const std::function<bool(std::string_view)>& has) const override {
+    return has("cert_file") || has("key_file") ? AuthMode::cert : AuthMode::password;
+  }
+  std::vector<IdentityField> identity_fields(AuthMode auth) const override {
+    using K = IdentityField::Kind;
+    std::vector<IdentityField> fields{
+        {"client_id", K::text, false, &DeviceIdentity::client_id},
+        {"username", K::text, false, &DeviceIdentity::username, nullptr, true},
+        {"password", K::secret, false, &DeviceIdentity::password}};
+    if (auth == AuthMode::cert) {
+      fields.push_back({"cert_file", K::certificate, true, nullptr, &DeviceIdentity::cert_file});
+      fields.push_back({"key_file", K::private_key, true, nullptr, &DeviceIdentity::key_file});
+    }
+    return fields;
+  }
+  // Without [device.cloud] too: the client id is the device's name and there is no login.
+  void complete(DeviceIdentity& id) const override {
+    if (id.client_id.empty()) id.client_id = id.device;
+    if (!id.cert_file.empty()) {
+      id.auth = AuthMode::cert;
+    } else {
+      id.auth = id.username.empty() ? AuthMode::none : AuthMode::password;
+    }
+  }
+  bool identity_optional() const override { return true; }
+
+  std::optional<RuleProblem> check(const CloudOptions& cloud,
+                                   const DeviceIdentity& id) const override {
+    if (id.cert_file.empty() != id.key_file.empty()) {
+      return RuleProblem{"", "cert_file and key_file go together"};
+    }
+    if (!id.cert_file.empty() && !cloud.tls) {
+      return RuleProblem{"cert_file", "a client certificate needs tls = true"};
+    }
+    if (id.auth == AuthMode::cert && id.cert_file.empty()) {
+      return RuleProblem{"", "auth = \"cert\" needs cert_file and key_file"};
+    }
+    if (!id.password.empty() && id.username.empty()) {
+      return RuleProblem{"password", "MQTT sends a password only with a username; set username"};
+    }
+    return std::nullopt;
+  }
+  std::vector<std::string> identity_keys(const DeviceIdentity& id) const override {
+    return {"client_id \"" + id.client_id + "\""};
+  }
+
+  std::unique_ptr<Platform> make(const CloudOptions& cloud, std::filesystem::path) const override {
+    return make_generic_mqtt_platform(cloud);
+  }
+};
+
 }  // namespace
+
+const PlatformRules& generic_mqtt_rules() {
+  static const GenericMqttRules rules;
+  return rules;
+}
 
 std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud) {
   return std::make_unique<GenericMqttPlatform>(cloud);

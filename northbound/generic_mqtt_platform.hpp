@@ -12,6 +12,10 @@
 
 namespace edgegw::northbound {
 
+class PlatformRules;
+// The generic MQTT platform's rules for the configuration (platform_rules.hpp).
+const PlatformRules& generic_mqtt_rules();
+
 std::unique_ptr<Platform> make_generic_mqtt_platform(const CloudOptions& cloud);
 
 }  // namespace edgegw::northbound

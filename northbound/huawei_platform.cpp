@@ -6,6 +6,7 @@
 
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
+#include "northbound/platform_rules.hpp"
 #include "northbound/signing.hpp"
 
 namespace edgegw::northbound {
@@ -182,7 +183,77 @@ class HuaweiPlatform final : public Platform {
   CloudOptions cloud_;
 };
 
+// What the configuration needs to know about huawei (platform_rules.hpp).
+class HuaweiRules final : public PlatformRules {
+ public:
+  PlatformKind kind() const override { return PlatformKind::huawei; }
+  std::string_view name() const override { return "huawei"; }
+  const PlatformDefaults& defaults() const override {
+    // IoTDA endpoints are per instance; there is no useful default host.
+    static constexpr PlatformDefaults kDefaults{
+        "",
+        8883,
+        8883,
+        std::chrono::seconds(120),
+        {std::chrono::seconds(30), std::chrono::seconds(1200)},
+        true};
+    return kDefaults;
+  }
+
+  std::vector<AuthChoice> auth_choices() const override {
+    return {{"secret", AuthMode::secret}, {"cert", AuthMode::cert}};
+  }
+  AuthMode default_auth(const CloudOptions&,
+                        const std::function<bool(std::string_view)>& has) const override {
+    return has("cert_file") || has("key_file") ? AuthMode::cert : AuthMode::secret;
+  }
+  std::vector<IdentityField> identity_fields(AuthMode auth) const override {
+    using K = IdentityField::Kind;
+    std::vector<IdentityField> fields{{"device_id", K::text, true, &DeviceIdentity::device_id},
+                                      {"service_id", K::text, false, &DeviceIdentity::service_id}};
+    if (auth == AuthMode::cert) {
+      fields.push_back({"cert_file", K::certificate, true, nullptr, &DeviceIdentity::cert_file});
+      fields.push_back({"key_file", K::private_key, true, nullptr, &DeviceIdentity::key_file});
+    } else {
+      fields.push_back({"device_secret", K::secret, true, &DeviceIdentity::device_secret});
+    }
+    return fields;
+  }
+  void complete(DeviceIdentity&) const override {}
+
+  std::optional<RuleProblem> check_cloud(const CloudOptions& cloud) const override {
+    if (!cloud.tls) return RuleProblem{"tls", "huawei accepts MQTTS only; remove tls = false"};
+    return std::nullopt;
+  }
+  std::optional<RuleProblem> check(const CloudOptions&, const DeviceIdentity& id) const override {
+    if (auto p = require_key(id.device_id, "device_id", "for huawei")) return p;
+    switch (id.auth) {
+      case AuthMode::secret:
+        return require_key(id.device_secret, "device_secret_file", "for huawei");
+      case AuthMode::cert:
+        if (id.cert_file.empty() || id.key_file.empty()) {
+          return RuleProblem{"", "huawei auth = \"cert\" needs cert_file and key_file"};
+        }
+        return std::nullopt;
+      default:
+        return RuleProblem{"auth", "huawei auth must be \"secret\" or \"cert\""};
+    }
+  }
+  std::vector<std::string> identity_keys(const DeviceIdentity& id) const override {
+    return {"device_id \"" + id.device_id + "\""};
+  }
+
+  std::unique_ptr<Platform> make(const CloudOptions& cloud, std::filesystem::path) const override {
+    return make_huawei_platform(cloud);
+  }
+};
+
 }  // namespace
+
+const PlatformRules& huawei_rules() {
+  static const HuaweiRules rules;
+  return rules;
+}
 
 std::unique_ptr<Platform> make_huawei_platform(const CloudOptions& cloud) {
   return std::make_unique<HuaweiPlatform>(cloud);

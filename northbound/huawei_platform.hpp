@@ -19,6 +19,10 @@ namespace edgegw::northbound {
 
 inline constexpr std::size_t kHuaweiMaxPayload = 1024 * 1024;
 
+class PlatformRules;
+// huawei's rules for the configuration (platform_rules.hpp).
+const PlatformRules& huawei_rules();
+
 std::unique_ptr<Platform> make_huawei_platform(const CloudOptions& cloud);
 
 // "YYYYMMDDHH" of `now` in UTC: the timestamp in the client id and the HMAC key.

@@ -5,30 +5,16 @@
 
 #include <random>
 
-#include "northbound/aliyun_platform.hpp"
-#include "northbound/generic_mqtt_platform.hpp"
-#include "northbound/huawei_platform.hpp"
 #include "northbound/platform_check.hpp"
 #include "northbound/platform_common.hpp"
-#include "northbound/platform_defaults.hpp"
 #include "northbound/platform_payload.hpp"
-#include "northbound/tencent_platform.hpp"
+#include "northbound/platform_rules.hpp"
 
 namespace edgegw::northbound {
 
 std::unique_ptr<Platform> make_platform(const CloudOptions& cloud,
                                         std::filesystem::path state_dir) {
-  switch (cloud.platform) {
-    case PlatformKind::aliyun:
-      return make_aliyun_platform(cloud, std::move(state_dir));
-    case PlatformKind::tencent:
-      return make_tencent_platform(cloud);
-    case PlatformKind::huawei:
-      return make_huawei_platform(cloud);
-    case PlatformKind::mqtt:
-      return make_generic_mqtt_platform(cloud);
-  }
-  return make_generic_mqtt_platform(cloud);
+  return platform_rules(cloud.platform).make(cloud, std::move(state_dir));
 }
 
 std::string random_connid() {
@@ -75,7 +61,8 @@ std::string_view to_string(DownlinkProblem p) {
 }
 
 std::string endpoint_host(const CloudOptions& cloud, const DeviceIdentity& id) {
-  std::string_view tmpl = cloud.host.empty() ? platform_defaults(cloud.platform).host : cloud.host;
+  const std::string tmpl =
+      cloud.host.empty() ? platform_rules(cloud.platform).default_host(cloud) : cloud.host;
   return expand_template(tmpl, {{"product_key", id.product_key},
                                 {"product_id", id.product_id},
                                 {"region", cloud.aliyun.region},

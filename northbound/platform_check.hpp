@@ -1,6 +1,7 @@
-// Checks of one device's identity against its platform that the config validator (`edgegw check`)
-// runs before anything connects: the keys a platform's auth mode needs, combinations a platform
-// refuses (Tencent password auth over TLS, Huawei without TLS), the keepalive range.
+// The whole check of one device's identity against its platform, run before a connect
+// (base_connect_params): the keepalive range, then the platform's own rules on [cloud] and on the
+// identity (platform_rules.hpp, where each rule is written once; `edgegw check` asks the same
+// rules, key by key).
 #pragma once
 
 #include <optional>

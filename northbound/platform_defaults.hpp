@@ -1,5 +1,6 @@
 // Per-platform facts the configuration needs before any connect: default endpoint, port and
-// keepalive, and the keepalive range the platform accepts (specs/PLATFORMS.md).
+// keepalive, and the keepalive range the platform accepts (specs/PLATFORMS.md). Each platform
+// states its own in its file (platform_rules.hpp); these look them up.
 #pragma once
 
 #include <chrono>
@@ -26,53 +27,13 @@ struct PlatformDefaults {
   bool signs_with_time;  // the signature carries the clock: do not connect before it is set
 };
 
-constexpr PlatformDefaults platform_defaults(PlatformKind kind) {
-  using std::chrono::seconds;
-  switch (kind) {
-    case PlatformKind::aliyun:
-      // Legacy public instance; newer instances use {instance_id}.mqtt.iothub.aliyuncs.com.
-      return {"{product_key}.iot-as-mqtt.{region}.aliyuncs.com",
-              8883,
-              1883,
-              seconds(300),
-              {seconds(30), seconds(1200)},
-              true};
-    case PlatformKind::tencent:
-      return {"{product_id}.iotcloud.tencentdevices.com",
-              8883,
-              1883,
-              seconds(240),
-              {seconds(0), seconds(900)},
-              true};
-    case PlatformKind::huawei:
-      // IoTDA endpoints are per instance; there is no useful default host.
-      return {"", 8883, 8883, seconds(120), {seconds(30), seconds(1200)}, true};
-    case PlatformKind::mqtt:
-      return {"", 8883, 1883, seconds(60), {seconds(0), seconds(65535)}, false};
-  }
-  return {"", 8883, 1883, seconds(60), {seconds(0), seconds(65535)}, false};
-}
+// The platform's facts (platform_rules(kind).defaults()).
+const PlatformDefaults& platform_defaults(PlatformKind kind);
 
-constexpr std::string_view to_string(PlatformKind kind) {
-  switch (kind) {
-    case PlatformKind::aliyun:
-      return "aliyun";
-    case PlatformKind::tencent:
-      return "tencent";
-    case PlatformKind::huawei:
-      return "huawei";
-    case PlatformKind::mqtt:
-      return "mqtt";
-  }
-  return "?";
-}
+// "aliyun", "tencent", "huawei", "mqtt"
+std::string_view to_string(PlatformKind kind);
 
-constexpr std::optional<PlatformKind> parse_platform(std::string_view s) {
-  if (s == "aliyun") return PlatformKind::aliyun;
-  if (s == "tencent") return PlatformKind::tencent;
-  if (s == "huawei") return PlatformKind::huawei;
-  if (s == "mqtt") return PlatformKind::mqtt;
-  return std::nullopt;
-}
+// The platform `platform =` names, or nullopt.
+std::optional<PlatformKind> parse_platform(std::string_view s);
 
 }  // namespace edgegw::northbound

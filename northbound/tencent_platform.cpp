@@ -3,6 +3,7 @@
 
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
+#include "northbound/platform_rules.hpp"
 #include "northbound/signing.hpp"
 
 namespace edgegw::northbound {
@@ -144,7 +145,96 @@ class TencentPlatform final : public Platform {
   CloudOptions cloud_;
 };
 
+// What the configuration needs to know about tencent (platform_rules.hpp).
+class TencentRules final : public PlatformRules {
+ public:
+  PlatformKind kind() const override { return PlatformKind::tencent; }
+  std::string_view name() const override { return "tencent"; }
+  const PlatformDefaults& defaults() const override {
+    static constexpr PlatformDefaults kDefaults{
+        "{product_id}.iotcloud.tencentdevices.com",           8883, 1883, std::chrono::seconds(240),
+        {std::chrono::seconds(0), std::chrono::seconds(900)}, true};
+    return kDefaults;
+  }
+
+  std::vector<AuthChoice> auth_choices() const override {
+    return {{"psk", AuthMode::psk}, {"password", AuthMode::password}, {"cert", AuthMode::cert}};
+  }
+  AuthMode default_auth(const CloudOptions& cloud,
+                        const std::function<bool(std::string_view)>&) const override {
+    return cloud.tls ? AuthMode::psk : AuthMode::password;
+  }
+  std::vector<IdentityField> identity_fields(AuthMode auth) const override {
+    using K = IdentityField::Kind;
+    std::vector<IdentityField> fields{{"product_id", K::text, true, &DeviceIdentity::product_id},
+                                      {"device_name", K::text, true, &DeviceIdentity::device_name}};
+    if (auth == AuthMode::cert) {
+      fields.push_back({"cert_file", K::certificate, true, nullptr, &DeviceIdentity::cert_file});
+      fields.push_back({"key_file", K::private_key, true, nullptr, &DeviceIdentity::key_file});
+    } else {
+      fields.push_back({"device_psk", K::secret, true, &DeviceIdentity::device_psk});
+    }
+    return fields;
+  }
+  void complete(DeviceIdentity&) const override {}
+
+  std::optional<RuleProblem> check(const CloudOptions& cloud,
+                                   const DeviceIdentity& id) const override {
+    if (auto p = require_key(id.product_id, "product_id", "for tencent")) return p;
+    if (auto p = require_key(id.device_name, "device_name", "for tencent")) return p;
+    const AuthMode auth = tencent_auth(cloud, id);
+    if (auth == AuthMode::password && cloud.tls) {
+      return RuleProblem{"auth",
+                         "tencent auth = \"password\" works only without TLS (port 1883, tls = "
+                         "false with allow_plaintext = true); over TLS use auth = \"psk\" or "
+                         "\"cert\""};
+    }
+    if ((auth == AuthMode::psk || auth == AuthMode::cert) && !cloud.tls) {
+      return RuleProblem{"auth",
+                         "tencent auth = \"psk\" and \"cert\" need tls = true; without TLS use "
+                         "auth = \"password\""};
+    }
+    switch (auth) {
+      case AuthMode::password:
+        if (cloud.tencent.sign_method == SignMethod::hmacmd5) {
+          return RuleProblem{"", "tencent signs with hmacsha1 or hmacsha256, not hmacmd5"};
+        }
+        [[fallthrough]];
+      case AuthMode::psk:
+        if (auto p =
+                require_key(id.device_psk, "device_psk_file", "for tencent key authentication")) {
+          return p;
+        }
+        if (auto raw = base64_decode(id.device_psk); !raw || raw->empty()) {
+          return RuleProblem{"device_psk",
+                             "tencent device_psk is not base64 (paste the key as the console "
+                             "shows it)"};
+        }
+        return std::nullopt;
+      case AuthMode::cert:
+        if (id.cert_file.empty() || id.key_file.empty()) {
+          return RuleProblem{"", "tencent auth = \"cert\" needs cert_file and key_file"};
+        }
+        return std::nullopt;
+      default:
+        return RuleProblem{"auth", "tencent auth must be \"psk\", \"password\" or \"cert\""};
+    }
+  }
+  std::vector<std::string> identity_keys(const DeviceIdentity& id) const override {
+    return {"product_id \"" + id.product_id + "\", device_name \"" + id.device_name + "\""};
+  }
+
+  std::unique_ptr<Platform> make(const CloudOptions& cloud, std::filesystem::path) const override {
+    return make_tencent_platform(cloud);
+  }
+};
+
 }  // namespace
+
+const PlatformRules& tencent_rules() {
+  static const TencentRules rules;
+  return rules;
+}
 
 std::unique_ptr<Platform> make_tencent_platform(const CloudOptions& cloud) {
   return std::make_unique<TencentPlatform>(cloud);

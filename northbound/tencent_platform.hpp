@@ -26,6 +26,10 @@ namespace edgegw::northbound {
 
 inline constexpr std::size_t kTencentMaxPayload = 16 * 1024;
 
+class PlatformRules;
+// tencent's rules for the configuration (platform_rules.hpp).
+const PlatformRules& tencent_rules();
+
 std::unique_ptr<Platform> make_tencent_platform(const CloudOptions& cloud);
 
 // The key-auth username and password of the vendor's sample code; nullopt password if device_psk is

@@ -1,5 +1,5 @@
 // Options of the southbound side: [[modbus]] buses, [local_mqtt], and each device's
-// [device.modbus] or [device.mqtt]. Plain values filled by daemon/config.
+// [device.modbus] or [device.mqtt]. Plain values filled by config/.
 #pragma once
 
 #include <chrono>

@@ -112,6 +112,80 @@ TEST(CheckCommand, BrokenFileExits78AndPrintsEveryProblem) {
   EXPECT_EQ(problems, 3) << r.output;
 }
 
+// A minimal valid configuration: one device on a plain local broker.
+const std::string kOneDevice =
+    "[cloud]\nplatform = \"mqtt\"\nhost = \"127.0.0.1\"\ntls = false\nallow_plaintext = true\n"
+    "[[device]]\nname = \"d\"\n[device.mqtt]\ntopic = \"t\"\n";
+
+// A 200 KB file whose one key is 100,000 levels deep overflowed toml++'s stack: the process died
+// with SIGSEGV. It must be refused before parsing, with the place.
+TEST(CheckCommand, APathologicallyDeepKeyIsRefusedNotACrash) {
+  TempDir dir;
+  std::string key = "a";
+  for (int i = 0; i < 100000; ++i) key += ".a";
+  const auto dotted = dir.write("dotted.toml", kOneDevice + key + " = 1\n");
+  auto r = edgegw({"-c", dotted.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output.substr(0, 2000);
+  EXPECT_NE(r.output.find(dotted.string() + ":10:"), std::string::npos) << r.output.substr(0, 2000);
+  EXPECT_NE(r.output.find("a dotted key with more than 64 levels"), std::string::npos)
+      << r.output.substr(0, 2000);
+
+  const auto nested = dir.write("nested.toml", kOneDevice + "x = " + std::string(100000, '[') +
+                                                   std::string(100000, ']') + "\n");
+  r = edgegw({"-c", nested.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output.substr(0, 2000);
+  EXPECT_NE(r.output.find("arrays and tables nest deeper than 64 levels"), std::string::npos)
+      << r.output.substr(0, 2000);
+}
+
+TEST(CheckCommand, ADirectoryIsNotAConfiguration) {
+  TempDir dir;
+  const auto r = edgegw({"-c", dir.path().string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("is a directory, not a configuration file"), std::string::npos)
+      << r.output;
+}
+
+// /dev/zero used to be read until memory ran out; the deadline of edgegw() is 30 s.
+TEST(CheckCommand, ADeviceIsRefusedWithoutReadingIt) {
+  const auto r = edgegw({"-c", "/dev/zero", "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("/dev/zero:1:1: is not a regular file"), std::string::npos) << r.output;
+}
+
+TEST(CheckCommand, AnEmptyFileHasNoDevices) {
+  TempDir dir;
+  const auto config = dir.write("edgegw.toml", "");
+  const auto r = edgegw({"-c", config.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find(config.string() + ":1:1: no [[device]] configured"), std::string::npos)
+      << r.output;
+}
+
+TEST(CheckCommand, AFileOverTheSizeCapIsRefused) {
+  TempDir dir;
+  std::string text = kOneDevice;
+  const std::string comment = "# " + std::string(1000, 'x') + "\n";
+  while (text.size() <= (4u << 20)) text += comment;
+  const auto config = dir.write("edgegw.toml", text);
+  const auto r = edgegw({"-c", config.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("a configuration file may be at most 4 MiB"), std::string::npos)
+      << r.output;
+}
+
+TEST(CheckCommand, AWorldWritableDropInIsRefused) {
+  TempDir dir;
+  const auto config = dir.write("edgegw.toml", kOneDevice);
+  EXPECT_EQ(edgegw({"-c", config.string(), "check"}).exit_code, 0);
+  const auto drop_in = dir.write("conf.d/extra.toml", "[gateway]\nlog_level = \"debug\"\n", 0666);
+  const auto r = edgegw({"-c", config.string(), "check"});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find(drop_in.string() + ":1:1: is writable by every user (mode 0666)"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(CheckCommand, MissingFileIsAConfigError) {
   TempDir dir;
   const auto r = edgegw({"-c", (dir / "none.toml").string(), "check"});

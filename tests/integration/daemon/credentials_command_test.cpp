@@ -38,7 +38,9 @@ TEST(CredentialsCommand, HuaweiVendorExample) {
 TEST(CredentialsCommand, UnknownDevice) {
   TempDir dir;
   const auto config =
-      dir.write("edgegw.toml", "[gateway]\nstate_dir = \"" + (dir / "state").string() + "\"\n");
+      dir.write("edgegw.toml", "[gateway]\nstate_dir = \"" + (dir / "state").string() +
+                                   "\"\n[cloud]\nplatform = \"mqtt\"\nhost = \"h\"\n"
+                                   "[[device]]\nname = \"d\"\n[device.mqtt]\ntopic = \"t\"\n");
   const auto r = run_command({EDGEGW_BINARY, "-c", config.string(), "credentials", "nobody"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no device named 'nobody'"), std::string::npos) << r.output;

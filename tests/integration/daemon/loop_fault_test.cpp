@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "fakes/journal_capture.hpp"
 #include "loop/event_source.hpp"
@@ -60,7 +60,7 @@ int throw_once_running(sd_event_source* s, void* self) noexcept {
 TEST(DaemonLoopFault, AThrowingCallbackEndsTheDaemonInOrderWithExitCode1AndALogLine) {
   TempDir dir;
   const auto file = dir.write("edgegw.toml", config_text(dir));
-  daemon::Config config = daemon::load_config(file);
+  config::Config config = config::load_config(file);
   const auto outbox_path = config.store.path;
   std::filesystem::create_directories(config.gateway.state_dir);  // `edgegw run` does this first
   JournalCapture journal;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <systemd/sd-event.h>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/status_publisher.hpp"
@@ -40,7 +40,7 @@ class GatewayJournal : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_.write("edgegw.toml", config_text(dir_));
-    config_ = load_config(dir_ / "edgegw.toml");
+    config_ = config::load_config(dir_ / "edgegw.toml");
     std::filesystem::create_directories(config_.gateway.state_dir);
     outbox_ = store::Outbox::open(config_.store);
     ASSERT_GE(sd_event_new(&loop_), 0);
@@ -63,7 +63,7 @@ class GatewayJournal : public ::testing::Test {
   }
 
   test::TempDir dir_;
-  Config config_;
+  config::Config config_;
   std::unique_ptr<store::Outbox> outbox_;
   sd_event* loop_ = nullptr;
   std::unique_ptr<Gateway> gateway_;

@@ -110,10 +110,10 @@ TEST_F(CertExpiry, ReportsEachFileAndKeepsWarnTimesAcrossAReload) {
 }
 
 TEST_F(CertExpiry, CertificatesInUseAreTheCaFileAndEachClientCertificateOnce) {
-  Config config;
+  config::Config config;
   config.cloud.tls = true;
   config.cloud.ca_file = pki_->ca_cert();
-  DeviceConfig a, b, c;
+  config::DeviceConfig a, b, c;
   a.name = "a";
   a.cloud.cert_file = client_->cert;
   b.name = "b";

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "daemon/config.hpp"
+#include "config/config.hpp"
 #include "daemon/device_log_fields.hpp"
 #include "daemon/logging.hpp"
 #include "fakes/journal_capture.hpp"
@@ -18,9 +18,9 @@ using test::JournalCapture;
 class JournalFields : public ::testing::Test {
  protected:
   void SetUp() override {
-    Config config;
+    config::Config config;
     config.cloud.platform = northbound::PlatformKind::huawei;
-    DeviceConfig meter, room;
+    config::DeviceConfig meter, room;
     meter.name = "meter-1";
     meter.modbus.emplace();
     meter.modbus->bus = "rs485-1";
@@ -79,9 +79,9 @@ TEST_F(JournalFields, SouthboundLinesAreTaggedWithTheDeviceTheyName) {
 }
 
 TEST_F(JournalFields, AReloadReplacesTheDirectory) {
-  Config config;
+  config::Config config;
   config.cloud.platform = northbound::PlatformKind::mqtt;
-  DeviceConfig meter;
+  config::DeviceConfig meter;
   meter.name = "meter-1";
   meter.mqtt.emplace();
   config.devices = {meter};

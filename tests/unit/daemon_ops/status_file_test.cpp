@@ -9,13 +9,13 @@ namespace edgegw::daemon {
 namespace {
 
 TEST(StatusFilePath, ConfiguredPathWins) {
-  GatewayOptions gateway;
+  config::GatewayOptions gateway;
   gateway.status_file = "/srv/edgegw/state.json";
   EXPECT_EQ(status_file_path(gateway, "/run/edgegw"), "/srv/edgegw/state.json");
 }
 
 TEST(StatusFilePath, FirstRuntimeDirectoryElseRunEdgegw) {
-  const GatewayOptions gateway;
+  const config::GatewayOptions gateway;
   EXPECT_EQ(status_file_path(gateway, "/run/edgegw2"), "/run/edgegw2/status.json");
   EXPECT_EQ(status_file_path(gateway, "/run/a:/run/b"), "/run/a/status.json");
   EXPECT_EQ(status_file_path(gateway, nullptr), "/run/edgegw/status.json");

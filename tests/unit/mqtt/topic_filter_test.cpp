@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace edgegw::mqtt {
 namespace {
 
@@ -65,6 +67,39 @@ TEST(TopicFilter, ValidityFollowsTheWildcardRules) {
   EXPECT_FALSE(valid_topic_filter("a#"));
   EXPECT_FALSE(valid_topic_filter("a/b+"));
   EXPECT_FALSE(valid_topic_filter("a/+b/c"));
+}
+
+TEST(TopicFilter, StringsFollowTheUtf8RulesOfSection153) {
+  using namespace std::string_literals;
+  EXPECT_TRUE(valid_topic_filter("capteurs/température/°C"));  // multi-byte UTF-8 is fine
+  EXPECT_TRUE(valid_topic_filter("a/\xF0\x9F\x8C\xA1"));       // U+1F321, four bytes
+  EXPECT_FALSE(valid_topic_filter("a/\0b"s));                  // U+0000
+  EXPECT_FALSE(valid_topic_filter("a/\x01"));                  // a control character
+  EXPECT_FALSE(valid_topic_filter("a/\xC2\x85"));              // U+0085, a C1 control
+  EXPECT_FALSE(valid_topic_filter("a/\xFF"));                  // not UTF-8
+  EXPECT_FALSE(valid_topic_filter("a/\xC3"));                  // truncated sequence
+  EXPECT_FALSE(valid_topic_filter("a/\xC0\xAF"));              // overlong '/'
+  EXPECT_FALSE(valid_topic_filter("a/\xED\xA0\x80"));          // a UTF-16 surrogate
+  EXPECT_FALSE(valid_topic_filter("a/\xF4\x90\x80\x80"));      // past U+10FFFF
+  EXPECT_FALSE(valid_topic_filter("a/\xEF\xBF\xBF"));          // U+FFFF, a non-character
+  EXPECT_TRUE(valid_topic_filter(std::string(kMaxTopicBytes, 'a')));
+  EXPECT_FALSE(valid_topic_filter(std::string(kMaxTopicBytes + 1, 'a')));
+}
+
+TEST(TopicFilter, ProblemsAreSentences) {
+  EXPECT_EQ(topic_filter_problem("a/b"), std::nullopt);
+  EXPECT_EQ(topic_filter_problem("a/#/c"), "has '#' other than as the whole last level");
+  EXPECT_EQ(topic_filter_problem("a/b+"), "has '+' other than as a whole level");
+  EXPECT_EQ(topic_filter_problem(""), "is empty");
+  EXPECT_EQ(topic_filter_problem(std::string(70000, 'a')), "is longer than MQTT's 65535 bytes");
+}
+
+TEST(TopicName, IsAFilterWithoutWildcards) {
+  EXPECT_EQ(topic_name_problem("devices/meter-1/commands"), std::nullopt);
+  EXPECT_TRUE(topic_name_problem("a/+").has_value());
+  EXPECT_TRUE(topic_name_problem("a/#").has_value());
+  EXPECT_TRUE(topic_name_problem("").has_value());
+  EXPECT_TRUE(topic_name_problem("a/\xFF").has_value());
 }
 
 TEST(TopicFilter, LastLevel) {

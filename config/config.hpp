@@ -1,0 +1,60 @@
+// The whole configuration as typed values: edgegw.toml plus conf.d/*.toml, merged, validated and
+// with every secret already read. Each part is the option struct of the module that uses it, so
+// only this folder knows TOML. load_config() either returns a Config that `run` can start with or
+// throws one ConfigError listing every problem (docs/configuration.md is the reference).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config_error.hpp"
+#include "loop/log_sink.hpp"
+#include "northbound/cloud_options.hpp"
+#include "southbound/southbound_options.hpp"
+#include "store/outbox_options.hpp"
+
+namespace edgegw::config {
+
+struct GatewayOptions {
+  std::filesystem::path state_dir = "/var/lib/edgegw";
+  loop::LogLevel log_level = loop::LogLevel::info;
+  // The JSON that `edgegw status` reads. Empty: $RUNTIME_DIRECTORY/status.json, or
+  // /run/edgegw/status.json without systemd (status_file_path()).
+  std::filesystem::path status_file;
+  // A Prometheus text file (node_exporter's textfile collector); empty: none is written.
+  std::filesystem::path metrics_file;
+  bool operator==(const GatewayOptions&) const = default;
+};
+
+// One [[device]]: its cloud identity and where its readings come from (exactly one source).
+struct DeviceConfig {
+  std::string name;
+  northbound::DeviceIdentity cloud;
+  std::optional<southbound::ModbusDeviceOptions> modbus;
+  std::optional<southbound::MqttDeviceOptions> mqtt;
+  bool operator==(const DeviceConfig&) const = default;
+};
+
+struct Config {
+  std::filesystem::path main_file;
+  std::vector<std::filesystem::path> files;  // every file read: main first, then conf.d in order
+  GatewayOptions gateway;
+  store::OutboxOptions store;  // store.path = state_dir/outbox.db
+  northbound::CloudOptions cloud;
+  southbound::LocalMqttOptions local_mqtt;
+  std::vector<southbound::BusOptions> buses;
+  std::vector<DeviceConfig> devices;
+
+  const DeviceConfig* find_device(std::string_view name) const;
+  const southbound::BusOptions* find_bus(std::string_view name) const;
+  bool uses_local_mqtt() const;  // some device reads from the local broker
+};
+
+// Reads `main_file` and every `conf.d/*.toml` beside it (name order), merges and validates them.
+// Throws ConfigError with every problem found.
+Config load_config(const std::filesystem::path& main_file);
+
+}  // namespace edgegw::config

@@ -1,0 +1,255 @@
+// load_config(): files -> one merged TOML tree -> typed options, then the checks that need the
+// whole configuration (unique names, bus references, unique cloud identities). Every problem is
+// collected; one ConfigError carries them all.
+#include <map>
+
+#include "config/config.hpp"
+#include "config/config_files.hpp"
+#include "config/config_sections.hpp"
+#include "config/units.hpp"
+#include "northbound/platform_rules.hpp"
+
+namespace edgegw::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A name that is safe in logs, status output and the {device} of an MQTT topic.
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (unsigned char c : name) {
+    if (c <= ' ' || c == 0x7f || c == '/' || c == '+' || c == '#' || c == '{' || c == '}') {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Seen {
+  std::string device;
+  SourcePos pos;
+};
+
+class Loader {
+ public:
+  Loader(ConfigDocument& doc, ProblemList& problems, Config& config)
+      : root_(doc.root, "", problems, doc.files.front()), problems_(problems), config_(config) {}
+
+  void run() {
+    if (auto t = root_.subtable("gateway")) read_gateway(*t, config_.gateway);
+    resolve_state_dir();
+    if (auto t = root_.subtable("store")) read_store(*t, config_.store);
+    config_.store.path = config_.gateway.state_dir / "outbox.db";
+    has_cloud_ = root_.has("cloud");
+    const toml::node* platform = root_.table().at_path("cloud.platform").node();
+    platform_known_ = platform && platform->is_string() &&
+                      northbound::parse_platform(platform->as_string()->get()).has_value();
+    if (auto t = root_.subtable("cloud")) read_cloud(*t, config_.cloud);
+    if (auto t = root_.subtable("local_mqtt")) read_local_mqtt(*t, config_.local_mqtt);
+    read_buses();
+    read_devices();
+    root_.report_unknown_keys();
+  }
+
+ private:
+  void resolve_state_dir() {
+    auto& dir = config_.gateway.state_dir;
+    if (dir.is_relative()) dir = config_.main_file.parent_path() / dir;
+    for (auto* file : {&config_.gateway.status_file, &config_.gateway.metrics_file}) {
+      if (!file->empty() && file->is_relative()) *file = config_.main_file.parent_path() / *file;
+    }
+  }
+
+  void read_buses() {
+    const toml::array* buses = root_.array("modbus");
+    if (!buses) return;
+    for (const toml::node& node : *buses) {
+      if (!node.is_table()) {
+        root_.problem("modbus", "each bus must be a table ([[modbus]])");
+        continue;
+      }
+      TableReader t(*node.as_table(), "modbus", problems_, root_.file());
+      southbound::BusOptions bus;
+      read_bus(t, bus);
+      if (!bus.name.empty()) {
+        auto [it, fresh] = bus_pos_.emplace(bus.name, t.value_pos("name"));
+        if (!fresh)
+          t.problem("name", "a bus named '" + bus.name + "' is already defined at " +
+                                to_string(it->second));
+      }
+      config_.buses.push_back(std::move(bus));
+    }
+  }
+
+  void read_devices() {
+    const toml::array* devices = root_.array("device");
+    if (devices ? devices->empty() : !root_.has("device")) {
+      // An empty file, or one whose devices were all moved away, would start a gateway that
+      // connects nothing and reports itself healthy.
+      problems_.add({root_.file(), 0, 0},
+                    "no [[device]] configured: the gateway would read and send nothing; add a "
+                    "[[device]] table here or in conf.d/*.toml (docs/configuration.md)");
+    }
+    if (!devices) return;
+    if (!has_cloud_ && !devices->empty()) {
+      problems_.add({root_.file(), 1, 1}, "devices need a [cloud] table naming their platform");
+    }
+    for (const toml::node& node : *devices) {
+      if (!node.is_table()) {
+        root_.problem("device", "each device must be a table ([[device]])");
+        continue;
+      }
+      TableReader t(*node.as_table(), "device", problems_, root_.file());
+      DeviceConfig device;
+      read_device(t, device);
+      config_.devices.push_back(std::move(device));
+    }
+  }
+
+  void read_device(TableReader& t, DeviceConfig& device) {
+    if (t.require("name") && t.read_nonempty("name", device.name)) {
+      if (!valid_name(device.name)) {
+        t.problem("name",
+                  "a device name is 1-128 characters without spaces, '/', '+', '#', '{' or '}'");
+      }
+      auto [it, fresh] = device_pos_.emplace(device.name, t.value_pos("name"));
+      if (!fresh) {
+        t.problem("name", "a device named '" + device.name + "' is already defined at " +
+                              to_string(it->second));
+      }
+    }
+    device.cloud.device = device.name;
+    if (has_cloud_ && !platform_known_) {
+      // Which keys an identity has depends on the platform: without one, checking them would
+      // only bury the real problem (cloud.platform) under noise.
+      t.mark_read("cloud");
+    } else if (auto cloud = t.subtable("cloud")) {
+      read_device_cloud(*cloud, config_.cloud, device.cloud);
+      check_identity_unique(*cloud, device);
+    } else if (has_cloud_ && !rules().identity_optional()) {
+      t.table_problem("missing [device.cloud] with the device's " + std::string(rules().name()) +
+                      " identity");
+    } else {
+      rules().complete(device.cloud);
+    }
+    if (auto modbus = t.subtable("modbus")) {
+      device.modbus.emplace();
+      read_device_modbus(*modbus, *device.modbus);
+      check_bus_reference(*modbus, *device.modbus);
+    }
+    if (auto mqtt = t.subtable("mqtt")) {
+      device.mqtt.emplace();
+      read_device_mqtt(*mqtt, *device.mqtt);
+    }
+    if (device.modbus && device.mqtt) {
+      t.table_problem("a device reads from [device.modbus] or [device.mqtt], not both");
+    } else if (!device.modbus && !device.mqtt) {
+      t.table_problem("a device needs [device.modbus] or [device.mqtt]");
+    }
+    t.report_unknown_keys();
+  }
+
+  void check_identity_unique(TableReader& cloud, const DeviceConfig& device) {
+    for (const std::string& key : rules().identity_keys(device.cloud)) {
+      auto [it, fresh] = identities_.emplace(key, Seen{device.name, cloud.pos()});
+      if (!fresh) {
+        problems_.add(cloud.pos(), "device '" + device.name + "' has the same cloud identity (" +
+                                       key + ") as device '" + it->second.device + "' at " +
+                                       to_string(it->second.pos) +
+                                       "; their sessions would keep replacing each other");
+      }
+    }
+  }
+
+  const northbound::PlatformRules& rules() const {
+    return northbound::platform_rules(config_.cloud.platform);
+  }
+
+  void check_bus_reference(TableReader& t, const southbound::ModbusDeviceOptions& modbus) {
+    if (modbus.bus.empty()) return;
+    const southbound::BusOptions* bus = config_.find_bus(modbus.bus);
+    if (!bus) {
+      std::string known;
+      for (const auto& b : config_.buses) known += (known.empty() ? "" : ", ") + b.name;
+      t.problem("bus", "no [[modbus]] bus is named '" + modbus.bus + "'" +
+                           (known.empty() ? std::string(" (none is defined)")
+                                          : " (defined: " + known + ")"));
+      return;
+    }
+    if (bus->transport == southbound::Transport::rtu && (modbus.unit < 1 || modbus.unit > 247)) {
+      t.problem("unit",
+                "a unit on an RTU line is 1..247 (got " + std::to_string(modbus.unit) + ")");
+    }
+  }
+
+  TableReader root_;
+  ProblemList& problems_;
+  Config& config_;
+  bool has_cloud_ = false;
+  bool platform_known_ = false;  // cloud.platform names a platform we know
+  std::map<std::string, SourcePos> bus_pos_;
+  std::map<std::string, SourcePos> device_pos_;
+  std::map<std::string, Seen> identities_;
+};
+
+}  // namespace
+
+void read_gateway(TableReader& t, GatewayOptions& out) {
+  std::string dir;
+  if (t.read_nonempty("state_dir", dir)) out.state_dir = dir;
+  std::string file;
+  if (t.read_nonempty("status_file", file)) out.status_file = file;
+  file.clear();
+  if (t.read("metrics_file", file)) out.metrics_file = file;  // "" turns the metrics off
+  t.read_choice("log_level", out.log_level,
+                {{"trace", loop::LogLevel::trace},
+                 {"debug", loop::LogLevel::debug},
+                 {"info", loop::LogLevel::info},
+                 {"warning", loop::LogLevel::warning},
+                 {"error", loop::LogLevel::error}});
+  t.report_unknown_keys();
+}
+
+void read_store(TableReader& t, store::OutboxOptions& out) {
+  t.read_size("max_size", out.max_size_bytes, 1ull << 20, 1ull << 50);
+  t.read_duration("max_age", out.max_age, 0ms, 3650 * 24h);
+  t.read_choice("sync", out.sync,
+                {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});
+  t.report_unknown_keys();
+}
+
+const DeviceConfig* Config::find_device(std::string_view name) const {
+  for (const auto& d : devices) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const southbound::BusOptions* Config::find_bus(std::string_view name) const {
+  for (const auto& b : buses) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+bool Config::uses_local_mqtt() const {
+  for (const auto& d : devices) {
+    if (d.mqtt) return true;
+  }
+  return false;
+}
+
+Config load_config(const std::filesystem::path& main_file) {
+  ProblemList problems;
+  ConfigDocument doc = read_config_files(main_file, problems);
+  // A file that does not parse leaves a partial tree: checking it would only add noise.
+  problems.throw_if_any(doc.files);
+  Config config;
+  config.main_file = main_file;
+  for (const auto& f : doc.files) config.files.emplace_back(f);
+  Loader(doc, problems, config).run();
+  problems.throw_if_any(doc.files);
+  return config;
+}
+
+}  // namespace edgegw::config

@@ -1,0 +1,153 @@
+// [local_mqtt], [[modbus]] buses and each device's [device.modbus] (with its points) or
+// [device.mqtt]: the southbound options. Checks here are the ones a single table can decide; the
+// ones that need the whole file (bus references, unit ranges per transport) are in config_load.
+#include <cmath>
+#include <set>
+
+#include "config/config_sections.hpp"
+#include "config/secrets.hpp"
+#include "mqtt/topic_filter.hpp"
+#include "southbound/point_codec.hpp"
+
+namespace edgegw::config {
+namespace {
+
+using namespace std::chrono_literals;
+using southbound::is_bit_table;
+using southbound::PointType;
+using southbound::register_count;
+using southbound::Table;
+
+void read_point(TableReader& t, southbound::PointSpec& out) {
+  if (t.require("name")) t.read_nonempty("name", out.name);
+  t.read_choice("table", out.table, southbound::kTableNames);
+  t.require("address");
+  t.read_int("address", out.address, 0, 65535);
+  out.type = is_bit_table(out.table) ? PointType::boolean : PointType::u16;
+  const bool type_ok = t.read_choice("type", out.type, southbound::kPointTypeNames);
+  if (type_ok && is_bit_table(out.table) != (out.type == PointType::boolean)) {
+    t.problem("type", is_bit_table(out.table)
+                          ? "coils and discrete inputs hold type = \"bool\""
+                          : "type = \"bool\" needs table = \"coil\" or \"discrete\"");
+  }
+  if (out.address + register_count(out.type) - 1 > 65535) {
+    t.problem("address", "the point runs past register 65535");
+  }
+  t.read_choice("order", out.order, southbound::kWordOrderNames);
+  if (t.read_number("scale", out.scale, -1e300, 1e300) && out.scale == 0) {
+    t.problem("scale", "must not be 0");
+  }
+  t.read_number("offset", out.offset, -1e300, 1e300);
+  t.read_number("deadband", out.deadband, 0, 1e300);
+  if (t.read("writable", out.writable) && out.writable &&
+      (out.table == Table::input || out.table == Table::discrete)) {
+    t.problem("writable", "input registers and discrete inputs cannot be written");
+  }
+  t.report_unknown_keys();
+}
+
+}  // namespace
+
+void read_local_mqtt(TableReader& t, southbound::LocalMqttOptions& out) {
+  t.read_nonempty("host", out.host);
+  t.read_int("port", out.port, 1, 65535);
+  t.read_nonempty("client_id", out.client_id);
+  t.read("username", out.username);
+  read_secret(t, "password", out.password, false);
+  if (!out.password.empty() && out.username.empty()) {
+    t.problem(t.has("password") ? "password" : "password_file",
+              "MQTT sends a password only with a username; set username");
+  }
+  t.read_seconds("keepalive", out.keepalive, 0s, 65535s);
+  std::uint64_t max_payload = out.max_payload;
+  if (t.read_size("max_payload", max_payload, 1, 256ull << 20)) {
+    out.max_payload = static_cast<std::uint32_t>(max_payload);
+  }
+  t.report_unknown_keys();
+}
+
+void read_bus(TableReader& t, southbound::BusOptions& out) {
+  if (t.require("name")) t.read_nonempty("name", out.name);
+  t.require("transport");
+  t.read_choice("transport", out.transport,
+                {{"rtu", southbound::Transport::rtu}, {"tcp", southbound::Transport::tcp}});
+  if (out.transport == southbound::Transport::rtu) {
+    if (t.require("device")) t.read_nonempty("device", out.device);
+    t.read_int("baud", out.baud, 50, 4000000);
+    std::string parity;
+    if (t.read("parity", parity)) {
+      if (parity == "N" || parity == "E" || parity == "O") {
+        out.parity = parity[0];
+      } else {
+        t.problem("parity", "must be one of N, E, O (got \"" + parity + "\")");
+      }
+    }
+    t.read_int("data_bits", out.data_bits, 5, 8);
+    t.read_int("stop_bits", out.stop_bits, 1, 2);
+  } else {
+    if (t.require("host")) t.read_nonempty("host", out.host);
+    t.read_int("port", out.port, 1, 65535);
+  }
+  t.read_duration("timeout", out.timeout, 1ms, 60s);
+  t.read_int("retries", out.retries, 0, 10);
+  t.read_duration("pause", out.pause, 0ms, 10s);
+  t.report_unknown_keys(out.transport == southbound::Transport::rtu ? " (for transport = \"rtu\")"
+                                                                    : " (for transport = \"tcp\")");
+}
+
+void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
+  if (t.require("bus")) t.read_nonempty("bus", out.bus);
+  t.read_int("unit", out.unit, 0, 255);
+  t.read_duration("interval", out.interval, 10ms, 24h);
+  t.read_duration("heartbeat", out.heartbeat, 0ms, 7 * 24h);
+  t.read_int("max_gap", out.max_gap, 0, 125);
+  t.require("point");
+  const toml::array* points = t.array("point");
+  if (!points) return t.report_unknown_keys();
+  std::set<std::string, std::less<>> names;
+  for (const toml::node& node : *points) {
+    if (!node.is_table()) {
+      t.problem("point", "each point must be a table ([[device.modbus.point]])");
+      continue;
+    }
+    TableReader point(*node.as_table(), t.path() + ".point", t.problems(), t.file());
+    southbound::PointSpec spec;
+    read_point(point, spec);
+    if (!spec.name.empty() && !names.insert(spec.name).second) {
+      point.problem("name", "the device already has a point named '" + spec.name + "'");
+    }
+    out.points.push_back(std::move(spec));
+  }
+  if (points->empty()) t.problem("point", "a Modbus device needs at least one point");
+  t.report_unknown_keys();
+}
+
+void read_device_mqtt(TableReader& t, southbound::MqttDeviceOptions& out) {
+  if (t.require("topic") && t.read_nonempty("topic", out.topic)) {
+    if (auto problem = mqtt::topic_filter_problem(out.topic)) {
+      t.problem("topic", "not a valid MQTT topic filter: it " + std::string(*problem));
+    }
+  }
+  if (auto fields = t.subtable("fields")) {
+    for (const auto& [key, node] : fields->table()) {
+      fields->mark_read(key.str());
+      const std::string name(key.str());
+      const std::string* pointer = node.is_string() ? &node.as_string()->get() : nullptr;
+      if (!pointer) {
+        fields->problem(name, "expected a JSON pointer string such as \"/temp\"");
+      } else if (!pointer->empty() && pointer->front() != '/') {
+        fields->problem(name, "a JSON pointer starts with '/' (got \"" + *pointer + "\")");
+      } else {
+        out.fields.emplace_back(name, *pointer);
+      }
+    }
+  }
+  if (t.read("command_topic", out.command_topic) && !out.command_topic.empty()) {
+    if (auto problem = mqtt::topic_name_problem(out.command_topic)) {
+      t.problem("command_topic", "not a topic one can publish to: it " + std::string(*problem));
+    }
+  }
+  t.report_unknown_keys();
+}
+
+}  // namespace edgegw::config

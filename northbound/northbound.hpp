@@ -24,7 +24,7 @@
 #include "northbound/connect_slots.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
-#include "northbound/session_log.hpp"
+#include "loop/log_sink.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"
 
@@ -48,7 +48,7 @@ struct NorthboundOptions {
 
 struct NorthboundHandlers {
   CommandSink on_command;  // a decoded downlink command for a device
-  SessionLogSink log;
+  loop::LogSink log;  // called on the loop; `device` is the session's device
   WallClock wall_clock;  // empty: std::chrono::system_clock::now (tests fake the date)
   std::function<void(const std::string& device)> on_connect_attempt;  // optional (tests, metrics)
 };

@@ -2,38 +2,19 @@
 // answer. It must say so at once, so a connect fails now with dns_failed and its owner backs off,
 // instead of every connect hanging until its timeout; and it must heal once fds are free again.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 
 #include "loop/event_source.hpp"
 #include "loop_fixture.hpp"
+#include "support/fd_limit.hpp"
 
 namespace edgegw::mqtt::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Lowers the soft fd limit to the lowest free fd number, so the next fd anything makes fails
-// with EMFILE; restores it when it goes.
-class FdLimitReached {
- public:
-  FdLimitReached() {
-    ::getrlimit(RLIMIT_NOFILE, &saved_);
-    const int lowest_free = ::dup(0);
-    ::close(lowest_free);
-    rlimit lowered = saved_;
-    lowered.rlim_cur = static_cast<rlim_t>(lowest_free);
-    ::setrlimit(RLIMIT_NOFILE, &lowered);
-  }
-  ~FdLimitReached() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
-  FdLimitReached(const FdLimitReached&) = delete;
-  FdLimitReached& operator=(const FdLimitReached&) = delete;
-
- private:
-  rlimit saved_{};
-};
+using edgegw::test::FdLimitReached;
 
 using ResolverFailure = LoopFixture;
 

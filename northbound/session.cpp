@@ -122,13 +122,13 @@ void Session::notice(SessionNotice n) {
       log(loop::LogLevel::info, "the system clock is set now; connecting");
       return;
     case SessionNotice::auth_failed:
-      log(loop::LogLevel::error, "the cloud refused this device's credentials (" + core_.last_error() +
-                               "); check its identity and secret in [device.cloud]; retrying in " +
-                               retry_in);
+      log(loop::LogLevel::error,
+          "the cloud refused this device's credentials (" + core_.last_error() +
+              "); check its identity and secret in [device.cloud]; retrying in " + retry_in);
       return;
     case SessionNotice::misconfigured:
       log(loop::LogLevel::error, "cannot connect: " + core_.last_error() +
-                               "; fix the configuration; retrying in " + retry_in);
+                                     "; fix the configuration; retrying in " + retry_in);
       return;
     case SessionNotice::identity_conflict:
       log(loop::LogLevel::warning,
@@ -191,7 +191,8 @@ void Session::on_connected(bool /*session_present*/) {
   if (core_.state() == SessionState::online) {
     went_online();
   } else if (core_.state() == SessionState::registering) {
-    log(loop::LogLevel::info, "connected for dynamic registration; waiting for the platform's reply");
+    log(loop::LogLevel::info,
+        "connected for dynamic registration; waiting for the platform's reply");
     arm_timer(now + options_.registration_timeout);
   }
 }
@@ -279,10 +280,11 @@ void Session::handle_downlink(const mqtt::Message& message) {
     if (env_.on_command) env_.on_command(identity_.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log(loop::LogLevel::warning, "the platform refused message " + r.ack->id + " (code " +
-                               std::to_string(r.ack->code) + ": " + r.ack->message + ")");
+                                     std::to_string(r.ack->code) + ": " + r.ack->message + ")");
   } else if (r.error) {
     log(loop::LogLevel::warning, "ignoring a downlink message on " + message.topic + ": " +
-                               std::string(to_string(r.error->problem)) + ": " + r.error->reason);
+                                     std::string(to_string(r.error->problem)) + ": " +
+                                     r.error->reason);
     if (r.error->reply && replies_.size() < kMaxQueuedReplies) {
       replies_.push_back(*r.error->reply);
       flush_replies();
@@ -330,9 +332,9 @@ void Session::refill() {
     if (!uplink.ok() || uplink.publications.empty()) {
       // It can never be sent; keeping it would block the device's queue for good.
       ++dropped_;
-      log(loop::LogLevel::warning, "record " + std::to_string(record.seq) + " cannot be sent (" +
-                                 (uplink.error ? uplink.error->reason : std::string("empty")) +
-                                 "); dropped");
+      log(loop::LogLevel::warning,
+          "record " + std::to_string(record.seq) + " cannot be sent (" +
+              (uplink.error ? uplink.error->reason : std::string("empty")) + "); dropped");
       env_.outbox->ack(identity_.device, record.seq);
       continue;
     }

@@ -23,12 +23,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "loop/event_source.hpp"
+#include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "northbound/cloud_options.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session_core.hpp"
-#include "loop/event_source.hpp"
-#include "loop/log_sink.hpp"
 #include "northbound/session_publish_gate.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"

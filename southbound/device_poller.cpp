@@ -65,8 +65,9 @@ void DevicePoller::handle_exception(std::size_t index, const RequestResult& r,
   PlannedBlock& pb = blocks_[index];
   if (r.exception_code == kIllegalDataAddress && pb.block.points.size() > 1) {
     auto [first, second] = split_block(pb.block, device_.options.points);
-    out.logs.emplace_back(loop::LogLevel::debug, unit_text() + " " + describe_block(pb.block) +
-                                                     " refused (illegal data address), split in two");
+    out.logs.emplace_back(loop::LogLevel::debug,
+                          unit_text() + " " + describe_block(pb.block) +
+                              " refused (illegal data address), split in two");
     pb = {std::move(first), std::nullopt, false};
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(index) + 1,
                    {std::move(second), std::nullopt, false});

@@ -297,8 +297,7 @@ void LocalMqttSource::on_suback(std::uint16_t, std::vector<int> return_codes) {
     if (return_codes[i] == 0x80) {
       log(loop::LogLevel::error, {},
           "local broker refused the subscription to '" + filters_[i] +
-                               "' (check the broker's ACL for client id " + options_.client_id +
-                               ")");
+              "' (check the broker's ACL for client id " + options_.client_id + ")");
     }
   }
 }

@@ -30,11 +30,11 @@
 #include <string>
 #include <vector>
 
-#include "mqtt/connection.hpp"
-#include "mqtt/resolver.hpp"
 #include "loop/backoff.hpp"
 #include "loop/event_source.hpp"
 #include "loop/log_sink.hpp"
+#include "mqtt/connection.hpp"
+#include "mqtt/resolver.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
 

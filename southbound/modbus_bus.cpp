@@ -195,7 +195,8 @@ bool ModbusBus::ensure_connected() {
   if (connect_error_.empty()) {
     ++counters_.connects;
     counters_.fd = link_->fd();
-    if (connect_failing_) log(loop::LogLevel::info, {}, "modbus bus " + options_.name + ": connected");
+    if (connect_failing_)
+      log(loop::LogLevel::info, {}, "modbus bus " + options_.name + ": connected");
     connect_failing_ = false;
     reconnect_backoff_.reset();
     return true;

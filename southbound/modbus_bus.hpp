@@ -23,9 +23,9 @@
 #include <thread>
 #include <vector>
 
-#include "southbound/device_poller.hpp"
 #include "loop/backoff.hpp"
 #include "loop/log_sink.hpp"
+#include "southbound/device_poller.hpp"
 #include "southbound/modbus_write.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"

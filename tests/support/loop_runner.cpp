@@ -23,8 +23,8 @@ bool run_turns_until(const std::function<void()>& one_turn, const std::function<
   return true;
 }
 
-bool run_turns_while(const std::function<void()>& one_turn,
-                     const std::function<bool()>& still_true, std::chrono::milliseconds window) {
+bool run_turns_while(const std::function<void()>& one_turn, const std::function<bool()>& still_true,
+                     std::chrono::milliseconds window) {
   const auto end = std::chrono::steady_clock::now() + window;
   while (still_true()) {
     if (std::chrono::steady_clock::now() >= end) return true;

@@ -27,7 +27,7 @@ bool run_loop_while(sd_event* loop, const std::function<bool()>& still_true,
 // loop): `one_turn` is called instead of sd_event_run.
 bool run_turns_until(const std::function<void()>& one_turn, const std::function<bool()>& condition,
                      std::chrono::milliseconds timeout);
-bool run_turns_while(const std::function<void()>& one_turn,
-                     const std::function<bool()>& still_true, std::chrono::milliseconds window);
+bool run_turns_while(const std::function<void()>& one_turn, const std::function<bool()>& still_true,
+                     std::chrono::milliseconds window);
 
 }  // namespace edgegw::test

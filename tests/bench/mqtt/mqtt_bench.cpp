@@ -134,7 +134,8 @@ struct Bench {
   }
   // A measuring window (idle CPU, buffers settling): the length is what is measured.
   void run_for(std::chrono::milliseconds d) {
-    edgegw::test::run_loop_while(loop, [] { return true; }, d, std::chrono::milliseconds(100));
+    edgegw::test::run_loop_while(
+        loop, [] { return true; }, d, std::chrono::milliseconds(100));
   }
 };
 

@@ -214,7 +214,8 @@ TEST_F(KeepaliveTest, DetectsFrozenBrokerAndRecoversAfterResume) {
   c.connect(o);
   ASSERT_TRUE(run_until([&] { return h.connected == 1; }));
   // Alive broker: several keepalive periods pass without a close.
-  edgegw::test::run_loop_while(loop_, [&] { return h.closed.empty(); }, 2500ms);
+  edgegw::test::run_loop_while(
+      loop_, [&] { return h.closed.empty(); }, 2500ms);
   EXPECT_TRUE(h.closed.empty());
   broker->pause();
   auto frozen_at = std::chrono::steady_clock::now();

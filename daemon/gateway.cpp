@@ -13,32 +13,8 @@
 namespace edgegw::daemon {
 namespace {
 
-spdlog::level::level_enum level_of(southbound::LogLevel l) {
-  switch (l) {
-    case southbound::LogLevel::debug:
-      return spdlog::level::debug;
-    case southbound::LogLevel::info:
-      return spdlog::level::info;
-    case southbound::LogLevel::warning:
-      return spdlog::level::warn;
-    case southbound::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
-}
-
-spdlog::level::level_enum level_of(northbound::LogLevel l) {
-  switch (l) {
-    case northbound::LogLevel::debug:
-      return spdlog::level::debug;
-    case northbound::LogLevel::info:
-      return spdlog::level::info;
-    case northbound::LogLevel::warning:
-      return spdlog::level::warn;
-    case northbound::LogLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
+spdlog::level::level_enum level_of(loop::LogLevel level) {
+  return log::to_spdlog(level);
 }
 
 }  // namespace
@@ -92,8 +68,7 @@ void Gateway::build_northbound(const config::Config& config) {
   handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
     router_.on_command(device, command);
   };
-  handlers.log = [](northbound::LogLevel level, const std::string& device,
-                    const std::string& message) {
+  handlers.log = [](loop::LogLevel level, std::string_view device, std::string_view message) {
     log::device(level_of(level), device, "{}", message);
   };
   northbound_ = std::make_unique<northbound::Northbound>(loop_, *outbox_, std::move(options),
@@ -130,9 +105,15 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
   slot->devices = devices;
   slot->bus = std::make_unique<southbound::ModbusBus>(
       options, std::move(devices),
-      [bus = options.name](southbound::LogLevel level, const std::string& message) {
+      [bus = options.name](loop::LogLevel level, std::string_view device,
+                           std::string_view message) {
         // From the bus thread (the logger and the device directory are mt-safe).
-        log::source_line(level_of(level), bus, message);
+        if (device.empty()) {
+          log::source_line(level_of(level), {}, bus, message);
+        } else {
+          log::source_line(level_of(level), device, bus,
+                           fmt::format("modbus device {} {}", device, message));
+        }
       });
   for (const auto& device : slot->devices) bus_of_device_[device.name] = slot->bus.get();
   if (sd_event_add_io(loop_, slot->io.out(), slot->bus->event_fd(), EPOLLIN, &Gateway::on_bus_io,
@@ -154,8 +135,12 @@ void Gateway::build_local_mqtt(const config::Config& config) {
       [this](store::Record record, std::function<void()> on_committed) {
         append(std::move(record), std::move(on_committed));
       },
-      [](southbound::LogLevel level, const std::string& message) {
-        log::source_line(level_of(level), {}, message);
+      [](loop::LogLevel level, std::string_view device, std::string_view message) {
+        if (device.empty()) {
+          log::source_line(level_of(level), {}, {}, message);
+        } else {
+          log::device(level_of(level), device, "{}", message);
+        }
       });
 }
 

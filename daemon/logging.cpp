@@ -80,23 +80,6 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
   JournalWriter writer_;
 };
 
-bool ends_name(char c) {
-  return c == ' ' || c == ':' || c == ',' || c == '(' || c == ')';
-}
-
-// The device named by the token at the start of `text`: the longest prefix that is a known device
-// and is followed by a separator (names may hold ':' themselves, so try longest first).
-std::optional<DeviceLogContext> known_device_at(std::string_view text) {
-  auto& d = directory();
-  std::lock_guard lock(d.mutex);
-  const std::size_t space = std::min(text.find(' '), text.size());
-  for (std::size_t len = space; len > 0; --len) {
-    if (len < text.size() && !ends_name(text[len])) continue;
-    if (auto it = d.devices.find(text.substr(0, len)); it != d.devices.end()) return it->second;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 void describe_device(DeviceLogContext context) {
@@ -160,21 +143,12 @@ DeviceLogContext context_of(std::string_view device) {
 }
 }  // namespace detail
 
-std::optional<DeviceLogContext> device_named_in(std::string_view message) {
-  constexpr std::string_view kModbus = "modbus device ";
-  if (message.starts_with(kModbus)) return known_device_at(message.substr(kModbus.size()));
-  return known_device_at(message);  // the local MQTT source's "meter-1: what"
-}
-
-void source_line(spdlog::level::level_enum level, std::string_view bus,
-                 const std::string& message) {
+void source_line(spdlog::level::level_enum level, std::string_view device, std::string_view bus,
+                 std::string_view message) {
   if (!spdlog::should_log(level)) return;
   DeviceLogContext context;
-  if (auto named = device_named_in(message)) {
-    context = std::move(*named);
-  } else {
-    context.bus = bus;
-  }
+  if (!device.empty()) context = detail::context_of(device);
+  if (context.bus.empty()) context.bus = bus;
   detail::DeviceScope scope(context);
   spdlog::log(level, "{}", message);
 }

@@ -93,13 +93,11 @@ void device(spdlog::level::level_enum level, const DeviceLogContext& context,
   spdlog::log(level, "[{}] {}", context.device, fmt::format(format, std::forward<Args>(args)...));
 }
 
-// A line from a southbound source (a Modbus bus thread, the local MQTT connection), which names
-// its device in the text ("modbus device meter-1 ...", "meter-1: ..."): logged as it is, with the
-// fields of the device it names when that is a known device, else with EDGEGW_BUS=`bus` alone
-// (when given). Thread-safe.
-void source_line(spdlog::level::level_enum level, std::string_view bus, const std::string& message);
-
-// The known device a southbound line is about, if any (what source_line() tags it with).
-std::optional<DeviceLogContext> device_named_in(std::string_view message);
+// A line from a southbound source (a Modbus bus thread, the local MQTT connection), logged as it
+// is. `device` is the device it is about, as the source said (never read from the text): the line
+// gets that device's fields; a line about no device gets EDGEGW_BUS=`bus` alone (when given).
+// Thread-safe.
+void source_line(spdlog::level::level_enum level, std::string_view device, std::string_view bus,
+                 std::string_view message);
 
 }  // namespace edgegw::daemon::log

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "loop/guarded.hpp"
+
 namespace edgegw::mqtt {
 
 namespace {
@@ -72,7 +74,7 @@ Connection::Connection(sd_event* loop, Resolver& resolver, Handler& handler)
 Connection::~Connection() {
   *alive_ = false;
   teardown();
-  if (timer_) sd_event_source_disable_unref(timer_);
+  timer_.reset();
 }
 
 ProtocolState::TimePoint Connection::now() const {
@@ -86,7 +88,7 @@ void Connection::teardown() {
   if (ticket_) resolver_.cancel(ticket_);
   ticket_ = 0;
   tls_.close(false);
-  if (io_) io_ = sd_event_source_disable_unref(io_);
+  io_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   io_events_ = 0;
@@ -98,7 +100,7 @@ void Connection::teardown() {
   addresses_.clear();
   phase_ = Phase::idle;
   state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
-  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+  timer_.set_enabled(SD_EVENT_OFF);
 }
 
 bool Connection::close_with(Outcome outcome) {
@@ -119,6 +121,11 @@ void Connection::connect(ConnectOptions options) {
   ticket_ = resolver_.resolve(options_.host,
                               [this](const ResolveResult& result) { on_resolved(result); });
   arm_timer();
+  // A resolver that cannot deliver answers fails the lookup now (reported from the loop), so the
+  // owner backs off instead of waiting for the connect timeout.
+  if (ticket_ == 0) {
+    queue_failure({CloseReason::dns_failed, 0, options_.host + ": " + resolver_.setup_error()});
+  }
 }
 
 void Connection::on_resolved(const ResolveResult& result) {
@@ -150,7 +157,7 @@ bool Connection::try_next_address() {
       ::close(fd);
       continue;
     }
-    if (sd_event_add_io(loop_, &io_, fd, EPOLLOUT, &Connection::on_io_event, this) < 0) {
+    if (sd_event_add_io(loop_, io_.out(), fd, EPOLLOUT, &Connection::on_io_event, this) < 0) {
       last_connect_error_ = "cannot watch the socket";
       ::close(fd);
       continue;
@@ -171,7 +178,7 @@ bool Connection::finish_tcp_connect() {
   ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
     last_connect_error_ = std::string("connect: ") + std::strerror(err);
-    io_ = sd_event_source_disable_unref(io_);
+    io_.reset();
     ::close(fd_);
     fd_ = -1;
     return try_next_address();
@@ -273,8 +280,8 @@ void Connection::queue_failure(Outcome outcome) {
   // Reported from the timer on the next loop turn: API calls never call the handler.
   if (!pending_failure_) pending_failure_ = std::move(outcome);
   if (timer_) {
-    sd_event_source_set_time(timer_, 1);
-    sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+    sd_event_source_set_time(timer_.get(), 1);
+    timer_.set_enabled(SD_EVENT_ONESHOT);
   }
 }
 
@@ -284,7 +291,7 @@ void Connection::update_io_events() {
   if (phase_ == Phase::tcp_connecting) want = EPOLLOUT;
   if (out_pos_ < out_.size() || tls_wants_write_) want |= EPOLLOUT;
   if (want != io_events_) {
-    sd_event_source_set_io_events(io_, want);
+    io_.set_io_events(want);
     io_events_ = want;
   }
 }
@@ -292,7 +299,7 @@ void Connection::update_io_events() {
 void Connection::arm_timer() {
   auto deadline = state_.next_deadline();
   if (deadline == ProtocolState::TimePoint::max()) {
-    if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+    timer_.set_enabled(SD_EVENT_OFF);
     return;
   }
   auto usec = static_cast<std::uint64_t>(
@@ -306,18 +313,18 @@ void Connection::arm_timer() {
           : 10000;
   if (accuracy == 0) accuracy = 1000;
   if (!timer_) {
-    sd_event_add_time(loop_, &timer_, CLOCK_MONOTONIC, usec, accuracy, &Connection::on_timer_event,
-                      this);
+    sd_event_add_time(loop_, timer_.out(), CLOCK_MONOTONIC, usec, accuracy,
+                      &Connection::on_timer_event, this);
   } else {
-    sd_event_source_set_time(timer_, usec);
-    sd_event_source_set_time_accuracy(timer_, accuracy);
+    sd_event_source_set_time(timer_.get(), usec);
+    sd_event_source_set_time_accuracy(timer_.get(), accuracy);
   }
-  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+  timer_.set_enabled(SD_EVENT_ONESHOT);
 }
 
-int Connection::on_timer_event(sd_event_source*, std::uint64_t, void* userdata) {
-  static_cast<Connection*>(userdata)->handle_timer();
-  return 0;
+int Connection::on_timer_event(sd_event_source* source, std::uint64_t, void* userdata) {
+  return loop::guarded(source, "mqtt connection timer",
+                       [&] { static_cast<Connection*>(userdata)->handle_timer(); });
 }
 
 void Connection::handle_timer() {
@@ -352,9 +359,9 @@ void Connection::handle_timer() {
   arm_timer();
 }
 
-int Connection::on_io_event(sd_event_source*, int, std::uint32_t events, void* userdata) {
-  static_cast<Connection*>(userdata)->handle_io(events);
-  return 0;
+int Connection::on_io_event(sd_event_source* source, int, std::uint32_t events, void* userdata) {
+  return loop::guarded(source, "mqtt connection socket",
+                       [&] { static_cast<Connection*>(userdata)->handle_io(events); });
 }
 
 void Connection::handle_io(std::uint32_t events) {

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "loop/event_source.hpp"
 #include "mqtt/codec.hpp"
 #include "mqtt/protocol_state.hpp"
 #include "mqtt/resolver.hpp"
@@ -161,8 +162,8 @@ class Connection {
   TlsLink tls_;
   Phase phase_ = Phase::idle;
   int fd_ = -1;
-  sd_event_source* io_ = nullptr;
-  sd_event_source* timer_ = nullptr;
+  loop::EventSource io_;
+  loop::EventSource timer_;
   std::uint32_t io_events_ = 0;
   bool tls_wants_write_ = false;
   Resolver::Ticket ticket_ = 0;

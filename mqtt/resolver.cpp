@@ -6,7 +6,10 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+
+#include "loop/guarded.hpp"
 
 namespace edgegw::mqtt {
 
@@ -38,10 +41,27 @@ ResolveResult lookup(const std::string& host, int extra_flags) {
 }  // namespace
 
 Resolver::Resolver(sd_event* loop, std::chrono::seconds ttl, std::chrono::seconds negative_ttl)
-    : ttl_(ttl), negative_ttl_(negative_ttl) {
-  eventfd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  sd_event_add_io(loop, &source_, eventfd_, EPOLLIN, &Resolver::on_eventfd, this);
+    : ttl_(ttl), negative_ttl_(negative_ttl), loop_(loop) {
+  set_up();
   thread_ = std::thread([this] { worker(); });
+}
+
+// Only ever called while no request is queued (the worker signals only after a request), so the
+// worker never sees eventfd_ change under it.
+bool Resolver::set_up() {
+  if (source_) return true;
+  if (eventfd_ < 0) eventfd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (eventfd_ < 0) {
+    setup_error_ = std::string("cannot create the resolver's eventfd: ") + std::strerror(errno);
+    return false;
+  }
+  int r = sd_event_add_io(loop_, source_.out(), eventfd_, EPOLLIN, &Resolver::on_eventfd, this);
+  if (r < 0) {
+    setup_error_ = std::string("cannot watch the resolver's eventfd: ") + std::strerror(-r);
+    return false;
+  }
+  setup_error_.clear();
+  return true;
 }
 
 Resolver::~Resolver() {
@@ -51,11 +71,12 @@ Resolver::~Resolver() {
   }
   wake_.notify_all();
   thread_.join();
-  sd_event_source_disable_unref(source_);
-  ::close(eventfd_);
+  source_.reset();
+  if (eventfd_ >= 0) ::close(eventfd_);
 }
 
 Resolver::Ticket Resolver::resolve(const std::string& host, Callback callback) {
+  if (!set_up()) return 0;
   auto ticket = next_ticket_++;
   waiters_.emplace(ticket, Waiter{host, std::move(callback)});
   auto now = std::chrono::steady_clock::now();
@@ -104,11 +125,12 @@ void Resolver::worker() {
   }
 }
 
-int Resolver::on_eventfd(sd_event_source*, int fd, std::uint32_t, void* userdata) {
-  std::uint64_t count = 0;
-  [[maybe_unused]] auto n = ::read(fd, &count, sizeof count);
-  static_cast<Resolver*>(userdata)->deliver();
-  return 0;
+int Resolver::on_eventfd(sd_event_source* source, int fd, std::uint32_t, void* userdata) {
+  return loop::guarded(source, "resolver answers", [&] {
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto n = ::read(fd, &count, sizeof count);
+    static_cast<Resolver*>(userdata)->deliver();
+  });
 }
 
 void Resolver::deliver() {

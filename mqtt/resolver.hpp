@@ -5,6 +5,11 @@
 //
 // Callbacks run on the loop, never inside resolve(); cancel() guarantees a callback will not run
 // (a Connection cancels its lookup when it is destroyed or reconnects).
+//
+// Without its eventfd and io source (the fd limit reached, no memory) a resolver could never
+// deliver an answer: resolve() then says so at once (ticket 0, setup_error()) and tries to set
+// itself up again on the next call, so a caller fails its lookup now and backs off instead of
+// waiting for its connect timeout.
 #pragma once
 
 #include <sys/socket.h>
@@ -21,8 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "loop/event_source.hpp"
+
 struct sd_event;
-struct sd_event_source;
 
 namespace edgegw::mqtt {
 
@@ -49,8 +55,11 @@ class Resolver {
   Resolver& operator=(const Resolver&) = delete;
 
   // Resolves `host` (TCP, any family); the callback runs later on the loop. Returns a ticket
-  // (never 0) for cancel().
+  // for cancel(), or 0 when this resolver cannot deliver answers (see setup_error()); then the
+  // callback is dropped and never runs.
   Ticket resolve(const std::string& host, Callback callback);
+  // Why the last attempt to set up the answer channel failed; empty while it works.
+  const std::string& setup_error() const { return setup_error_; }
   void cancel(Ticket ticket);
 
   // getaddrinfo calls made so far (for tests and benchmarks).
@@ -67,6 +76,7 @@ class Resolver {
     Callback callback;
   };
 
+  bool set_up();
   void worker();
   static int on_eventfd(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
   void deliver();
@@ -74,8 +84,10 @@ class Resolver {
 
   std::chrono::seconds ttl_;
   std::chrono::seconds negative_ttl_;
+  sd_event* loop_;
   int eventfd_ = -1;
-  sd_event_source* source_ = nullptr;
+  loop::EventSource source_;
+  std::string setup_error_;
 
   // Loop-thread state.
   std::map<std::string, CacheEntry> cache_;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "loop/log_sink.hpp"
 #include "mqtt/resolver.hpp"
 #include "mqtt/tls_context.hpp"
 #include "northbound/cloud_options.hpp"
@@ -24,7 +25,6 @@
 #include "northbound/connect_slots.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
-#include "northbound/session_log.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"
 
@@ -48,8 +48,8 @@ struct NorthboundOptions {
 
 struct NorthboundHandlers {
   CommandSink on_command;  // a decoded downlink command for a device
-  SessionLogSink log;
-  WallClock wall_clock;  // empty: std::chrono::system_clock::now (tests fake the date)
+  loop::LogSink log;       // called on the loop; `device` is the session's device
+  WallClock wall_clock;    // empty: std::chrono::system_clock::now (tests fake the date)
   std::function<void(const std::string& device)> on_connect_attempt;  // optional (tests, metrics)
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <utility>
 
+#include "loop/guarded.hpp"
 #include "northbound/platform_defaults.hpp"
 
 namespace edgegw::northbound {
@@ -72,18 +73,13 @@ Session::Session(const SessionEnvironment& env, DeviceIdentity identity, Session
           *env.limiter, env.slots, [this] { arm_timer(SteadyClock::now()); }),
       gate_(options.max_inflight, options.publish_rate) {}
 
-Session::~Session() {
-  if (timer_) {
-    sd_event_source_disable_unref(timer_);
-    timer_ = nullptr;
-  }
-}
+Session::~Session() = default;
 
 std::chrono::system_clock::time_point Session::wall() const {
   return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
 }
 
-void Session::log(LogLevel level, const std::string& message) const {
+void Session::log(loop::LogLevel level, const std::string& message) const {
   if (env_.log) env_.log(level, identity_.device, message);
 }
 
@@ -94,7 +90,7 @@ void Session::start() {
 void Session::stop() {
   apply(core_.stop());
   connection_.reset();
-  if (timer_) sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+  timer_.set_enabled(SD_EVENT_OFF);
 }
 
 void Session::apply(const SessionDecision& d) {
@@ -106,7 +102,7 @@ void Session::apply(const SessionDecision& d) {
   if (d.wake_at) {
     arm_timer(*d.wake_at);
   } else if (timer_ && !d.connect && d.state != SessionState::online) {
-    sd_event_source_set_enabled(timer_, SD_EVENT_OFF);
+    timer_.set_enabled(SD_EVENT_OFF);
   }
   if (d.connect) open_connection();
 }
@@ -118,30 +114,30 @@ void Session::notice(SessionNotice n) {
     case SessionNotice::none:
       return;
     case SessionNotice::clock_wait:
-      log(LogLevel::warning,
+      log(loop::LogLevel::warning,
           "the system clock is before this build's date; not connecting until it is set "
           "(the platform would refuse credentials signed with a wrong time)");
       return;
     case SessionNotice::clock_ok:
-      log(LogLevel::info, "the system clock is set now; connecting");
+      log(loop::LogLevel::info, "the system clock is set now; connecting");
       return;
     case SessionNotice::auth_failed:
-      log(LogLevel::error, "the cloud refused this device's credentials (" + core_.last_error() +
-                               "); check its identity and secret in [device.cloud]; retrying in " +
-                               retry_in);
+      log(loop::LogLevel::error,
+          "the cloud refused this device's credentials (" + core_.last_error() +
+              "); check its identity and secret in [device.cloud]; retrying in " + retry_in);
       return;
     case SessionNotice::misconfigured:
-      log(LogLevel::error, "cannot connect: " + core_.last_error() +
-                               "; fix the configuration; retrying in " + retry_in);
+      log(loop::LogLevel::error, "cannot connect: " + core_.last_error() +
+                                     "; fix the configuration; retrying in " + retry_in);
       return;
     case SessionNotice::identity_conflict:
-      log(LogLevel::warning,
+      log(loop::LogLevel::warning,
           "another client is using this identity: the server closed the connection again and "
           "again right after connecting; retrying in " +
               retry_in);
       return;
     case SessionNotice::recovered:
-      log(LogLevel::info, "connected again; the credentials were accepted");
+      log(loop::LogLevel::info, "connected again; the credentials were accepted");
       return;
   }
 }
@@ -195,14 +191,15 @@ void Session::on_connected(bool /*session_present*/) {
   if (core_.state() == SessionState::online) {
     went_online();
   } else if (core_.state() == SessionState::registering) {
-    log(LogLevel::info, "connected for dynamic registration; waiting for the platform's reply");
+    log(loop::LogLevel::info,
+        "connected for dynamic registration; waiting for the platform's reply");
     arm_timer(now + options_.registration_timeout);
   }
 }
 
 void Session::went_online() {
   online_since_ = wall();
-  log(LogLevel::debug, "online");
+  log(loop::LogLevel::debug, "online");
   // Whatever was in flight on the previous link goes again (at-least-once).
   forget_inflight();
   env_.outbox->release(identity_.device);
@@ -240,9 +237,9 @@ void Session::on_closed(const mqtt::Outcome& outcome) {
     d = core_.closed(now, outcome.reason == mqtt::CloseReason::peer_closed, detail);
   }
   if (was == SessionState::online) {
-    log(LogLevel::info, "connection lost (" + detail + ")");
+    log(loop::LogLevel::info, "connection lost (" + detail + ")");
   } else if (d.state == SessionState::waiting) {
-    log(LogLevel::debug, "connect failed (" + detail + ")");
+    log(loop::LogLevel::debug, "connect failed (" + detail + ")");
   }
   apply(d);
 }
@@ -272,7 +269,7 @@ void Session::handle_registration(const Registration& registration) {
                                "storing the registration failed: " + *error));
     return;
   }
-  log(LogLevel::info, "dynamic registration done; connecting with the obtained credentials");
+  log(loop::LogLevel::info, "dynamic registration done; connecting with the obtained credentials");
   apply(core_.registered(now));
 }
 
@@ -282,11 +279,12 @@ void Session::handle_downlink(const mqtt::Message& message) {
     ++commands_;
     if (env_.on_command) env_.on_command(identity_.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
-    log(LogLevel::warning, "the platform refused message " + r.ack->id + " (code " +
-                               std::to_string(r.ack->code) + ": " + r.ack->message + ")");
+    log(loop::LogLevel::warning, "the platform refused message " + r.ack->id + " (code " +
+                                     std::to_string(r.ack->code) + ": " + r.ack->message + ")");
   } else if (r.error) {
-    log(LogLevel::warning, "ignoring a downlink message on " + message.topic + ": " +
-                               std::string(to_string(r.error->problem)) + ": " + r.error->reason);
+    log(loop::LogLevel::warning, "ignoring a downlink message on " + message.topic + ": " +
+                                     std::string(to_string(r.error->problem)) + ": " +
+                                     r.error->reason);
     if (r.error->reply && replies_.size() < kMaxQueuedReplies) {
       replies_.push_back(*r.error->reply);
       flush_replies();
@@ -314,7 +312,7 @@ void Session::on_suback(std::uint16_t /*packet_id*/, std::vector<int> return_cod
   for (int code : return_codes) {
     if (code == 0x80 && !suback_refusal_logged_) {
       suback_refusal_logged_ = true;
-      log(LogLevel::warning,
+      log(loop::LogLevel::warning,
           "the platform refused a command-topic subscription; "
           "commands from the cloud may not arrive");
     }
@@ -334,9 +332,9 @@ void Session::refill() {
     if (!uplink.ok() || uplink.publications.empty()) {
       // It can never be sent; keeping it would block the device's queue for good.
       ++dropped_;
-      log(LogLevel::warning, "record " + std::to_string(record.seq) + " cannot be sent (" +
-                                 (uplink.error ? uplink.error->reason : std::string("empty")) +
-                                 "); dropped");
+      log(loop::LogLevel::warning,
+          "record " + std::to_string(record.seq) + " cannot be sent (" +
+              (uplink.error ? uplink.error->reason : std::string("empty")) + "); dropped");
       env_.outbox->ack(identity_.device, record.seq);
       continue;
     }
@@ -387,7 +385,7 @@ bool Session::reply(const Command& command, const CommandResult& result) {
   auto publication = env_.platform->encode_reply(identity_, command, result);
   if (!publication) return true;
   if (replies_.size() >= kMaxQueuedReplies) {
-    log(LogLevel::warning, "too many command replies waiting for the cloud; dropping one");
+    log(loop::LogLevel::warning, "too many command replies waiting for the cloud; dropping one");
     return false;
   }
   replies_.push_back(std::move(*publication));
@@ -411,20 +409,19 @@ void Session::arm_timer(SteadyClock::time_point at) {
   auto usec = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count());
   if (!timer_) {
-    if (sd_event_add_time(env_.loop, &timer_, CLOCK_MONOTONIC, usec, kTimerAccuracyUsec,
+    if (sd_event_add_time(env_.loop, timer_.out(), CLOCK_MONOTONIC, usec, kTimerAccuracyUsec,
                           &Session::timer_trampoline, this) < 0) {
-      timer_ = nullptr;
-      log(LogLevel::error, "cannot add a timer to the event loop");
+      log(loop::LogLevel::error, "cannot add a timer to the event loop");
     }
     return;
   }
-  sd_event_source_set_time(timer_, usec);
-  sd_event_source_set_enabled(timer_, SD_EVENT_ONESHOT);
+  sd_event_source_set_time(timer_.get(), usec);
+  timer_.set_enabled(SD_EVENT_ONESHOT);
 }
 
-int Session::timer_trampoline(sd_event_source*, std::uint64_t, void* self) noexcept {
-  static_cast<Session*>(self)->on_timer();
-  return 0;
+int Session::timer_trampoline(sd_event_source* source, std::uint64_t, void* self) {
+  return loop::guarded(source, "cloud session timer",
+                       [&] { static_cast<Session*>(self)->on_timer(); });
 }
 
 void Session::on_timer() {

@@ -23,11 +23,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "loop/event_source.hpp"
+#include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "northbound/cloud_options.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session_core.hpp"
-#include "northbound/session_log.hpp"
 #include "northbound/session_publish_gate.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"
@@ -63,7 +64,7 @@ struct SessionEnvironment {
   const Platform* platform = nullptr;
   const CloudOptions* cloud = nullptr;
   CommandSink on_command;
-  SessionLogSink log;
+  loop::LogSink log;  // every line names the session's device as `device`
   WallClock wall_clock;
   // Called just before every connect attempt (tests and metrics); may be empty.
   std::function<void(const std::string& device)> on_connect_attempt;
@@ -117,8 +118,8 @@ class Session : private mqtt::Connection::Handler {
   void forget_inflight();
   void arm_timer(std::chrono::steady_clock::time_point at);
   void on_timer();
-  static int timer_trampoline(sd_event_source* source, std::uint64_t usec, void* self) noexcept;
-  void log(LogLevel level, const std::string& message) const;
+  static int timer_trampoline(sd_event_source* source, std::uint64_t usec, void* self);
+  void log(loop::LogLevel level, const std::string& message) const;
   std::chrono::system_clock::time_point wall() const;
 
   const SessionEnvironment& env_;
@@ -127,7 +128,7 @@ class Session : private mqtt::Connection::Handler {
   SessionCore core_;
   SessionPublishGate gate_;
   std::unique_ptr<mqtt::Connection> connection_;
-  sd_event_source* timer_ = nullptr;
+  loop::EventSource timer_;
 
   std::deque<Pending> pending_;                                // taken, not yet published
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_;  // packet id → record seq

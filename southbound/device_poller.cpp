@@ -65,17 +65,17 @@ void DevicePoller::handle_exception(std::size_t index, const RequestResult& r,
   PlannedBlock& pb = blocks_[index];
   if (r.exception_code == kIllegalDataAddress && pb.block.points.size() > 1) {
     auto [first, second] = split_block(pb.block, device_.options.points);
-    out.logs.emplace_back(LogLevel::debug, "modbus device " + name() + ": " +
-                                               describe_block(pb.block) +
-                                               " refused (illegal data address), split in two");
+    out.logs.emplace_back(loop::LogLevel::debug,
+                          unit_text() + " " + describe_block(pb.block) +
+                              " refused (illegal data address), split in two");
     pb = {std::move(first), std::nullopt, false};
     blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(index) + 1,
                    {std::move(second), std::nullopt, false});
     return;
   }
   if (!pb.complaint_logged) {
-    out.logs.emplace_back(LogLevel::warning, "modbus device " + name() + ": " +
-                                                 describe_block(pb.block) + ": " + r.error);
+    out.logs.emplace_back(loop::LogLevel::warning,
+                          unit_text() + " " + describe_block(pb.block) + ": " + r.error);
     pb.complaint_logged = true;
   }
   // A point at an address the slave does not have will not get one soon: ask again at the
@@ -88,12 +88,10 @@ void DevicePoller::set_state(bool answered, const std::string& why, std::int64_t
   const State next = answered ? State::online : State::offline;
   if (next == state_) return;
   if (next == State::offline) {
-    out.logs.emplace_back(LogLevel::warning, "modbus device " + name() + " (unit " +
-                                                 std::to_string(unit()) + ") offline: " + why);
+    out.logs.emplace_back(loop::LogLevel::warning, unit_text() + " offline: " + why);
   } else {
-    out.logs.emplace_back(LogLevel::info,
-                          "modbus device " + name() + " (unit " + std::to_string(unit()) + ") " +
-                              (state_ == State::offline ? "back online" : "online"));
+    out.logs.emplace_back(loop::LogLevel::info,
+                          unit_text() + (state_ == State::offline ? " back online" : " online"));
   }
   state_ = next;
   store::Record status;
@@ -139,8 +137,8 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
       if (answered) {
         // The device is there; this block is not answered. Set it aside (see the header).
         if (!pb.complaint_logged) {
-          out.logs.emplace_back(LogLevel::warning, "modbus device " + name() + ": " +
-                                                       describe_block(pb.block) + ": " + r.error);
+          out.logs.emplace_back(loop::LogLevel::warning,
+                                unit_text() + " " + describe_block(pb.block) + ": " + r.error);
           pb.complaint_logged = true;
         }
         pb.retry_at = now + device_.options.heartbeat;

@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "loop/log_sink.hpp"
 #include "southbound/block_planner.hpp"
-#include "southbound/log_sink.hpp"
 #include "southbound/modbus_outcome.hpp"
 #include "southbound/report_filter.hpp"
 #include "southbound/southbound_options.hpp"
@@ -59,7 +59,8 @@ class DevicePoller {
 
   struct PollResult {
     std::vector<store::Record> records;  // a status change first, then telemetry (if any)
-    std::vector<std::pair<LogLevel, std::string>> logs;
+    // Lines about this device (its name is not in them: the bus logs them with it as `device`).
+    std::vector<std::pair<loop::LogLevel, std::string>> logs;
   };
 
   DevicePoller(ModbusDevice device, Clock::time_point first_due);
@@ -69,6 +70,8 @@ class DevicePoller {
   const ModbusDevice& device() const { return device_; }
   const std::string& name() const { return device_.name; }
   unsigned unit() const { return device_.options.unit; }
+  // "(unit 3)": how this device's log lines start (the owner puts the device's name before it).
+  std::string unit_text() const { return "(unit " + std::to_string(unit()) + ")"; }
   bool online() const { return state_ == State::online; }
   bool offline() const { return state_ == State::offline; }
   Clock::time_point next_due() const { return next_due_; }

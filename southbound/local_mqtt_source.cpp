@@ -3,16 +3,29 @@
 #include <systemd/sd-event.h>
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <random>
 
+#include "loop/guarded.hpp"
 #include "mqtt/topic_filter.hpp"
 #include "southbound/json_fields.hpp"
 
 namespace edgegw::southbound {
 namespace {
 
-constexpr std::chrono::milliseconds kBackoffMin{500};
-constexpr std::chrono::milliseconds kBackoffMax{30000};
+// Equal jitter: one client to one broker on this host, so there is no herd to spread with full
+// jitter, and half the window as a floor means we never hammer a broker that is restarting with a
+// retry almost at once. A link that stayed up 10 s was a working link: the next outage starts
+// afresh; one dropped sooner (ACL refusal, a broker closing us after CONNACK) keeps counting.
+loop::BackoffOptions reconnect_policy() {
+  loop::BackoffOptions o;
+  o.min = std::chrono::milliseconds(500);
+  o.max = std::chrono::milliseconds(30000);
+  o.stable_after = std::chrono::milliseconds(10000);
+  o.jitter = loop::Jitter::equal;
+  return o;
+}
 // Payloads between max_payload and this are read, counted and dropped; past it the MQTT engine
 // closes the connection (it never buffers more than its cap).
 constexpr std::uint32_t kPacketOverhead = 64 * 1024;
@@ -55,14 +68,15 @@ const char* to_string(LocalMqttState state) {
 
 LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, LocalMqttOptions options,
                                  std::vector<LocalMqttDevice> devices, ReadingSink sink,
-                                 LogSink log)
+                                 loop::LogSink log)
     : loop_(loop),
       options_(std::move(options)),
       devices_(std::move(devices)),
       sink_(std::move(sink)),
       log_(std::move(log)),
       connection_(std::make_unique<mqtt::Connection>(
-          loop, resolver, static_cast<mqtt::Connection::Handler&>(*this))) {
+          loop, resolver, static_cast<mqtt::Connection::Handler&>(*this))),
+      backoff_(reconnect_policy(), std::random_device{}()) {
   for (const auto& device : devices_) {
     const auto& filter = device.options.topic;
     if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
@@ -114,18 +128,19 @@ void LocalMqttSource::connect_now() {
 
 void LocalMqttSource::on_connected(bool session_present) {
   state_ = LocalMqttState::online;
-  failures_ = 0;
+  backoff_.link_up(std::chrono::steady_clock::now());
   ++counters_.connects;
   last_error_.clear();
-  log(LogLevel::info, "local broker " + options_.host + ":" + std::to_string(options_.port) +
-                          " connected" + (session_present ? " (session resumed)" : ""));
+  log(loop::LogLevel::info, {},
+      broker() + " connected" + (session_present ? " (session resumed)" : ""));
   // Subscribing again on a resumed session is harmless and covers filters added since.
   std::vector<std::pair<std::string, int>> subscriptions;
   for (const auto& filter : filters_) subscriptions.emplace_back(filter, 1);
   subscribed_ = subscriptions.empty();
   if (!subscriptions.empty() && !connection_->subscribe(subscriptions)) {
-    log(LogLevel::error, "local broker: cannot send SUBSCRIBE; reconnecting");
+    log(loop::LogLevel::error, {}, "local broker: cannot send SUBSCRIBE; reconnecting");
     connection_->disconnect();
+    backoff_.link_down(std::chrono::steady_clock::now());
     schedule_reconnect();
   }
 }
@@ -138,9 +153,10 @@ void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
   if (outcome.reason == mqtt::CloseReason::refused) {
     last_error_ += " (CONNACK " + std::to_string(outcome.connack_code) + ")";
   }
+  backoff_.link_down(std::chrono::steady_clock::now());
   // One line per outage, not one per failed attempt.
-  log(failures_ == 0 ? LogLevel::warning : LogLevel::debug,
-      "local broker " + options_.host + ":" + std::to_string(options_.port) + ": " + last_error_);
+  log(backoff_.attempts() == 0 ? loop::LogLevel::warning : loop::LogLevel::debug, {},
+      broker() + ": " + last_error_);
   fail_pending_commands("local broker connection lost: " + last_error_);
   schedule_reconnect();
 }
@@ -148,25 +164,31 @@ void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
 void LocalMqttSource::schedule_reconnect() {
   if (state_ == LocalMqttState::stopped) return;
   state_ = LocalMqttState::backoff;
-  const unsigned exponent = std::min(failures_, 16u);
-  ++failures_;
-  const auto ceiling = std::min<std::int64_t>(kBackoffMax.count(), kBackoffMin.count() << exponent);
-  std::uniform_int_distribution<std::int64_t> jitter(ceiling / 2, ceiling);
-  const std::uint64_t delay_usec = static_cast<std::uint64_t>(jitter(random_)) * 1000;
-  cancel_timer();
-  sd_event_add_time_relative(loop_, &timer_, CLOCK_MONOTONIC, delay_usec, 0,
-                             &LocalMqttSource::on_timer, this);
+  const auto delay_usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(backoff_.next_delay()).count());
+  // The timer is made once and re-armed; only making it can fail (no memory, a loop that is
+  // exiting). Then reconnect at once rather than stay in backoff forever with nothing to wake us.
+  int r = timer_ ? timer_.arm_relative(delay_usec)
+                 : sd_event_add_time_relative(loop_, timer_.out(), CLOCK_MONOTONIC, delay_usec, 0,
+                                              &LocalMqttSource::on_timer, this);
+  if (r < 0) {
+    timer_.reset();
+    log(loop::LogLevel::error, {},
+        broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) +
+            "); reconnecting without waiting");
+    connect_now();
+  }
 }
 
 void LocalMqttSource::cancel_timer() {
-  if (timer_) timer_ = sd_event_source_disable_unref(timer_);
+  timer_.set_enabled(SD_EVENT_OFF);
 }
 
-int LocalMqttSource::on_timer(sd_event_source*, std::uint64_t, void* self) noexcept {
-  auto* source = static_cast<LocalMqttSource*>(self);
-  source->cancel_timer();
-  if (source->state_ == LocalMqttState::backoff) source->connect_now();
-  return 0;
+int LocalMqttSource::on_timer(sd_event_source* timer, std::uint64_t, void* self) {
+  return loop::guarded(timer, "local broker reconnect timer", [&] {
+    auto* source = static_cast<LocalMqttSource*>(self);
+    if (source->state_ == LocalMqttState::backoff) source->connect_now();
+  });
 }
 
 void LocalMqttSource::on_message(const mqtt::Message& message) {
@@ -177,7 +199,8 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   }
   if (matched.empty()) {
     ++counters_.unmatched;
-    log(LogLevel::debug, "local broker: message on '" + message.topic + "' matches no device");
+    log(loop::LogLevel::debug, {},
+        "local broker: message on '" + message.topic + "' matches no device");
     ack_now(message);
     return;
   }
@@ -254,8 +277,8 @@ void LocalMqttSource::refuse(const LocalMqttDevice& device, const std::string& w
                              std::uint64_t& counter) {
   ++counter;
   bool& warned = warned_[device.name];
-  log(warned ? LogLevel::debug : LogLevel::warning,
-      device.name + ": " + what + (warned ? "" : " (further ones are counted, logged at debug)"));
+  log(warned ? loop::LogLevel::debug : loop::LogLevel::warning, device.name,
+      what + (warned ? "" : " (further ones are counted, logged at debug)"));
   warned = true;
 }
 
@@ -272,9 +295,9 @@ void LocalMqttSource::on_suback(std::uint16_t, std::vector<int> return_codes) {
   subscribed_ = true;
   for (std::size_t i = 0; i < return_codes.size() && i < filters_.size(); ++i) {
     if (return_codes[i] == 0x80) {
-      log(LogLevel::error, "local broker refused the subscription to '" + filters_[i] +
-                               "' (check the broker's ACL for client id " + options_.client_id +
-                               ")");
+      log(loop::LogLevel::error, {},
+          "local broker refused the subscription to '" + filters_[i] +
+              "' (check the broker's ACL for client id " + options_.client_id + ")");
     }
   }
 }
@@ -307,8 +330,13 @@ void LocalMqttSource::fail_pending_commands(const std::string& why) {
   }
 }
 
-void LocalMqttSource::log(LogLevel level, const std::string& message) const {
-  if (log_) log_(level, message);
+void LocalMqttSource::log(loop::LogLevel level, const std::string& device,
+                          const std::string& message) const {
+  if (log_) log_(level, device, message);
+}
+
+std::string LocalMqttSource::broker() const {
+  return "local broker " + options_.host + ":" + std::to_string(options_.port);
 }
 
 }  // namespace edgegw::southbound

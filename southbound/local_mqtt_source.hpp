@@ -10,7 +10,10 @@
 // before the commit makes the broker send it again: the local side loses nothing (DESIGN.md).
 // Malformed and oversized payloads are counted, logged (once per device at warning level, then
 // at debug) and acknowledged, so a bad publisher cannot wedge the session with redeliveries.
-// The connection is retried with full-jitter exponential backoff (0.5 s .. 30 s).
+// The connection is retried with exponential backoff (0.5 s .. 30 s, equal jitter), reset only
+// after a link stayed up a while: a broker that accepts and drops us at once backs off like one
+// that refuses. Log lines about one device carry its name as the sink's `device`; lines about the
+// broker link carry an empty device.
 //
 // Commands for MQTT devices go the other way: publish_command() sends a JSON object of
 // point -> value to the device's command_topic at QoS 1 and reports when the broker acknowledged
@@ -24,13 +27,14 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "loop/backoff.hpp"
+#include "loop/event_source.hpp"
+#include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
-#include "southbound/log_sink.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
 
@@ -68,7 +72,7 @@ using CommandDone = std::function<void(bool ok, const std::string& message)>;
 class LocalMqttSource : private mqtt::Connection::Handler {
  public:
   LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, LocalMqttOptions options,
-                  std::vector<LocalMqttDevice> devices, ReadingSink sink, LogSink log = {});
+                  std::vector<LocalMqttDevice> devices, ReadingSink sink, loop::LogSink log = {});
   ~LocalMqttSource() override;  // closes silently; pending on_committed callbacks become no-ops
   LocalMqttSource(const LocalMqttSource&) = delete;
   LocalMqttSource& operator=(const LocalMqttSource&) = delete;
@@ -108,27 +112,27 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void connect_now();
   void schedule_reconnect();
   void cancel_timer();
-  static int on_timer(sd_event_source* source, std::uint64_t usec, void* self) noexcept;
+  static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
   void committed(const std::shared_ptr<AckWait>& wait);
   void ack_now(const mqtt::Message& message);
   void refuse(const LocalMqttDevice& device, const std::string& what, std::uint64_t& counter);
   void fail_pending_commands(const std::string& why);
-  void log(LogLevel level, const std::string& message) const;
+  void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
+  std::string broker() const;  // "local broker HOST:PORT"
 
   sd_event* loop_;
   LocalMqttOptions options_;
   std::vector<LocalMqttDevice> devices_;
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
   ReadingSink sink_;
-  LogSink log_;
+  loop::LogSink log_;
   std::unique_ptr<mqtt::Connection> connection_;
-  sd_event_source* timer_ = nullptr;
+  loop::EventSource timer_;
 
   LocalMqttState state_ = LocalMqttState::idle;
   std::uint64_t generation_ = 0;  // one per connection; acks of an old one are not sent
   bool subscribed_ = false;
-  unsigned failures_ = 0;  // consecutive failed connects (backoff exponent)
-  std::mt19937_64 random_{std::random_device{}()};
+  loop::Backoff backoff_;
   std::map<std::uint16_t, CommandDone> pending_commands_;
   std::map<std::string, bool> warned_;  // device -> its first bad payload was logged
   LocalMqttCounters counters_;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
+#include <system_error>
 
 #include "southbound/modbus_link.hpp"
 
@@ -19,16 +21,31 @@ std::int64_t wall_ms() {
       .count();
 }
 
+// No jitter: a bus is one local line or endpoint with one client, so there is no herd of clients
+// to spread, and plain doubling from reconnect_min to reconnect_max is what the options promise.
+loop::BackoffOptions reconnect_policy(const BusOptions& bus) {
+  loop::BackoffOptions o;
+  o.min = bus.reconnect_min;
+  o.max = bus.reconnect_max;
+  o.jitter = loop::Jitter::none;
+  return o;
+}
+
 }  // namespace
 
-ModbusBus::ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, LogSink log)
-    : options_(std::move(bus)), log_(std::move(log)) {
+ModbusBus::ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, loop::LogSink log)
+    : options_(std::move(bus)),
+      log_(std::move(log)),
+      reconnect_backoff_(reconnect_policy(options_), std::random_device{}()) {
   link_ = std::make_unique<ModbusLink>(options_);
   const auto now = Clock::now();
   for (auto& d : devices) devices_.emplace_back(std::move(d), now);
   for (const auto& d : devices_) device_stats_.push_back(d.stats());
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  reconnect_delay_ = options_.reconnect_min;
+  if (event_fd_ < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "modbus bus " + options_.name + ": cannot create its eventfd");
+  }
 }
 
 ModbusBus::~ModbusBus() {
@@ -115,8 +132,9 @@ void ModbusBus::signal() {
   }
 }
 
-void ModbusBus::log(LogLevel level, const std::string& message) const {
-  if (log_) log_(level, message);
+void ModbusBus::log(loop::LogLevel level, const std::string& device,
+                    const std::string& message) const {
+  if (log_) log_(level, device, message);
 }
 
 void ModbusBus::publish(std::vector<store::Record> records) {
@@ -177,18 +195,18 @@ bool ModbusBus::ensure_connected() {
   if (connect_error_.empty()) {
     ++counters_.connects;
     counters_.fd = link_->fd();
-    if (connect_failing_) log(LogLevel::info, "modbus bus " + options_.name + ": connected");
+    if (connect_failing_)
+      log(loop::LogLevel::info, {}, "modbus bus " + options_.name + ": connected");
     connect_failing_ = false;
-    reconnect_delay_ = options_.reconnect_min;
+    reconnect_backoff_.reset();
     return true;
   }
   if (!connect_failing_) {
-    log(LogLevel::warning,
+    log(loop::LogLevel::warning, {},
         "modbus bus " + options_.name + ": " + connect_error_ + " (retrying with backoff)");
   }
   connect_failing_ = true;
-  reconnect_at_ = now + reconnect_delay_;
-  reconnect_delay_ = std::min(reconnect_delay_ * 2, options_.reconnect_max);
+  reconnect_at_ = now + reconnect_backoff_.next_delay();
   return false;
 }
 
@@ -220,7 +238,8 @@ RequestResult ModbusBus::with_retries(bool device_online, Request&& request) {
     }
     ++counters_.failures;
     if (r.outcome == Outcome::transport_error) {
-      log(LogLevel::debug, "modbus bus " + options_.name + ": " + r.error + ", reconnecting");
+      log(loop::LogLevel::debug, {},
+          "modbus bus " + options_.name + ": " + r.error + ", reconnecting");
       link_->disconnect();
       counters_.fd = -1;
     } else {
@@ -247,7 +266,7 @@ void ModbusBus::poll_device(DevicePoller& device) {
     std::lock_guard lock(mutex_);
     device_stats_[static_cast<std::size_t>(&device - devices_.data())] = device.stats();
   }
-  for (const auto& [level, message] : result.logs) log(level, message);
+  for (const auto& [level, message] : result.logs) log(level, device.name(), message);
   for (const auto& r : result.records) {
     if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();
   }
@@ -285,8 +304,9 @@ void ModbusBus::execute_write(const WriteRequest& request) {
   result.ok = result.failures.empty();
   result.message = result.ok ? "ok" : describe(result.failures);
   if (!result.ok) {
-    log(LogLevel::warning, "modbus device " + request.device + ": write " +
-                               std::to_string(request.request_id) + " failed: " + result.message);
+    log(loop::LogLevel::warning, request.device,
+        device->unit_text() + " write " + std::to_string(request.request_id) +
+            " failed: " + result.message);
   }
   device->poll_soon(Clock::now());
   publish_result(std::move(result));

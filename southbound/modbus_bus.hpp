@@ -7,6 +7,9 @@
 // bus. Writes go before the next poll, and the written device is polled right after, so a write
 // shows up as a reading soon.
 //
+// Logs: lines about one device carry its name as the sink's `device`; lines about the bus itself
+// (connect failures) carry an empty device and name the bus in the text.
+//
 // Costs: one thread and one fd (kept below 1024, see low_fd.hpp) per bus. Queued readings are
 // capped (kMaxQueuedRecords); past the cap the oldest are dropped and counted.
 #pragma once
@@ -20,8 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "loop/backoff.hpp"
+#include "loop/log_sink.hpp"
 #include "southbound/device_poller.hpp"
-#include "southbound/log_sink.hpp"
 #include "southbound/modbus_write.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
@@ -51,7 +55,9 @@ class ModbusBus {
   static constexpr std::size_t kMaxQueuedWrites = 1024;
 
   // `devices` are those whose options().bus names this bus. Nothing happens before start().
-  ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, LogSink log = {});
+  // Throws std::system_error when the bus's eventfd cannot be made (the fd limit): a bus that
+  // cannot wake the loop would never deliver a reading.
+  ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, loop::LogSink log = {});
   ~ModbusBus();  // stops the thread (waits at most one response timeout)
   ModbusBus(const ModbusBus&) = delete;
   ModbusBus& operator=(const ModbusBus&) = delete;
@@ -79,20 +85,20 @@ class ModbusBus {
   RequestResult with_retries(bool device_online, Request&& request);
   bool ensure_connected();
   void pace();
-  void log(LogLevel level, const std::string& message) const;
+  void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
   void publish(std::vector<store::Record> records);
   void publish_result(WriteResult result);
   void signal();
 
   BusOptions options_;
-  LogSink log_;
+  loop::LogSink log_;
   std::unique_ptr<ModbusLink> link_;
   std::vector<DevicePoller> devices_;
   int event_fd_ = -1;
 
   // Bus thread only.
   std::chrono::steady_clock::time_point reconnect_at_{};
-  std::chrono::milliseconds reconnect_delay_{0};
+  loop::Backoff reconnect_backoff_;
   bool connect_failing_ = false;
   std::string connect_error_;
   std::chrono::steady_clock::time_point last_request_end_{};

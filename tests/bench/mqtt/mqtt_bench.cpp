@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
@@ -24,6 +25,7 @@
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
 #include "mqtt/tls_context.hpp"
+#include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
 #include "support/process_usage.hpp"
@@ -127,18 +129,13 @@ struct Bench {
     resolver.reset();
     sd_event_unref(loop);
   }
-  template <typename Cond>
-  bool run_until(Cond cond, std::chrono::seconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!cond()) {
-      if (Clock::now() > deadline) return false;
-      sd_event_run(loop, 100000);
-    }
-    return true;
+  bool run_until(const std::function<bool()>& cond, std::chrono::seconds timeout) {
+    return edgegw::test::run_loop_until(loop, cond, timeout, std::chrono::milliseconds(100));
   }
+  // A measuring window (idle CPU, buffers settling): the length is what is measured.
   void run_for(std::chrono::milliseconds d) {
-    auto deadline = Clock::now() + d;
-    while (Clock::now() < deadline) sd_event_run(loop, 100000);
+    edgegw::test::run_loop_while(
+        loop, [] { return true; }, d, std::chrono::milliseconds(100));
   }
 };
 

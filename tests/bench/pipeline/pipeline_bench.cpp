@@ -24,6 +24,7 @@
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
@@ -91,12 +92,7 @@ class Bench {
   }
 
   bool run_until(const std::function<bool()>& done, std::chrono::seconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (!done()) {
-      if (Clock::now() > deadline) return false;
-      sd_event_run(loop_, 10000);
-    }
-    return true;
+    return edgegw::test::run_loop_until(loop_, done, timeout);
   }
 
   // The cloud-side counter: the observer, subscribed to every device's telemetry.

@@ -10,6 +10,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/status_publisher.hpp"
 #include "fakes/journal_capture.hpp"
+#include "support/loop_runner.hpp"
 #include "support/net.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -52,14 +53,8 @@ class GatewayJournal : public ::testing::Test {
     log::forget_all_devices();
   }
   // Runs the loop until `condition` holds (or the deadline passes).
-  template <typename F>
-  bool run_until(F&& condition, std::chrono::milliseconds timeout = 15s) {
-    return test::wait_until(
-        [&] {
-          sd_event_run(loop_, 10'000);
-          return condition();
-        },
-        timeout, 0ms);
+  bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 15s) {
+    return test::run_loop_until(loop_, condition, timeout);
   }
 
   test::TempDir dir_;

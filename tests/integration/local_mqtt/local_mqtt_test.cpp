@@ -14,6 +14,7 @@
 #include "mqtt/resolver.hpp"
 #include "southbound/json_fields.hpp"
 #include "southbound/local_mqtt_source.hpp"
+#include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/process.hpp"
 #include "support/wait.hpp"
@@ -45,12 +46,25 @@ class LocalMqttTest : public ::testing::Test {
   }
 
   bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      sd_event_run(loop_, 10000);
-    }
-    return true;
+    return test::run_loop_until(loop_, condition, timeout);
+  }
+
+  // Destroys the source (closing its connection without DISCONNECT, as a crash would) and waits
+  // until the broker has seen the connection end: it has then read everything the source sent,
+  // PUBACKs included, so what the next source gets does not depend on which socket the broker
+  // happens to read first.
+  void drop_source() {
+    const auto closed_before = connections_closed();
+    source_.reset();
+    ASSERT_TRUE(test::wait_until([&] { return connections_closed() > closed_before; }))
+        << broker_->log();
+  }
+  std::size_t connections_closed() const {
+    const std::string log = broker_->log();
+    const std::string line = "Client edgegw-test closed its connection";
+    std::size_t n = 0;
+    for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++n;
+    return n;
   }
 
   // A source for `devices`; with auto_commit every record counts as committed at once.
@@ -67,7 +81,10 @@ class LocalMqttTest : public ::testing::Test {
           if (auto_commit && on_committed) on_committed();
           handed_.push_back({std::move(r), auto_commit ? nullptr : std::move(on_committed)});
         },
-        [this](LogLevel, const std::string& line) { log_.push_back(line); });
+        [this](loop::LogLevel, std::string_view device, std::string_view line) {
+          log_.push_back(device.empty() ? std::string(line)
+                                        : std::string(device) + ": " + std::string(line));
+        });
     source_->start();
     ASSERT_TRUE(run_until([&] { return source_->subscribed(); })) << source_->last_error();
   }
@@ -137,13 +154,13 @@ TEST_F(LocalMqttTest, Qos1IsAcknowledgedOnlyAfterCommit) {
   // Committed now: acknowledged, and never seen again.
   handed_[0].on_committed();
   EXPECT_EQ(source_->counters().acked, 1u);
-  run_until([] { return false; }, 200ms);  // lets the PUBACK leave
-  source_.reset();
+  drop_source();  // the PUBACK reached the broker
   handed_.clear();
+  // make_source() waits for the SUBACK; mosquitto resends what is unacknowledged right after
+  // CONNACK, before it reads the SUBSCRIBE, so a redelivery would be in handed_ by then.
   make_source({device("room1", "sensors/room1")});
   publish("sensors/room1", R"({"v":2})");
   ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
-  run_until([] { return false; }, 200ms);
   ASSERT_EQ(handed_.size(), 1u);
   EXPECT_EQ(handed_[0].record.fields, (std::vector<store::Field>{{"v", std::int64_t{2}}}));
 }
@@ -172,13 +189,11 @@ TEST_F(LocalMqttTest, BadPayloadsAreCountedAcknowledgedAndNotRedelivered) {
   // One warning for the device, then debug lines.
   ASSERT_FALSE(log_.empty());
 
-  run_until([] { return false; }, 200ms);
-  source_.reset();
+  drop_source();  // its PUBACKs reached the broker
   handed_.clear();
-  make_source({device("room1", "sensors/room1")});
+  make_source({device("room1", "sensors/room1")});  // a redelivery would come before the SUBACK
   publish("sensors/room1", "7");
   ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
-  run_until([] { return false; }, 200ms);
   EXPECT_EQ(handed_.size(), 1u);
   EXPECT_EQ(source_->counters().malformed, 0u);
 }

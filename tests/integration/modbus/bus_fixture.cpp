@@ -50,10 +50,12 @@ std::optional<store::FieldValue> Collected::last(const std::string& device,
   return std::nullopt;
 }
 
-southbound::LogSink LogLines::sink() const {
-  return [mutex = mutex, lines = lines](southbound::LogLevel, const std::string& message) {
+loop::LogSink LogLines::sink() const {
+  return [mutex = mutex, lines = lines](loop::LogLevel, std::string_view device,
+                                        std::string_view message) {
     std::lock_guard lock(*mutex);
-    lines->push_back(message);
+    lines->push_back(device.empty() ? std::string(message)
+                                    : std::string(device) + " " + std::string(message));
   };
 }
 

@@ -37,7 +37,7 @@ class Collected {
 struct LogLines {
   std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
   std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
-  southbound::LogSink sink() const;
+  loop::LogSink sink() const;  // keeps "DEVICE MESSAGE" for a device's lines
   std::size_t count_containing(const std::string& text) const;
 };
 

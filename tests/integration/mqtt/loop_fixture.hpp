@@ -14,6 +14,7 @@
 
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "support/loop_runner.hpp"
 
 namespace edgegw::mqtt::test {
 
@@ -64,15 +65,7 @@ class LoopFixture : public ::testing::Test {
   // Runs the loop until `condition` holds or `timeout` passes; returns whether it held.
   bool run_until(const std::function<bool()>& condition,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      sd_event_run(loop_, 10000);
-    }
-    return true;
-  }
-  void run_for(std::chrono::milliseconds duration) {
-    run_until([] { return false; }, duration);
+    return edgegw::test::run_loop_until(loop_, condition, timeout);
   }
 
   ConnectOptions plain_options(std::uint16_t port, const std::string& client_id) {

@@ -84,7 +84,10 @@ TEST_F(PlainTest, UnackedQos1MessageIsRedeliveredAfterReconnect) {
   subscriber.ack(sub_h.messages[1].packet_id);
   subscriber.disconnect();
   ASSERT_TRUE(connect(subscriber, sub_h, "plain-durable", false));
-  run_for(200ms);
+  // mosquitto resends what is unacknowledged right after CONNACK, before it reads anything else:
+  // once a SUBACK is back, a redelivery would have arrived.
+  subscriber.subscribe({{"edgegw/durable-barrier", 0}});
+  ASSERT_TRUE(run_until([&] { return sub_h.subacks.size() == 2; }));
   EXPECT_EQ(sub_h.messages.size(), 2u);  // acked now: not sent a third time
   subscriber.disconnect();
   ASSERT_TRUE(connect(subscriber, sub_h, "plain-durable", true));  // clean up the session
@@ -211,7 +214,8 @@ TEST_F(KeepaliveTest, DetectsFrozenBrokerAndRecoversAfterResume) {
   c.connect(o);
   ASSERT_TRUE(run_until([&] { return h.connected == 1; }));
   // Alive broker: several keepalive periods pass without a close.
-  run_for(2500ms);
+  edgegw::test::run_loop_while(
+      loop_, [&] { return h.closed.empty(); }, 2500ms);
   EXPECT_TRUE(h.closed.empty());
   broker->pause();
   auto frozen_at = std::chrono::steady_clock::now();

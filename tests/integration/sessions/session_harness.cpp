@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "northbound/platform_defaults.hpp"
+#include "support/loop_runner.hpp"
 
 namespace edgegw::test {
 
@@ -121,8 +122,9 @@ SessionHarness::SessionHarness(northbound::NorthboundOptions options,
   outbox_ = store::Outbox::open(outbox_options);
   if (options.state_dir.empty()) options.state_dir = dir_.path();
   northbound::NorthboundHandlers handlers;
-  handlers.log = [this](northbound::LogLevel, const std::string& device,
-                        const std::string& message) { logs_.push_back(device + ": " + message); };
+  handlers.log = [this](loop::LogLevel, std::string_view device, std::string_view message) {
+    logs_.push_back(std::string(device) + ": " + std::string(message));
+  };
   handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
     commands_.emplace_back(device, command);
   };
@@ -164,18 +166,15 @@ void SessionHarness::turn(std::chrono::microseconds wait, Observer* observer) {
 
 bool SessionHarness::run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
                                Observer* observer) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (true) {
-    turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
-    if (done()) return true;
-    if (SteadyClock::now() > deadline) return false;
-  }
+  // At least one turn, even when `done` holds already (what is ready gets handled first).
+  const auto one_turn = [&] { turn(std::chrono::milliseconds(observer ? 2 : 10), observer); };
+  one_turn();
+  return run_turns_until(one_turn, done, timeout);
 }
 
 void SessionHarness::run_for(std::chrono::milliseconds duration, Observer* observer) {
-  auto deadline = SteadyClock::now() + duration;
-  while (SteadyClock::now() < deadline)
-    turn(std::chrono::milliseconds(observer ? 2 : 10), observer);
+  run_turns_while([&] { turn(std::chrono::milliseconds(observer ? 2 : 10), observer); },
+                  [] { return true; }, duration);
 }
 
 bool SessionHarness::all_online() const {

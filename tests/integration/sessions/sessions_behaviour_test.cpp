@@ -151,7 +151,16 @@ TEST(SessionBehaviour, BrokerKilledAndRestartedAllSessionsReturnAndNothingIsLost
   ASSERT_TRUE(harness.run_until([&] { return harness.backlog() + 100 < total; }, 20s, &observer))
       << harness.northbound().summary();
   cloud.kill();
-  harness.run_for(500ms, &observer);  // the sessions notice; PUBACKs that made it are committed
+  // The sessions notice (each turn commits, so the PUBACKs that made it are committed by then).
+  ASSERT_TRUE(harness.run_until(
+      [&] {
+        for (const auto& s : harness.northbound().status()) {
+          if (s.state == SessionState::online) return false;
+        }
+        return true;
+      },
+      10s, &observer))
+      << harness.northbound().summary();
   must_arrive.clear();
   std::size_t unacked = 0;
   for (int i = 0; i < kDevices; ++i) {

@@ -59,12 +59,14 @@ TEST_F(JournalFields, AGatewayLineHasNoDeviceFields) {
   EXPECT_FALSE(JournalCapture::field(entry, "EDGEGW_PLATFORM"));
 }
 
+// The device comes from the source, not from the text: a line whose text names a device but that
+// the source did not say is about one ("ghost") gets no device fields.
 TEST_F(JournalFields, SouthboundLinesAreTaggedWithTheDeviceTheyName) {
-  log::source_line(spdlog::level::warn, "rs485-1",
+  log::source_line(spdlog::level::warn, "meter-1", "rs485-1",
                    "modbus device meter-1 (unit 3) offline: timeout");
-  log::source_line(spdlog::level::warn, "", "room:2: payload is not JSON");
-  log::source_line(spdlog::level::warn, "rs485-1", "modbus bus rs485-1: connection refused");
-  log::source_line(spdlog::level::warn, "", "modbus device ghost: unknown");
+  log::source_line(spdlog::level::warn, "room:2", "", "room:2: payload is not JSON");
+  log::source_line(spdlog::level::warn, "", "rs485-1", "modbus bus rs485-1: connection refused");
+  log::source_line(spdlog::level::warn, "", "", "modbus device ghost: unknown");
   const auto entries = journal_.entries();
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(JournalCapture::field(entries[0], "MESSAGE"),
@@ -108,7 +110,7 @@ TEST_F(JournalFields, ALineWithExplicitFieldsNeedsNoDirectoryEntry) {
 TEST_F(JournalFields, LinesBelowTheLevelAreNotWritten) {
   spdlog::set_level(spdlog::level::warn);
   log::device(spdlog::level::info, "meter-1", "quiet");
-  log::source_line(spdlog::level::debug, "rs485-1", "modbus device meter-1: detail");
+  log::source_line(spdlog::level::debug, "meter-1", "rs485-1", "modbus device meter-1: detail");
   EXPECT_TRUE(journal_.entries().empty());
 }
 

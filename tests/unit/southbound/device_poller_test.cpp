@@ -100,7 +100,7 @@ TEST(DevicePoller, AnAddressTheSlaveLacksCostsOnlyThatPoint) {
   EXPECT_EQ(reading->fields.size(), 3u);
   bool warned = false;
   for (const auto& [level, message] : result.logs) {
-    warned |= level == LogLevel::warning && message.find("r2") != std::string::npos;
+    warned |= level == loop::LogLevel::warning && message.find("r2") != std::string::npos;
   }
   EXPECT_TRUE(warned);
   // The bad point is set aside until the heartbeat: the next poll does not ask for it.
@@ -123,7 +123,7 @@ TEST(DevicePoller, SilentSlaveGoesOfflineOnceAndComesBack) {
   EXPECT_EQ(down.records[0].kind, store::RecordKind::device_status);
   EXPECT_EQ(down.records[0].fields, (std::vector<store::Field>{{"online", false}}));
   ASSERT_EQ(down.logs.size(), 1u);
-  EXPECT_EQ(down.logs[0].first, LogLevel::warning);
+  EXPECT_EQ(down.logs[0].first, loop::LogLevel::warning);
   EXPECT_TRUE(poller.offline());
   EXPECT_EQ(poller.next_due(), t0 + 11s);  // polled less often while offline
   auto still = poller.poll(slave.reader(), t0 + 11s, 0);

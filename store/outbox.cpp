@@ -77,22 +77,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
 
   CommitResult result;
   int rc = try_commit(result, now_ms);
-  if ((rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR) {
-    // The file system is full (or its writes fail as on one). Give back the reserve so the WAL
-    // can take this commit, checkpoint so the WAL can restart, and aim a quarter lower: the
-    // oldest make room for the newest, the acks get committed, nothing stops.
-    if (reserve_.release()) ++counters_.reserve_released;
-    checkpoint();
-    const std::uint64_t used = database_bytes();
-    limit_override_ = std::max<std::uint64_t>(used - used / 4, 1);
-    result = CommitResult{};
-    rc = try_commit(result, now_ms);
-    limit_override_ = 0;
-    if (rc == SQLITE_OK) {
-      result.made_room = true;
-      counters_.dropped_for_space += result.dropped_by_size;
-    }
-  }
+  if ((rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
   if (rc != SQLITE_OK) {
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
@@ -112,6 +97,59 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   callbacks.clear();
   if (callbacks_.empty()) callbacks_.swap(callbacks);  // keeps the capacity
   return result;
+}
+
+// The file system is full. Give back the reserve so the WAL can take a commit; commit the acks
+// first, in pieces with a checkpoint between them (deleting a whole backlog at once would need a
+// WAL as big as the database); then aim lower so the oldest records make room for the newest.
+int Outbox::commit_on_full_disk(CommitResult& result, std::int64_t now_ms) {
+  if (reserve_.release()) ++counters_.reserve_released;
+  checkpoint_truncate();
+  std::uint64_t acked = 0;
+  int rc = commit_acks_in_pieces(acked);
+  if (rc != SQLITE_OK) return rc;
+  checkpoint_truncate();
+  const std::uint64_t used = database_bytes();
+  limit_override_ = std::max<std::uint64_t>(used - used / 16, 1);
+  result = CommitResult{};
+  rc = try_commit(result, now_ms);
+  limit_override_ = 0;
+  result.acked += acked;
+  if (rc == SQLITE_OK) {
+    result.made_room = true;
+    counters_.dropped_for_space += result.dropped_by_size;
+  }
+  return rc;
+}
+
+int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
+  constexpr std::size_t kAcksPerPiece = 64;
+  std::sort(acks_.begin(), acks_.end());
+  std::vector<PendingAck> all;
+  all.swap(acks_);
+  std::size_t done = 0;
+  int rc = SQLITE_OK;
+  while (done < all.size() && rc == SQLITE_OK) {
+    checkpoint_truncate();  // the WAL restarts from nothing: each piece fits
+    const std::size_t end = std::min(all.size(), done + kAcksPerPiece);
+    acks_.assign(all.begin() + static_cast<std::ptrdiff_t>(done),
+                 all.begin() + static_cast<std::ptrdiff_t>(end));
+    staged_.assign(devices_.size(), Staged{});
+    CommitResult piece;
+    rc = run(begin_);
+    if (rc == SQLITE_OK) rc = apply_acks(piece);
+    if (rc == SQLITE_OK) rc = update_device_rows();
+    if (rc == SQLITE_OK) rc = run(commit_);
+    if (rc != SQLITE_OK) {
+      if (!sqlite3_get_autocommit(db_.get())) run(rollback_);
+      break;
+    }
+    apply_staged();
+    acked += piece.acked;
+    done = end;
+  }
+  acks_.assign(all.begin() + static_cast<std::ptrdiff_t>(done), all.end());
+  return rc;
 }
 
 // One attempt: the whole transaction, rolled back on any error (the queues are untouched).
@@ -461,6 +499,14 @@ std::uint64_t Outbox::database_bytes() {
 
 void Outbox::checkpoint() {
   sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+// Waits for the background checkpoint (a PASSIVE one gives up while it runs) and empties the
+// WAL file, which gives its space back to a full file system. Only on the full-disk path.
+void Outbox::checkpoint_truncate() {
+  sqlite3_busy_timeout(db_.get(), 2000);
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_.get(), 0);
 }
 
 std::string Outbox::quick_check() {

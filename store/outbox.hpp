@@ -135,6 +135,9 @@ class Outbox {
   const Device* find(const std::string& name) const;
 
   int try_commit(CommitResult& result, std::int64_t now_ms);
+  int commit_on_full_disk(CommitResult& result, std::int64_t now_ms);
+  int commit_acks_in_pieces(std::uint64_t& acked);
+  void checkpoint_truncate();
   int write_transaction(CommitResult& result, std::int64_t now_ms);
   int move_to_quarantine(CommitResult& result, std::int64_t now_ms);
   const char* read_taken(const Device& d, Record& r);

@@ -92,10 +92,14 @@ void Outbox::open_database(OpenReport& report) {
     if (suffix[0] == '\0' || fs::exists(path + suffix)) make_private(path + suffix);
   }
   // On a full file system the reserve is what lets SQLite create its -shm and replay the WAL.
+  // It is given back at every start (and taken again once open): if what is free then is little
+  // more than the reserve itself, the file system was full.
   reserve_ = SpaceReserve(path + "-reserve", 0);
-  if (reserve_.release())
-    report.started_on_full_disk =
-        space_of(options_.path.parent_path()).value_or(FileSystemSpace{}).available < (1u << 20);
+  const auto reserve_bytes = fs::file_size(path + "-reserve", ec);
+  if (!ec && reserve_.release()) {
+    const auto space = space_of(options_.path.parent_path());
+    report.started_on_full_disk = space && space->available < reserve_bytes + (256u << 10);
+  }
   try {
     open_sqlite(report);
   } catch (const SqliteCorrupt&) {

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "fault_vfs.hpp"
@@ -89,12 +90,11 @@ void run_cycle(Outbox& outbox, Ledger& ledger) {
     for (const char* device : kDevices) {
       for (int i = 0; i < 30; ++i) {
         auto* committed = &ledger.committed[device];
-        auto* seq_out = new std::uint64_t(0);
-        const auto seq = outbox.append(reading(device, round * 100 + i), [committed, seq_out] {
-          committed->insert(*seq_out);
-          delete seq_out;
-        });
-        *seq_out = seq;
+        // The sequence is known only once append returns; the callback runs later, at commit.
+        auto seq_box = std::make_shared<std::uint64_t>(0);
+        const auto seq = outbox.append(reading(device, round * 100 + i),
+                                       [committed, seq_box] { committed->insert(*seq_box); });
+        *seq_box = seq;
         ledger.appended[device].insert(seq);
       }
     }

@@ -148,4 +148,31 @@ bool decode_fields(std::span<const std::uint8_t> blob, std::vector<Field>& field
   return true;
 }
 
+namespace {
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t word) {
+  h = (h ^ word) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+
+}  // namespace
+
+std::int64_t record_checksum(std::int64_t device_id, std::uint64_t seq, std::int64_t time_ms,
+                             std::int64_t kind, std::span<const std::uint8_t> blob) {
+  std::uint64_t h = mix(0x243f6a8885a308d3ull, static_cast<std::uint64_t>(device_id));
+  h = mix(h, seq);
+  h = mix(h, static_cast<std::uint64_t>(time_ms));
+  h = mix(h, static_cast<std::uint64_t>(kind) ^ (static_cast<std::uint64_t>(blob.size()) << 8));
+  std::size_t i = 0;
+  for (; i + 8 <= blob.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, blob.data() + i, 8);
+    h = mix(h, word);
+  }
+  std::uint64_t tail = 0;
+  if (i < blob.size()) std::memcpy(&tail, blob.data() + i, blob.size() - i);
+  h = mix(h, tail);
+  return static_cast<std::int64_t>(h >> 1);  // non-negative: reads back the same from SQLite
+}
+
 }  // namespace edgegw::store

@@ -76,23 +76,20 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if (!has_pending() && !age_due) return {};
 
   CommitResult result;
-  staged_.assign(devices_.size(), Staged{});
-  int rc = run(begin_);
-  if (rc == SQLITE_OK) {
-    rc = write_transaction(result, now_ms);
-    if (rc == SQLITE_OK) rc = run(commit_);
-  }
+  int rc = try_commit(result, now_ms);
+  if ((rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
   if (rc != SQLITE_OK) {
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
     failed.error = sqlite3_errmsg(db_.get());
-    if (!sqlite3_get_autocommit(db_.get())) run(rollback_);
     return failed;  // the queues stay as they were; the next commit retries them
   }
   if (options_.max_age.count() > 0) last_age_check_ms_ = now_ms;
   apply_staged();
+  after_commit(result);
   appends_.clear();
   acks_.clear();
+  quarantine_.clear();
   // Callbacks may append or ack again; those go to the next commit.
   std::vector<std::function<void()>> callbacks;
   callbacks.swap(callbacks_);
@@ -102,12 +99,94 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   return result;
 }
 
+// The file system is full. Give back the reserve so the WAL can take a commit; commit the acks
+// first, in pieces with a checkpoint between them (deleting a whole backlog at once would need a
+// WAL as big as the database); then aim lower so the oldest records make room for the newest.
+int Outbox::commit_on_full_disk(CommitResult& result, std::int64_t now_ms) {
+  if (reserve_.release()) ++counters_.reserve_released;
+  checkpoint_truncate();
+  std::uint64_t acked = 0;
+  int rc = commit_acks_in_pieces(acked);
+  if (rc != SQLITE_OK) return rc;
+  checkpoint_truncate();
+  const std::uint64_t used = database_bytes();
+  limit_override_ = std::max<std::uint64_t>(used - used / 16, 1);
+  result = CommitResult{};
+  rc = try_commit(result, now_ms);
+  limit_override_ = 0;
+  result.acked += acked;
+  if (rc == SQLITE_OK) {
+    result.made_room = true;
+    counters_.dropped_for_space += result.dropped_by_size;
+  }
+  return rc;
+}
+
+int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
+  constexpr std::size_t kAcksPerPiece = 64;
+  std::sort(acks_.begin(), acks_.end());
+  std::vector<PendingAck> all;
+  all.swap(acks_);
+  std::size_t done = 0;
+  int rc = SQLITE_OK;
+  while (done < all.size() && rc == SQLITE_OK) {
+    checkpoint_truncate();  // the WAL restarts from nothing: each piece fits
+    const std::size_t end = std::min(all.size(), done + kAcksPerPiece);
+    acks_.assign(all.begin() + static_cast<std::ptrdiff_t>(done),
+                 all.begin() + static_cast<std::ptrdiff_t>(end));
+    staged_.assign(devices_.size(), Staged{});
+    CommitResult piece;
+    rc = run(begin_);
+    if (rc == SQLITE_OK) rc = apply_acks(piece);
+    if (rc == SQLITE_OK) rc = update_device_rows();
+    if (rc == SQLITE_OK) rc = run(commit_);
+    if (rc != SQLITE_OK) {
+      if (!sqlite3_get_autocommit(db_.get())) run(rollback_);
+      break;
+    }
+    apply_staged();
+    acked += piece.acked;
+    done = end;
+  }
+  acks_.assign(all.begin() + static_cast<std::ptrdiff_t>(done), all.end());
+  return rc;
+}
+
+// One attempt: the whole transaction, rolled back on any error (the queues are untouched).
+int Outbox::try_commit(CommitResult& result, std::int64_t now_ms) {
+  staged_.assign(devices_.size(), Staged{});
+  int rc = run(begin_);
+  if (rc == SQLITE_OK) {
+    rc = write_transaction(result, now_ms);
+    if (rc == SQLITE_OK) rc = run(commit_);
+  }
+  if (rc != SQLITE_OK && !sqlite3_get_autocommit(db_.get())) run(rollback_);
+  return rc;
+}
+
+void Outbox::after_commit(const CommitResult& result) {
+  counters_.quarantined += result.quarantined;
+  if (result.appended == 0) return;
+  // The high-water mark follows the commit: it may lag the database, never lead it.
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    if (staged_[i].last_added == 0) continue;
+    devices_[i].committed_seq = staged_[i].last_added;
+    hwm_seqs_[devices_[i].name] = staged_[i].last_added;
+  }
+  hwm_.write(hwm_seqs_);
+  if (!limit_override_ && !reserve_.held()) reserve_.ensure();
+}
+
 int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
   int rc = store_new_devices();
+  if (rc == SQLITE_OK) rc = move_to_quarantine(result, now_ms);
+  // Room for the new rows is made before they are written: on a full file system they could not
+  // be written first. (Acks follow the inserts: they may name records of this very commit.)
+  if (rc == SQLITE_OK && !appends_.empty()) rc = drop_by_size(result, incoming_bytes());
   if (rc == SQLITE_OK) rc = insert_appends(result);
   if (rc == SQLITE_OK) rc = apply_acks(result);
   if (rc == SQLITE_OK && options_.max_age.count() > 0) rc = drop_by_age(now_ms, result);
-  if (rc == SQLITE_OK && result.appended > 0) rc = drop_by_size(result);
+  if (rc == SQLITE_OK && result.appended > 0) rc = drop_by_size(result, 0);
   if (rc == SQLITE_OK) rc = update_device_rows();
   return rc;
 }
@@ -117,6 +196,7 @@ int Outbox::store_new_devices() {
     if (d.stored) continue;
     insert_device_.bind(1, d.id);
     insert_device_.bind_text(2, d.name);
+    insert_device_.bind(3, static_cast<std::int64_t>(d.committed_seq));
     if (const int rc = run(insert_device_); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
@@ -127,12 +207,17 @@ void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append
   std::string& blob = blobs_[static_cast<std::size_t>(row)];
   blob.clear();
   encode_fields(r.fields, blob);
-  const int base = row * 5;
-  insert.bind(base + 1, devices_[append.device].id);
+  const int base = row * 6;
+  const std::int64_t device_id = devices_[append.device].id;
+  const auto kind = static_cast<std::int64_t>(r.kind);
+  insert.bind(base + 1, device_id);
   insert.bind(base + 2, static_cast<std::int64_t>(r.seq));
   insert.bind(base + 3, r.time_ms);
-  insert.bind(base + 4, static_cast<std::int64_t>(r.kind));
+  insert.bind(base + 4, kind);
   insert.bind_blob(base + 5, blob);
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(blob.data()),
+                                            blob.size());
+  insert.bind(base + 6, record_checksum(device_id, r.seq, r.time_ms, kind, bytes));
 }
 
 int Outbox::insert_appends(CommitResult& result) {
@@ -147,7 +232,11 @@ int Outbox::insert_appends(CommitResult& result) {
     bind_append(insert_record_, 0, appends_[i]);
     if (const int rc = run(insert_record_); rc != SQLITE_OK) return rc;
   }
-  for (const auto& a : appends_) ++staged_[a.device].added;
+  for (const auto& a : appends_) {
+    Staged& staged = staged_[a.device];
+    ++staged.added;
+    staged.last_added = a.record.seq;
+  }
   result.appended = n;
   return SQLITE_OK;
 }
@@ -202,7 +291,9 @@ int Outbox::drop_by_age(std::int64_t now_ms, CommitResult& result) {
   }
 }
 
-int Outbox::drop_by_size(CommitResult& result) {
+int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming) {
+  const std::uint64_t full_limit = size_limit();
+  const std::uint64_t limit = full_limit > incoming ? full_limit - incoming : 0;
   while (true) {
     int rc = page_count_.step();
     const std::int64_t pages = page_count_.column_int(0);
@@ -214,11 +305,10 @@ int Outbox::drop_by_size(CommitResult& result) {
     if (rc != SQLITE_ROW) return rc;
     const auto used = static_cast<std::uint64_t>((pages - free_pages) * page_size_);
     const std::uint64_t rows = staged_rows();
-    if (used <= options_.max_size_bytes || rows == 0) return SQLITE_OK;
+    if (used <= limit || rows == 0) return SQLITE_OK;
 
     // Drop about the share of rows by which we are over, and at least a batch.
-    const auto share =
-        static_cast<double>(used - options_.max_size_bytes) / static_cast<double>(used);
+    const auto share = static_cast<double>(used - limit) / static_cast<double>(used);
     const auto over = static_cast<std::uint64_t>(share * static_cast<double>(rows)) + 1;
     const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
     nth_oldest_.bind(1, static_cast<std::int64_t>(n - 1));
@@ -254,6 +344,25 @@ int Outbox::drop_through(std::int64_t last_id, DropReason reason, std::uint64_t&
   if (is_error(rc)) return rc;
   delete_through_.bind(1, last_id);
   return run(delete_through_);
+}
+
+int Outbox::move_to_quarantine(CommitResult& result, std::int64_t now_ms) {
+  for (const Quarantined& q : quarantine_) {
+    const Device& d = devices_[q.device];
+    quarantine_insert_.bind(1, d.id);
+    quarantine_insert_.bind(2, static_cast<std::int64_t>(q.seq));
+    quarantine_insert_.bind_text(3, q.why);
+    quarantine_insert_.bind(4, now_ms);
+    if (const int rc = run(quarantine_insert_); rc != SQLITE_OK) return rc;
+    delete_range_.bind(1, d.id);
+    delete_range_.bind(2, static_cast<std::int64_t>(q.seq));
+    delete_range_.bind(3, static_cast<std::int64_t>(q.seq));
+    if (const int rc = run(delete_range_); rc != SQLITE_OK) return rc;
+    const auto removed = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
+    staged_[q.device].removed += removed;
+    result.quarantined += removed;
+  }
+  return SQLITE_OK;
 }
 
 int Outbox::update_device_rows() {
@@ -297,23 +406,51 @@ std::vector<Record> Outbox::take(const std::string& device, std::size_t max) {
   auto it = by_name_.find(device);
   if (it == by_name_.end() || max == 0) return out;
   Device& d = devices_[it->second];
-  if (d.backlog == 0) return out;
-  take_.bind(1, d.id);
-  take_.bind(2, static_cast<std::int64_t>(d.take_from));
-  take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
-  ResetOnExit reset(take_);
-  while (take_.step() == SQLITE_ROW) {
-    Record& r = out.emplace_back();
-    r.device = d.name;
-    r.seq = static_cast<std::uint64_t>(take_.column_int(0));
-    r.time_ms = take_.column_int(1);
-    r.kind = static_cast<RecordKind>(take_.column_int(2));
-    const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(take_.get(), 3));
-    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(take_.get(), 3));
-    decode_fields({blob, size}, r.fields);  // a malformed blob yields no fields, not a stall
+  // A batch that was all quarantined says nothing about what follows it: read on.
+  bool more = d.backlog > 0;
+  while (more && out.empty()) {
+    take_.bind(1, d.id);
+    take_.bind(2, static_cast<std::int64_t>(d.take_from));
+    take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
+    ResetOnExit reset(take_);
+    std::size_t rows = 0;
+    while (take_.step() == SQLITE_ROW) {
+      ++rows;
+      Record& r = out.emplace_back();
+      r.seq = static_cast<std::uint64_t>(take_.column_int(0));
+      d.take_from = r.seq + 1;
+      if (const char* why = read_taken(d, r)) {
+        // Never sent: kept aside for a human, counted, removed by the next commit.
+        const bool queued = std::any_of(
+            quarantine_.begin(), quarantine_.end(),
+            [&](const Quarantined& q) { return q.device == it->second && q.seq == r.seq; });
+        if (!queued) quarantine_.push_back(Quarantined{it->second, r.seq, why});
+        out.pop_back();
+      }
+    }
+    more = rows == max;
   }
-  if (!out.empty()) d.take_from = out.back().seq + 1;
   return out;
+}
+
+// Fills `r` from take_'s current row; the reason if the row does not check out.
+const char* Outbox::read_taken(const Device& d, Record& r) {
+  r.device = d.name;
+  r.time_ms = take_.column_int(1);
+  const std::int64_t kind = take_.column_int(2);
+  const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(take_.get(), 3));
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(take_.get(), 3));
+  const std::span<const std::uint8_t> bytes(blob, size);
+  if (sqlite3_column_type(take_.get(), 4) != SQLITE_NULL &&
+      take_.column_int(4) != record_checksum(d.id, r.seq, r.time_ms, kind, bytes)) {
+    return "checksum mismatch";
+  }
+  if (kind < 0 || kind > static_cast<std::int64_t>(RecordKind::command_reply)) {
+    return "unknown kind";
+  }
+  r.kind = static_cast<RecordKind>(kind);
+  if (!decode_fields(bytes, r.fields)) return "malformed fields";
+  return nullptr;
 }
 
 void Outbox::release(const std::string& device) {
@@ -358,6 +495,18 @@ std::uint64_t Outbox::database_bytes() {
   const std::int64_t pages = rc == SQLITE_ROW ? page_count_.column_int(0) : 0;
   page_count_.reset();
   return static_cast<std::uint64_t>(pages * page_size_);
+}
+
+void Outbox::checkpoint() {
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+// Waits for the background checkpoint (a PASSIVE one gives up while it runs) and empties the
+// WAL file, which gives its space back to a full file system. Only on the full-disk path.
+void Outbox::checkpoint_truncate() {
+  sqlite3_busy_timeout(db_.get(), 2000);
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_.get(), 0);
 }
 
 std::string Outbox::quick_check() {

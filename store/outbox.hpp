@@ -19,6 +19,7 @@
 #include "store/outbox_results.hpp"
 #include "store/record.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/state_files.hpp"
 #include "store/wal_checkpointer.hpp"
 
 namespace edgegw::store {
@@ -26,9 +27,13 @@ namespace edgegw::store {
 class Outbox {
  public:
   // Opens or creates the database at options.path: WAL, PRAGMA quick_check, numbered migrations.
-  // A corrupt or unreadable file (or one from a newer build) is moved aside as
-  // <path>.corrupt-<unix-time> (with its -wal) and a fresh database started; `report` says so.
-  // Throws std::runtime_error only when the path cannot be used (missing directory, no permission).
+  // A corrupt or unreadable file (or one from a newer build, or a 0-byte one beside a WAL) is
+  // moved aside as <path>.corrupt-<unix-time> (with its -wal) and a fresh database started;
+  // `report` says so. Then the high-water mark (<path>-hwm) is compared with what the database
+  // holds: loss_report() lists what went missing, and sequences never go back over it. Every state
+  // file is made 0600. On a full file system the space reserve is released first.
+  // Throws std::runtime_error only when the path cannot be used (missing directory, no
+  // permission, a file system too full to open even without the reserve: the message says so).
   // Cost: reads the whole file once (quick_check) and counts each device's backlog.
   static std::unique_ptr<Outbox> open(const OutboxOptions& options, OpenReport* report = nullptr);
   ~Outbox();
@@ -42,17 +47,21 @@ class Outbox {
   // Queues the removal of an acknowledged record. Unknown devices and sequences are ignored.
   void ack(const std::string& device, std::uint64_t seq);
 
-  // Writes all queued appends and acks in one transaction, then enforces max_age and max_size by
-  // dropping the oldest records in batches (counted per device, reported in the result). On
+  // Writes all queued appends and acks in one transaction, then enforces max_age and the size
+  // limit (max_size, and what the file system holds beyond min_free) by dropping the oldest
+  // records in batches (counted per device, reported in the result). A full file system is met by
+  // releasing the reserve and dropping the oldest, not by stopping (result.made_room). On
   // disk_full or error nothing of this commit is kept on disk and everything stays queued: call
   // again later (with backoff). Also call it now and then when idle, so max_age is enforced.
   CommitResult commit();
   CommitResult commit(std::chrono::system_clock::time_point now);  // for tests: a given clock
-  bool has_pending() const { return !appends_.empty() || !acks_.empty(); }
+  bool has_pending() const { return !appends_.empty() || !acks_.empty() || !quarantine_.empty(); }
   std::size_t pending_appends() const { return appends_.size(); }
 
   // Up to `max` committed, unacknowledged records of `device`, oldest first, skipping those
-  // handed out since the last release(device). One indexed query.
+  // handed out since the last release(device). One indexed query. A record whose checksum or
+  // fields do not check out is never returned: it is counted and moved to the quarantine table by
+  // the next commit.
   std::vector<Record> take(const std::string& device, std::size_t max);
   // The device's cloud session reconnected: offer all its unacknowledged records again.
   void release(const std::string& device);
@@ -69,20 +78,32 @@ class Outbox {
   std::uint64_t database_bytes();
   // PRAGMA quick_check: "ok" or its first complaint. Reads the whole file; for tests and tools.
   std::string quick_check();
+  // A PASSIVE checkpoint on the loop's connection (the background thread does this by itself).
+  void checkpoint();
+
+  // What open() found missing against the high-water mark (empty when nothing was).
+  const LossReport& loss_report() const { return loss_; }
+  OutboxCounters counters() const { return counters_; }
 
  private:
   struct Device {
     std::string name;
-    std::int64_t id = 0;          // devices.id
-    std::uint64_t last_seq = 0;   // last sequence given out by append (queued or committed)
-    std::uint64_t backlog = 0;    // committed rows
-    std::uint64_t take_from = 0;  // take() offers seq >= this
+    std::int64_t id = 0;              // devices.id
+    std::uint64_t last_seq = 0;       // last sequence given out by append (queued or committed)
+    std::uint64_t backlog = 0;        // committed rows
+    std::uint64_t take_from = 0;      // take() offers seq >= this
+    std::uint64_t committed_seq = 0;  // last sequence made durable (what the high-water mark says)
     DropCounters drops;
     bool stored = false;  // its devices row is committed
   };
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
     Record record;
+  };
+  struct Quarantined {
+    std::uint32_t device;
+    std::uint64_t seq;
+    const char* why;
   };
   struct PendingAck {
     std::uint32_t device;
@@ -95,6 +116,7 @@ class Outbox {
   struct Staged {
     std::uint64_t added = 0;
     std::uint64_t removed = 0;
+    std::uint64_t last_added = 0;
     DropCounters dropped;
   };
   enum class DropReason { size, age };
@@ -105,16 +127,29 @@ class Outbox {
   void open_database(OpenReport& report);
   void prepare_statements();
   void load_devices(OpenReport& report);
+  void check_high_water_mark();
+  void persist_sequences_over_loss();
+  void setup_space();
+  void open_sqlite(OpenReport& report);
   std::uint32_t device_index(const std::string& name);  // creates the device if new
   const Device* find(const std::string& name) const;
 
+  int try_commit(CommitResult& result, std::int64_t now_ms);
+  int commit_on_full_disk(CommitResult& result, std::int64_t now_ms);
+  int commit_acks_in_pieces(std::uint64_t& acked);
+  void checkpoint_truncate();
   int write_transaction(CommitResult& result, std::int64_t now_ms);
+  int move_to_quarantine(CommitResult& result, std::int64_t now_ms);
+  const char* read_taken(const Device& d, Record& r);
+  std::uint64_t size_limit();
+  std::uint64_t incoming_bytes();
+  void after_commit(const CommitResult& result);
   int store_new_devices();
   int insert_appends(CommitResult& result);
   void bind_append(Statement& insert, int row, const PendingAppend& append);
   int apply_acks(CommitResult& result);
   int drop_by_age(std::int64_t now_ms, CommitResult& result);
-  int drop_by_size(CommitResult& result);
+  int drop_by_size(CommitResult& result, std::uint64_t incoming);
   int drop_through(std::int64_t last_id, DropReason reason, std::uint64_t& dropped);
   int update_device_rows();
   std::uint64_t staged_rows() const;
@@ -129,7 +164,16 @@ class Outbox {
   Statement insert_device_, insert_record_, insert_records_, delete_range_;
   Statement update_device_, count_through_, delete_through_;
   Statement nth_oldest_, last_id_, oldest_batch_, page_count_, freelist_count_, take_;
+  Statement quarantine_insert_;
 
+  HighWaterMark hwm_;
+  HighWaterMark::Seqs hwm_seqs_;
+  SpaceReserve reserve_;
+  std::uint64_t wal_budget_bytes_ = 0;  // what the WAL may grow to before a checkpoint
+  std::uint64_t limit_override_ = 0;    // != 0: a commit retried on a full disk aims under this
+  LossReport loss_;
+  OutboxCounters counters_;
+  std::vector<Quarantined> quarantine_;
   std::vector<Device> devices_;
   std::unordered_map<std::string, std::uint32_t> by_name_;
   std::unordered_map<std::int64_t, std::uint32_t> by_id_;

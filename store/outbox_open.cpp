@@ -46,7 +46,10 @@ std::string first_quick_check_row(SqliteDb& db) {
 
 }  // namespace
 
-Outbox::Outbox(const OutboxOptions& options) : options_(options) {}
+Outbox::Outbox(const OutboxOptions& options)
+    : options_(options),
+      hwm_(options.path.string() + "-hwm"),
+      reserve_(options.path.string() + "-reserve", 0) {}
 
 Outbox::~Outbox() = default;
 
@@ -68,11 +71,51 @@ std::unique_ptr<Outbox> Outbox::open(const OutboxOptions& options, OpenReport* r
     outbox->open_database(local);  // a fresh file: any error now is the path's fault
     local.created = true;
   }
+  outbox->check_high_water_mark();
   if (report) *report = std::move(local);
   return outbox;
 }
 
 void Outbox::open_database(OpenReport& report) {
+  const std::string path = options_.path.string();
+  std::error_code ec;
+  const auto wal_size = fs::file_size(path + "-wal", ec);
+  if (!ec && wal_size > 0 && fs::exists(options_.path) && fs::file_size(options_.path, ec) == 0) {
+    // SQLite would start an empty database and reset the WAL: the commits in it would be gone
+    // without a word. Keep both for a human; the high-water mark says what is missing.
+    throw SqliteCorrupt(SQLITE_CORRUPT,
+                        "a 0-byte database beside a " + std::to_string(wal_size) + "-byte WAL");
+  }
+  // Before SQLite creates anything: the database 0600, and SQLite gives its -wal and -shm the
+  // database's mode. Existing ones are narrowed too.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (suffix[0] == '\0' || fs::exists(path + suffix)) make_private(path + suffix);
+  }
+  // On a full file system the reserve is what lets SQLite create its -shm and replay the WAL.
+  // It is given back at every start (and taken again once open): if what is free then is little
+  // more than the reserve itself, the file system was full.
+  reserve_ = SpaceReserve(path + "-reserve", 0);
+  const auto reserve_bytes = fs::file_size(path + "-reserve", ec);
+  if (!ec && reserve_.release()) {
+    const auto space = space_of(options_.path.parent_path());
+    report.started_on_full_disk = space && space->available < reserve_bytes + (256u << 10);
+  }
+  try {
+    open_sqlite(report);
+  } catch (const SqliteCorrupt&) {
+    throw;
+  } catch (const SqliteError& e) {
+    const int primary = e.code() & 0xff;
+    if (primary != SQLITE_FULL && primary != SQLITE_IOERR) throw;
+    const auto space = space_of(options_.path.parent_path());
+    throw SqliteError(e.code(),
+                      "cannot open " + path + ": the file system of the state directory is full (" +
+                          std::to_string(space ? space->available : 0) +
+                          " bytes free); free some space or move state_dir (" + e.what() + ")");
+  }
+}
+
+void Outbox::open_sqlite(OpenReport& report) {
   db_.open(options_.path.string());
   const std::string check = first_quick_check_row(db_);
   if (check != "ok") throw SqliteCorrupt(SQLITE_CORRUPT, "quick_check: " + check);
@@ -88,7 +131,6 @@ void Outbox::open_database(OpenReport& report) {
   // on their own thread from ~4 MiB of WAL (the loop's commit at ~64 MiB if that falls behind);
   // a WAL truncated back to 16 MiB when it restarts bounds the extra disk it takes.
   db_.exec("PRAGMA cache_size=-16384");
-  db_.exec("PRAGMA journal_size_limit=16777216");
   db_.exec("PRAGMA temp_store=MEMORY");
   page_size_ = db_.query_int("PRAGMA page_size");
 
@@ -96,10 +138,10 @@ void Outbox::open_database(OpenReport& report) {
   report.schema_after = kSchemaVersion;
   prepare_statements();
   load_devices(report);
-  const int wake_pages =
-      static_cast<int>(std::clamp<std::uint32_t>(options_.wal_checkpoint_pages, 1, 1 << 20));
-  checkpointer_ = std::make_unique<WalCheckpointer>(db_.get(), options_.path.string(), wake_pages,
-                                                    16 * wake_pages);
+  setup_space();
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (fs::exists(options_.path.string() + suffix)) make_private(options_.path.string() + suffix);
+  }
 }
 
 void Outbox::prepare_statements() {
@@ -107,11 +149,12 @@ void Outbox::prepare_statements() {
   begin_ = Statement(db, "BEGIN IMMEDIATE");
   commit_ = Statement(db, "COMMIT");
   rollback_ = Statement(db, "ROLLBACK");
-  insert_device_ = Statement(db, "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, 0)");
-  const std::string insert = "INSERT INTO records(device_id, seq, time_ms, kind, fields) VALUES";
-  insert_record_ = Statement(db, insert + "(?,?,?,?,?)");
-  std::string many = insert + "(?,?,?,?,?)";
-  for (int row = 1; row < kRowsPerInsert; ++row) many += ",(?,?,?,?,?)";
+  insert_device_ = Statement(db, "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, ?3)");
+  const std::string insert =
+      "INSERT INTO records(device_id, seq, time_ms, kind, fields, crc) VALUES";
+  insert_record_ = Statement(db, insert + "(?,?,?,?,?,?)");
+  std::string many = insert + "(?,?,?,?,?,?)";
+  for (int row = 1; row < kRowsPerInsert; ++row) many += ",(?,?,?,?,?,?)";
   insert_records_ = Statement(db, many);
   blobs_.resize(kRowsPerInsert);
   delete_range_ =
@@ -126,10 +169,15 @@ void Outbox::prepare_statements() {
   nth_oldest_ = Statement(db, "SELECT id FROM records ORDER BY id LIMIT 1 OFFSET ?1");
   last_id_ = Statement(db, "SELECT max(id) FROM records");
   oldest_batch_ = Statement(db, "SELECT id, time_ms FROM records ORDER BY id LIMIT ?1");
+  quarantine_insert_ =
+      Statement(db,
+                "INSERT INTO quarantine(device_id, seq, time_ms, kind, fields, crc,"
+                " why, at_ms) SELECT device_id, seq, time_ms, kind, fields, crc,"
+                " ?3, ?4 FROM records WHERE device_id = ?1 AND seq = ?2");
   page_count_ = Statement(db, "PRAGMA page_count");
   freelist_count_ = Statement(db, "PRAGMA freelist_count");
   take_ = Statement(db,
-                    "SELECT seq, time_ms, kind, fields FROM records"
+                    "SELECT seq, time_ms, kind, fields, crc FROM records"
                     " WHERE device_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3");
 }
 
@@ -155,6 +203,7 @@ void Outbox::load_devices(OpenReport& report) {
     d.backlog = static_cast<std::uint64_t>(rows.column_int(0));
     d.last_seq = std::max(d.last_seq, static_cast<std::uint64_t>(rows.column_int(1)));
     rows.reset();
+    d.committed_seq = d.last_seq;
     report.backlog += d.backlog;
     next_device_id_ = std::max(next_device_id_, d.id + 1);
     const auto index = static_cast<std::uint32_t>(devices_.size());
@@ -163,6 +212,67 @@ void Outbox::load_devices(OpenReport& report) {
     devices_.push_back(std::move(d));
   }
   throw_if_error(db, rc, "list devices");
+}
+
+}  // namespace edgegw::store
+
+namespace edgegw::store {
+
+// What the database holds against what the high-water mark says was committed. A device whose
+// last sequence is below the mark lost (last_seq, mark]; its sequence continues after the mark, so
+// a lost number is never given to a new reading (the cloud de-duplicates by it).
+void Outbox::check_high_water_mark() {
+  std::string damaged;
+  const auto seqs = hwm_.read(&damaged);
+  if (!seqs) {
+    if (!damaged.empty())
+      loss_.unchecked = hwm_.path().string() + ": " + damaged;
+    else if (total_backlog() > 0)
+      loss_.unchecked = hwm_.path().string() + " is missing";
+  } else {
+    for (const auto& [name, mark] : *seqs) {
+      const Device& d = devices_[device_index(name)];
+      if (d.last_seq >= mark) continue;
+      loss_.ranges.push_back(LostRange{name, d.last_seq + 1, mark});
+      loss_.records += mark - d.last_seq;
+    }
+  }
+  counters_.lost_on_open = loss_.records;
+  if (!loss_.empty()) persist_sequences_over_loss();
+  for (const auto& d : devices_) {
+    if (d.committed_seq > 0) hwm_seqs_[d.name] = d.committed_seq;
+  }
+  hwm_.write(hwm_seqs_);
+  hwm_.sync();
+  reserve_.ensure();
+}
+
+void Outbox::persist_sequences_over_loss() {
+  for (const LostRange& lost : loss_.ranges) {
+    Device& d = devices_[device_index(lost.device)];
+    d.last_seq = std::max(d.last_seq, lost.last_seq);
+    d.committed_seq = d.last_seq;
+  }
+  // Written now so the next start does not report the same loss again; should this fail (a full
+  // disk), the next start reports it again, which is the safe side.
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    Statement upsert(db_.get(),
+                     "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, ?3)"
+                     " ON CONFLICT(id) DO UPDATE SET last_seq = max(last_seq, ?3)");
+    for (const LostRange& lost : loss_.ranges) {
+      Device& d = devices_[device_index(lost.device)];
+      upsert.bind(1, d.id);
+      upsert.bind_text(2, d.name);
+      upsert.bind(3, static_cast<std::int64_t>(d.last_seq));
+      throw_if_error(db_.get(), upsert.step(), "keep sequences over a loss");
+      upsert.reset();
+      d.stored = true;
+    }
+    db_.exec("COMMIT");
+  } catch (const SqliteError&) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 }  // namespace edgegw::store

@@ -21,6 +21,9 @@ struct OutboxOptions {
   // file; at 16 times this the committing thread checkpoints itself (the WAL's disk use is
   // bounded).
   std::uint32_t wal_checkpoint_pages = 1024;
+  // Space left to others on the state directory's file system: the outbox's limit is the smaller
+  // of max_size_bytes and what the file system can hold beyond this (checked at every commit).
+  std::uint64_t min_free_bytes = 0;
   bool operator==(const OutboxOptions&) const = default;
 };
 

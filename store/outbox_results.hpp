@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace edgegw::store {
 
@@ -17,6 +18,36 @@ struct OpenReport {
   int schema_before = 0;   // schema version found (0 = empty file); migrations ran up to ...
   int schema_after = 0;    // ... this version
   std::uint64_t backlog = 0;  // committed, unacknowledged records found, all devices
+  // A full file system was met at open: the reserve was released to start (the daemon logs it).
+  bool started_on_full_disk = false;
+};
+
+// Records the high-water mark says were committed but the database no longer has (a WAL deleted,
+// damaged or left beside a 0-byte database, a database moved aside). Some of them may have been
+// delivered before they went; none can be sent now. The daemon logs each range at error and shows
+// `records` in status and metrics.
+struct LostRange {
+  std::string device;
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  bool operator==(const LostRange&) const = default;
+};
+struct LossReport {
+  std::vector<LostRange> ranges;
+  std::uint64_t records = 0;  // sum of the ranges' lengths
+  // Why nothing could be compared (no or damaged high-water mark file); empty when checked.
+  std::string unchecked;
+  bool empty() const { return ranges.empty(); }
+};
+
+// Since this Outbox was opened; the daemon shows them in status and metrics.
+struct OutboxCounters {
+  std::uint64_t lost_on_open = 0;  // LossReport::records
+  std::uint64_t quarantined = 0;   // records whose checksum or fields failed: moved to quarantine
+  std::uint64_t dropped_for_space = 0;  // oldest dropped because the FILE SYSTEM was full
+  std::uint64_t reserve_released = 0;   // times the space reserve was given up to keep working
+  std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit
+  bool operator==(const OutboxCounters&) const = default;
 };
 
 enum class CommitStatus {
@@ -32,6 +63,10 @@ struct CommitResult {
   std::uint64_t acked = 0;            // records removed because the cloud acknowledged them
   std::uint64_t dropped_by_size = 0;  // oldest records dropped to stay under max_size
   std::uint64_t dropped_by_age = 0;   // records dropped for being older than max_age
+  std::uint64_t quarantined = 0;      // malformed records moved to the quarantine table
+  // The file system was full: the reserve was released and the oldest records dropped to make
+  // room (these are also in dropped_by_size). The daemon logs it at warning.
+  bool made_room = false;
   bool ok() const { return status == CommitStatus::ok; }
 };
 

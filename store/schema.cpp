@@ -26,6 +26,19 @@ constexpr const char* kMigrations[] = {
     // 2: drop counters survive restarts
     "ALTER TABLE devices ADD COLUMN dropped_by_size INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE devices ADD COLUMN dropped_by_age INTEGER NOT NULL DEFAULT 0;",
+    // 3: a checksum per record (NULL for rows written before: not checked), and a quarantine
+    // that keeps malformed records for a human instead of sending them empty.
+    "ALTER TABLE records ADD COLUMN crc INTEGER;"
+    "CREATE TABLE quarantine("
+    "  id INTEGER PRIMARY KEY,"
+    "  device_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  time_ms INTEGER,"
+    "  kind INTEGER,"
+    "  fields BLOB,"
+    "  crc INTEGER,"
+    "  why TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL);",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

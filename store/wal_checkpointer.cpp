@@ -27,8 +27,12 @@ WalCheckpointer::~WalCheckpointer() {
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept {
   auto* me = static_cast<WalCheckpointer*>(self);
   if (wal_pages >= me->stall_pages_) {
-    // Back-pressure: the background checkpoints fall behind, so this commit helps.
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // Back-pressure: the background checkpoints fall behind, so this commit helps. RESTART waits
+    // for a background checkpoint under way (a PASSIVE one would give up at once) and makes the
+    // next commit write the WAL from its start: its disk use stays near stall_pages.
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    sqlite3_busy_timeout(db, 0);
   } else if (wal_pages >= me->wake_pages_) {
     {
       std::lock_guard lock(me->mutex_);

@@ -3,7 +3,8 @@
 // The loop's connection reports the WAL's size after each commit (sqlite3_wal_hook); past
 // `wake_pages` this thread runs a PASSIVE checkpoint on its own connection, which never blocks the
 // writer. Should the WAL still outgrow `stall_pages` (a disk slower than the ingest), the commit
-// itself checkpoints: the WAL's disk use stays bounded, at the price of that one slow commit.
+// itself checkpoints (waiting for the thread): the WAL's disk use stays bounded, at the price of
+// that one slow commit.
 #pragma once
 
 #include <condition_variable>

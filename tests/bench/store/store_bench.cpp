@@ -75,7 +75,9 @@ Record reading(const std::string& device, std::int64_t i) {
 }
 
 void remove_db(const fs::path& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-hwm", "-reserve"}) {
+    fs::remove(path.string() + suffix);
+  }
 }
 
 // Appends `records` round-robin over the devices, committing every `batch`.

@@ -1,8 +1,10 @@
-// Disk full, on a real size-limited file system (a small tmpfs mounted for the test; skipped when
-// the test may not mount): commits fail with disk_full and keep everything queued, nothing
-// committed is damaged, and once space returns the next commit writes it all.
+// A full file system, for real: the outbox lives on a small tmpfs mounted for the test (skipped
+// only when this process may not mount). An outbox that fills its file system keeps committing by
+// dropping the oldest (counted), the acks of everything it holds still commit and drain the
+// backlog to 0, and it opens again, also when something else filled the disk while it was down.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,72 +43,141 @@ class SmallFilesystem {
 
 Record big_reading(std::int64_t i) {
   Record r = reading("meter-1", i);
-  r.fields.push_back({"padding", std::string(2000, 'p')});
+  r.fields.push_back({"padding", std::string(600, 'p')});
   return r;
 }
 
-TEST(OutboxDiskFull, BacksOffKeepsCommittedDataAndRecoversWhenSpaceReturns) {
+std::uint64_t free_bytes(const fs::path& dir) {
+  struct statvfs s {};
+  ::statvfs(dir.c_str(), &s);
+  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+// Writes until the file system refuses: whatever is left is taken.
+void fill(const fs::path& file) {
+  std::ofstream out(file, std::ios::binary);
+  const std::string chunk(4096, 'b');
+  while (out.write(chunk.data(), static_cast<std::streamsize>(chunk.size())) && out.flush()) {
+  }
+}
+
+fs::path outbox_path_;
+
+struct Filled {
+  std::uint64_t committed = 0;
+  std::uint64_t dropped = 0;
+  int failed_commits = 0;
+};
+
+// Appends 40 readings per commit, never acking, until the outbox has dropped for a while.
+Filled fill_outbox(Outbox& outbox, int commits) {
+  Filled filled;
+  for (int round = 0; round < commits; ++round) {
+    for (int i = 0; i < 40; ++i) outbox.append(big_reading(round * 40 + i));
+    const CommitResult result = outbox.commit();
+    if (!result.ok()) {
+      ++filled.failed_commits;
+      std::error_code ec;
+      std::printf(
+          "refused at round %d: %s (db %llu, wal %llu, free %llu)\n", round, result.error.c_str(),
+          static_cast<unsigned long long>(fs::file_size(outbox_path_, ec)),
+          static_cast<unsigned long long>(fs::file_size(outbox_path_.string() + "-wal", ec)),
+          static_cast<unsigned long long>(free_bytes(outbox_path_.parent_path())));
+      continue;
+    }
+    filled.committed += result.appended;
+    filled.dropped += result.dropped_by_size;
+  }
+  return filled;
+}
+
+TEST(OutboxDiskFull, AFullFileSystemDropsTheOldestAcksStillDrainAndItReopens) {
   edgegw::test::TempDir dir;
   const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "2m");
+  SmallFilesystem small(mount_point, "4m");
   if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
 
-  // Ballast takes most of the space; deleting it is "space returns".
-  const fs::path ballast = mount_point / "ballast";
-  {
-    std::ofstream out(ballast, std::ios::binary);
-    const std::string chunk(64 * 1024, 'b');
-    for (int i = 0; i < 20; ++i)
-      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-  }
-  OutboxOptions options;
+  OutboxOptions options;  // max_size stays at its default: 1 GiB, far beyond the file system
   options.path = mount_point / "outbox.db";
   options.max_age = std::chrono::milliseconds(0);
+  outbox_path_ = options.path;
   auto outbox = Outbox::open(options);
-
-  std::vector<std::uint64_t> committed;
-  std::vector<std::uint64_t> appended;
-  CommitResult result;
-  for (int round = 0; round < 1000 && result.ok(); ++round) {
-    for (int i = 0; i < 20; ++i) {
-      const auto seq = outbox->append(big_reading(round * 20 + i));
-      appended.push_back(seq);
-      outbox->append(big_reading(0), [&committed, seq] { committed.push_back(seq); });
-      appended.push_back(seq + 1);
-    }
-    result = outbox->commit();
-  }
-  ASSERT_EQ(result.status, CommitStatus::disk_full) << result.error;
-  EXPECT_FALSE(result.error.empty());
-  EXPECT_FALSE(committed.empty());
-  EXPECT_TRUE(outbox->has_pending());
-  const std::size_t queued = outbox->pending_appends();
-  EXPECT_EQ(queued, 40u);
-
-  // Still full: the retry fails the same way and loses nothing.
-  result = outbox->commit();
-  EXPECT_EQ(result.status, CommitStatus::disk_full);
-  EXPECT_EQ(outbox->pending_appends(), queued);
-  EXPECT_EQ(outbox->quick_check(), "ok");
-  const auto before = all_seqs(*outbox, "meter-1");
-  EXPECT_EQ(before.size(), appended.size() - queued);
-  for (std::uint64_t seq : committed) {
-    EXPECT_TRUE(std::binary_search(before.begin(), before.end(), seq)) << seq;
-  }
-
-  fs::remove(ballast);
-  result = outbox->commit();
-  ASSERT_TRUE(result.ok()) << result.error;
-  EXPECT_EQ(result.appended, queued);
+  // ~1 KiB per reading, 16,000 of them: four times what the file system holds.
+  const Filled filled = fill_outbox(*outbox, 400);
+  std::printf(
+      "committed %llu, dropped %llu for space, %d commit(s) refused, backlog %llu, "
+      "limit %llu bytes, %llu bytes free\n",
+      static_cast<unsigned long long>(filled.committed),
+      static_cast<unsigned long long>(filled.dropped), filled.failed_commits,
+      static_cast<unsigned long long>(outbox->total_backlog()),
+      static_cast<unsigned long long>(outbox->counters().size_limit_bytes),
+      static_cast<unsigned long long>(free_bytes(mount_point)));
+  EXPECT_GT(filled.dropped, 0u) << "the file system never filled";
+  EXPECT_EQ(filled.failed_commits, 0) << "a full file system stopped the outbox";
+  EXPECT_GT(outbox->total_backlog(), 500u) << "it dropped far more than it needed";
+  EXPECT_EQ(outbox->drops("meter-1").by_size, filled.dropped);
   EXPECT_FALSE(outbox->has_pending());
-  EXPECT_EQ(all_seqs(*outbox, "meter-1"), appended);
+
+  // The cloud comes back and acknowledges everything: the deletes commit, the backlog drains.
+  const auto seqs = all_seqs(*outbox, "meter-1");
+  ASSERT_EQ(seqs.size(), outbox->total_backlog());
+  for (std::uint64_t seq : seqs) outbox->ack("meter-1", seq);
+  const CommitResult drained = outbox->commit();
+  ASSERT_TRUE(drained.ok()) << drained.error;
+  EXPECT_EQ(drained.acked, seqs.size());
+  EXPECT_EQ(outbox->total_backlog(), 0u);
 
   outbox.reset();
   OpenReport report;
   outbox = Outbox::open(options, &report);
-  EXPECT_FALSE(report.moved_aside);
-  EXPECT_EQ(all_seqs(*outbox, "meter-1"), appended);
+  EXPECT_FALSE(report.moved_aside) << report.corruption;
+  EXPECT_EQ(outbox->total_backlog(), 0u);
+  EXPECT_TRUE(outbox->loss_report().empty());
   EXPECT_EQ(outbox->quick_check(), "ok");
+}
+
+TEST(OutboxDiskFull, OpensWhenSomethingElseFilledTheFileSystemWhileItWasDown) {
+  edgegw::test::TempDir dir;
+  const fs::path mount_point = dir / "small";
+  SmallFilesystem small(mount_point, "3m");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+
+  OutboxOptions options;
+  options.path = mount_point / "outbox.db";
+  options.max_age = std::chrono::milliseconds(0);
+  std::vector<std::uint64_t> kept;
+  {
+    auto outbox = Outbox::open(options);
+    fill_outbox(*outbox, 10);
+    kept = all_seqs(*outbox, "meter-1");
+    ASSERT_FALSE(kept.empty());
+  }
+  fill(mount_point / "ballast");
+  ASSERT_LT(free_bytes(mount_point), 8192u);
+  OpenReport report;
+  auto outbox = Outbox::open(options, &report);  // before the fix: "disk I/O error"
+  EXPECT_TRUE(report.started_on_full_disk);
+  EXPECT_FALSE(report.moved_aside) << report.corruption;
+  EXPECT_EQ(all_seqs(*outbox, "meter-1"), kept);
+  for (std::uint64_t seq : kept) outbox->ack("meter-1", seq);
+  const CommitResult drained = outbox->commit();
+  ASSERT_TRUE(drained.ok()) << drained.error;
+  EXPECT_EQ(outbox->total_backlog(), 0u);
+  EXPECT_EQ(outbox->quick_check(), "ok");
+  outbox.reset();
+
+  // With nothing left to give back, it refuses with a sentence that says why.
+  fill(mount_point / "ballast-2");
+  fs::remove(mount_point / "outbox.db-reserve");
+  fill(mount_point / "ballast-3");
+  fs::remove(mount_point / "outbox.db-shm");
+  try {
+    outbox = Outbox::open(options);
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("file system of the state directory is full"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

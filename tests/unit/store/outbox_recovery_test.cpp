@@ -105,7 +105,10 @@ TEST(OutboxRecovery, ADamagedPageIsFoundByQuickCheckAndMovedAside) {
   ASSERT_TRUE(report.moved_aside) << "quick_check did not notice";
   EXPECT_NE(report.corruption.find("quick_check"), std::string::npos) << report.corruption;
   EXPECT_EQ(outbox->backlog("a"), 0u);
-  EXPECT_EQ(outbox->append(reading("a", 0)), 1u);
+  // What went aside is reported as missing, and the sequence continues after it: a new reading
+  // never reuses the number of one the cloud may already have.
+  EXPECT_EQ(outbox->loss_report().ranges, (std::vector<LostRange>{{"a", 1, 5000}}));
+  EXPECT_EQ(outbox->append(reading("a", 0)), 5001u);
   ASSERT_TRUE(outbox->commit().ok());
   EXPECT_EQ(outbox->quick_check(), "ok");
 
@@ -114,7 +117,8 @@ TEST(OutboxRecovery, ADamagedPageIsFoundByQuickCheckAndMovedAside) {
   OpenReport again;
   outbox = Outbox::open(options, &again);
   EXPECT_FALSE(again.moved_aside);
-  EXPECT_EQ(all_seqs(*outbox, "a"), std::vector<std::uint64_t>{1});
+  EXPECT_EQ(all_seqs(*outbox, "a"), std::vector<std::uint64_t>{5001});
+  EXPECT_TRUE(outbox->loss_report().empty()) << "the same loss reported twice";
   EXPECT_EQ(corrupt_copies(dir.path()).size(), 1u);
 }
 

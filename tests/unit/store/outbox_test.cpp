@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "outbox_test_support.hpp"
+#include "store/schema.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -23,7 +24,7 @@ TEST(Outbox, CreatesAFreshDatabase) {
   EXPECT_TRUE(report.created);
   EXPECT_FALSE(report.moved_aside);
   EXPECT_EQ(report.schema_before, 0);
-  EXPECT_EQ(report.schema_after, 2);
+  EXPECT_EQ(report.schema_after, kSchemaVersion);
   EXPECT_EQ(outbox->quick_check(), "ok");
   EXPECT_TRUE(outbox->devices().empty());
 }

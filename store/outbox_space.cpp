@@ -1,0 +1,82 @@
+// How big the outbox may be: the smaller of max_size and what the state directory's file system
+// can still hold beyond min_free, the WAL's growth until its next checkpoint, and the reserve.
+// Checked at every commit (one statvfs), because other programs share the file system.
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "store/outbox.hpp"
+
+namespace edgegw::store {
+
+namespace {
+
+std::uint64_t file_bytes(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+std::uint64_t minus(std::uint64_t a, std::uint64_t b) {
+  return a > b ? a - b : 0;
+}
+
+}  // namespace
+
+// On a small file system the WAL and the reserve are scaled to it: a 4 MiB WAL before the first
+// checkpoint would not fit on a 3 MiB one.
+void Outbox::setup_space() {
+  const auto space = space_of(options_.path.parent_path());
+  const std::uint64_t total = space ? space->total : 0;
+  const auto page = static_cast<std::uint64_t>(page_size_);
+  std::uint64_t wake_pages = std::clamp<std::uint64_t>(options_.wal_checkpoint_pages, 1, 1 << 20);
+  std::uint64_t stall_pages = 16 * wake_pages;
+  if (total > 0 && stall_pages * page > total / 8) {
+    stall_pages = std::max<std::uint64_t>(total / 8 / page, 8);
+    wake_pages = std::max<std::uint64_t>(std::min(wake_pages, stall_pages / 4), 2);
+  }
+  // A WAL passes its stall size by up to one commit before the commit hook checkpoints it, and
+  // restarts only once a checkpoint got all of it: twice the stall size is what it may take.
+  wal_budget_bytes_ = 2 * stall_pages * page;
+  db_.exec("PRAGMA journal_size_limit=" +
+           std::to_string(std::min<std::uint64_t>(wal_budget_bytes_, 16ull << 20)));
+  // The reserve: enough for a checkpoint to grow the database by what a WAL past its budget
+  // holds, so that the WAL can then be emptied: 1/8 of a small file system, at most 8 MiB.
+  const std::uint64_t reserve =
+      total == 0 ? 0 : std::clamp<std::uint64_t>(total / 8, 64 * 1024, 8ull << 20);
+  reserve_ = SpaceReserve(options_.path.string() + "-reserve", reserve);
+  checkpointer_ = std::make_unique<WalCheckpointer>(db_.get(), options_.path.string(),
+                                                    static_cast<int>(wake_pages),
+                                                    static_cast<int>(stall_pages));
+}
+
+std::uint64_t Outbox::size_limit() {
+  std::uint64_t limit = options_.max_size_bytes;
+  if (limit_override_ != 0) limit = std::min(limit, limit_override_);
+  if (const auto space = space_of(options_.path.parent_path())) {
+    // Once checkpointed the database file is page_count pages; it may grow into the free space
+    // (plus the WAL it replaces), less min_free, less the WAL's budget until its next checkpoint,
+    // less the reserve while it is not held (it wants to come back). The file's size on disk, not
+    // its logical size: pages still in the WAL grow the file when they are checkpointed.
+    const std::uint64_t db_file = file_bytes(options_.path.string());
+    const std::uint64_t wal = file_bytes(options_.path.string() + "-wal");
+    // A WAL seen past its budget (checkpoints held up by the background one) raises the budget:
+    // the limit learns what this file system and load really need.
+    if (wal > wal_budget_bytes_) wal_budget_bytes_ = wal + wal / 4;
+    std::uint64_t room = minus(space->available + wal, options_.min_free_bytes);
+    room = minus(room, std::max(wal_budget_bytes_, wal));
+    if (!reserve_.held()) room = minus(room, reserve_.bytes());
+    limit = std::min(limit, db_file + room);
+  }
+  counters_.size_limit_bytes = limit;
+  return limit;
+}
+
+// The new rows' size, estimated from the rows already there (no per-record cost on append).
+std::uint64_t Outbox::incoming_bytes() {
+  const std::uint64_t rows = total_backlog();
+  const std::uint64_t used = database_bytes();
+  const std::uint64_t per_row = rows > 64 ? std::max<std::uint64_t>(used / rows, 32) : 256;
+  return per_row * appends_.size();
+}
+
+}  // namespace edgegw::store

@@ -106,8 +106,9 @@ int print_poll(const Config& config, const std::string& device, bool json) {
     return kExitConfig;
   }
   const sb::BusOptions* bus = config.find_bus(d->modbus->bus);
-  if (bus == nullptr) return kExitConfig;  // load_config refuses this already
-  const sb::PollOnceResult result = sb::poll_once(*bus, {d->name, *d->modbus});
+  if (bus == nullptr) return kExitConfig;              // load_config refuses this already
+  const sb::ModbusDevice polled{d->name, *d->modbus};  // the result points into it
+  const sb::PollOnceResult result = sb::poll_once(*bus, polled);
   const std::string text = json ? format_poll_json(d->name, *bus, d->modbus->unit, result)
                                 : format_poll_text(d->name, *bus, d->modbus->unit, result);
   std::fputs(text.c_str(), stdout);

@@ -39,7 +39,8 @@ struct PollOnceResult {
 };
 
 // Connects (bounded by bus.connect_timeout), polls `device` once with the bus's timeout and
-// retries, and disconnects. Blocks for at most about one timeout per request.
+// retries, and disconnects. Blocks for at most about one timeout per request. The result's points
+// refer to `device`'s point specs: `device` must outlive it.
 PollOnceResult poll_once(const BusOptions& bus, const ModbusDevice& device);
 
 }  // namespace edgegw::southbound

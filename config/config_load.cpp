@@ -176,7 +176,7 @@ class Loader {
                                           : " (defined: " + known + ")"));
       return;
     }
-    if (bus->transport == southbound::Transport::rtu && (modbus.unit < 1 || modbus.unit > 247)) {
+    if (bus->transport != southbound::Transport::tcp && (modbus.unit < 1 || modbus.unit > 247)) {
       t.problem("unit",
                 "a unit on an RTU line is 1..247 (got " + std::to_string(modbus.unit) + ")");
     }

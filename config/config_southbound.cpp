@@ -15,11 +15,35 @@ namespace {
 using namespace std::chrono_literals;
 using southbound::is_bit_table;
 using southbound::PointType;
-using southbound::register_count;
 using southbound::Table;
 
+// The keys of the types that are part of a register or span a chosen length: `bit` (type bit),
+// `byte` (u8 / i8) and `length` (string). Each is refused with any other type.
+void read_point_part(TableReader& t, southbound::PointSpec& out) {
+  if (out.type == PointType::bit) {
+    t.read_int("bit", out.bit, 0, 15);
+  } else if (t.has("bit")) {
+    t.mark_read("bit");
+    t.problem("bit", "only a point of type = \"bit\" has a bit number");
+  }
+  if (out.type == PointType::u8 || out.type == PointType::i8) {
+    t.read_choice("byte", out.high_byte, {{"low", false}, {"high", true}});
+  } else if (t.has("byte")) {
+    t.mark_read("byte");
+    t.problem("byte", "only a point of type = \"u8\" or \"i8\" takes one byte");
+  }
+  if (out.type == PointType::string) {
+    if (t.require("length")) t.read_int("length", out.length, 1, 125);
+  } else if (t.has("length")) {
+    t.mark_read("length");
+    t.problem("length", "only a point of type = \"string\" has a length");
+  }
+}
+
 void read_point(TableReader& t, southbound::PointSpec& out) {
-  if (t.require("name")) t.read_nonempty("name", out.name);
+  if (t.require("name") && t.read_nonempty("name", out.name) && out.name.front() == '$') {
+    t.problem("name", "point names starting with '$' are reserved (\"$quality/<point>\")");
+  }
   t.read_choice("table", out.table, southbound::kTableNames);
   t.require("address");
   t.read_int("address", out.address, 0, 65535);
@@ -30,7 +54,8 @@ void read_point(TableReader& t, southbound::PointSpec& out) {
                           ? "coils and discrete inputs hold type = \"bool\""
                           : "type = \"bool\" needs table = \"coil\" or \"discrete\"");
   }
-  if (out.address + register_count(out.type) - 1 > 65535) {
+  read_point_part(t, out);
+  if (out.address + southbound::point_width(out) - 1 > 65535) {
     t.problem("address", "the point runs past register 65535");
   }
   t.read_choice("order", out.order, southbound::kWordOrderNames);
@@ -39,6 +64,7 @@ void read_point(TableReader& t, southbound::PointSpec& out) {
   }
   t.read_number("offset", out.offset, -1e300, 1e300);
   t.read_number("deadband", out.deadband, 0, 1e300);
+  t.read_duration("interval", out.interval, 10ms, 24h);
   if (t.read("writable", out.writable) && out.writable &&
       (out.table == Table::input || out.table == Table::discrete)) {
     t.problem("writable", "input registers and discrete inputs cannot be written");
@@ -67,11 +93,18 @@ void read_local_mqtt(TableReader& t, southbound::LocalMqttOptions& out) {
 }
 
 void read_bus(TableReader& t, southbound::BusOptions& out) {
+  using southbound::Transport;
   if (t.require("name")) t.read_nonempty("name", out.name);
   t.require("transport");
-  t.read_choice("transport", out.transport,
-                {{"rtu", southbound::Transport::rtu}, {"tcp", southbound::Transport::tcp}});
-  if (out.transport == southbound::Transport::rtu) {
+  const bool transport_ok = t.read_choice(
+      "transport", out.transport,
+      {{"rtu", Transport::rtu}, {"tcp", Transport::tcp}, {"rtu_tcp", Transport::rtu_tcp}});
+  if (t.has("transport") && !transport_ok) {
+    // The one error is the transport: its keys are not judged against a transport it is not.
+    for (const auto& [key, node] : t.table()) t.mark_read(key.str());
+    return;
+  }
+  if (out.transport == Transport::rtu) {
     if (t.require("device")) t.read_nonempty("device", out.device);
     t.read_int("baud", out.baud, 50, 4000000);
     std::string parity;
@@ -87,12 +120,21 @@ void read_bus(TableReader& t, southbound::BusOptions& out) {
   } else {
     if (t.require("host")) t.read_nonempty("host", out.host);
     t.read_int("port", out.port, 1, 65535);
+    t.read_duration("connect_timeout", out.connect_timeout, 1ms, 60s);
   }
   t.read_duration("timeout", out.timeout, 1ms, 60s);
   t.read_int("retries", out.retries, 0, 10);
   t.read_duration("pause", out.pause, 0ms, 10s);
-  t.report_unknown_keys(out.transport == southbound::Transport::rtu ? " (for transport = \"rtu\")"
-                                                                    : " (for transport = \"tcp\")");
+  t.read_duration("reconnect_min", out.reconnect_min, 1ms, 1h);
+  t.read_duration("reconnect_max", out.reconnect_max, 1ms, 1h);
+  if (out.reconnect_max < out.reconnect_min) {
+    t.problem(t.has("reconnect_max") ? "reconnect_max" : "reconnect_min",
+              "reconnect_max must not be shorter than reconnect_min");
+  }
+  const char* hint = out.transport == Transport::rtu   ? " (for transport = \"rtu\")"
+                     : out.transport == Transport::tcp ? " (for transport = \"tcp\")"
+                                                       : " (for transport = \"rtu_tcp\")";
+  t.report_unknown_keys(hint);
 }
 
 void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
@@ -101,6 +143,9 @@ void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
   t.read_duration("interval", out.interval, 10ms, 24h);
   t.read_duration("heartbeat", out.heartbeat, 0ms, 7 * 24h);
   t.read_int("max_gap", out.max_gap, 0, 125);
+  t.read_duration("offline_interval", out.offline_interval, 10ms, 24h);
+  t.read("mask_write", out.mask_write);
+  t.read_choice("write_single", out.multiple_writes, {{"fc6", false}, {"fc16", true}});
   t.require("point");
   const toml::array* points = t.array("point");
   if (!points) return t.report_unknown_keys();

@@ -12,6 +12,7 @@
 #include "daemon/credentials_command.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/poll_command.hpp"
 #include "daemon/status_command.hpp"
 #include "daemon/status_file.hpp"
 #include "daemon/version.hpp"
@@ -28,6 +29,8 @@ struct Options {
   std::string connid;
   bool status_json = false;
   std::string status_file;
+  std::string poll_device;
+  bool poll_json = false;
 };
 
 // Loads the configuration or prints every problem (stderr) and returns nullopt.
@@ -125,6 +128,10 @@ int run_cli(int argc, char** argv) {
                      "the status file (default: gateway.status_file, else "
                      "$RUNTIME_DIRECTORY/status.json or /run/edgegw/status.json)");
 
+  auto* poll = app.add_subcommand("poll", "read a Modbus device once and print every point");
+  poll->add_option("device", options.poll_device, "the device's name")->required();
+  poll->add_flag("--json", options.poll_json, "as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,6 +145,10 @@ int run_cli(int argc, char** argv) {
     if (check->parsed()) return command_check(options);
     if (credentials->parsed()) return command_credentials(options);
     if (status->parsed()) return command_status(options);
+    if (poll->parsed()) {
+      auto config = load_or_report(options);
+      return config ? print_poll(*config, options.poll_device, options.poll_json) : kExitConfig;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "edgegw: %s\n", e.what());
     return kExitFailure;

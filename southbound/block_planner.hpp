@@ -35,6 +35,20 @@ unsigned max_read_width(Table table);
 // blocks in address order. A point that would run past address 65535 is left out.
 std::vector<ReadBlock> plan_reads(const std::vector<PointSpec>& points, unsigned max_gap);
 
+// What polling has learnt about a slave's map: points it refuses on their own (left out of the
+// plan) and pairs of points it refuses to read in one request although it answers each (the gap
+// between them holds an address it does not implement). Indices into the device's points.
+struct PlanLimits {
+  std::vector<bool> left_out;                              // by point index; shorter = false
+  std::vector<std::pair<std::size_t, std::size_t>> apart;  // never in one block
+  bool operator==(const PlanLimits&) const = default;
+};
+
+// plan_reads() under `limits`: still the fewest reads, now that no block may hold a left-out
+// point or both points of a pair kept apart.
+std::vector<ReadBlock> plan_reads(const std::vector<PointSpec>& points, unsigned max_gap,
+                                  const PlanLimits& limits);
+
 // Two blocks that cover `block`'s points, the first half of its points and the second.
 // Precondition: block.points.size() >= 2.
 std::pair<ReadBlock, ReadBlock> split_block(const ReadBlock& block,

@@ -1,6 +1,7 @@
 #include "southbound/device_poller.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <span>
 
 #include "southbound/point_codec.hpp"
@@ -10,9 +11,11 @@ namespace edgegw::southbound {
 DevicePoller::DevicePoller(ModbusDevice device, Clock::time_point first_due)
     : device_(std::move(device)), next_due_(first_due) {
   stats_.device = device_.name;
-  for (auto& block : plan_reads(device_.options.points, device_.options.max_gap)) {
-    blocks_.push_back({std::move(block), std::nullopt, false});
-  }
+  limits_.left_out.assign(device_.options.points.size(), false);
+  point_due_.assign(device_.options.points.size(), first_due);
+  due_.assign(device_.options.points.size(), true);
+  quality_.assign(device_.options.points.size(), std::string{});
+  replan(first_due);
   for (const auto& p : device_.options.points) {
     filters_.emplace_back(p.deadband, device_.options.heartbeat);
   }
@@ -54,33 +57,153 @@ void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
     if (is_bit_table(block.table)) {
       value = bits_[at] != 0;
     } else {
-      value = decode_registers(p, std::span(registers_).subspan(at, register_count(p.type)));
+      value = decode_registers(p, std::span(registers_).subspan(at, point_width(p)));
     }
+    if (!due_[i]) continue;  // read with its block, reported at its own interval
+    if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isfinite(*d)) {
+      set_quality(i, "not a finite number (NaN or infinity)", fields);
+      continue;
+    }
+    set_quality(i, {}, fields);
     if (filters_[i].should_report(value, now)) fields.push_back({p.name, std::move(value)});
   }
 }
 
-void DevicePoller::handle_exception(std::size_t index, const RequestResult& r,
-                                    Clock::time_point now, PollResult& out) {
-  PlannedBlock& pb = blocks_[index];
-  if (r.exception_code == kIllegalDataAddress && pb.block.points.size() > 1) {
-    auto [first, second] = split_block(pb.block, device_.options.points);
-    out.logs.emplace_back(loop::LogLevel::debug,
-                          unit_text() + " " + describe_block(pb.block) +
-                              " refused (illegal data address), split in two");
-    pb = {std::move(first), std::nullopt, false};
-    blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(index) + 1,
-                   {std::move(second), std::nullopt, false});
-    return;
+// A point's quality goes out when it changes: "bad: why" when the device refuses the point or its
+// registers do not decode to a usable value (instead of leaving it out silently), "good" when it
+// is read again. A refused point is asked again at each heartbeat, and reported bad again then.
+void DevicePoller::set_quality(std::size_t i, const std::string& problem,
+                               std::vector<store::Field>& fields, bool again) {
+  if (problem == quality_[i] && !again) return;
+  const std::string name = std::string(kQualityPrefix) + device_.options.points[i].name;
+  if (problem.empty()) {
+    filters_[i].reset();  // the value goes out beside "good"
+    fields.push_back({name, std::string("good")});
+  } else {
+    fields.push_back({name, "bad: " + problem});
   }
-  if (!pb.complaint_logged) {
-    out.logs.emplace_back(loop::LogLevel::warning,
-                          unit_text() + " " + describe_block(pb.block) + ": " + r.error);
-    pb.complaint_logged = true;
+  quality_[i] = problem;
+}
+
+namespace {
+
+// Exceptions 02 (illegal data address) and 03 (illegal data value: some slaves say this for a
+// range they do not implement) refuse a block because of what it covers.
+bool refuses_range(const RequestResult& r) {
+  return r.outcome == Outcome::exception &&
+         (r.exception_code == kIllegalDataAddress || r.exception_code == 3);
+}
+
+}  // namespace
+
+// The plan under what the slave refused so far: the fewest reads that avoid every refused point
+// and every pair of points that cannot be read together. A refused point keeps a block of its
+// own, asked again at its heartbeat. Blocks set aside after a timeout stay set aside.
+void DevicePoller::replan(Clock::time_point now) {
+  std::vector<PlannedBlock> old = std::move(blocks_);
+  blocks_.clear();
+  const auto& points = device_.options.points;
+  for (auto& block : plan_reads(points, device_.options.max_gap, limits_)) {
+    blocks_.push_back({std::move(block), std::nullopt, false});
   }
-  // A point at an address the slave does not have will not get one soon: ask again at the
-  // heartbeat. Other exceptions (busy, device failure) may pass: ask again next poll.
-  if (r.exception_code == kIllegalDataAddress) pb.retry_at = now + device_.options.heartbeat;
+  for (auto& pb : blocks_) {
+    for (const auto& o : old) {
+      if (o.block == pb.block) pb = o;
+    }
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (!limits_.left_out[i]) continue;
+    PlannedBlock lone{ReadBlock{points[i].table,
+                                points[i].address,
+                                static_cast<std::uint16_t>(point_width(points[i])),
+                                {i}},
+                      std::nullopt, true};
+    for (const auto& o : old) {
+      if (o.block == lone.block) lone = o;
+    }
+    if (!lone.retry_at) lone.retry_at = now + device_.options.heartbeat;  // left out just now
+    blocks_.push_back(std::move(lone));
+  }
+}
+
+void DevicePoller::complain(PlannedBlock& pb, const ReadBlock& block, const RequestResult& r,
+                            PollResult& out) {
+  if (pb.complaint_logged) return;
+  out.logs.emplace_back(loop::LogLevel::warning,
+                        unit_text() + " " + describe_block(block) + ": " + r.error);
+  pb.complaint_logged = true;
+}
+
+// A block refused for what it covers: a lone point is left out of the plan until its heartbeat;
+// a larger block is read in two halves, and when both halves answer whole the two points beside
+// the cut are kept apart from then on. Each refusal teaches the plan something, so the splitting
+// ends, and the plan made from what was learnt is again the fewest reads (block_planner.hpp).
+DevicePoller::BlockRead DevicePoller::refused_whole(const ReadBlock& block, PlannedBlock& pb,
+                                                    const RequestResult& r, PollContext& ctx) {
+  if (block.points.size() == 1) {
+    const std::size_t i = block.points.front();
+    if (!limits_.left_out[i]) {
+      ctx.out.logs.emplace_back(loop::LogLevel::warning,
+                                unit_text() + " " + describe_block(block) + ": " + r.error);
+      limits_.left_out[i] = true;
+      ctx.learnt = true;  // its own block is made by replan(), asked again at the heartbeat
+    } else if (&block == &pb.block) {
+      pb.retry_at = ctx.now + device_.options.heartbeat;
+    }
+    set_quality(i, r.error, ctx.fields, /*again=*/true);
+    return BlockRead::refused;
+  }
+  ctx.out.logs.emplace_back(loop::LogLevel::debug, "modbus device " + name() + ": " +
+                                                       describe_block(block) + " refused (" +
+                                                       r.error + "), split in two");
+  const auto [first, second] = split_block(block, device_.options.points);
+  const BlockRead a = read_refusable(first, pb, ctx);
+  if (a == BlockRead::no_answer) return a;
+  const BlockRead b = read_refusable(second, pb, ctx);
+  if (b == BlockRead::no_answer) return b;
+  if (a == BlockRead::whole && b == BlockRead::whole) {
+    limits_.apart.emplace_back(first.points.back(), second.points.front());
+    ctx.learnt = true;
+  }
+  return a == BlockRead::refused || b == BlockRead::refused ? BlockRead::refused
+                                                            : BlockRead::in_pieces;
+}
+
+DevicePoller::BlockRead DevicePoller::read_refusable(const ReadBlock& block, PlannedBlock& pb,
+                                                     PollContext& ctx) {
+  const RequestResult r = ctx.read(block, registers_, bits_);
+  if (r.outcome == Outcome::ok) {
+    ctx.answered = true;
+    decode_block(block, ctx.now, ctx.fields);
+    return BlockRead::whole;
+  }
+  count_failure(block, r, ctx.time_ms);
+  if (r.outcome != Outcome::exception) {
+    ctx.failure = r;
+    return BlockRead::no_answer;
+  }
+  ctx.answered = true;
+  if (refuses_range(r)) return refused_whole(block, pb, r, ctx);
+  // Busy, device failure and the like may pass: ask again next poll.
+  complain(pb, block, r, ctx.out);
+  return BlockRead::refused;
+}
+
+DevicePoller::BlockRead DevicePoller::read_block(PlannedBlock& pb, PollContext& ctx) {
+  const BlockRead result = read_refusable(pb.block, pb, ctx);
+  if (result == BlockRead::whole) {
+    pb.retry_at.reset();
+    pb.complaint_logged = false;
+    if (pb.block.points.size() == 1 && limits_.left_out[pb.block.points.front()]) {
+      limits_.left_out[pb.block.points.front()] = false;  // the slave has it now
+      ctx.learnt = true;
+    }
+  } else if (result == BlockRead::no_answer && ctx.answered) {
+    // The device is there; this block is not answered. Set it aside (see the header).
+    complain(pb, pb.block, *ctx.failure, ctx.out);
+    pb.retry_at = ctx.now + device_.options.heartbeat;
+  }
+  return result;
 }
 
 void DevicePoller::set_state(bool answered, const std::string& why, std::int64_t time_ms,
@@ -110,42 +233,22 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
     for (auto& f : filters_) f.reset();
   }
   std::vector<store::Field> fields;
-  bool answered = false;
-  std::optional<RequestResult> failure;
-  for (std::size_t i = 0; i < blocks_.size();) {
-    PlannedBlock& pb = blocks_[i];
-    if (pb.retry_at && now < *pb.retry_at) {
-      ++i;
+  PollContext ctx{read, now, time_ms, out, fields, std::nullopt, false, false};
+  for (std::size_t i = 0; i < due_.size(); ++i) {
+    due_[i] = state_ != State::online || point_due_[i] <= now;
+    if (state_ != State::online) point_due_[i] = now;  // (back) online: periods start afresh
+  }
+  for (auto& pb : blocks_) {
+    if (pb.retry_at && now < *pb.retry_at) continue;
+    if (std::none_of(pb.block.points.begin(), pb.block.points.end(),
+                     [&](std::size_t i) { return due_[i]; })) {
       continue;
     }
-    const RequestResult r = read(pb.block, registers_, bits_);
-    if (r.outcome == Outcome::ok) {
-      answered = true;
-      pb.retry_at.reset();
-      pb.complaint_logged = false;
-      decode_block(pb.block, now, fields);
-      ++i;
-    } else if (r.outcome == Outcome::exception) {
-      answered = true;
-      count_failure(pb.block, r, time_ms);
-      const std::size_t before = blocks_.size();
-      handle_exception(i, r, now, out);
-      if (blocks_.size() == before) ++i;  // split: read the first half next
-    } else {
-      failure = r;
-      count_failure(pb.block, r, time_ms);
-      if (answered) {
-        // The device is there; this block is not answered. Set it aside (see the header).
-        if (!pb.complaint_logged) {
-          out.logs.emplace_back(loop::LogLevel::warning,
-                                unit_text() + " " + describe_block(pb.block) + ": " + r.error);
-          pb.complaint_logged = true;
-        }
-        pb.retry_at = now + device_.options.heartbeat;
-      }
-      break;
-    }
+    if (read_block(pb, ctx) == BlockRead::no_answer) break;
   }
+  if (ctx.learnt) replan(now);
+  const bool answered = ctx.answered;
+  const std::optional<RequestResult>& failure = ctx.failure;
   // Nothing asked (every block set aside) counts as "still as it was".
   const bool asked = answered || failure.has_value();
   if (asked) {
@@ -160,12 +263,29 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
     reading.fields = std::move(fields);
     out.records.push_back(std::move(reading));
   }
+  schedule(now);
+  return out;
+}
+
+void DevicePoller::schedule(Clock::time_point now) {
   if (state_ == State::offline) {
     next_due_ = now + std::max(device_.options.interval, device_.options.offline_interval);
-  } else {
-    next_due_ = std::max(next_due_ + device_.options.interval, now);
+    return;
   }
-  return out;
+  const auto& points = device_.options.points;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (!due_[i]) continue;
+    const auto period =
+        points[i].interval.count() > 0 ? points[i].interval : device_.options.interval;
+    point_due_[i] = std::max(point_due_[i] + period, now);
+  }
+  next_due_ = points.empty() ? now + device_.options.interval
+                             : *std::min_element(point_due_.begin(), point_due_.end());
+}
+
+void DevicePoller::poll_soon(Clock::time_point now) {
+  for (auto& due : point_due_) due = std::min(due, now);
+  next_due_ = now;
 }
 
 }  // namespace edgegw::southbound

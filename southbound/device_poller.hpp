@@ -1,14 +1,22 @@
-// One Modbus device's polling state on its bus: its read plan (blocks split where the slave refused
-// an address, and the split remembered), the report-by-exception filter of each point, whether the
-// device is online, and when it is due next. It issues requests through a function it is given,
-// so the bus owns the link, retries and pacing, and tests can answer with a fake slave.
+// One Modbus device's polling state on its bus: its read plan (replanned under what the slave
+// refused: points it lacks, pairs of points it will not read together), the report-by-exception
+// filter of each point, whether the device is online, and when it is due next. It issues requests
+// through a function it is given, so the bus owns the link, retries and pacing, and tests can
+// answer with a fake slave.
 //
-// One poll reads the due blocks in order. On a block that gets no answer the poll stops there: an
-// absent slave costs its bus one timeout (times the retries) per poll and no more. If no block
-// answered, the device is offline (one status record, one log line) and is polled every
-// offline_interval until it answers again (one status record, and every point reported afresh).
-// If earlier blocks answered, the device is up and only that block is set aside until the next
-// heartbeat (some slaves stay silent instead of answering "illegal data address").
+// One poll reads the due blocks in order. A block refused for its range (exception 02 or 03) is
+// read in halves at once, recursively, so no point is lost; what that teaches is kept and the plan
+// is made afresh after the poll, again the fewest reads (block_planner.hpp). On a block that gets
+// no answer (a timeout, or gateway exception 0A / 0B) the poll stops there: an absent slave costs
+// its bus one timeout (times the retries) per poll and no more. If no block answered, the device
+// is offline (one status record, one log line) and is polled every offline_interval until it
+// answers again (one status record, and every point reported afresh). If earlier blocks answered,
+// the device is up and only that block is set aside until the next heartbeat (some slaves stay
+// silent instead of answering "illegal data address").
+//
+// Points may have their own interval (a meter's energy every 15 min, its power every second). The
+// plan still merges them all; a poll reads the blocks that hold a due point, once each, and
+// reports only the due points, so each keeps its period and no block is read twice in a cycle.
 //
 // The poller is also the one place that counts a device's poll outcomes (DevicePollStats), so the
 // status report can say which device on a shared line is failing; the bus only counts what is a
@@ -20,6 +28,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +40,11 @@
 #include "store/record.hpp"
 
 namespace edgegw::southbound {
+
+// The field that carries a point's quality in a telemetry record: "$quality/<point>" with the
+// value "bad: <why>" or "good" (docs/modbus.md, "Point quality"). Point names cannot start with
+// '$', so it never collides with a point.
+inline constexpr std::string_view kQualityPrefix = "$quality/";
 
 struct ModbusDevice {
   std::string name;  // the local device name
@@ -76,7 +90,8 @@ class DevicePoller {
   bool offline() const { return state_ == State::offline; }
   Clock::time_point next_due() const { return next_due_; }
   const DevicePollStats& stats() const { return stats_; }
-  void poll_soon(Clock::time_point now) { next_due_ = now; }
+  // Every point is due now (after a write: the new value comes back soon).
+  void poll_soon(Clock::time_point now);
   // Reads in the current plan (after splits); for tests and benchmarks.
   std::vector<ReadBlock> plan() const;
 
@@ -87,20 +102,48 @@ class DevicePoller {
     std::optional<Clock::time_point> retry_at;  // set aside until then
     bool complaint_logged = false;
   };
+  // How one block (and, when it was refused, its halves) came out.
+  enum class BlockRead {
+    whole,      // answered in one request
+    in_pieces,  // refused whole, every point then read in smaller requests
+    refused,    // some point refused on its own, or an exception other than a refused address
+    no_answer,  // the device did not answer (poll ends)
+  };
+  struct PollContext {
+    const ReadFn& read;
+    Clock::time_point now;
+    std::int64_t time_ms;
+    PollResult& out;
+    std::vector<store::Field>& fields;
+    std::optional<RequestResult> failure;
+    bool answered = false;
+    bool learnt = false;  // the plan's limits changed: plan again after the poll
+  };
 
+  BlockRead read_block(PlannedBlock& pb, PollContext& ctx);
+  BlockRead read_refusable(const ReadBlock& block, PlannedBlock& pb, PollContext& ctx);
+  BlockRead refused_whole(const ReadBlock& block, PlannedBlock& pb, const RequestResult& r,
+                          PollContext& ctx);
+  void replan(Clock::time_point now);
+  void schedule(Clock::time_point now);
+  void set_quality(std::size_t point, const std::string& problem, std::vector<store::Field>& fields,
+                   bool again = false);
   void decode_block(const ReadBlock& block, Clock::time_point now,
                     std::vector<store::Field>& fields);
-  void handle_exception(std::size_t index, const RequestResult& r, Clock::time_point now,
-                        PollResult& out);
   void set_state(bool answered, const std::string& why, std::int64_t time_ms, PollResult& out);
   std::string describe_block(const ReadBlock& block) const;
   void count_failure(const ReadBlock& block, const RequestResult& r, std::int64_t time_ms);
+  void complain(PlannedBlock& pb, const ReadBlock& block, const RequestResult& r, PollResult& out);
 
   ModbusDevice device_;
   std::vector<PlannedBlock> blocks_;
+  PlanLimits limits_;                  // what the slave refused so far: the plan avoids it
   std::vector<ReportFilter> filters_;  // one per point
   State state_ = State::unknown;
   Clock::time_point next_due_;
+  std::vector<Clock::time_point> point_due_;  // per point: when it is to be reported next
+  std::vector<bool> due_;                     // per point, in the current poll
+  std::vector<std::string> quality_;          // per point: "" good, else the last problem
   std::vector<std::uint16_t> registers_;
   std::vector<std::uint8_t> bits_;
   DevicePollStats stats_;

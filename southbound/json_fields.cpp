@@ -1,6 +1,9 @@
 #include "southbound/json_fields.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -56,6 +59,43 @@ PayloadFields mapped_fields(const Json& document, const FieldMap& mapping) {
   return out;
 }
 
+// `payload` with every number that overflows a double (1e400) replaced by null, or empty when it
+// holds none. nlohmann refuses a whole document for one such number; as null the field is left out
+// and the rest of the payload still counts.
+std::string without_overflowing_numbers(std::string_view payload) {
+  std::string out;
+  bool changed = false;
+  bool in_string = false;
+  for (std::size_t i = 0; i < payload.size();) {
+    const char c = payload[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < payload.size()) out += payload[++i];
+      if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      ++i;
+      continue;
+    }
+    std::size_t end = i + 1;
+    while (end < payload.size() && std::strchr("0123456789+-.eE", payload[end]) != nullptr) ++end;
+    const std::string token(payload.substr(i, end - i));
+    const double d = std::strtod(token.c_str(), nullptr);
+    if (std::isinf(d)) {
+      out += "null";
+      changed = true;
+    } else {
+      out += token;
+    }
+    i = end;
+  }
+  return changed ? out : std::string{};
+}
+
 }  // namespace
 
 bool valid_json_pointer(std::string_view pointer) {
@@ -71,7 +111,11 @@ bool valid_json_pointer(std::string_view pointer) {
 PayloadFields payload_fields(std::string_view payload, const FieldMap& mapping,
                              std::string_view bare_name) {
   PayloadFields out;
-  const Json document = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  Json document = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    const std::string repaired = without_overflowing_numbers(payload);
+    if (!repaired.empty()) document = Json::parse(repaired, nullptr, /*allow_exceptions=*/false);
+  }
   if (document.is_discarded()) {
     out.problem = "not JSON";
     return out;

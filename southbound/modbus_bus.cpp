@@ -272,7 +272,7 @@ void ModbusBus::poll_device(DevicePoller& device) {
   }
   publish(std::move(result.records));
   // A TCP endpoint where no device answers any more may be a half-open connection: start afresh.
-  if (options_.transport == Transport::tcp && link_->connected() &&
+  if (options_.transport != Transport::rtu && link_->connected() &&
       std::all_of(devices_.begin(), devices_.end(), [](const auto& d) { return d.offline(); })) {
     link_->disconnect();
     counters_.fd = -1;
@@ -288,7 +288,7 @@ void ModbusBus::execute_write(const WriteRequest& request) {
     publish_result(std::move(result));
     return;
   }
-  WritePlan plan = plan_writes(device->device().options.points, request.values);
+  WritePlan plan = plan_writes(device->device().options, request.values);
   if (!plan.refused.empty()) {
     result.message = "refused: " + describe(plan.refused);
     result.failures = std::move(plan.refused);

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "southbound/low_fd.hpp"
+#include "southbound/rtu_frame.hpp"
 
 namespace edgegw::southbound {
 namespace {
@@ -34,8 +35,48 @@ int finish_connect(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
+// The connected socket as RtuClient's byte stream. The socket is non-blocking; waits are poll().
+class SocketStream final : public ByteStream {
+ public:
+  explicit SocketStream(int fd) : fd_(fd) {}
+  bool send(std::span<const std::uint8_t> bytes) override {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        bytes = bytes.subspan(static_cast<std::size_t>(n));
+      } else if (n < 0 && errno == EAGAIN) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (::poll(&p, 1, 1000) <= 0) return false;
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+  int receive(std::span<std::uint8_t> into, std::chrono::milliseconds timeout) override {
+    pollfd p{fd_, POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (rc == 0 || (rc < 0 && errno == EINTR)) return 0;
+    if (rc < 0) return -1;
+    const ssize_t n = ::recv(fd_, into.data(), into.size(), MSG_DONTWAIT);
+    if (n > 0) return static_cast<int>(n);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+    return -1;  // closed by the peer, or failed
+  }
+  void drain() {
+    std::uint8_t junk[256];
+    while (::recv(fd_, junk, sizeof junk, MSG_DONTWAIT) > 0) {
+    }
+  }
+
+ private:
+  int fd_;
+};
+
 ModbusLink::ModbusLink(const BusOptions& options) : options_(options) {
-  if (options_.transport == Transport::tcp) {
+  if (options_.transport != Transport::rtu) {
     // The address is never used: connect_tcp() connects and hands over the socket.
     ctx_ = modbus_new_tcp("127.0.0.1", options_.port);
   } else {
@@ -67,8 +108,12 @@ std::string ModbusLink::connect() {
       return "no file descriptor below 1024 is free for libmodbus (reserve_low_fds() at startup)";
     }
   }
-  std::string error = options_.transport == Transport::tcp ? connect_tcp() : connect_rtu();
+  std::string error = options_.transport == Transport::rtu ? connect_rtu() : connect_tcp();
   connected_ = error.empty();
+  if (connected_ && options_.transport == Transport::rtu_tcp) {
+    stream_ = std::make_unique<SocketStream>(slot_);
+    rtu_ = std::make_unique<RtuClient>(*stream_, options_.timeout);
+  }
   return error;
 }
 
@@ -127,6 +172,8 @@ std::string ModbusLink::connect_rtu() {
 void ModbusLink::disconnect() {
   if (!connected_) return;
   if (options_.transport == Transport::rtu) restore_line_settings();
+  rtu_.reset();
+  stream_.reset();
   // Not modbus_close() on the slot: that would close it and hand the low number to anyone.
   modbus_set_socket(ctx_, -1);
   release_to_placeholder(slot_);
@@ -144,7 +191,11 @@ void ModbusLink::restore_line_settings() {
 }
 
 void ModbusLink::flush() {
-  if (connected_) modbus_flush(ctx_);
+  if (stream_) {
+    stream_->drain();
+  } else if (connected_) {
+    modbus_flush(ctx_);
+  }
 }
 
 RequestResult ModbusLink::result_of(int rc, int expected) {
@@ -155,9 +206,20 @@ RequestResult ModbusLink::result_of(int rc, int expected) {
     r.error = "short answer";
     return r;
   }
-  const int err = errno;
+  return classify_modbus_errno(errno);
+}
+
+RequestResult classify_modbus_errno(int err) {
+  RequestResult r;
   r.error = modbus_strerror(err);
-  if (err >= EMBXILFUN && err <= EMBXGTAR) {
+  if (err == EMBXGPATH || err == EMBXGTAR) {
+    // A gateway answers for a unit behind it that did not: the unit itself gave no answer, so it
+    // counts (and is retried) like a timeout, and the device goes offline like an absent one.
+    r.outcome = Outcome::timeout;
+    r.exception_code = err - MODBUS_ENOBASE;
+    r.error = err == EMBXGTAR ? "no answer (gateway: target device failed to respond, exception 0B)"
+                              : "no answer (gateway: path unavailable, exception 0A)";
+  } else if (err >= EMBXILFUN && err <= EMBXGTAR) {
     r.outcome = Outcome::exception;
     r.exception_code = err - MODBUS_ENOBASE;
   } else if (err == ETIMEDOUT) {
@@ -178,6 +240,7 @@ RequestResult ModbusLink::read(unsigned unit, const ReadBlock& block,
                                std::vector<std::uint16_t>& registers,
                                std::vector<std::uint8_t>& bits) {
   if (!connected_) return {Outcome::not_connected, 0, "not connected"};
+  if (rtu_) return rtu_->read(unit, block, registers, bits);
   if (modbus_set_slave(ctx_, static_cast<int>(unit)) < 0) return result_of(-1, 0);
   int rc = -1;
   switch (block.table) {
@@ -201,9 +264,28 @@ RequestResult ModbusLink::read(unsigned unit, const ReadBlock& block,
   return result_of(rc, block.count);
 }
 
+// Part of one register: FC 22 where the device has it, else FC 3 and the register written back.
+// The read-modify-write is not atomic against the device's own changes; FC 22 is.
+RequestResult ModbusLink::write_masked(const WriteOp& op) {
+  const RegisterMask& m = *op.mask;
+  if (op.mask_write) {
+    return result_of(modbus_mask_write_register(ctx_, op.address, m.keep, m.set), 1);
+  }
+  std::uint16_t current = 0;
+  if (const auto r = result_of(modbus_read_registers(ctx_, op.address, 1, &current), 1);
+      r.outcome != Outcome::ok) {
+    return r;
+  }
+  const auto next = static_cast<std::uint16_t>((current & m.keep) | (m.set & ~m.keep));
+  if (op.multiple_writes) return result_of(modbus_write_registers(ctx_, op.address, 1, &next), 1);
+  return result_of(modbus_write_register(ctx_, op.address, next), 1);
+}
+
 RequestResult ModbusLink::write(unsigned unit, const WriteOp& op) {
   if (!connected_) return {Outcome::not_connected, 0, "not connected"};
+  if (rtu_) return rtu_->write(unit, op);
   if (modbus_set_slave(ctx_, static_cast<int>(unit)) < 0) return result_of(-1, 0);
+  if (op.mask) return write_masked(op);
   switch (op.function_code()) {
     case 5:
       return result_of(modbus_write_bit(ctx_, op.address, op.bits[0]), 1);

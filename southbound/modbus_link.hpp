@@ -4,10 +4,13 @@
 // are ours (poll(), not libmodbus's select()-based connect), then given to libmodbus with
 // modbus_set_socket(); a serial line is opened by libmodbus and moved onto the slot right away.
 // Closing a serial line puts back the termios settings the port had before we opened it.
+// rtu_tcp connects like tcp and then speaks RTU frames over the socket with our RtuClient
+// (rtu_frame.hpp), libmodbus having no such backend.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,14 @@
 typedef struct _modbus modbus_t;
 
 namespace edgegw::southbound {
+
+class RtuClient;
+class SocketStream;
+
+// What a failed libmodbus call's errno means for us. Gateway exceptions 0A (path unavailable) and
+// 0B (target failed to respond) are "no answer" from the unit behind the gateway (Outcome::timeout,
+// exception_code kept), not an answer.
+RequestResult classify_modbus_errno(int err);
 
 class ModbusLink {
  public:
@@ -41,7 +52,8 @@ class ModbusLink {
   // One read of `block` from slave `unit` into `registers` or `bits` (resized to block.count).
   RequestResult read(unsigned unit, const ReadBlock& block, std::vector<std::uint16_t>& registers,
                      std::vector<std::uint8_t>& bits);
-  // One write (FC 5, 6, 15 or 16 after op.function_code()).
+  // One write (FC 5, 6, 15, 16 or 22 after op.function_code(); a mask without FC 22 is FC 3 and
+  // then FC 6 or 16).
   RequestResult write(unsigned unit, const WriteOp& op);
 
   // The fd libmodbus uses now, or -1 (for tests: it must be below 1024).
@@ -52,8 +64,11 @@ class ModbusLink {
   std::string connect_rtu();
   void restore_line_settings();
   RequestResult result_of(int rc, int expected);
+  RequestResult write_masked(const WriteOp& op);
 
   BusOptions options_;
+  std::unique_ptr<SocketStream> stream_;  // rtu_tcp: our RTU framing over the socket
+  std::unique_ptr<RtuClient> rtu_;
   modbus_t* ctx_ = nullptr;
   int slot_ = -1;
   bool connected_ = false;

@@ -10,7 +10,7 @@ namespace {
 // Appends `op` to the plan, merged into the previous op when it continues it on the same table:
 // several set points in one command then cost one FC 15 / 16 request.
 void append_merged(std::vector<WriteOp>& ops, WriteOp op) {
-  if (!ops.empty()) {
+  if (!ops.empty() && !op.mask && !ops.back().mask) {
     WriteOp& last = ops.back();
     const bool bits = op.table == Table::coil;
     const std::size_t width = bits ? last.bits.size() : last.registers.size();
@@ -30,8 +30,10 @@ void append_merged(std::vector<WriteOp>& ops, WriteOp op) {
 }  // namespace
 
 int WriteOp::function_code() const {
-  if (table == Table::coil) return bits.size() == 1 ? 5 : 15;
-  return registers.size() == 1 ? 6 : 16;
+  if (mask && mask_write) return 22;
+  if (table == Table::coil) return bits.size() == 1 && !multiple_writes ? 5 : 15;
+  const std::size_t count = mask ? 1 : registers.size();
+  return count == 1 && !multiple_writes ? 6 : 16;
 }
 
 WritePlan plan_writes(const std::vector<PointSpec>& points,
@@ -65,12 +67,23 @@ WritePlan plan_writes(const std::vector<PointSpec>& points,
     op.points = {field.name};
     if (it->table == Table::coil) {
       op.bits = {static_cast<std::uint8_t>(encoded.bit ? 1 : 0)};
+    } else if (encoded.mask) {
+      op.mask = encoded.mask;
     } else {
       op.registers = std::move(encoded.registers);
     }
     append_merged(plan.ops, std::move(op));
   }
   if (!plan.refused.empty()) plan.ops.clear();
+  return plan;
+}
+
+WritePlan plan_writes(const ModbusDeviceOptions& device, const std::vector<store::Field>& values) {
+  WritePlan plan = plan_writes(device.points, values);
+  for (auto& op : plan.ops) {
+    op.mask_write = device.mask_write;
+    op.multiple_writes = device.multiple_writes;
+  }
   return plan;
 }
 

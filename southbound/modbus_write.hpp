@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "southbound/point_codec.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
 
@@ -43,7 +45,11 @@ struct WriteOp {
   std::vector<std::uint16_t> registers;
   std::vector<std::uint8_t> bits;
   std::vector<std::string> points;
-  // The function code the op goes out as: 5, 15, 6 or 16.
+  std::optional<RegisterMask> mask;  // part of one register (bit, u8, i8): no registers
+  bool mask_write = false;           // with mask: FC 22; else FC 3 then the write back
+  bool multiple_writes = false;      // FC 15 / 16 even for one coil or register
+  // The function code the op goes out as: 5, 15, 6, 16 or 22 (a mask without FC 22 reads with
+  // FC 3 and writes back with 6 or 16).
   int function_code() const;
   bool operator==(const WriteOp&) const = default;
 };
@@ -55,6 +61,8 @@ struct WritePlan {
 
 WritePlan plan_writes(const std::vector<PointSpec>& points,
                       const std::vector<store::Field>& values);
+// The same for one device, with its function choices (mask_write, write_single).
+WritePlan plan_writes(const ModbusDeviceOptions& device, const std::vector<store::Field>& values);
 
 // "point: reason; point: reason" for a reply.
 std::string describe(const std::vector<PointFailure>& failures);

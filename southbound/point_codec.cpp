@@ -5,10 +5,13 @@
 #include <bit>
 #include <cerrno>
 #include <cfloat>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <optional>
+
+#include "southbound/point_codec_parts.hpp"
 
 namespace edgegw::southbound {
 namespace {
@@ -65,6 +68,14 @@ bool unscaled(const PointSpec& p) {
   return p.scale == 1.0 && p.offset == 0.0;
 }
 
+// raw * scale + offset, leaving out the identity steps: -0.0 + 0.0 would be +0.0, and a device's
+// -0.0 (a sign a sensor reports) must survive scale 1 / offset 0.
+double scaled(const PointSpec& p, double raw) {
+  if (p.scale != 1.0) raw *= p.scale;
+  if (p.offset != 0.0) raw += p.offset;
+  return raw;
+}
+
 // A command's value as a number, if it is one. Strings must hold a whole number ("12.5").
 std::optional<double> as_double(const store::FieldValue& value) {
   if (const auto* b = std::get_if<bool>(&value)) return *b ? 1.0 : 0.0;
@@ -107,23 +118,73 @@ Range range_of(PointType type) {
   return {0.0, std::ldexp(1.0, bits)};
 }
 
+// An integer command value held exactly: sign and magnitude, so the whole u64 and i64 ranges fit.
+struct ExactInteger {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+};
+
+constexpr double kTwoTo53 = 9007199254740992.0;  // past this a double skips integers
+
+// The value as an exact integer: integers, bools, decimal strings of any integer that fits 64 bits
+// of magnitude, and doubles that hold a whole number no larger than 2^53. Empty with `why` set
+// when the value is a number but cannot be taken exactly.
+std::optional<ExactInteger> exact_integer(const store::FieldValue& value, std::string& why) {
+  if (const auto* b = std::get_if<bool>(&value)) return ExactInteger{false, *b ? 1u : 0u};
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    const bool negative = *i < 0;
+    // Two's complement negation in unsigned arithmetic: exact for INT64_MIN too.
+    const auto u = static_cast<std::uint64_t>(*i);
+    return ExactInteger{negative, negative ? ~u + 1 : u};
+  }
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    const bool negative = !s->empty() && s->front() == '-';
+    const char* first = s->data() + (negative ? 1 : 0);
+    const char* last = s->data() + s->size();
+    if (first == last || *first < '0' || *first > '9') return std::nullopt;
+    std::uint64_t magnitude = 0;
+    const auto [end, ec] = std::from_chars(first, last, magnitude);
+    if (end != last) return std::nullopt;  // "12.5", "1e3": a number, not an integer literal
+    if (ec == std::errc::result_out_of_range) {
+      why = *s + " does not fit 64 bits";
+      return std::nullopt;
+    }
+    return ExactInteger{negative && magnitude != 0, magnitude};
+  }
+  const double d = std::get<double>(value);
+  if (std::isfinite(d) && std::fabs(d) > kTwoTo53 && std::nearbyint(d) == d) {
+    why = std::to_string(d) +
+          " is beyond 2^53, where a JSON number is not exact; send the integer itself or a "
+          "decimal string";
+  }
+  return std::nullopt;
+}
+
+// Whether `v` fits `type` (16, 32 or 64 bits, signed or not).
+bool fits(const ExactInteger& v, PointType type) {
+  const unsigned bits = 16 * register_count(type);
+  if (!is_signed(type)) {
+    return !v.negative && (bits == 64 || v.magnitude < (std::uint64_t{1} << bits));
+  }
+  const std::uint64_t half = std::uint64_t{1} << (bits - 1);
+  return v.negative ? v.magnitude <= half : v.magnitude < half;
+}
+
 EncodedPoint encode_integer(const PointSpec& p, const store::FieldValue& value) {
   const unsigned n = register_count(p.type);
-  const unsigned bits = 16 * n;
-  // An exact path for integers that need no scaling: u64/i64 beyond 2^53 survive.
-  if (const auto* i = std::get_if<std::int64_t>(&value); i && unscaled(p)) {
-    const std::int64_t v = *i;
-    bool fits;
-    if (is_signed(p.type)) {
-      fits = bits == 64 ||
-             (v >= -(std::int64_t{1} << (bits - 1)) && v < (std::int64_t{1} << (bits - 1)));
-    } else {
-      fits = v >= 0 && (bits == 64 || v < (std::int64_t{1} << bits));
+  if (unscaled(p)) {
+    // The exact path: u64 and i64 keep every bit over their whole range.
+    std::string why;
+    const auto v = exact_integer(value, why);
+    if (!why.empty()) return refuse(why + " for " + to_string(p.type));
+    if (v) {
+      if (!fits(*v, p.type)) {
+        return refuse((v->negative ? "-" : "") + std::to_string(v->magnitude) +
+                      " is out of range for " + to_string(p.type));
+      }
+      const std::uint64_t raw = v->negative ? ~v->magnitude + 1 : v->magnitude;
+      return {disassemble(raw, n, p.order), false, {}, {}};
     }
-    if (!fits) {
-      return refuse(std::to_string(v) + " is out of range for " + to_string(p.type));
-    }
-    return {disassemble(static_cast<std::uint64_t>(v), n, p.order), false, {}};
   }
   const auto d = as_double(value);
   if (!d || !std::isfinite(*d)) return refuse("not a number");
@@ -136,7 +197,7 @@ EncodedPoint encode_integer(const PointSpec& p, const store::FieldValue& value) 
   const std::uint64_t bits_value = is_signed(p.type)
                                        ? static_cast<std::uint64_t>(static_cast<std::int64_t>(raw))
                                        : static_cast<std::uint64_t>(raw);
-  return {disassemble(bits_value, n, p.order), false, {}};
+  return {disassemble(bits_value, n, p.order), false, {}, {}};
 }
 
 EncodedPoint encode_float(const PointSpec& p, const store::FieldValue& value) {
@@ -149,9 +210,9 @@ EncodedPoint encode_float(const PointSpec& p, const store::FieldValue& value) {
       return refuse(std::to_string(*d) + " is out of range for f32 after scale and offset");
     }
     const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(raw));
-    return {disassemble(bits, 2, p.order), false, {}};
+    return {disassemble(bits, 2, p.order), false, {}, {}};
   }
-  return {disassemble(std::bit_cast<std::uint64_t>(raw), 4, p.order), false, {}};
+  return {disassemble(std::bit_cast<std::uint64_t>(raw), 4, p.order), false, {}, {}};
 }
 
 }  // namespace
@@ -170,6 +231,12 @@ unsigned register_count(PointType type) {
     case PointType::i64:
     case PointType::f64:
       return 4;
+    case PointType::u8:
+    case PointType::i8:
+    case PointType::bit:
+    case PointType::f16:
+    case PointType::string:
+      return 1;
   }
   return 1;
 }
@@ -179,19 +246,21 @@ bool is_bit_table(Table table) {
 }
 
 unsigned point_width(const PointSpec& point) {
-  return is_bit_table(point.table) ? 1 : register_count(point.type);
+  if (is_bit_table(point.table)) return 1;
+  if (point.type == PointType::string) return point.length == 0 ? 1 : point.length;
+  return register_count(point.type);
 }
 
 store::FieldValue decode_registers(const PointSpec& p, std::span<const std::uint16_t> registers) {
+  if (detail::is_part_type(p.type)) return detail::decode_part(p, registers);
   const std::uint64_t raw = assemble(registers, p.order);
   switch (p.type) {
     case PointType::boolean:
       return raw != 0;
     case PointType::f32:
-      return static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(raw))) * p.scale +
-             p.offset;
+      return scaled(p, static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(raw))));
     case PointType::f64:
-      return std::bit_cast<double>(raw) * p.scale + p.offset;
+      return scaled(p, std::bit_cast<double>(raw));
     default:
       break;
   }
@@ -199,12 +268,12 @@ store::FieldValue decode_registers(const PointSpec& p, std::span<const std::uint
   if (is_signed(p.type)) {
     const std::int64_t v = sign_extend(raw, bits);
     if (unscaled(p)) return v;
-    return static_cast<double>(v) * p.scale + p.offset;
+    return scaled(p, static_cast<double>(v));
   }
   if (unscaled(p) && raw <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return static_cast<std::int64_t>(raw);
   }
-  return static_cast<double>(raw) * p.scale + p.offset;
+  return scaled(p, static_cast<double>(raw));
 }
 
 EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
@@ -217,6 +286,7 @@ EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
     return e;
   }
   if (p.scale == 0.0) return refuse("scale is 0, so no raw value gives the requested one");
+  if (detail::is_part_type(p.type)) return detail::encode_part(p, value);
   if (is_float(p.type)) return encode_float(p, value);
   return encode_integer(p, value);
 }
@@ -233,6 +303,15 @@ const char* name_in(const std::array<std::pair<std::string_view, E>, N>& names, 
 }
 
 }  // namespace
+
+namespace detail {
+std::optional<double> command_number(const store::FieldValue& value) {
+  return as_double(value);
+}
+std::optional<bool> command_bool(const store::FieldValue& value) {
+  return as_bool(value);
+}
+}  // namespace detail
 
 const char* to_string(PointType type) {
   return name_in(kPointTypeNames, type);

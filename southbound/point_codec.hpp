@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,26 +22,39 @@
 
 namespace edgegw::southbound {
 
-// 16-bit registers a value of `type` spans (bool: 1).
+// 16-bit registers a value of `type` spans (bool, u8, i8, bit, f16: 1; string: 1 here, its
+// `length` in point_width()).
 unsigned register_count(PointType type);
 
 // Whether `table` holds bits (coils, discrete inputs) rather than 16-bit registers.
 bool is_bit_table(Table table);
 
-// Width of `point` in its table's units: 1 bit for bit tables, register_count() otherwise.
+// Width of `point` in its table's units: 1 bit for bit tables, `length` for strings,
+// register_count() otherwise.
 unsigned point_width(const PointSpec& point);
 
-// Value of a point read from a register table; `registers` holds exactly register_count(type)
-// registers as they came off the wire. A bool is `register != 0`; an integer type with scale 1
+// Value of a point read from a register table; `registers` holds exactly point_width(point)
+// registers as they came off the wire. A bit (type bit) is a bool; u8 / i8 take one byte of the
+// register (after the order's byte swap); f16 is IEEE 754 half precision; a string is the ASCII
+// characters, two per register (high byte first in ABCD, low byte first in BADC; CDAB / DCBA
+// reverse the registers), up to the first NUL, trailing spaces dropped, and any byte outside
+// printable ASCII shown as '?'. A bool is `register != 0`; an integer type with scale 1
 // and offset 0 stays an integer (a u64 above INT64_MAX becomes a double); anything scaled and
 // every float is a double = raw * scale + offset.
 store::FieldValue decode_registers(const PointSpec& point,
                                    std::span<const std::uint16_t> registers);
 
 // The bits or registers that make a point's table hold `value`, or the reason it cannot.
+struct RegisterMask {
+  std::uint16_t keep = 0;  // FC 22's AND mask: 1 = the bit keeps its current value
+  std::uint16_t set = 0;   // FC 22's OR mask: the new value of the other bits
+  bool operator==(const RegisterMask&) const = default;
+};
+
 struct EncodedPoint {
   std::vector<std::uint16_t> registers;  // register tables
   bool bit = false;                      // bit tables
+  std::optional<RegisterMask> mask;      // bit, u8, i8: change only part of one register
   std::string error;                     // non-empty: refused, nothing to write
   bool ok() const { return error.empty(); }
 };
@@ -52,7 +66,7 @@ EncodedPoint encode_point(const PointSpec& point, const store::FieldValue& value
 
 // The one table of names for each enum, in the order messages list them: to_string() prints
 // from them and the daemon's config parser reads `type`, `order` and `table` with them.
-inline constexpr std::array<std::pair<std::string_view, PointType>, 9> kPointTypeNames{{
+inline constexpr std::array<std::pair<std::string_view, PointType>, 14> kPointTypeNames{{
     {"bool", PointType::boolean},
     {"u16", PointType::u16},
     {"i16", PointType::i16},
@@ -62,6 +76,11 @@ inline constexpr std::array<std::pair<std::string_view, PointType>, 9> kPointTyp
     {"i64", PointType::i64},
     {"f32", PointType::f32},
     {"f64", PointType::f64},
+    {"u8", PointType::u8},
+    {"i8", PointType::i8},
+    {"bit", PointType::bit},
+    {"f16", PointType::f16},
+    {"string", PointType::string},
 }};
 inline constexpr std::array<std::pair<std::string_view, WordOrder>, 4> kWordOrderNames{{
     {"ABCD", WordOrder::abcd},

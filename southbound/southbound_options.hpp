@@ -11,7 +11,9 @@
 
 namespace edgegw::southbound {
 
-enum class Transport { rtu, tcp };
+// rtu_tcp: RTU frames (unit, PDU, CRC16) over a TCP connection, as serial device servers and 4G
+// DTUs in transparent mode carry them (rtu_frame.hpp).
+enum class Transport { rtu, tcp, rtu_tcp };
 
 struct BusOptions {
   std::string name;
@@ -22,7 +24,7 @@ struct BusOptions {
   char parity = 'N';  // N | E | O
   unsigned data_bits = 8;
   unsigned stop_bits = 1;
-  // tcp
+  // tcp, rtu_tcp
   std::string host;
   std::uint16_t port = 502;
   std::chrono::milliseconds timeout{500};  // response timeout
@@ -35,7 +37,7 @@ struct BusOptions {
 };
 
 enum class Table { coil, discrete, input, holding };
-enum class PointType { boolean, u16, i16, u32, i32, u64, i64, f32, f64 };
+enum class PointType { boolean, u16, i16, u32, i32, u64, i64, f32, f64, u8, i8, bit, f16, string };
 enum class WordOrder { abcd, cdab, badc, dcba };
 
 struct PointSpec {
@@ -48,6 +50,10 @@ struct PointSpec {
   double offset = 0.0;
   double deadband = 0.0;  // 0 = report every poll
   bool writable = false;
+  unsigned bit = 0;        // type bit: which bit of the register, 0 = least significant
+  bool high_byte = false;  // type u8 / i8: the register's high byte (else its low byte)
+  unsigned length = 0;     // type string: registers it spans, two ASCII characters each
+  std::chrono::milliseconds interval{0};  // its own poll period; 0 = the device's interval
   bool operator==(const PointSpec&) const = default;
 };
 
@@ -59,6 +65,10 @@ struct ModbusDeviceOptions {
   unsigned max_gap = 8;  // registers (or bits) read through to merge two points into one request
   std::chrono::milliseconds offline_interval{30000};  // poll period while the device is offline
                                                       // (the longer of this and interval)
+  bool mask_write = false;       // the device has FC 22: bits and bytes are written with it
+                                 // (else read with FC 3, then written back)
+  bool multiple_writes = false;  // write_single = "fc16": FC 16 / FC 15 even for one register
+                                 // or coil (for meters that refuse FC 6 / FC 5)
   std::vector<PointSpec> points;
   bool operator==(const ModbusDeviceOptions&) const = default;
 };

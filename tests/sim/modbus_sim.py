@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """A Modbus slave simulator on pymodbus (Debian's 3.0.0rc1), for tests and the demo.
 
-  modbus_sim.py --port N [--rtu /dev/pts/X] [--unit 1 [--unit 2 ...]] [--host 127.0.0.1]
+  modbus_sim.py --port N [--rtu /dev/pts/X] [--rtu-over-tcp] [--unit 1 [--unit 2 ...]]
+                [--host 127.0.0.1]
 
 Serves Modbus TCP on 127.0.0.1:N, or Modbus RTU on the serial device given with --rtu (e.g. one end
-of a socat pty pair; --baud sets its speed). Prints "ready" on stdout once listening. Every unit id
+of a socat pty pair; --baud sets its speed). --rtu-over-tcp serves RTU frames (with CRC, no MBAP
+header) on the TCP port, like a serial device server in transparent mode. Prints "ready" on stdout once listening. Every unit id
 given serves the same map (below); requests for other unit ids get no answer at all, like an absent
 slave on a real bus. Addresses are protocol addresses (0-based).
 
@@ -120,6 +122,7 @@ async def main():
     parser.add_argument("--port", type=int, default=0, help="Modbus TCP port")
     parser.add_argument("--rtu", help="serial device for Modbus RTU instead of TCP")
     parser.add_argument("--baud", type=int, default=9600)
+    parser.add_argument("--rtu-over-tcp", action="store_true", help="RTU frames on the TCP port")
     parser.add_argument("--unit", type=int, action="append", help="unit id served (repeatable)")
     args = parser.parse_args()
     if not args.rtu and not args.port:
@@ -142,7 +145,7 @@ async def main():
     else:
         server = ModbusTcpServer(
             context,
-            framer=ModbusSocketFramer,
+            framer=ModbusRtuFramer if args.rtu_over_tcp else ModbusSocketFramer,
             address=(args.host, args.port),
             allow_reuse_address=True,
             ignore_missing_slaves=True,

@@ -1,7 +1,7 @@
 // Fuzzes what a slave's answers feed: register contents decoded as any type, order, scale and
-// offset (decoding must never crash, and an unscaled value must encode back to the same registers),
-// and the block planner and its splits over arbitrary point maps (blocks stay within the protocol's
-// limits and cover every point).
+// offset (decoding must never crash, and an unscaled integer must encode back to the same
+// registers), and the block planner and its splits over arbitrary point maps (blocks stay within
+// the protocol's limits and cover every point).
 #include <cassert>
 #include <cstdint>
 #include <cstring>
@@ -27,17 +27,22 @@ struct Input {
 
 void check_decode(Input& in) {
   PointSpec p;
-  p.type = static_cast<PointType>(in.byte() % 9);
+  p.type = static_cast<PointType>(in.byte() % kPointTypeNames.size());
   p.order = static_cast<WordOrder>(in.byte() % 4);
+  const std::uint8_t part = in.byte();  // bit number, byte half and string length
+  p.bit = part % 16;
+  p.high_byte = (part & 16) != 0;
+  p.length = 1 + part % 8;
   const std::uint8_t scaling = in.byte();
   if (scaling & 1) p.scale = static_cast<double>(static_cast<std::int8_t>(in.byte())) / 8.0;
   if (scaling & 2) p.offset = static_cast<double>(static_cast<std::int16_t>(in.word()));
-  std::vector<std::uint16_t> regs(register_count(p.type));
+  std::vector<std::uint16_t> regs(point_width(p));
   for (auto& r : regs) r = in.word();
   const auto value = decode_registers(p, regs);
   const EncodedPoint back = encode_point(p, value);
+  // A byte or bit of a register encodes to a mask (the rest of the register is the device's).
   if (p.scale == 1.0 && p.offset == 0.0 && p.type != PointType::boolean && back.ok() &&
-      std::holds_alternative<std::int64_t>(value)) {
+      !back.mask && std::holds_alternative<std::int64_t>(value)) {
     assert(back.registers == regs);
     if (back.registers != regs) __builtin_trap();
   }
@@ -47,7 +52,8 @@ void check_plan(Input& in) {
   std::vector<PointSpec> points(in.byte() % 64);
   for (auto& p : points) {
     p.table = static_cast<Table>(in.byte() % 4);
-    p.type = static_cast<PointType>(in.byte() % 9);
+    p.type = static_cast<PointType>(in.byte() % kPointTypeNames.size());
+    p.length = 1 + in.byte() % 125;
     p.address = in.word();
   }
   const unsigned gap = in.byte();

@@ -97,6 +97,10 @@ void LibmodbusSlave::answer(const std::uint8_t* query, int length) {
   std::lock_guard lock(mutex_);
   times_.push_back(std::chrono::steady_clock::now());
   if (silent_.count(unit) != 0) return;
+  if (const auto fault = gateway_faults_.find(unit); fault != gateway_faults_.end()) {
+    modbus_reply_exception(ctx_, query, static_cast<unsigned>(fault->second));
+    return;
+  }
   if (function == 3 || function == 6 || function == 16) {
     for (int a = address; a < address + count; ++a) {
       if (holes_.count(a) != 0) {
@@ -150,6 +154,15 @@ void LibmodbusSlave::set_silent(int unit, bool silent) {
     silent_.insert(unit);
   } else {
     silent_.erase(unit);
+  }
+}
+
+void LibmodbusSlave::set_gateway_fault(int unit, int exception_code) {
+  std::lock_guard lock(mutex_);
+  if (exception_code == 0) {
+    gateway_faults_.erase(unit);
+  } else {
+    gateway_faults_[unit] = exception_code;
   }
 }
 

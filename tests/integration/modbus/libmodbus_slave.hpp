@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -44,6 +45,9 @@ class LibmodbusSlave {
   void set_discrete(int address, const std::vector<std::uint8_t>& values);
 
   void set_silent(int unit, bool silent);
+  // Plays a Modbus TCP gateway whose unit `unit` is gone: every request for it is answered with
+  // `exception_code` (0x0A path unavailable, 0x0B target failed to respond); 0 ends that.
+  void set_gateway_fault(int unit, int exception_code);
   void add_hole(int holding_address);
   std::uint64_t requests() const { return requests_; }
   // When each request arrived (answered or not).
@@ -63,6 +67,7 @@ class LibmodbusSlave {
   mutable std::mutex mutex_;
   std::set<int> silent_;
   std::set<int> holes_;
+  std::map<int, int> gateway_faults_;  // unit -> exception code
   std::vector<std::chrono::steady_clock::time_point> times_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> requests_{0};

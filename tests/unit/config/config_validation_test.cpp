@@ -175,6 +175,78 @@ TEST_F(ConfigTest, ModbusPointChecks) {
   EXPECT_TRUE(has_problem(p, main(), 27, 12, "cannot be written"));
 }
 
+// Issue 16: the recovery keys docs/modbus.md lists are read, not refused as unknown.
+TEST_F(ConfigTest, ModbusRecoveryKeysAreRead) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"
+        "connect_timeout = \"750ms\"\nreconnect_min = \"20ms\"\nreconnect_max = \"2s\"\n"
+        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"gw\"\n"
+        "offline_interval = \"1s\"\n"
+        "[[device.modbus.point]]\nname = \"a\"\naddress = 1\n");
+  const Config c = load();
+  ASSERT_EQ(c.buses.size(), 1u);
+  EXPECT_EQ(c.buses[0].connect_timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(c.buses[0].reconnect_min, std::chrono::milliseconds(20));
+  EXPECT_EQ(c.buses[0].reconnect_max, std::chrono::milliseconds(2000));
+  ASSERT_TRUE(c.devices.at(0).modbus);
+  EXPECT_EQ(c.devices[0].modbus->offline_interval, std::chrono::milliseconds(1000));
+}
+
+TEST_F(ConfigTest, ReconnectMaxBelowMinIsRefused) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"  // 8-11
+        "reconnect_min = \"5s\"\nreconnect_max = \"1s\"\n");                      // 12-13
+  const auto p = problems();
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 13, 17, "must not be shorter than reconnect_min"));
+}
+
+// Issue 16: an invalid transport is the one error; its keys raise no follow-on errors.
+TEST_F(ConfigTest, AnInvalidTransportIsReportedAlone) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"l\"\ntransport = \"udp\"\n"   // 8-10
+        "host = \"10.0.0.1\"\nport = 502\nbaud = 9600\n");  // 11-13
+  const auto p = problems();
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 10, 13, "must be one of rtu, tcp, rtu_tcp (got \"udp\")"));
+}
+
+TEST_F(ConfigTest, ModbusPartTypesAndWriteChoices) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"
+        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"gw\"\n"
+        "mask_write = true\nwrite_single = \"fc16\"\n"
+        "[[device.modbus.point]]\nname = \"alarm\"\naddress = 1\ntype = \"bit\"\nbit = 15\n"
+        "[[device.modbus.point]]\nname = \"mode\"\naddress = 2\ntype = \"i8\"\nbyte = \"high\"\n"
+        "[[device.modbus.point]]\nname = \"serial\"\naddress = 3\ntype = \"string\"\nlength = 8\n"
+        "[[device.modbus.point]]\nname = \"temp\"\naddress = 11\ntype = \"f16\"\n");
+  const Config c = load();
+  const auto& m = *c.devices.at(0).modbus;
+  EXPECT_TRUE(m.mask_write);
+  EXPECT_TRUE(m.multiple_writes);
+  EXPECT_EQ(m.points.at(0).type, southbound::PointType::bit);
+  EXPECT_EQ(m.points.at(0).bit, 15u);
+  EXPECT_EQ(m.points.at(1).type, southbound::PointType::i8);
+  EXPECT_TRUE(m.points.at(1).high_byte);
+  EXPECT_EQ(m.points.at(2).length, 8u);
+  EXPECT_EQ(m.points.at(3).type, southbound::PointType::f16);
+}
+
+TEST_F(ConfigTest, ModbusPartKeysBelongToTheirTypes) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"       // 8-11
+        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"gw\"\n"                    // 12-15
+        "[[device.modbus.point]]\nname = \"a\"\naddress = 1\nbit = 3\n"                // 16-19
+        "[[device.modbus.point]]\nname = \"s\"\naddress = 2\ntype = \"string\"\n"      // 20-23
+        "[[device.modbus.point]]\nname = \"t\"\naddress = 65530\ntype = \"string\"\n"  // 24-27
+        "length = 8\n");                                                               // 28
+  const auto p = problems();
+  EXPECT_EQ(p.size(), 3u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 19, 7, "only a point of type = \"bit\""));
+  EXPECT_TRUE(has_problem(p, main(), 20, 1, "missing"));
+  EXPECT_TRUE(has_problem(p, main(), 26, 11, "runs past register 65535"));
+}
+
 TEST_F(ConfigTest, SyntaxErrorHasItsPosition) {
   write("[gateway]\nstate_dir = \"/tmp\"\nlog_level = \n");
   const auto p = problems();

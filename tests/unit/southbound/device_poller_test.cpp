@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace edgegw::southbound {
@@ -57,6 +59,13 @@ const store::Record* find(const std::vector<store::Record>& records, store::Reco
   return nullptr;
 }
 
+// Point values in a reading (quality fields left out).
+std::size_t values_in(const store::Record& r) {
+  return static_cast<std::size_t>(
+      std::count_if(r.fields.begin(), r.fields.end(),
+                    [](const auto& f) { return f.name.rfind(kQualityPrefix, 0) != 0; }));
+}
+
 TEST(DevicePoller, FirstPollReportsOnlineAndEveryPoint) {
   ScriptedSlave slave;
   slave.holding[3] = 42;
@@ -97,7 +106,9 @@ TEST(DevicePoller, AnAddressTheSlaveLacksCostsOnlyThatPoint) {
   const auto result = poller.poll(slave.reader(), Clock::time_point{}, 0);
   const auto* reading = find(result.records, store::RecordKind::telemetry);
   ASSERT_NE(reading, nullptr);
-  EXPECT_EQ(reading->fields.size(), 3u);
+  ASSERT_EQ(reading->fields.size(), 4u);  // three values, and r2's bad quality
+  EXPECT_EQ(reading->fields[2],
+            (store::Field{"$quality/r2", std::string("bad: Illegal data address")}));
   bool warned = false;
   for (const auto& [level, message] : result.logs) {
     warned |= level == loop::LogLevel::warning && message.find("r2") != std::string::npos;
@@ -182,6 +193,131 @@ TEST(DevicePoller, CountsItsOwnPollErrorsAndExceptions) {
   EXPECT_EQ(poller.stats().polls, 4u);
   EXPECT_EQ(poller.stats().errors, 2u);  // an answer does not clear the history
   EXPECT_EQ(poller.stats().last_error_ms, 3000);
+}
+
+// Issue 16: after the slave's refusals the plan is again the fewest reads that avoid them, not
+// the fragments the halving left behind.
+TEST(DevicePoller, AfterRefusalsThePlanIsMinimal) {
+  ScriptedSlave slave;
+  slave.holes = {11, 51, 70};  // two in gaps, one under point r70 itself
+  std::vector<std::uint16_t> addresses;
+  for (std::uint16_t a = 0; a < 100; a += 2) addresses.push_back(a);
+  for (int a = 0; a < 100; ++a) slave.holding[a] = static_cast<std::uint16_t>(a);
+  DevicePoller poller(meter(addresses), Clock::time_point{});
+  ASSERT_EQ(poller.plan().size(), 1u);
+  Clock::time_point t{};
+  for (int round = 0; round < 6; ++round, t += 1s) {
+    const auto result = poller.poll(slave.reader(), t, 0);
+    const auto* reading = find(result.records, store::RecordKind::telemetry);
+    ASSERT_NE(reading, nullptr);
+    EXPECT_EQ(values_in(*reading), 49u) << "round " << round;  // every point but r70
+  }
+  // The fewest reads that avoid 11, 51 and 70: 0..10, 12..50, 52..68, 72..98.
+  slave.requests = 0;
+  poller.poll(slave.reader(), t, 0);
+  EXPECT_EQ(slave.requests, 4);
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> spans;
+  for (const auto& b : poller.plan()) spans.emplace_back(b.start, b.count);
+  EXPECT_EQ(spans, (std::vector<std::pair<std::uint16_t, std::uint16_t>>{
+                       {0, 11}, {12, 39}, {52, 17}, {72, 27}, {70, 1}}));
+  // r70 comes back into the merged plan once the slave has it (asked at the heartbeat).
+  slave.holes = {11, 51};
+  poller.poll(slave.reader(), t + 61s, 0);
+  slave.requests = 0;
+  const auto all = poller.poll(slave.reader(), t + 62s, 0);
+  const auto* reading = find(all.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(values_in(*reading), 50u);
+}
+
+// A refusal of a range with exception 03 (some slaves) splits like 02.
+TEST(DevicePoller, IllegalDataValueSplitsLikeIllegalAddress) {
+  ScriptedSlave slave;
+  DevicePoller poller(meter({0, 4}), Clock::time_point{});
+  int calls = 0;
+  auto read = [&](const ReadBlock& b, std::vector<std::uint16_t>& regs,
+                  std::vector<std::uint8_t>&) {
+    ++calls;
+    if (b.count > 1) return RequestResult{Outcome::exception, 3, "Illegal data value"};
+    regs.assign(1, 7);
+    return RequestResult{};
+  };
+  const auto result = poller.poll(read, Clock::time_point{}, 0);
+  const auto* reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields.size(), 2u);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(poller.plan().size(), 2u);
+}
+
+// Issue 16: per-point intervals keep their periods while blocks stay merged (each block read at
+// most once per poll, and not at all when none of its points is due).
+TEST(DevicePoller, PointIntervalsKeepTheirPeriodsInMergedBlocks) {
+  ScriptedSlave slave;
+  ModbusDevice d = meter({0, 1, 100});
+  d.options.points[1].interval = 15s;  // energy, in the same block as r0
+  d.options.points[2].interval = 15s;  // a block of its own
+  DevicePoller poller(d, Clock::time_point{});
+  ASSERT_EQ(poller.plan().size(), 2u);
+  const Clock::time_point t0{};
+  std::map<std::string, int> reported;
+  int polls = 0;
+  for (auto t = t0; t < t0 + 31s; t = poller.next_due()) {
+    slave.requests = 0;
+    const auto result = poller.poll(slave.reader(), t, 0);
+    ++polls;
+    const auto* reading = find(result.records, store::RecordKind::telemetry);
+    ASSERT_NE(reading, nullptr);
+    for (const auto& f : reading->fields) ++reported[f.name];
+    const bool slow_due = (t - t0) % 15s == 0s;
+    EXPECT_EQ(slave.requests, slow_due ? 2 : 1) << (t - t0).count();
+  }
+  EXPECT_EQ(polls, 31);  // every second, 0 s .. 30 s
+  EXPECT_EQ(reported["r0"], 31);
+  EXPECT_EQ(reported["r1"], 3);  // at 0, 15 and 30 s
+  EXPECT_EQ(reported["r100"], 3);
+  EXPECT_EQ(poller.plan().size(), 2u);  // still merged
+}
+
+// Issue 16: a point the device refuses, or whose registers do not decode to a usable value, is
+// reported with a bad quality (not silently dropped), and "good" once it is read again.
+TEST(DevicePoller, PointQualityIsReported) {
+  ScriptedSlave slave;
+  slave.holes = {2};
+  ModbusDevice d = meter({0, 2, 4});
+  d.options.points[2].type = PointType::f32;
+  slave.holding[4] = 0x7FC0;  // f32 NaN
+  DevicePoller poller(d, Clock::time_point{});
+  const Clock::time_point t0{};
+  auto result = poller.poll(slave.reader(), t0, 0);
+  const auto* reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  const std::vector<store::Field> first = reading->fields;
+  EXPECT_NE(std::find(first.begin(), first.end(),
+                      store::Field{"$quality/r2", std::string("bad: Illegal data address")}),
+            first.end());
+  EXPECT_NE(std::find(first.begin(), first.end(),
+                      store::Field{"$quality/r4",
+                                   std::string("bad: not a finite number (NaN or infinity)")}),
+            first.end());
+  // Unchanged: not repeated every poll.
+  result = poller.poll(slave.reader(), t0 + 1s, 0);
+  reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  EXPECT_EQ(reading->fields, (std::vector<store::Field>{{"r0", std::int64_t{0}}}));
+  // Both readable again: "good" and the values.
+  slave.holes.clear();
+  slave.holding[4] = 0x3F80;  // 1.0f
+  result = poller.poll(slave.reader(), t0 + 61s, 0);
+  reading = find(result.records, store::RecordKind::telemetry);
+  ASSERT_NE(reading, nullptr);
+  const auto& f = reading->fields;
+  EXPECT_NE(std::find(f.begin(), f.end(), store::Field{"$quality/r2", std::string("good")}),
+            f.end());
+  EXPECT_NE(std::find(f.begin(), f.end(), store::Field{"$quality/r4", std::string("good")}),
+            f.end());
+  EXPECT_NE(std::find(f.begin(), f.end(), store::Field{"r4", 1.0}), f.end());
+  EXPECT_NE(std::find(f.begin(), f.end(), store::Field{"r2", std::int64_t{0}}), f.end());
 }
 
 }  // namespace

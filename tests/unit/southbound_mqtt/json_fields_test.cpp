@@ -97,5 +97,15 @@ TEST(JsonFields, PointerSyntax) {
   EXPECT_FALSE(valid_json_pointer("/a~"));
 }
 
+// Issue 16: one number past a double's range drops only that field, not the payload.
+TEST(JsonFields, AnOverflowingNumberDropsOnlyItsField) {
+  EXPECT_EQ(fields_of(R"({"t": 21.5, "huge": 1e400, "s": "1e400", "n": -1E+999, "h": 40})"),
+            (std::vector<Field>{{"h", std::int64_t{40}}, {"s", "1e400"s}, {"t", 21.5}}));
+  EXPECT_EQ(fields_of(R"({"a": {"x": 1e400, "y": 2}})", {{"y", "/a/y"}, {"x", "/a/x"}}),
+            (std::vector<Field>{{"y", std::int64_t{2}}}));
+  EXPECT_EQ(problem_of(R"({"only": 1e400})"), "a JSON object without any scalar member");
+  EXPECT_EQ(problem_of(R"({"t": 1e400, )"), "not JSON");
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

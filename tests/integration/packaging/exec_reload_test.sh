@@ -21,6 +21,7 @@ start_line=$(value_of ExecStart)
 conf_of() { sed -n 's/.* -c \([^ ]*\) .*/\1/p' <<<"$1"; }
 [[ ${reload_lines[0]} == "/usr/bin/edgegw -c $(conf_of "$start_line") check" ]] ||
   fail "the first ExecReload= is not the check of ExecStart='s file: ${reload_lines[0]}"
+# shellcheck disable=SC2016 # the literal text of the unit
 [[ ${reload_lines[-1]} == '/bin/kill -HUP $MAINPID' ]] ||
   fail "the last ExecReload= does not signal the daemon: ${reload_lines[-1]}"
 

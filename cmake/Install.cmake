@@ -1,7 +1,7 @@
-# Install layout of edgegw (`cmake --install`), and the .deb built from it (Packaging.cmake).
+# Install layout of edgegw (`cmake --install`, which debian/rules runs too).
 #
 #   PREFIX/bin/edgegw
-#   PREFIX/lib/systemd/system/edgegw.service     the unit, with ExecStart= pointing at PREFIX/bin
+#   UNITDIR/edgegw.service                       the unit, with ExecStart= pointing at PREFIX/bin
 #   PREFIX/lib/sysusers.d/edgegw.conf            the system user edgegw (member of dialout)
 #   PREFIX/lib/tmpfiles.d/edgegw.conf            /etc/edgegw and /var/lib/edgegw with their modes
 #   PREFIX/share/man/man8/edgegw.8, man5/edgegw.toml.5
@@ -12,14 +12,18 @@
 # unit's ConfigurationDirectory= is /etc/edgegw whatever the prefix, and PREFIX/etc otherwise (a
 # staging prefix such as /tmp/x stays self-contained). EDGEGW_INSTALL_CONFDIR overrides it.
 #
-# Paths that depend on the prefix are decided at install time, not at configure time, because CPack
-# installs with its own prefix (/usr) into a staging directory (DESTDIR).
+# UNITDIR is PREFIX/lib/systemd/system; EDGEGW_INSTALL_UNITDIR overrides it (the Debian package
+# uses /lib/systemd/system, where Debian 12's systemd and debhelper look).
+#
+# Paths that depend on the prefix are decided at install time, not at configure time, so that
+# `cmake --install --prefix` gets them right.
 
 include(GNUInstallDirs)
 
 set(EDGEGW_EXAMPLE_CONFIG ${CMAKE_SOURCE_DIR}/etc/edgegw/edgegw.toml
     CACHE FILEPATH "Example configuration installed as /etc/edgegw/edgegw.toml when absent")
 set(EDGEGW_INSTALL_CONFDIR "" CACHE PATH "Where edgegw/edgegw.toml goes (empty: /etc or PREFIX/etc)")
+set(EDGEGW_INSTALL_UNITDIR "" CACHE PATH "Where edgegw.service goes (empty: PREFIX/lib/systemd/system)")
 
 install(TARGETS edgegw RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
@@ -50,7 +54,11 @@ install(CODE "
   string(MD5 edgegw_key \"\$ENV{DESTDIR}\${edgegw_prefix}\")
   set(edgegw_staged \"${EDGEGW_UNIT_STAGING}/edgegw-\${edgegw_key}.service\")
   file(WRITE \"\${edgegw_staged}\" \"\${edgegw_unit}\")
-  file(INSTALL DESTINATION \"\${edgegw_prefix}/lib/systemd/system\" TYPE FILE
+  set(edgegw_unitdir \"${EDGEGW_INSTALL_UNITDIR}\")
+  if(edgegw_unitdir STREQUAL \"\")
+    set(edgegw_unitdir \"\${edgegw_prefix}/lib/systemd/system\")
+  endif()
+  file(INSTALL DESTINATION \"\${edgegw_unitdir}\" TYPE FILE
        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
        FILES \"\${edgegw_staged}\" RENAME edgegw.service)
 
@@ -82,5 +90,3 @@ install(FILES ${EDGEGW_EXAMPLE_CONFIG} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examp
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/etc/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
         FILES_MATCHING PATTERN "*.toml")
 install(FILES ${CMAKE_SOURCE_DIR}/docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
-
-include(Packaging)

@@ -127,7 +127,6 @@ class SessionCore {
   bool needs_registration_;
   bool reported_auth_ = false;
   bool reported_conflict_ = false;
-  bool connected_once_ = false;
   std::string last_error_;
   std::uint64_t connect_attempts_ = 0;
 };

@@ -13,6 +13,7 @@ packages=(
   python3 python3-pymodbus python3-paho-mqtt python3-serial python3-serial-asyncio
   socat openssl procps util-linux iproute2
   systemd dpkg-dev man-db groff-base
+  debhelper lintian
 )
 
 missing=()

@@ -153,9 +153,8 @@ DevicePoller::BlockRead DevicePoller::refused_whole(const ReadBlock& block, Plan
     set_quality(i, r.error, ctx.fields, /*again=*/true);
     return BlockRead::refused;
   }
-  ctx.out.logs.emplace_back(loop::LogLevel::debug, "modbus device " + name() + ": " +
-                                                       describe_block(block) + " refused (" +
-                                                       r.error + "), split in two");
+  ctx.out.logs.emplace_back(loop::LogLevel::debug, unit_text() + " " + describe_block(block) +
+                                                       " refused (" + r.error + "), split in two");
   const auto [first, second] = split_block(block, device_.options.points);
   const BlockRead a = read_refusable(first, pb, ctx);
   if (a == BlockRead::no_answer) return a;

@@ -41,5 +41,7 @@ DESTDIR="" cmake --install "$binary_dir" --prefix "$scratch/opt" >/dev/null 2>&1
   fail "install to $scratch/opt"
 grep -qxF "ExecStart=$scratch/opt/bin/edgegw -c $scratch/opt/etc/edgegw/edgegw.toml run" \
   "$scratch/opt/lib/systemd/system/edgegw.service" || fail "unit not rewritten for the prefix"
+grep -qxF "ExecReload=$scratch/opt/bin/edgegw -c $scratch/opt/etc/edgegw/edgegw.toml check" \
+  "$scratch/opt/lib/systemd/system/edgegw.service" || fail "the reload check not rewritten for the prefix"
 [[ -f $scratch/opt/etc/edgegw/edgegw.toml ]] || fail "no config under the prefix"
 finish

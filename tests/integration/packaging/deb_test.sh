@@ -1,34 +1,45 @@
 #!/usr/bin/env bash
-# The .deb: built with cpack from the build tree; its files, conffiles, dependencies and maintainer
-# scripts; then a round trip through dpkg in a throwaway root (dpkg --root with
-# --force-script-chrootless, so the maintainer scripts run against DPKG_ROOT):
+# The .deb built by scripts/build-deb.sh (dpkg-buildpackage with debian/): its files, conffiles,
+# dependencies and maintainer scripts; then a round trip through dpkg in a throwaway root (dpkg
+# --root with --force-script-chrootless, so the maintainer scripts run against DPKG_ROOT):
 #   install  -> the binary, unit, user edgegw (in dialout) and directories with their modes exist;
 #   remove   -> the binary and unit are gone, /etc/edgegw and /var/lib/edgegw stay;
 #   reinstall-> an edited conffile is kept;
 #   purge    -> /etc/edgegw and /var/lib/edgegw are gone, the user stays.
 # systemctl must never be called for a root that is not the running system.
-# Usage: deb_test.sh SOURCE_DIR BINARY_DIR
+# The package is $EDGEGW_DEB (scripts/test.sh sets it: a missing file then fails), else
+# SOURCE_DIR/build/deb/edgegw_*.deb; without either the test is skipped.
+# Usage: deb_test.sh SOURCE_DIR
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
-binary_dir=$2
-for tool in cpack dpkg-deb dpkg systemd-sysusers systemd-tmpfiles; do
+source_dir=$1
+for tool in dpkg-deb dpkg systemd-sysusers systemd-tmpfiles; do
   command -v "$tool" >/dev/null || skip "$tool not installed"
 done
 
-deb=$(build_deb "$binary_dir" "$scratch/pkg") || { fail "cpack"; finish; }
+if [[ -n ${EDGEGW_DEB:-} ]]; then
+  deb=$EDGEGW_DEB
+  [[ -f $deb ]] || { fail "no package at EDGEGW_DEB=$deb"; finish; }
+else
+  debs=("$source_dir"/build/deb/edgegw_*.deb)
+  [[ -f ${debs[0]} ]] || skip "no package: build it with scripts/build-deb.sh"
+  deb=${debs[0]}
+fi
 echo "package: $deb"
 
 # --- contents
 contents=$(dpkg-deb -c "$deb" | awk '{ print $1, $6 }')
 has() { grep -qE "^$1 \./$2\$" <<<"$contents" || fail "package lacks $2 ($1)"; }
 has '-rwxr-xr-x' usr/bin/edgegw
-has '-rw-r--r--' usr/lib/systemd/system/edgegw.service
+has '-rw-r--r--' lib/systemd/system/edgegw.service
 has '-rw-r--r--' usr/lib/sysusers.d/edgegw.conf
 has '-rw-r--r--' usr/lib/tmpfiles.d/edgegw.conf
-has '-rw-r--r--' usr/share/man/man8/edgegw.8
-has '-rw-r--r--' usr/share/man/man5/edgegw.toml.5
+has '-rw-r--r--' usr/share/man/man8/edgegw.8.gz
+has '-rw-r--r--' usr/share/man/man5/edgegw.toml.5.gz
 has '-rw-r-----' etc/edgegw/edgegw.toml
 has '-rw-r--r--' usr/share/doc/edgegw/examples/edgegw.toml
+has '-rw-r--r--' usr/share/doc/edgegw/copyright
+has '-rw-r--r--' usr/share/doc/edgegw/changelog.gz
 grep -q 'usr/local' <<<"$contents" && fail "package installs under /usr/local"
 
 control=$scratch/control
@@ -39,10 +50,20 @@ for script in postinst prerm postrm; do
   [[ -x $control/$script ]] || fail "no executable $script"
   check "$script is valid sh" sh -n "$control/$script"
 done
+# The debhelper snippets are the only callers of systemd (deb-systemd-invoke honours policy-rc.d).
+grep -qE '^[^#]*systemctl (start|stop|restart|try-restart|enable)' "$control"/post* "$control"/pre* &&
+  fail "a maintainer script calls systemctl directly"
+grep -q 'systemd-sysusers' "$control/postinst" || fail "postinst does not create the user (sysusers)"
+grep -q 'systemd-tmpfiles' "$control/postinst" || fail "postinst does not create the directories (tmpfiles)"
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -q 'systemd' <<<"$depends" || fail "Depends lacks systemd: $depends"
 grep -q 'libc6' <<<"$depends" || fail "Depends lacks the shared libraries (shlibdeps): $depends"
 [[ $(dpkg-deb -f "$deb" Package) == edgegw ]] || fail "package name"
+[[ $(dpkg-deb -f "$deb" Recommends) == *ca-certificates* ]] || fail "Recommends lacks ca-certificates"
+# One version: the changelog's is the package's, and CMake's project() must agree.
+cmake_version=$(sed -n 's/^project(edgegw VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMakeLists.txt")
+[[ $(dpkg-deb -f "$deb" Version) == "$cmake_version"* ]] ||
+  fail "package version $(dpkg-deb -f "$deb" Version) but CMakeLists.txt says $cmake_version"
 
 # --- round trip
 if [[ $(id -u) -ne 0 ]]; then
@@ -71,7 +92,7 @@ gid=$(id_of group edgegw)
 grep -qE '^dialout:[^:]*:[0-9]+:(.*,)?edgegw(,.*)?$' "$root/etc/group" || fail "edgegw not in dialout"
 grep -q '^edgegw:.*:/usr/sbin/nologin$' "$root/etc/passwd" || fail "edgegw has a login shell"
 check "binary installed" test -x "$root/usr/bin/edgegw"
-check "unit installed" test -f "$root/usr/lib/systemd/system/edgegw.service"
+check "unit installed" test -f "$root/lib/systemd/system/edgegw.service"
 [[ $(mode_owner "$root/etc/edgegw") == "750 0:$gid" ]] ||
   fail "/etc/edgegw is $(mode_owner "$root/etc/edgegw")"
 for d in conf.d secrets; do
@@ -79,8 +100,10 @@ for d in conf.d secrets; do
 done
 [[ $(mode_owner "$root/etc/edgegw/edgegw.toml") == "640 0:$gid" ]] ||
   fail "edgegw.toml is $(mode_owner "$root/etc/edgegw/edgegw.toml"), want 640 0:$gid"
-[[ $(mode_owner "$root/var/lib/edgegw") == "750 $uid:$gid" ]] ||
+[[ $(mode_owner "$root/var/lib/edgegw") == "751 $uid:$gid" ]] ||
   fail "/var/lib/edgegw is $(mode_owner "$root/var/lib/edgegw")"
+[[ $(mode_owner "$root/var/lib/edgegw/metrics") == "755 $uid:$gid" ]] ||
+  fail "/var/lib/edgegw/metrics is $(mode_owner "$root/var/lib/edgegw/metrics")"
 dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' edgegw | grep -q 'install ok installed' ||
   fail "not installed according to dpkg"
 
@@ -91,7 +114,7 @@ echo secret >"$root/etc/edgegw/secrets/meter-1"
 echo outbox >"$root/var/lib/edgegw/outbox.db"
 check "dpkg -r" dpkg_root -r edgegw
 [[ -e $root/usr/bin/edgegw ]] && fail "binary left after remove"
-[[ -e $root/usr/lib/systemd/system/edgegw.service ]] && fail "unit left after remove"
+[[ -e $root/lib/systemd/system/edgegw.service ]] && fail "unit left after remove"
 [[ $(cat "$root/etc/edgegw/edgegw.toml" 2>/dev/null) == "$edited" ]] || fail "remove lost edgegw.toml"
 check "remove kept secrets" test -f "$root/etc/edgegw/secrets/meter-1"
 check "remove kept the outbox" test -f "$root/var/lib/edgegw/outbox.db"

@@ -1,6 +1,5 @@
 # shellcheck shell=bash
-# Shared by the packaging tests: failure reporting, a scratch directory removed on exit, and the
-# .deb built from the current build tree with cpack.
+# Shared by the packaging tests: failure reporting and a scratch directory removed on exit.
 set -euo pipefail
 
 failures=0
@@ -28,13 +27,3 @@ skip() {
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/edgegw-packaging.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-
-# build_deb BINARY_DIR OUT_DIR: prints the path of the package built from BINARY_DIR.
-build_deb() {
-  local binary_dir=$1 out=$2
-  cpack --config "$binary_dir/CPackConfig.cmake" -G DEB -B "$out" >"$out.log" 2>&1 ||
-    { cat "$out.log" >&2; return 1; }
-  local debs=("$out"/edgegw_*.deb)
-  [[ -f ${debs[0]} ]] || { echo "no .deb in $out" >&2; return 1; }
-  echo "${debs[0]}"
-}

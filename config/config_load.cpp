@@ -49,6 +49,7 @@ class Loader {
     read_buses();
     read_devices();
     root_.report_unknown_keys();
+    refuse_no_devices();
   }
 
  private:
@@ -81,15 +82,19 @@ class Loader {
     }
   }
 
+  // An empty file, or one whose devices were all moved away, would start a gateway that connects
+  // nothing and reports itself healthy. Said only when nothing else is wrong: while a file has
+  // other problems, this one is noise (its devices may be what failed to read).
+  void refuse_no_devices() {
+    const toml::array* devices = root_.array("device");
+    if (!problems_.empty() || (devices ? !devices->empty() : root_.has("device"))) return;
+    problems_.add({root_.file(), 0, 0},
+                  "no [[device]] configured: the gateway would read and send nothing; add a "
+                  "[[device]] table here or in conf.d/*.toml (docs/configuration.md)");
+  }
+
   void read_devices() {
     const toml::array* devices = root_.array("device");
-    if (devices ? devices->empty() : !root_.has("device")) {
-      // An empty file, or one whose devices were all moved away, would start a gateway that
-      // connects nothing and reports itself healthy.
-      problems_.add({root_.file(), 0, 0},
-                    "no [[device]] configured: the gateway would read and send nothing; add a "
-                    "[[device]] table here or in conf.d/*.toml (docs/configuration.md)");
-    }
     if (!devices) return;
     if (!has_cloud_ && !devices->empty()) {
       problems_.add({root_.file(), 1, 1}, "devices need a [cloud] table naming their platform");

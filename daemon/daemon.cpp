@@ -14,6 +14,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/start_timeout.hpp"
 #include "loop/guarded.hpp"
 #include "northbound/platform_defaults.hpp"
 
@@ -180,6 +181,8 @@ void Daemon::reload() {
 bool Daemon::start_store() {
   store::OpenReport report;
   try {
+    // quick_check reads the whole file: on slow flash that can outlast TimeoutStartSec=.
+    const StartTimeoutExtension extend_start;
     outbox_ = store::Outbox::open(config_.store, &report);
   } catch (const std::exception& e) {
     spdlog::error("cannot open the outbox {}: {}", config_.store.path.string(), e.what());

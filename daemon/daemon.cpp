@@ -166,8 +166,9 @@ void Daemon::reload() {
     }
   } catch (const config::ConfigError& e) {
     ++facts_.reloads_refused;
-    spdlog::error("the new configuration has {} problem(s); keeping the running one",
-                  e.problems().size());
+    log::event(spdlog::level::err, log::kConfigRefused, {},
+               "the new configuration has {} problem(s); keeping the running one",
+               e.problems().size());
     for (const auto& p : e.problems()) spdlog::error("{}", to_string(p));
   }
   publish_status(true);
@@ -189,8 +190,9 @@ bool Daemon::start_store() {
     return false;
   }
   if (report.moved_aside) {
-    spdlog::error("the outbox {} was unreadable ({}); it was kept as {} and a new one started",
-                  config_.store.path.string(), report.corruption, report.moved_aside->string());
+    log::event(spdlog::level::err, log::kStoreQuarantined, {},
+               "the outbox {} was unreadable ({}); it was kept as {} and a new one started",
+               config_.store.path.string(), report.corruption, report.moved_aside->string());
   }
   spdlog::info("outbox {}: {} record(s) waiting", config_.store.path.string(), report.backlog);
   return true;

@@ -155,6 +155,13 @@ void SessionJournal::arm() {
       timer_.reset();
     return;
   }
+  // Setting the time again un-pends a timer that is due: with steps coming in all the time the
+  // summary would never be written. Only a new time is set.
+  std::uint64_t current = 0;
+  if (timer_.enabled() != SD_EVENT_OFF && sd_event_source_get_time(timer_.get(), &current) >= 0 &&
+      current == usec) {
+    return;
+  }
   sd_event_source_set_time(timer_.get(), usec);
   timer_.set_enabled(SD_EVENT_ONESHOT);
 }

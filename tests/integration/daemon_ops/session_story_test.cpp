@@ -118,7 +118,7 @@ TEST_F(SessionStoryJournal, EachChangeOnceNeverOncePerRetry) {
   std::size_t retries = 0;
   for (const auto& e : journal_.with_message("[meter-1] connect failed ("))
     retries += !at_info_or_above(e);
-  EXPECT_GE(retries, 19u);
+  EXPECT_GE(retries, 18u);  // 20 attempts: one "backing off", one may be the way back
 }
 
 TEST_F(SessionStoryJournal, AnOutageOfManySessionsIsSummedUp) {
@@ -128,14 +128,15 @@ TEST_F(SessionStoryJournal, AnOutageOfManySessionsIsSummedUp) {
   ASSERT_TRUE(run_until([&] { return !journal_.with_message("sessions came online").empty(); }));
   const auto before = journal_.entries().size();
   broker_->stop();
-  ASSERT_TRUE(
-      run_until([&] { return !journal_.with_message("sessions lost in the last").empty(); }));
+  const bool summed =
+      run_until([&] { return !journal_.with_message("sessions lost in the last").empty(); });
 
   const auto entries = journal_.entries();
   std::vector<std::string> info;
   for (std::size_t i = before; i < entries.size(); ++i) {
     if (at_info_or_above(entries[i])) info.push_back(*JournalCapture::field(entries[i], "MESSAGE"));
   }
+  ASSERT_TRUE(summed) << ::testing::PrintToString(info);
   EXPECT_LE(info.size(), 15u) << ::testing::PrintToString(info);
   const auto summary = journal_.with_message("sessions lost in the last");
   ASSERT_EQ(summary.size(), 1u);

@@ -146,14 +146,13 @@ void Session::notice(SessionNotice n) {
       return;
     case SessionNotice::auth_failed:
       tell({StoryEvent::refused, loop::LogLevel::error,
-            "refused: the cloud refused this device's credentials (" + error +
+            "the cloud refused this device's credentials (" + error +
                 "); check its identity and secret in [device.cloud]; " + retry_text(),
             error});
       return;
     case SessionNotice::misconfigured:
       tell({StoryEvent::refused, loop::LogLevel::error,
-            "refused: cannot connect: " + error + "; fix the configuration; " + retry_text(),
-            error});
+            "cannot connect: " + error + "; fix the configuration; " + retry_text(), error});
       return;
     case SessionNotice::identity_conflict:
       tell({StoryEvent::identity_conflict, loop::LogLevel::warning,
@@ -301,7 +300,9 @@ void Session::tell_closed(SessionState was, SessionNotice notice, const std::str
           detail});
   } else if (refused) {
     tell({StoryEvent::refused, loop::LogLevel::error,
-          "refused: connect failed (" + detail + "); " + retry_text(), detail});
+          "the cloud refused the connection, now for another reason (" + detail + "); " +
+              retry_text(),
+          detail});
   } else {
     tell({StoryEvent::backing_off, loop::LogLevel::info,
           "backing off: connect failed (" + detail + "); " + retry_text(), detail});

@@ -114,6 +114,20 @@ TEST_F(SessionStoryJournal, EachChangeOnceNeverOncePerRetry) {
   EXPECT_NE(story[4].find(", attempt " + std::to_string(attempts("meter-1") - before)),
             std::string::npos)
       << story[4];
+  // The local broker (the same mosquitto) tells its outage the same way.
+  ASSERT_TRUE(run_until([&] { return !journal_.with_message("connected again after").empty(); }));
+  std::vector<std::string> broker_story;
+  for (const auto& e : journal_.entries()) {
+    const auto message = JournalCapture::field(e, "MESSAGE").value_or("");
+    if (!JournalCapture::field(e, "EDGEGW_DEVICE") && at_info_or_above(e) &&
+        message.starts_with("local broker")) {
+      broker_story.push_back(message);
+    }
+  }
+  ASSERT_EQ(broker_story.size(), 3u) << ::testing::PrintToString(broker_story);
+  EXPECT_NE(broker_story[0].find(" connected"), std::string::npos) << broker_story[0];
+  EXPECT_NE(broker_story[1].find("(backing off)"), std::string::npos) << broker_story[1];
+  EXPECT_NE(broker_story[2].find("connected again after"), std::string::npos) << broker_story[2];
   // The retries are there for whoever turns on debug.
   std::size_t retries = 0;
   for (const auto& e : journal_.with_message("[meter-1] connect failed ("))

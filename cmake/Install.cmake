@@ -4,6 +4,7 @@
 #   UNITDIR/edgegw.service                       the unit, with ExecStart= pointing at PREFIX/bin
 #   PREFIX/lib/sysusers.d/edgegw.conf            the system user edgegw (member of dialout)
 #   PREFIX/lib/tmpfiles.d/edgegw.conf            /etc/edgegw and /var/lib/edgegw with their modes
+#   PREFIX/lib/systemd/catalog/edgegw.catalog    what the journal's MESSAGE_IDs mean (journalctl -x)
 #   PREFIX/share/man/man8/edgegw.8, man5/edgegw.toml.5
 #   PREFIX/share/doc/edgegw/                     operations.md and examples/*.toml
 #   CONFDIR/edgegw/edgegw.toml                   the example configuration, only if absent
@@ -79,6 +80,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/sysusers.conf
         DESTINATION lib/sysusers.d RENAME edgegw.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/tmpfiles.conf
         DESTINATION lib/tmpfiles.d RENAME edgegw.conf)
+
+# journalctl --update-catalog (systemd's dpkg trigger on /usr/lib/systemd/catalog) picks it up.
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/edgegw.catalog DESTINATION lib/systemd/catalog)
 
 install(FILES ${CMAKE_SOURCE_DIR}/man/edgegw.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${CMAKE_SOURCE_DIR}/man/edgegw.toml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)

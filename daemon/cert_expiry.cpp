@@ -136,11 +136,8 @@ std::string describe_expiry(const ExpiryWarning& w, std::chrono::system_clock::t
 }
 
 void log_expiry_warning(const ExpiryWarning& w, std::chrono::system_clock::time_point now) {
-  if (w.certificate.device.empty()) {
-    spdlog::warn("{}", describe_expiry(w, now));
-  } else {
-    log::device(spdlog::level::warn, w.certificate.device, "{}", describe_expiry(w, now));
-  }
+  log::event(spdlog::level::warn, log::kCertificateExpiring, w.certificate.device, "{}",
+             describe_expiry(w, now));
 }
 
 }  // namespace edgegw::daemon

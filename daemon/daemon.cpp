@@ -14,6 +14,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/start_timeout.hpp"
 #include "loop/guarded.hpp"
 #include "northbound/platform_defaults.hpp"
 
@@ -165,8 +166,9 @@ void Daemon::reload() {
     }
   } catch (const config::ConfigError& e) {
     ++facts_.reloads_refused;
-    spdlog::error("the new configuration has {} problem(s); keeping the running one",
-                  e.problems().size());
+    log::event(spdlog::level::err, log::kConfigRefused, {},
+               "the new configuration has {} problem(s); keeping the running one",
+               e.problems().size());
     for (const auto& p : e.problems()) spdlog::error("{}", to_string(p));
   }
   publish_status(true);
@@ -180,14 +182,17 @@ void Daemon::reload() {
 bool Daemon::start_store() {
   store::OpenReport report;
   try {
+    // quick_check reads the whole file: on slow flash that can outlast TimeoutStartSec=.
+    const StartTimeoutExtension extend_start;
     outbox_ = store::Outbox::open(config_.store, &report);
   } catch (const std::exception& e) {
     spdlog::error("cannot open the outbox {}: {}", config_.store.path.string(), e.what());
     return false;
   }
   if (report.moved_aside) {
-    spdlog::error("the outbox {} was unreadable ({}); it was kept as {} and a new one started",
-                  config_.store.path.string(), report.corruption, report.moved_aside->string());
+    log::event(spdlog::level::err, log::kStoreQuarantined, {},
+               "the outbox {} was unreadable ({}); it was kept as {} and a new one started",
+               config_.store.path.string(), report.corruption, report.moved_aside->string());
   }
   spdlog::info("outbox {}: {} record(s) waiting", config_.store.path.string(), report.backlog);
   return true;

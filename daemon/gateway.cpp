@@ -29,7 +29,8 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
                 return northbound_->reply(device, command, result);
               }),
       commit_wakeup_(loop, [this] { group_commit_.run(std::chrono::steady_clock::now()); }),
-      group_commit_(outbox, commit_wakeup_, [this] { drain(); }) {
+      group_commit_(outbox, commit_wakeup_, [this] { drain(); }),
+      session_journal_(loop) {
   describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
   build_buses(config);
@@ -69,7 +70,10 @@ void Gateway::build_northbound(const config::Config& config) {
     router_.on_command(device, command);
   };
   handlers.log = [](loop::LogLevel level, std::string_view device, std::string_view message) {
-    log::device(level_of(level), device, "{}", message);
+    log::relayed(level_of(level), device, message);
+  };
+  handlers.story = [this](std::string_view device, const northbound::StoryLine& line) {
+    session_journal_.tell(device, line);
   };
   northbound_ = std::make_unique<northbound::Northbound>(loop_, *outbox_, std::move(options),
                                                          std::move(handlers));
@@ -139,7 +143,7 @@ void Gateway::build_local_mqtt(const config::Config& config) {
         if (device.empty()) {
           log::source_line(level_of(level), {}, {}, message);
         } else {
-          log::device(level_of(level), device, "{}", message);
+          log::relayed(level_of(level), device, message);
         }
       });
 }

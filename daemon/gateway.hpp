@@ -29,10 +29,11 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/command_router.hpp"
 #include "config/config.hpp"
+#include "daemon/command_router.hpp"
 #include "daemon/group_commit.hpp"
 #include "daemon/last_values.hpp"
+#include "daemon/session_journal.hpp"
 #include "daemon/source_online.hpp"
 #include "loop/event_source.hpp"
 #include "mqtt/resolver.hpp"
@@ -145,6 +146,7 @@ class Gateway final : private DeviceSide {
   CommandRouter router_;
   LoopCommitWakeup commit_wakeup_;
   GroupCommit group_commit_;
+  SessionJournal session_journal_;  // outlives every Northbound (a reload builds a new one)
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "daemon/logging.hpp"
 #include "loop/guarded.hpp"
 
 namespace edgegw::daemon {
@@ -81,8 +82,9 @@ bool GroupCommit::commit_once() {
   retry_at_ = {};
   ++counters_.commits;
   if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
-    spdlog::warn("outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
-                 r.dropped_by_size, r.dropped_by_age);
+    log::event(spdlog::level::warn, log::kStoreDropping, {},
+               "outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
+               r.dropped_by_size, r.dropped_by_age);
   }
   return true;
 }

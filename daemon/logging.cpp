@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
+// Without this, sd_journal_sendv() adds CODE_FILE/CODE_LINE/CODE_FUNC of its own call here to
+// every entry; the sink sends the real caller's instead.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -18,6 +21,7 @@ namespace edgegw::daemon::log {
 namespace {
 
 thread_local const DeviceLogContext* t_context = nullptr;
+thread_local std::string_view t_message_id;  // MESSAGE_ID of the line being written
 
 // The directory of devices' journal fields (describe_device()).
 struct Directory {
@@ -71,6 +75,12 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
       if (!c->device.empty()) fields.push_back("EDGEGW_DEVICE=" + c->device);
       if (!c->platform.empty()) fields.push_back("EDGEGW_PLATFORM=" + c->platform);
       if (!c->bus.empty()) fields.push_back("EDGEGW_BUS=" + c->bus);
+    }
+    if (!t_message_id.empty()) fields.push_back("MESSAGE_ID=" + std::string(t_message_id));
+    if (!msg.source.empty()) {
+      fields.push_back(std::string("CODE_FILE=") + msg.source.filename);
+      fields.push_back("CODE_LINE=" + std::to_string(msg.source.line));
+      if (msg.source.funcname) fields.push_back(std::string("CODE_FUNC=") + msg.source.funcname);
     }
     writer_(fields);
   }
@@ -141,6 +151,19 @@ DeviceLogContext context_of(std::string_view device) {
   if (auto c = device_context(device)) return *c;
   return DeviceLogContext{std::string(device), {}, {}};
 }
+void write_line(spdlog::level::level_enum level, const DeviceLogContext* context,
+                std::string_view message_id, const std::source_location* where,
+                std::string_view text) {
+  const DeviceLogContext* previous_context = t_context;
+  const std::string_view previous_id = t_message_id;
+  t_context = context;
+  t_message_id = message_id;
+  spdlog::source_loc source;
+  if (where) source = {where->file_name(), static_cast<int>(where->line()), where->function_name()};
+  spdlog::default_logger_raw()->log(source, level, "{}", text);
+  t_context = previous_context;
+  t_message_id = previous_id;
+}
 }  // namespace detail
 
 void source_line(spdlog::level::level_enum level, std::string_view device, std::string_view bus,
@@ -151,6 +174,12 @@ void source_line(spdlog::level::level_enum level, std::string_view device, std::
   if (context.bus.empty()) context.bus = bus;
   detail::DeviceScope scope(context);
   spdlog::log(level, "{}", message);
+}
+
+void relayed(spdlog::level::level_enum level, std::string_view device, std::string_view message) {
+  if (!spdlog::should_log(level)) return;
+  const auto context = detail::context_of(device);
+  detail::write_line(level, &context, {}, nullptr, fmt::format("[{}] {}", device, message));
 }
 
 bool journal_stream_matches(const char* journal_stream, int fd) {

@@ -5,6 +5,11 @@
 // EDGEGW_BUS=<bus> (`journalctl EDGEGW_DEVICE=meter-1` tells one device's story). Otherwise they
 // go to stderr with a time stamp. Library modules do not log; daemon/ logs what they report, once.
 //
+// Each entry carries CODE_FILE/CODE_LINE/CODE_FUNC of the line that logged it (std::source_location
+// through log::device/log::event) or none (a line relayed from a module's LogSink, whose sender is
+// not known here) - never this file's own location. A stable event (daemon/message_ids.hpp) also
+// carries its MESSAGE_ID, which systemd/edgegw.catalog explains (`journalctl -x`).
+//
 // A device's fields come from a process-wide directory (describe_device()), filled when the
 // gateway takes a device on: a caller only names the device, so no call site can forget the
 // platform or the bus. The directory is thread-safe (Modbus bus threads log through it too).
@@ -16,11 +21,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/log_level.hpp"
+#include "daemon/message_ids.hpp"
 
 namespace edgegw::daemon::log {
 
@@ -71,27 +78,65 @@ class DeviceScope {
 };
 std::string_view current_device();
 const DeviceLogContext* current_context();
+// Writes one line about `context` (may be null) with `message_id` (may be empty) and the caller's
+// location (may be null), as it is.
+void write_line(spdlog::level::level_enum level, const DeviceLogContext* context,
+                std::string_view message_id, const std::source_location* where,
+                std::string_view text);
 // The context of `device`: the directory's entry, or just the name when it has none.
 DeviceLogContext context_of(std::string_view device);
 }  // namespace detail
 
+// A format string and where it was written (the caller's CODE_FILE/CODE_LINE/CODE_FUNC).
+template <typename... Args>
+struct Format {
+  template <typename S>
+  consteval Format(const S& s, std::source_location where = std::source_location::current())
+      : text(s), where(where) {}
+  fmt::format_string<Args...> text;
+  std::source_location where;
+};
+
 // A line about one device: "[meter-1] message" on stderr, plus the device's fields in the journal.
 template <typename... Args>
 void device(spdlog::level::level_enum level, std::string_view name,
-            fmt::format_string<Args...> format, Args&&... args) {
+            Format<std::type_identity_t<Args>...> format, Args&&... args) {
   if (!spdlog::should_log(level)) return;
-  detail::DeviceScope scope(detail::context_of(name));
-  spdlog::log(level, "[{}] {}", name, fmt::format(format, std::forward<Args>(args)...));
+  const auto context = detail::context_of(name);
+  detail::write_line(
+      level, &context, {}, &format.where,
+      fmt::format("[{}] {}", name, fmt::vformat(format.text, fmt::make_format_args(args...))));
 }
 
 // A line about a device with the fields given here (a device that is leaving the directory).
 template <typename... Args>
 void device(spdlog::level::level_enum level, const DeviceLogContext& context,
-            fmt::format_string<Args...> format, Args&&... args) {
+            Format<std::type_identity_t<Args>...> format, Args&&... args) {
   if (!spdlog::should_log(level)) return;
-  detail::DeviceScope scope(context);
-  spdlog::log(level, "[{}] {}", context.device, fmt::format(format, std::forward<Args>(args)...));
+  detail::write_line(level, &context, {}, &format.where,
+                     fmt::format("[{}] {}", context.device,
+                                 fmt::vformat(format.text, fmt::make_format_args(args...))));
 }
+
+// A stable event with its MESSAGE_ID, about device `name` (empty: about the gateway as a whole).
+template <typename... Args>
+void event(spdlog::level::level_enum level, const MessageId& id, std::string_view name,
+           Format<std::type_identity_t<Args>...> format, Args&&... args) {
+  if (!spdlog::should_log(level)) return;
+  if (name.empty()) {
+    detail::write_line(level, nullptr, id.id, &format.where,
+                       fmt::vformat(format.text, fmt::make_format_args(args...)));
+    return;
+  }
+  const auto context = detail::context_of(name);
+  detail::write_line(
+      level, &context, id.id, &format.where,
+      fmt::format("[{}] {}", name, fmt::vformat(format.text, fmt::make_format_args(args...))));
+}
+
+// A line about `device` relayed from a module's LogSink: "[device] message" with the device's
+// fields and no CODE_* fields (the module's line is not known here). Thread-safe.
+void relayed(spdlog::level::level_enum level, std::string_view device, std::string_view message);
 
 // A line from a southbound source (a Modbus bus thread, the local MQTT connection), logged as it
 // is. `device` is the device it is about, as the source said (never read from the text): the line

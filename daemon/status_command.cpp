@@ -1,10 +1,12 @@
 #include "daemon/status_command.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -89,16 +91,37 @@ std::string modbus_devices_table(const StatusReport& r) {
 
 }  // namespace
 
+std::string unreadable_status_text(const std::filesystem::path& file, int error) {
+  if (error == EACCES || error == EPERM) {
+    // Not "not running": the file (or /run/edgegw, mode 0750) is there for the daemon's group.
+    return "cannot read " + file.string() + ": permission denied; the status is readable by " +
+           "root and the members of the '" + std::string(kStatusGroup) +
+           "' group (sudo usermod -aG " + std::string(kStatusGroup) +
+           " $USER, then log in again), or run edgegw status with sudo";
+  }
+  if (error == ENOENT || error == ENOTDIR || error == 0) {
+    return "the daemon is not running (no status file " + file.string() + ")";
+  }
+  return "cannot read " + file.string() + ": " + std::strerror(error);
+}
+
 std::optional<StatusReport> read_current_status(const std::filesystem::path& file,
                                                 std::chrono::system_clock::time_point now,
                                                 std::string& problem) {
-  std::ifstream in(file);
-  if (!in) {
-    problem = "the daemon is not running (no status file " + file.string() + ")";
+  // open(2) rather than an ifstream: why it failed decides what to tell the user.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    problem = unreadable_status_text(file, errno);
     return std::nullopt;
   }
   std::stringstream text;
-  text << in.rdbuf();
+  char buffer[8192];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.write(buffer, n);
+  }
+  ::close(fd);
   std::string error;
   auto report = status_from_json(text.str(), &error);
   if (!report) {

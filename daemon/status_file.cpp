@@ -19,11 +19,11 @@ std::filesystem::path status_file_path(const config::GatewayOptions& gateway,
 }
 
 std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
-                                                 std::string_view text) {
+                                                 std::string_view text, mode_t mode) {
   const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return "cannot create " + temp.string() + ": " + std::strerror(errno);
-  ::fchmod(fd, 0644);  // whatever the umask says: readers are other users
+  ::fchmod(fd, mode);  // whatever the umask says: readers are other users
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

@@ -3,6 +3,8 @@
 // never sees half a file (rename(2) within one directory is atomic).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,9 +22,15 @@ inline constexpr std::string_view kDefaultRuntimeDirectory = "/run/edgegw";
 std::filesystem::path status_file_path(const config::GatewayOptions& gateway,
                                        const char* runtime_directory);
 
-// Writes `text` to `path` through `path.tmp.<pid>` and rename(2), mode 0644 (nothing secret is
-// in it; operators read it). nullopt on success, else why not (the old file stays untouched).
+// The status file is for root and the daemon's group (`edgegw status`, see kStatusGroup); the
+// metrics file for node_exporter, which runs as another user.
+inline constexpr mode_t kStatusFileMode = 0640;
+inline constexpr mode_t kMetricsFileMode = 0644;
+
+// Writes `text` to `path` through `path.tmp.<pid>` and rename(2), with `mode` whatever the umask
+// (nothing secret is in it; operators read it). nullopt on success, else why not (the old file
+// stays untouched).
 std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
-                                                 std::string_view text);
+                                                 std::string_view text, mode_t mode = 0644);
 
 }  // namespace edgegw::daemon

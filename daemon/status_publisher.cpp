@@ -154,11 +154,11 @@ void StatusPublisher::publish(const config::Config& config, const Gateway* gatew
   StatusReport report = collect_status(config, gateway, outbox, certificates_, facts, ms_of(now));
   const bool changed = !written_ || !report.same_state(last_);
   if (force || changed || due(now, status_at_, kStatusRefresh)) {
-    write(status_file_, to_json(report), status_failing_);
+    write(status_file_, to_json(report), status_failing_, kStatusFileMode);
     status_at_ = now;
   }
   if (!metrics_file_.empty() && (force || !written_ || due(now, metrics_at_, kMetricsEvery))) {
-    write(metrics_file_, to_prometheus(report), metrics_failing_);
+    write(metrics_file_, to_prometheus(report), metrics_failing_, kMetricsFileMode);
     metrics_at_ = now;
   }
   written_ = true;
@@ -171,8 +171,8 @@ void StatusPublisher::remove_status_file() {
 }
 
 void StatusPublisher::write(const std::filesystem::path& file, const std::string& text,
-                            bool& failing) {
-  if (auto error = write_file_atomically(file, text)) {
+                            bool& failing, mode_t mode) {
+  if (auto error = write_file_atomically(file, text, mode)) {
     if (!failing) spdlog::warn("{} (retried every few seconds)", *error);
     failing = true;
     return;

@@ -7,6 +7,8 @@
 // Write failures are logged once until a write works again; they never stop the daemon.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -62,7 +64,8 @@ class StatusPublisher {
   const StatusReport& last_report() const { return last_; }
 
  private:
-  void write(const std::filesystem::path& file, const std::string& text, bool& failing);
+  void write(const std::filesystem::path& file, const std::string& text, bool& failing,
+             mode_t mode);
 
   std::string runtime_directory_;
   bool has_runtime_directory_ = false;

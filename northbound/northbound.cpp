@@ -26,6 +26,7 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
   env_.cloud = &options_.cloud;
   env_.on_command = std::move(handlers.on_command);
   env_.log = std::move(handlers.log);
+  env_.story = std::move(handlers.story);
   env_.wall_clock = std::move(handlers.wall_clock);
   env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
 }

@@ -49,6 +49,7 @@ struct NorthboundOptions {
 struct NorthboundHandlers {
   CommandSink on_command;  // a decoded downlink command for a device
   loop::LogSink log;       // called on the loop; `device` is the session's device
+  StorySink story;         // each step of a session's story; empty: they go to `log`
   WallClock wall_clock;    // empty: std::chrono::system_clock::now (tests fake the date)
   std::function<void(const std::string& device)> on_connect_attempt;  // optional (tests, metrics)
 };

@@ -3,6 +3,7 @@
 #include <systemd/sd-event.h>
 
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <utility>
 
@@ -107,37 +108,62 @@ void Session::apply(const SessionDecision& d) {
   if (d.connect) open_connection();
 }
 
+void Session::tell(StoryLine line) const {
+  if (env_.story) {
+    env_.story(identity_.device, line);
+  } else {
+    log(line.level, line.message);
+  }
+}
+
+std::string Session::retry_text() const {
+  auto until = core_.until();
+  if (!until) return "when a connect slot is free";
+  auto in = *until - SteadyClock::now();
+  auto at = std::chrono::system_clock::to_time_t(
+      wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(in));
+  std::tm tm{};
+  localtime_r(&at, &tm);
+  char clock[16];
+  std::strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+  return "next attempt in " + seconds_text(in) + " (at " + clock + ")";
+}
+
 void Session::notice(SessionNotice n) {
-  auto now = SteadyClock::now();
-  auto retry_in = core_.until() ? seconds_text(*core_.until() - now) : std::string("a while");
+  const auto& error = core_.last_error();
   switch (n) {
     case SessionNotice::none:
       return;
     case SessionNotice::clock_wait:
-      log(loop::LogLevel::warning,
-          "the system clock is before this build's date; not connecting until it is set "
-          "(the platform would refuse credentials signed with a wrong time)");
+      tell({StoryEvent::clock_wait, loop::LogLevel::warning,
+            "the system clock is before this build's date; not connecting until it is set "
+            "(the platform would refuse credentials signed with a wrong time)",
+            "clock before build date"});
       return;
     case SessionNotice::clock_ok:
-      log(loop::LogLevel::info, "the system clock is set now; connecting");
+      tell({StoryEvent::clock_ok, loop::LogLevel::info, "the system clock is set now; connecting",
+            ""});
       return;
     case SessionNotice::auth_failed:
-      log(loop::LogLevel::error,
-          "the cloud refused this device's credentials (" + core_.last_error() +
-              "); check its identity and secret in [device.cloud]; retrying in " + retry_in);
+      tell({StoryEvent::refused, loop::LogLevel::error,
+            "the cloud refused this device's credentials (" + error +
+                "); check its identity and secret in [device.cloud]; " + retry_text(),
+            error});
       return;
     case SessionNotice::misconfigured:
-      log(loop::LogLevel::error, "cannot connect: " + core_.last_error() +
-                                     "; fix the configuration; retrying in " + retry_in);
+      tell({StoryEvent::refused, loop::LogLevel::error,
+            "cannot connect: " + error + "; fix the configuration; " + retry_text(), error});
       return;
     case SessionNotice::identity_conflict:
-      log(loop::LogLevel::warning,
-          "another client is using this identity: the server closed the connection again and "
-          "again right after connecting; retrying in " +
-              retry_in);
+      tell({StoryEvent::identity_conflict, loop::LogLevel::warning,
+            "another client is using this identity: the server closed the connection again and "
+            "again right after connecting; " +
+                retry_text(),
+            error});
       return;
     case SessionNotice::recovered:
-      log(loop::LogLevel::info, "connected again; the credentials were accepted");
+      tell({StoryEvent::recovered, loop::LogLevel::info,
+            "connected again; the credentials were accepted", ""});
       return;
   }
 }
@@ -182,6 +208,13 @@ void Session::open_connection() {
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
   if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
+  const auto where = o.host + ":" + std::to_string(o.port);
+  if (story_.attempt(now)) {
+    tell({StoryEvent::connecting, loop::LogLevel::info, "connecting to " + where, ""});
+  } else {
+    tell({StoryEvent::retrying, loop::LogLevel::debug,
+          "connecting to " + where + " (attempt " + std::to_string(story_.attempts()) + ")", ""});
+  }
   connection_->connect(std::move(o));
 }
 
@@ -199,7 +232,12 @@ void Session::on_connected(bool /*session_present*/) {
 
 void Session::went_online() {
   online_since_ = wall();
-  log(loop::LogLevel::debug, "online");
+  const auto online = story_.online(SteadyClock::now());
+  const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(online.took).count();
+  tell({StoryEvent::online, loop::LogLevel::info,
+        "online after " + std::to_string(took_ms / 1000) + "." +
+            std::to_string(took_ms % 1000 / 100) + " s, attempt " + std::to_string(online.attempt),
+        ""});
   // Whatever was in flight on the previous link goes again (at-least-once).
   forget_inflight();
   env_.outbox->release(identity_.device);
@@ -236,12 +274,39 @@ void Session::on_closed(const mqtt::Outcome& outcome) {
   } else {
     d = core_.closed(now, outcome.reason == mqtt::CloseReason::peer_closed, detail);
   }
-  if (was == SessionState::online) {
-    log(loop::LogLevel::info, "connection lost (" + detail + ")");
-  } else if (d.state == SessionState::waiting) {
-    log(loop::LogLevel::debug, "connect failed (" + detail + ")");
-  }
   apply(d);
+  tell_closed(was, d.notice, detail);
+}
+
+// After apply(): the retry time is the one just decided. `notice`: what apply() told already.
+void Session::tell_closed(SessionState was, SessionNotice notice, const std::string& detail) {
+  const auto state = core_.state();
+  if (was == SessionState::online) {
+    story_.lost(SteadyClock::now());
+    if (notice == SessionNotice::none) {
+      tell({StoryEvent::lost, loop::LogLevel::info,
+            "connection lost (" + detail + "); " + retry_text(), detail});
+    }
+    return;
+  }
+  if (state != SessionState::waiting && state != SessionState::auth_failed) return;
+  const bool news = story_.failed(detail);
+  if (notice != SessionNotice::none) return;
+  const bool refused = state == SessionState::auth_failed;
+  if (!news) {
+    tell({StoryEvent::retrying, loop::LogLevel::debug,
+          std::string(refused ? "refused again (" : "connect failed (") + detail + "); " +
+              retry_text(),
+          detail});
+  } else if (refused) {
+    tell({StoryEvent::refused, loop::LogLevel::error,
+          "the cloud refused the connection, now for another reason (" + detail + "); " +
+              retry_text(),
+          detail});
+  } else {
+    tell({StoryEvent::backing_off, loop::LogLevel::info,
+          "backing off: connect failed (" + detail + "); " + retry_text(), detail});
+  }
 }
 
 void Session::on_message(const mqtt::Message& message) {

@@ -31,6 +31,7 @@
 #include "northbound/session_core.hpp"
 #include "northbound/session_publish_gate.hpp"
 #include "northbound/session_status.hpp"
+#include "northbound/session_story.hpp"
 #include "store/outbox.hpp"
 
 struct sd_event;
@@ -65,6 +66,8 @@ struct SessionEnvironment {
   const CloudOptions* cloud = nullptr;
   CommandSink on_command;
   loop::LogSink log;  // every line names the session's device as `device`
+  // Each step of the link's story (northbound/session_story.hpp); when empty they go to `log`.
+  StorySink story;
   WallClock wall_clock;
   // Called just before every connect attempt (tests and metrics); may be empty.
   std::function<void(const std::string& device)> on_connect_attempt;
@@ -113,6 +116,9 @@ class Session : private mqtt::Connection::Handler {
   void handle_downlink(const mqtt::Message& message);
   void handle_registration(const Registration& registration);
   void notice(SessionNotice notice);
+  void tell(StoryLine line) const;
+  void tell_closed(SessionState was, SessionNotice notice, const std::string& detail);
+  std::string retry_text() const;
   void refill();
   void flush_replies();
   void forget_inflight();
@@ -129,6 +135,7 @@ class Session : private mqtt::Connection::Handler {
   SessionPublishGate gate_;
   std::unique_ptr<mqtt::Connection> connection_;
   loop::EventSource timer_;
+  SessionStory story_;
 
   std::deque<Pending> pending_;                                // taken, not yet published
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_;  // packet id → record seq

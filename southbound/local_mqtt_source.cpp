@@ -109,6 +109,7 @@ bool LocalMqttSource::has_device(const std::string& device) const {
 }
 
 void LocalMqttSource::connect_now() {
+  if (outage_told_) ++outage_attempts_;
   mqtt::ConnectOptions o;
   o.host = options_.host;
   o.port = options_.port;
@@ -131,8 +132,16 @@ void LocalMqttSource::on_connected(bool session_present) {
   backoff_.link_up(std::chrono::steady_clock::now());
   ++counters_.connects;
   last_error_.clear();
+  std::string again;
+  if (outage_told_) {
+    const auto down = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - down_since_);
+    again = " again after " + std::to_string(down.count()) + " s, attempt " +
+            std::to_string(outage_attempts_);
+  }
+  outage_told_ = false;
   log(loop::LogLevel::info, {},
-      broker() + " connected" + (session_present ? " (session resumed)" : ""));
+      broker() + " connected" + again + (session_present ? " (session resumed)" : ""));
   // Subscribing again on a resumed session is harmless and covers filters added since.
   std::vector<std::pair<std::string, int>> subscriptions;
   for (const auto& filter : filters_) subscriptions.emplace_back(filter, 1);
@@ -154,18 +163,26 @@ void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
     last_error_ += " (CONNACK " + std::to_string(outcome.connack_code) + ")";
   }
   backoff_.link_down(std::chrono::steady_clock::now());
-  // One line per outage, not one per failed attempt.
-  log(backoff_.attempts() == 0 ? loop::LogLevel::warning : loop::LogLevel::debug, {},
-      broker() + ": " + last_error_);
   fail_pending_commands("local broker connection lost: " + last_error_);
-  schedule_reconnect();
+  const auto delay = schedule_reconnect();
+  // One line per outage (not per failed attempt, nor per early drop of a flapping link).
+  const auto retry = "; next attempt in " + std::to_string(delay.count()) + " ms";
+  if (!outage_told_) {
+    outage_told_ = true;
+    down_since_ = std::chrono::steady_clock::now();
+    outage_attempts_ = 0;
+    log(loop::LogLevel::warning, {}, broker() + ": " + last_error_ + retry + " (backing off)");
+  } else {
+    log(loop::LogLevel::debug, {}, broker() + ": " + last_error_ + retry);
+  }
 }
 
-void LocalMqttSource::schedule_reconnect() {
-  if (state_ == LocalMqttState::stopped) return;
+std::chrono::milliseconds LocalMqttSource::schedule_reconnect() {
+  if (state_ == LocalMqttState::stopped) return {};
   state_ = LocalMqttState::backoff;
+  const auto delay = backoff_.next_delay();
   const auto delay_usec = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(backoff_.next_delay()).count());
+      std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
   // The timer is made once and re-armed; only making it can fail (no memory, a loop that is
   // exiting). Then reconnect at once rather than stay in backoff forever with nothing to wake us.
   int r = timer_ ? timer_.arm_relative(delay_usec)
@@ -177,7 +194,9 @@ void LocalMqttSource::schedule_reconnect() {
         broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) +
             "); reconnecting without waiting");
     connect_now();
+    return {};
   }
+  return delay;
 }
 
 void LocalMqttSource::cancel_timer() {

@@ -110,7 +110,8 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) override;
 
   void connect_now();
-  void schedule_reconnect();
+  // Arms the reconnect timer; returns the delay it chose.
+  std::chrono::milliseconds schedule_reconnect();
   void cancel_timer();
   static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
   void committed(const std::shared_ptr<AckWait>& wait);
@@ -137,6 +138,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::map<std::string, bool> warned_;  // device -> its first bad payload was logged
   LocalMqttCounters counters_;
   std::string last_error_;
+  // The outage being told: its first line at warning, the retries at debug, the way back at info.
+  bool outage_told_ = false;
+  std::chrono::steady_clock::time_point down_since_{};
+  unsigned outage_attempts_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

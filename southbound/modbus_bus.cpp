@@ -191,22 +191,36 @@ bool ModbusBus::ensure_connected() {
   if (link_->connected()) return true;
   const auto now = Clock::now();
   if (now < reconnect_at_) return false;
+  const std::string previous_error = connect_error_;
   connect_error_ = link_->connect();
   if (connect_error_.empty()) {
     ++counters_.connects;
     counters_.fd = link_->fd();
-    if (connect_failing_)
+    if (connect_failing_) {
+      const auto down = std::chrono::duration_cast<std::chrono::seconds>(now - failing_since_);
+      log(loop::LogLevel::info, {},
+          "modbus bus " + options_.name + ": connected again after " +
+              std::to_string(down.count()) + " s, attempt " + std::to_string(failed_connects_ + 1));
+    } else if (counters_.connects == 1) {
       log(loop::LogLevel::info, {}, "modbus bus " + options_.name + ": connected");
+    }
     connect_failing_ = false;
     reconnect_backoff_.reset();
     return true;
   }
+  const auto delay = reconnect_backoff_.next_delay();
+  reconnect_at_ = now + delay;
+  const auto retry = "; next attempt in " + std::to_string(delay.count()) + " ms";
+  // One line per outage, and again only when the reason changes; each retry at debug.
+  const bool news = !connect_failing_ || connect_error_ != previous_error;
   if (!connect_failing_) {
-    log(loop::LogLevel::warning, {},
-        "modbus bus " + options_.name + ": " + connect_error_ + " (retrying with backoff)");
+    failing_since_ = now;
+    failed_connects_ = 0;
   }
+  ++failed_connects_;
+  log(news ? loop::LogLevel::warning : loop::LogLevel::debug, {},
+      "modbus bus " + options_.name + ": " + connect_error_ + retry + " (backing off)");
   connect_failing_ = true;
-  reconnect_at_ = now + reconnect_backoff_.next_delay();
   return false;
 }
 

@@ -100,6 +100,8 @@ class ModbusBus {
   std::chrono::steady_clock::time_point reconnect_at_{};
   loop::Backoff reconnect_backoff_;
   bool connect_failing_ = false;
+  std::chrono::steady_clock::time_point failing_since_{};
+  unsigned failed_connects_ = 0;  // in the current outage
   std::string connect_error_;
   std::chrono::steady_clock::time_point last_request_end_{};
 

@@ -52,6 +52,24 @@ TEST_F(RunCommand, NotifiesReadyAndStopsOnSigterm) {
   EXPECT_TRUE(notify_->wait_for("STOPPING=1", 1s));
 }
 
+// Opening the outbox (quick_check over the whole file) may outlast TimeoutStartSec= on slow flash:
+// the daemon asks for more time before it starts, not only once READY=1 (issue 17 item 10).
+TEST_F(RunCommand, ExtendsTheStartTimeoutBeforeReady) {
+  start();
+  const auto& messages = notify_->messages();
+  const auto index_of = [&](const std::string& prefix) {
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (messages[i].find(prefix) != std::string::npos) return i;
+    }
+    return messages.size();
+  };
+  const auto extend = index_of("EXTEND_TIMEOUT_USEC=");
+  ASSERT_LT(extend, messages.size()) << "no EXTEND_TIMEOUT_USEC before READY=1";
+  EXPECT_LT(extend, index_of("READY=1"));
+  EXPECT_NE(messages[extend].find("EXTEND_TIMEOUT_USEC=30000000"), std::string::npos)
+      << messages[extend];
+}
+
 // OpenSSL writes to a socket the cloud has reset with write(): SIGPIPE must come back as EPIPE,
 // not end the daemon (outside systemd, which ignores SIGPIPE for services by default, too).
 TEST_F(RunCommand, SigpipeDoesNotEndIt) {

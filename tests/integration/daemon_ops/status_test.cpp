@@ -1,6 +1,7 @@
 // The running daemon's status file, `edgegw status` (table and --json) and the metrics file,
 // against a real mosquitto; and what `status` says when the daemon is gone or its file is stale.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -102,6 +103,31 @@ TEST_F(Status, RefusesAStaleFile) {
   const auto r = edgegw({"status", "--file", (dir_ / "old.json").string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("is stale"), std::string::npos) << r.output;
+}
+
+// A user outside the daemon's group gets "permission denied" and the group to join, not "the
+// daemon is not running" (issue 17 item 7). Run as nobody when root (root reads any file).
+TEST_F(Status, AnUnreadableFileNamesThePermissionProblemAndTheGroup) {
+  daemon::StatusReport report;
+  report.pid = static_cast<int>(::getpid());
+  report.written_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const auto file = dir_ / "private.json";
+  ASSERT_EQ(daemon::write_file_atomically(file, daemon::to_json(report), daemon::kStatusFileMode),
+            std::nullopt);
+  ASSERT_EQ(::chmod(file.c_str(), 0), 0);
+  std::vector<std::string> argv = {EDGEGW_BINARY, "status", "--file", file.string()};
+  if (::geteuid() == 0) {
+    ::chmod(dir_.path().c_str(), 0755);  // nobody must reach the file to be refused by it
+    argv.insert(argv.begin(), {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"});
+  }
+  const auto r = run_command(argv);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.find("not running"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("permission denied"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'edgegw' group"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("usermod -aG edgegw"), std::string::npos) << r.output;
 }
 
 }  // namespace

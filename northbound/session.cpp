@@ -182,7 +182,11 @@ void Session::open_connection() {
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
   if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
-  connection_->connect(std::move(o));
+  if (!connection_->connect(std::move(o))) {
+    log(loop::LogLevel::error,
+        "cannot start a connect attempt: the event loop has no timer for it");
+    apply(core_.connect_failed(now, ConnectFailure::transient, "no timer for the connect attempt"));
+  }
 }
 
 void Session::on_connected(bool /*session_present*/) {

@@ -123,7 +123,13 @@ void LocalMqttSource::connect_now() {
   state_ = LocalMqttState::connecting;
   subscribed_ = false;
   ++generation_;
-  connection_->connect(std::move(o));
+  if (!connection_->connect(std::move(o))) {
+    // Without the timer that bounds the attempt it would hang unseen: count it as a failure.
+    last_error_ = "the event loop has no timer for a connect attempt";
+    log(loop::LogLevel::error, {}, broker() + ": " + last_error_);
+    backoff_.link_down(std::chrono::steady_clock::now());
+    schedule_reconnect(/*connect_if_no_timer=*/false);
+  }
 }
 
 void LocalMqttSource::on_connected(bool session_present) {
@@ -161,7 +167,7 @@ void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
   schedule_reconnect();
 }
 
-void LocalMqttSource::schedule_reconnect() {
+void LocalMqttSource::schedule_reconnect(bool connect_if_no_timer) {
   if (state_ == LocalMqttState::stopped) return;
   state_ = LocalMqttState::backoff;
   const auto delay_usec = static_cast<std::uint64_t>(
@@ -174,9 +180,13 @@ void LocalMqttSource::schedule_reconnect() {
   if (r < 0) {
     timer_.reset();
     log(loop::LogLevel::error, {},
-        broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) +
-            "); reconnecting without waiting");
-    connect_now();
+        broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) + ")" +
+            (connect_if_no_timer ? "; reconnecting without waiting" : "; giving up"));
+    // A loop that can give neither timer is finishing: stay put rather than recurse.
+    if (connect_if_no_timer)
+      connect_now();
+    else
+      state_ = LocalMqttState::stopped;
   }
 }
 

@@ -110,7 +110,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) override;
 
   void connect_now();
-  void schedule_reconnect();
+  void schedule_reconnect(bool connect_if_no_timer = true);
   void cancel_timer();
   static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
   void committed(const std::shared_ptr<AckWait>& wait);

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "daemon/logging.hpp"
 #include "loop/guarded.hpp"
 
 namespace edgegw::daemon {
@@ -14,7 +15,13 @@ GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
       wakeup_(wakeup),
       after_commit_(std::move(after_commit)),
       options_(options),
-      retry_(options.retry, 0) {}
+      retry_(options.retry, 0),
+      commit_log_(
+          nullptr,
+          [](loop::LogLevel level, std::string_view, std::string_view message) {
+            spdlog::log(log::to_spdlog(level), "{}", message);
+          },
+          options.log_limit) {}
 
 void GroupCommit::request(Clock::time_point now) {
   if (armed_) return;
@@ -43,6 +50,7 @@ void GroupCommit::run(Clock::time_point now) {
 }
 
 void GroupCommit::tick(Clock::time_point now) {
+  commit_log_.flush_at(now);  // the count of rate-limited lines, once their window is over
   if (++ticks_ % options_.max_age_ticks != 0 || armed_) return;
   // Nothing may be queued: the commit is for max_age, which only a commit enforces.
   if (!commit_once()) {
@@ -80,11 +88,29 @@ bool GroupCommit::commit_once() {
   retry_.reset();
   retry_at_ = {};
   ++counters_.commits;
-  if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
-    spdlog::warn("outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
-                 r.dropped_by_size, r.dropped_by_age);
-  }
+  report_commit(r);
   return true;
+}
+
+// Each sort of line has its own budget, so a steady max_age drop cannot hide a full disk.
+void GroupCommit::report_commit(const store::CommitResult& r) {
+  if (r.made_room) {
+    commit_log_.log(loop::LogLevel::warning, {}, "outbox full disk",
+                    "outbox: the file system is full; dropped the oldest " +
+                        std::to_string(r.dropped_by_size) +
+                        " record(s) to make room (free space on the state directory)");
+  } else if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
+    commit_log_.log(loop::LogLevel::warning, {}, "outbox drops",
+                    "outbox: dropped " + std::to_string(r.dropped_by_size) +
+                        " record(s) over store.max_size and " + std::to_string(r.dropped_by_age) +
+                        " over store.max_age");
+  }
+  if (r.quarantined > 0) {
+    commit_log_.log(loop::LogLevel::warning, {}, "outbox quarantine",
+                    "outbox: " + std::to_string(r.quarantined) +
+                        " record(s) failed their checksum and were moved to the quarantine table "
+                        "(they are not sent)");
+  }
 }
 
 // --- on the loop --------------------------------------------------------------------------------

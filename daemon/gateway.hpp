@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "config/config.hpp"
 #include "daemon/command_router.hpp"
+#include "config/config.hpp"
 #include "daemon/group_commit.hpp"
 #include "daemon/last_values.hpp"
 #include "daemon/source_online.hpp"

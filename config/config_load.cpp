@@ -14,6 +14,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// [store] min_free: room left to others on the state directory's file system (CONFIG.md).
+constexpr std::uint64_t kDefaultMinFree = 16ull << 20;
+
 // A name that is safe in logs, status output and the {device} of an MQTT topic.
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
@@ -38,6 +41,7 @@ class Loader {
   void run() {
     if (auto t = root_.subtable("gateway")) read_gateway(*t, config_.gateway);
     resolve_state_dir();
+    config_.store.min_free_bytes = kDefaultMinFree;
     if (auto t = root_.subtable("store")) read_store(*t, config_.store);
     config_.store.path = config_.gateway.state_dir / "outbox.db";
     has_cloud_ = root_.has("cloud");
@@ -217,6 +221,7 @@ void read_gateway(TableReader& t, GatewayOptions& out) {
 
 void read_store(TableReader& t, store::OutboxOptions& out) {
   t.read_size("max_size", out.max_size_bytes, 1ull << 20, 1ull << 50);
+  t.read_size("min_free", out.min_free_bytes, 0, 1ull << 50);
   t.read_duration("max_age", out.max_age, 0ms, 3650 * 24h);
   t.read_choice("sync", out.sync,
                 {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});

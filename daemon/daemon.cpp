@@ -30,6 +30,29 @@ std::uint64_t monotonic_usec() {
          static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
+// What Outbox::open found that the user must hear about: every committed record it no longer has
+// (by device and range of sequence numbers), a start that could not check, a full disk.
+void report_store_start(const store::Outbox& outbox, const store::OpenReport& report) {
+  const store::LossReport& loss = outbox.loss_report();
+  for (const auto& range : loss.ranges) {
+    log::detail::DeviceScope scope(range.device);
+    spdlog::error("outbox: device {} lost records seq {}..{} (committed, not in the store)",
+                  range.device, range.first_seq, range.last_seq);
+  }
+  if (!loss.ranges.empty()) {
+    spdlog::error("outbox: {} committed record(s) lost before this start (see the lines above)",
+                  loss.records);
+  }
+  if (!loss.unchecked.empty()) {
+    spdlog::warn("outbox: could not check for lost records at start: {}", loss.unchecked);
+  }
+  if (report.started_on_full_disk) {
+    spdlog::warn(
+        "outbox: started on a full file system; its space reserve was released to start and the "
+        "oldest records will be dropped to make room (free space on the state directory)");
+  }
+}
+
 }  // namespace
 
 Daemon::Daemon(std::filesystem::path config_file, config::Config config,
@@ -194,6 +217,8 @@ bool Daemon::start_store() {
                "the outbox {} was unreadable ({}); it was kept as {} and a new one started",
                config_.store.path.string(), report.corruption, report.moved_aside->string());
   }
+  report_store_start(*outbox_, report);
+  facts_.store_started_on_full_disk = report.started_on_full_disk;
   spdlog::info("outbox {}: {} record(s) waiting", config_.store.path.string(), report.backlog);
   return true;
 }

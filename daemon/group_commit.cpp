@@ -9,13 +9,27 @@
 
 namespace edgegw::daemon {
 
+namespace {
+
+// The store's stable events go to the journal with their MESSAGE_ID (journalctl -x explains them),
+// rate-limited like every repeated line.
+loop::LogSink journal_event(const log::MessageId& id) {
+  return [&id](loop::LogLevel level, std::string_view, std::string_view message) {
+    log::event(log::to_spdlog(level), id, {}, "{}", message);
+  };
+}
+
+}  // namespace
+
 GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
                          std::function<void()> after_commit, GroupCommitOptions options)
     : outbox_(outbox),
       wakeup_(wakeup),
       after_commit_(std::move(after_commit)),
       options_(options),
-      retry_(options.retry, 0) {}
+      retry_(options.retry, 0),
+      dropping_log_(nullptr, journal_event(log::kStoreDropping), options.log_limit),
+      quarantine_log_(nullptr, journal_event(log::kStoreQuarantined), options.log_limit) {}
 
 void GroupCommit::request(Clock::time_point now) {
   if (armed_) return;
@@ -44,6 +58,9 @@ void GroupCommit::run(Clock::time_point now) {
 }
 
 void GroupCommit::tick(Clock::time_point now) {
+  // The count of rate-limited lines, once their window is over.
+  dropping_log_.flush_at(now);
+  quarantine_log_.flush_at(now);
   if (++ticks_ % options_.max_age_ticks != 0 || armed_) return;
   // Nothing may be queued: the commit is for max_age, which only a commit enforces.
   if (!commit_once()) {
@@ -81,12 +98,30 @@ bool GroupCommit::commit_once() {
   retry_.reset();
   retry_at_ = {};
   ++counters_.commits;
-  if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
-    log::event(spdlog::level::warn, log::kStoreDropping, {},
-               "outbox: dropped {} record(s) over store.max_size and {} over store.max_age",
-               r.dropped_by_size, r.dropped_by_age);
-  }
+  report_commit(r);
   return true;
+}
+
+// Each sort of line has its own budget, so a steady max_age drop cannot hide a full disk.
+void GroupCommit::report_commit(const store::CommitResult& r) {
+  if (r.made_room) {
+    dropping_log_.log(loop::LogLevel::warning, {}, "outbox full disk",
+                      "outbox: the file system is full; dropped the oldest " +
+                          std::to_string(r.dropped_by_size) +
+                          " record(s) to make room (free space on the state directory)");
+  } else if (r.dropped_by_size > 0 || r.dropped_by_age > 0) {
+    dropping_log_.log(loop::LogLevel::warning, {}, "outbox drops",
+                      "outbox: dropped " + std::to_string(r.dropped_by_size) +
+                          " record(s) over store.max_size and " + std::to_string(r.dropped_by_age) +
+                          " over store.max_age");
+  }
+  if (r.quarantined > 0) {
+    quarantine_log_.log(
+        loop::LogLevel::warning, {}, "outbox quarantine",
+        "outbox: " + std::to_string(r.quarantined) +
+            " record(s) failed their checksum and were moved to the quarantine table "
+            "(they are not sent)");
+  }
 }
 
 // --- on the loop --------------------------------------------------------------------------------

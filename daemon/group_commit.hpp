@@ -25,6 +25,7 @@
 
 #include "loop/backoff.hpp"
 #include "loop/event_source.hpp"
+#include "loop/log_rate_limit.hpp"
 #include "store/outbox.hpp"
 
 namespace edgegw::daemon {
@@ -44,6 +45,9 @@ struct GroupCommitOptions {
                              std::chrono::milliseconds(0), loop::Jitter::none,
                              std::chrono::milliseconds(0)};
   unsigned max_age_ticks = 60;  // housekeeping ticks between commits that only enforce max_age
+  // A full store drops records at every commit: its warnings (dropped, made room, quarantined)
+  // are rate-limited, with the count of the lines left out.
+  loop::LogRateLimitOptions log_limit;
 };
 
 struct GroupCommitCounters {
@@ -81,6 +85,7 @@ class GroupCommit {
  private:
   // One Outbox::commit() and what follows from its result; false when it failed.
   bool commit_once();
+  void report_commit(const store::CommitResult& result);
 
   store::Outbox& outbox_;
   CommitWakeup& wakeup_;
@@ -92,6 +97,8 @@ class GroupCommit {
   Clock::time_point retry_at_{};
   std::uint64_t ticks_ = 0;
   GroupCommitCounters counters_;
+  loop::LogRateLimit dropping_log_;    // full disk, max_size, max_age (MESSAGE_ID store dropping)
+  loop::LogRateLimit quarantine_log_;  // records that failed their checksum
 };
 
 // The CommitWakeup of the running daemon: an idle-priority defer source (the loop has nothing

@@ -139,6 +139,39 @@ void bus_metrics(std::string& out, const StatusReport& r) {
   }
 }
 
+void store_metrics(std::string& out, const StoreReport& s) {
+  struct Value {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t value;
+  };
+  const Value values[] = {
+      {"edgegw_outbox_lost_on_open_records", "gauge",
+       "Records committed before the last start but missing from the outbox at start.",
+       s.lost_on_open},
+      {"edgegw_outbox_loss_unchecked", "gauge",
+       "1 when the start could not check the outbox for lost records.",
+       s.loss_unchecked.empty() ? 0u : 1u},
+      {"edgegw_outbox_quarantined_total", "counter",
+       "Records moved to quarantine because their checksum or fields failed.", s.quarantined},
+      {"edgegw_outbox_dropped_for_space_total", "counter",
+       "Oldest records dropped because the file system was full.", s.dropped_for_space},
+      {"edgegw_outbox_reserve_released_total", "counter",
+       "Times the outbox gave up its space reserve to keep working on a full file system.",
+       s.reserve_released},
+      {"edgegw_outbox_size_limit_bytes", "gauge",
+       "The outbox's size limit in force (store.max_size, or less on a small file system).",
+       s.size_limit_bytes},
+      {"edgegw_outbox_started_on_full_disk", "gauge",
+       "1 when the outbox started on a full file system.", s.started_on_full_disk ? 1u : 0u},
+  };
+  for (const auto& v : values) {
+    Family f(out, v.name, v.type, v.help);
+    f.sample({}, v.value);
+  }
+}
+
 }  // namespace
 
 std::string prometheus_label(const std::string& value) {
@@ -168,6 +201,7 @@ std::string to_prometheus(const StatusReport& r) {
              "1 when the connection to the local MQTT broker is up.");
     f.sample({}, r.local_broker == "online" ? 1 : 0);
   }
+  store_metrics(out, r.store);
   {
     Family f(out, "edgegw_removed_device_backlog_records", "gauge",
              "Records kept in the outbox for devices no longer in the configuration.");

@@ -145,6 +145,24 @@ std::optional<StatusReport> read_current_status(const std::filesystem::path& fil
   return report;
 }
 
+// The outbox as a whole: its limit always, and whatever went wrong with it, loudly.
+std::string store_text(const StoreReport& s) {
+  std::string out = "\nOutbox: size limit ";
+  out += s.size_limit_bytes ? std::to_string(s.size_limit_bytes / (1024 * 1024)) + " MiB"
+                            : std::string("not computed yet");
+  out += ", quarantined " + std::to_string(s.quarantined) + ", dropped for space " +
+         std::to_string(s.dropped_for_space) + ", reserve released " +
+         std::to_string(s.reserve_released) + "x\n";
+  if (s.lost_on_open > 0) {
+    out += "  LOST at start: " + std::to_string(s.lost_on_open) +
+           " committed record(s) were not in the store (the journal names the ranges)\n";
+  }
+  if (!s.loss_unchecked.empty())
+    out += "  not checked for loss at start: " + s.loss_unchecked + "\n";
+  if (s.started_on_full_disk) out += "  started on a full file system\n";
+  return out;
+}
+
 std::string format_status_table(const StatusReport& r, std::chrono::system_clock::time_point now) {
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -175,6 +193,7 @@ std::string format_status_table(const StatusReport& r, std::chrono::system_clock
       out += "  " + o.device + ": " + std::to_string(o.backlog) + " record(s)\n";
     }
   }
+  out += store_text(r.store);
   out += modbus_devices_table(r);
   if (!r.buses.empty()) {
     std::vector<std::vector<std::string>> buses = {

@@ -113,6 +113,14 @@ StatusReport collect_status(const config::Config& config, const Gateway* gateway
   }
   if (outbox) {
     r.total_backlog = outbox->total_backlog();
+    const store::OutboxCounters counters = outbox->counters();
+    r.store.lost_on_open = outbox->loss_report().records;
+    r.store.loss_unchecked = outbox->loss_report().unchecked;
+    r.store.quarantined = counters.quarantined;
+    r.store.dropped_for_space = counters.dropped_for_space;
+    r.store.reserve_released = counters.reserve_released;
+    r.store.size_limit_bytes = counters.size_limit_bytes;
+    r.store.started_on_full_disk = facts.store_started_on_full_disk;
     std::vector<std::string> with_backlog = outbox->devices();
     std::sort(with_backlog.begin(), with_backlog.end());
     for (const auto& name : with_backlog) {

@@ -31,6 +31,7 @@ struct DaemonFacts {
   std::int64_t reloaded_at_ms = 0;
   std::uint64_t reloads = 0;
   std::uint64_t reloads_refused = 0;
+  bool store_started_on_full_disk = false;  // store::OpenReport::started_on_full_disk
 };
 
 // The snapshot of everything; `gateway` and `outbox` may be null (not started).

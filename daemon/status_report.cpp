@@ -175,6 +175,18 @@ std::string to_json(const StatusReport& r) {
   w.next().key("platform", 1).string(r.platform);
   w.next().key("local_broker", 1).string(r.local_broker);
   w.next().key("total_backlog", 1).number(r.total_backlog);
+  w.next().key("store", 1);
+  out += "{\n";
+  w.key("lost_on_open", 2).number(r.store.lost_on_open);
+  w.next().key("loss_unchecked", 2).string(r.store.loss_unchecked);
+  w.next().key("quarantined", 2).number(r.store.quarantined);
+  w.next().key("dropped_for_space", 2).number(r.store.dropped_for_space);
+  w.next().key("reserve_released", 2).number(r.store.reserve_released);
+  w.next().key("size_limit_bytes", 2).number(r.store.size_limit_bytes);
+  w.next()
+      .key("started_on_full_disk", 2)
+      .optional(std::optional<bool>(r.store.started_on_full_disk));
+  out += "\n  }";
   w.next().key("devices", 1);
   w.array(r.devices, [&](const DeviceReport& d) {
     w.key("name").string(d.name);
@@ -244,6 +256,15 @@ std::optional<StatusReport> status_from_json(const std::string& text, std::strin
     get(j, "platform", r.platform);
     get(j, "local_broker", r.local_broker);
     get(j, "total_backlog", r.total_backlog);
+    if (auto it = j.find("store"); it != j.end() && it->is_object()) {
+      get(*it, "lost_on_open", r.store.lost_on_open);
+      get(*it, "loss_unchecked", r.store.loss_unchecked);
+      get(*it, "quarantined", r.store.quarantined);
+      get(*it, "dropped_for_space", r.store.dropped_for_space);
+      get(*it, "reserve_released", r.store.reserve_released);
+      get(*it, "size_limit_bytes", r.store.size_limit_bytes);
+      get(*it, "started_on_full_disk", r.store.started_on_full_disk);
+    }
     if (auto it = j.find("devices"); it != j.end() && it->is_array()) {
       for (const auto& d : *it) r.devices.push_back(device_from(d));
     }

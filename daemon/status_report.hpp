@@ -72,6 +72,18 @@ struct OrphanBacklog {
   bool operator==(const OrphanBacklog&) const = default;
 };
 
+// The outbox as a whole (store::OutboxCounters and the loss found at start).
+struct StoreReport {
+  std::uint64_t lost_on_open = 0;       // records committed but missing at start (loss_report)
+  std::string loss_unchecked;           // why the start could not check for loss; empty: checked
+  std::uint64_t quarantined = 0;        // records that failed their checksum, since start
+  std::uint64_t dropped_for_space = 0;  // oldest dropped because the file system was full
+  std::uint64_t reserve_released = 0;   // times the space reserve was given up
+  std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit (0: none yet)
+  bool started_on_full_disk = false;
+  bool operator==(const StoreReport&) const = default;
+};
+
 struct StatusReport {
   int pid = 0;
   std::int64_t written_at_ms = 0;
@@ -84,6 +96,7 @@ struct StatusReport {
   std::string platform;
   std::string local_broker;  // empty: no local MQTT devices; else idle | connecting | online ...
   std::uint64_t total_backlog = 0;
+  StoreReport store;
   std::vector<DeviceReport> devices;  // by name
   std::vector<BusReport> buses;
   std::vector<CertificateReport> certificates;

@@ -2,6 +2,8 @@
 // through a bounds-checked cursor so no field can read past the packet.
 #include "mqtt/codec.hpp"
 
+#include <algorithm>
+
 namespace edgegw::mqtt {
 
 namespace {
@@ -296,6 +298,11 @@ DecodeResult decode_packet(std::uint8_t first, std::string_view body) {
 
 void Decoder::feed(std::string_view bytes) {
   if (failed_ != DecodeError::none) return;
+  // The rest of an oversized PUBLISH's payload goes nowhere.
+  const auto skipped = std::min(skip_, bytes.size());
+  skip_ -= skipped;
+  bytes.remove_prefix(skipped);
+  if (bytes.empty()) return;
   // Compact before growing, so a long-lived connection's buffer holds at most one packet plus one
   // read's worth.
   if (pos_ > 0 && pos_ == buffer_.size()) {
@@ -336,6 +343,9 @@ DecodeResult Decoder::next() {
     }
   }
   if (header + remaining > max_packet_) {
+    if ((first >> 4) == static_cast<int>(PacketType::publish)) {
+      return oversized_publish(first, avail, header, remaining);
+    }
     failed_ = DecodeError::too_large;
     return fail(failed_);
   }
@@ -346,9 +356,37 @@ DecodeResult Decoder::next() {
   return result;
 }
 
+// Waits only for the variable header (topic and packet id, at most 65,539 bytes), decodes it
+// with an empty payload, then skips the payload: what is buffered now is dropped, the rest is
+// dropped by feed() as it arrives.
+DecodeResult Decoder::oversized_publish(std::uint8_t first, std::string_view avail,
+                                        std::size_t header, std::size_t remaining) {
+  const std::string_view body = avail.substr(header);
+  if (body.size() < 2) return {};
+  const std::size_t topic_length =
+      (static_cast<std::uint8_t>(body[0]) << 8) | static_cast<std::uint8_t>(body[1]);
+  const std::size_t variable_header = 2 + topic_length + (((first >> 1) & 3) > 0 ? 2 : 0);
+  if (variable_header > remaining) {
+    failed_ = DecodeError::truncated;
+    return fail(failed_);
+  }
+  if (body.size() < variable_header) return {};
+  auto result = decode_packet(first, body.substr(0, variable_header));
+  if (result.error != DecodeError::none) {
+    failed_ = result.error;
+    return result;
+  }
+  std::get<Publish>(*result.packet).dropped_payload = remaining - variable_header;
+  const std::size_t here = std::min(body.size(), remaining);
+  pos_ += header + here;
+  skip_ = remaining - here;
+  return result;
+}
+
 void Decoder::reset() {
   std::string().swap(buffer_);
   pos_ = 0;
+  skip_ = 0;
   failed_ = DecodeError::none;
 }
 

@@ -7,6 +7,9 @@
 // id of 0, a packet over the caller's size cap) is a DecodeError value, never a crash or an
 // over-read; the connection then closes with protocol_error. The size cap is checked on the fixed
 // header, before the body is buffered, so a peer cannot make us allocate more than the cap.
+// A PUBLISH over the cap is not an error: its topic and packet id are decoded, its payload is
+// skipped as it streams in (never buffered) and it comes out with `dropped_payload` set, so the
+// owner can acknowledge it — a broker would otherwise redeliver it on every reconnect.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +85,8 @@ struct Publish {
   bool retain = false;
   bool dup = false;
   std::uint16_t packet_id = 0;  // 0 for qos 0
+  // Over the decoder's cap: `payload` is empty and this many payload bytes were skipped.
+  std::size_t dropped_payload = 0;
   bool operator==(const Publish&) const = default;
 };
 struct Puback {
@@ -114,7 +119,7 @@ enum class DecodeError : std::uint8_t {
   wildcard_topic,   // a PUBLISH topic with + or # (§3.3.2)
   zero_packet_id,   // packet identifier 0 where one is required (§2.3.1)
   bad_return_code,  // SUBACK code not in {0,1,2,0x80}; CONNACK reserved bits set
-  too_large,        // over the decoder's size cap
+  too_large,        // over the decoder's size cap (a PUBLISH over it is skipped instead)
 };
 const char* to_string(DecodeError error);
 
@@ -140,11 +145,16 @@ class Decoder {
   DecodeResult next();
   void reset();                                                   // drop buffered bytes and errors
   std::size_t buffered() const { return buffer_.size() - pos_; }  // bytes not yet decoded
+  std::size_t skipping() const { return skip_; }  // payload bytes of an oversized PUBLISH to come
 
  private:
+  DecodeResult oversized_publish(std::uint8_t first, std::string_view avail, std::size_t header,
+                                 std::size_t remaining);
+
   std::uint32_t max_packet_;
   std::string buffer_;
   std::size_t pos_ = 0;
+  std::size_t skip_ = 0;
   DecodeError failed_ = DecodeError::none;
 };
 

@@ -109,8 +109,16 @@ bool Connection::close_with(Outcome outcome) {
   return false;
 }
 
-void Connection::connect(ConnectOptions options) {
+bool Connection::connect(ConnectOptions options) {
   teardown();
+  // The timer bounds every attempt (connect timeout) and reports queued failures; without it an
+  // attempt could hang unseen, so it is made first and a failure is the caller's to handle.
+  if (!timer_ && sd_event_add_time(loop_, timer_.out(), CLOCK_MONOTONIC, 0, 10000,
+                                   &Connection::on_timer_event, this) < 0) {
+    timer_.reset();
+    return false;
+  }
+  timer_.set_enabled(SD_EVENT_OFF);
   options_ = std::move(options);
   if (options_.server_name.empty()) options_.server_name = options_.host;
   if (options_.max_inflight == 0) options_.max_inflight = 1;
@@ -126,6 +134,7 @@ void Connection::connect(ConnectOptions options) {
   if (ticket_ == 0) {
     queue_failure({CloseReason::dns_failed, 0, options_.host + ": " + resolver_.setup_error()});
   }
+  return true;
 }
 
 void Connection::on_resolved(const ResolveResult& result) {
@@ -312,13 +321,9 @@ void Connection::arm_timer() {
                 20)
           : 10000;
   if (accuracy == 0) accuracy = 1000;
-  if (!timer_) {
-    sd_event_add_time(loop_, timer_.out(), CLOCK_MONOTONIC, usec, accuracy,
-                      &Connection::on_timer_event, this);
-  } else {
-    sd_event_source_set_time(timer_.get(), usec);
-    sd_event_source_set_time_accuracy(timer_.get(), accuracy);
-  }
+  if (!timer_) return;  // connect() made it; only a connection never started has none
+  sd_event_source_set_time(timer_.get(), usec);
+  sd_event_source_set_time_accuracy(timer_.get(), accuracy);
   timer_.set_enabled(SD_EVENT_ONESHOT);
 }
 
@@ -430,6 +435,12 @@ bool Connection::read_available() {
       }
       if (!result.packet) break;
       if (!dispatch(*result.packet) || guard.gone() || generation != generation_) return false;
+      // A failure the handler caused (ack() over the output bound) ends reading now: a broker
+      // that floods us must not keep this loop busy.
+      if (pending_failure_) {
+        auto outcome = std::move(*pending_failure_);
+        return close_with(std::move(outcome));
+      }
     }
   }
 }
@@ -486,7 +497,8 @@ bool Connection::dispatch_publish(Publish& publish) {
                   publish.qos,
                   publish.packet_id,
                   publish.retain,
-                  publish.dup};
+                  publish.dup,
+                  publish.dropped_payload};
   handler_.on_message(message);
   return true;
 }
@@ -511,6 +523,7 @@ std::optional<std::uint16_t> Connection::publish(std::string_view topic, std::st
 std::optional<std::uint16_t> Connection::subscribe(
     const std::vector<std::pair<std::string, int>>& filters) {
   if (phase_ != Phase::online || pending_failure_ || filters.empty()) return std::nullopt;
+  if (output_full(0)) return std::nullopt;
   auto id = state_.allocate_other_id();
   if (id == 0) return std::nullopt;
   encode_subscribe(out_, id, filters);
@@ -521,6 +534,7 @@ std::optional<std::uint16_t> Connection::subscribe(
 
 std::optional<std::uint16_t> Connection::unsubscribe(const std::vector<std::string>& filters) {
   if (phase_ != Phase::online || pending_failure_ || filters.empty()) return std::nullopt;
+  if (output_full(0)) return std::nullopt;
   auto id = state_.allocate_other_id();
   if (id == 0) return std::nullopt;
   encode_unsubscribe(out_, id, filters);
@@ -531,6 +545,14 @@ std::optional<std::uint16_t> Connection::unsubscribe(const std::vector<std::stri
 
 void Connection::ack(std::uint16_t packet_id) {
   if (phase_ != Phase::online || pending_failure_ || packet_id == 0) return;
+  constexpr std::size_t kPubackSize = 4;
+  if (output_full(kPubackSize)) {
+    queue_failure({CloseReason::protocol_error, 0,
+                   "the broker sends QoS 1 messages but does not read our acknowledgements (" +
+                       std::to_string(queued_bytes()) + " bytes queued, limit " +
+                       std::to_string(options_.max_queued_bytes) + ")"});
+    return;
+  }
   encode_puback(out_, packet_id);
   state_.packet_sent(now());
   if (flush() == Flush::failed) queue_failure(write_failure());

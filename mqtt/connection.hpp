@@ -51,7 +51,9 @@ struct ConnectOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::uint32_t max_incoming_packet = 1u << 20;
   unsigned max_inflight = 16;
-  std::size_t max_queued_bytes = 1u << 20;  // publish() refuses beyond this much unsent output
+  // The bound on unsent output: publish() and subscribe() refuse beyond it; a broker that makes
+  // our acknowledgements pile up past it (floods QoS 1 and never reads) is closed as abusive.
+  std::size_t max_queued_bytes = 1u << 20;
 };
 
 struct Message {
@@ -61,6 +63,9 @@ struct Message {
   std::uint16_t packet_id = 0;
   bool retain = false;
   bool dup = false;
+  // Over max_incoming_packet: `payload` is empty, this many bytes were skipped unread. The owner
+  // still acks it (QoS 1), or the broker sends it again on every reconnect.
+  std::size_t dropped_payload = 0;
 };
 
 enum class CloseReason {
@@ -105,14 +110,18 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Starts a connect attempt, dropping any current connection silently. Outcome via the handler.
-  void connect(ConnectOptions options);
+  // False (and nothing will be reported) only when the loop cannot give us the timer that bounds
+  // the attempt (no memory, a finished loop): the owner treats that as a failed attempt.
+  bool connect(ConnectOptions options);
   // Queues a PUBLISH. Returns the packet id (0 for QoS 0), or nullopt when not online, the
   // in-flight window is full (QoS 1) or too much output is queued.
   std::optional<std::uint16_t> publish(std::string_view topic, std::string_view payload, int qos,
                                        bool retain = false);
   std::optional<std::uint16_t> subscribe(const std::vector<std::pair<std::string, int>>& filters);
   std::optional<std::uint16_t> unsubscribe(const std::vector<std::string>& filters);
-  // Sends PUBACK for an incoming QoS 1 message now (after the owner stored it).
+  // Sends PUBACK for an incoming QoS 1 message now (after the owner stored it). When the broker
+  // does not read and max_queued_bytes of output are waiting, the connection is closed instead
+  // (protocol_error, reported from the loop): the broker is flooding us.
   void ack(std::uint16_t packet_id);
   // Sends DISCONNECT (when online) and close_notify, then closes. No on_closed follows.
   void disconnect();
@@ -147,6 +156,9 @@ class Connection {
   void queue_failure(Outcome outcome);
   void update_io_events();
   void arm_timer();
+  bool output_full(std::size_t adding) const {
+    return queued_bytes() + adding > options_.max_queued_bytes;
+  }
   ProtocolState::TimePoint now() const;
 
   // Tears down the socket and state, then reports. Returns false: callers must return at once.

@@ -27,6 +27,8 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
   env_.on_command = std::move(handlers.on_command);
   env_.log = std::move(handlers.log);
   env_.story = std::move(handlers.story);
+  log_limit_ = std::make_unique<loop::LogRateLimit>(loop, env_.log, options_.log_limit);
+  env_.log_limit = log_limit_.get();
   env_.wall_clock = std::move(handlers.wall_clock);
   env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "loop/log_rate_limit.hpp"
 #include "loop/log_sink.hpp"
 #include "mqtt/resolver.hpp"
 #include "mqtt/tls_context.hpp"
@@ -43,7 +44,8 @@ struct NorthboundOptions {
   ConflictOptions conflict;
   unsigned connect_burst = 5;  // the limiter lets this many go at once after a quiet spell
   std::chrono::milliseconds connect_timeout{20000};
-  std::uint64_t seed = 0;  // 0: random; else deterministic jitter (tests)
+  std::uint64_t seed = 0;               // 0: random; else deterministic jitter (tests)
+  loop::LogRateLimitOptions log_limit;  // per-message lines of all sessions (per device, kind)
 };
 
 struct NorthboundHandlers {
@@ -103,6 +105,7 @@ class Northbound {
   ConnectLimiter limiter_;
   ConnectSlots slots_;
   SessionEnvironment env_;
+  std::unique_ptr<loop::LogRateLimit> log_limit_;  // outlives sessions_ (declared before it)
   std::uint64_t seed_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
 };

@@ -84,6 +84,14 @@ void Session::log(loop::LogLevel level, const std::string& message) const {
   if (env_.log) env_.log(level, identity_.device, message);
 }
 
+void Session::log_per_message(std::string_view kind, const std::string& message) const {
+  if (env_.log_limit) {
+    env_.log_limit->log(loop::LogLevel::warning, identity_.device, kind, message);
+  } else {
+    log(loop::LogLevel::warning, message);
+  }
+}
+
 void Session::start() {
   apply(core_.start(SteadyClock::now(), wall()));
 }
@@ -215,7 +223,11 @@ void Session::open_connection() {
     tell({StoryEvent::retrying, loop::LogLevel::debug,
           "connecting to " + where + " (attempt " + std::to_string(story_.attempts()) + ")", ""});
   }
-  connection_->connect(std::move(o));
+  if (!connection_->connect(std::move(o))) {
+    log(loop::LogLevel::error,
+        "cannot start a connect attempt: the event loop has no timer for it");
+    apply(core_.connect_failed(now, ConnectFailure::transient, "no timer for the connect attempt"));
+  }
 }
 
 void Session::on_connected(bool /*session_present*/) {
@@ -339,17 +351,24 @@ void Session::handle_registration(const Registration& registration) {
 }
 
 void Session::handle_downlink(const mqtt::Message& message) {
+  if (message.dropped_payload > 0) {
+    log_per_message("oversized downlink", "ignoring a downlink message on " + message.topic +
+                                              " of " + std::to_string(message.dropped_payload) +
+                                              " bytes: over the size limit");
+    return;
+  }
   auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
   if (r.command) {
     ++commands_;
     if (env_.on_command) env_.on_command(identity_.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
-    log(loop::LogLevel::warning, "the platform refused message " + r.ack->id + " (code " +
-                                     std::to_string(r.ack->code) + ": " + r.ack->message + ")");
+    log_per_message("refused message", "the platform refused message " + r.ack->id + " (code " +
+                                           std::to_string(r.ack->code) + ": " + r.ack->message +
+                                           ")");
   } else if (r.error) {
-    log(loop::LogLevel::warning, "ignoring a downlink message on " + message.topic + ": " +
-                                     std::string(to_string(r.error->problem)) + ": " +
-                                     r.error->reason);
+    log_per_message("downlink " + std::string(to_string(r.error->problem)),
+                    "ignoring a downlink message on " + message.topic + ": " +
+                        std::string(to_string(r.error->problem)) + ": " + r.error->reason);
     if (r.error->reply && replies_.size() < kMaxQueuedReplies) {
       replies_.push_back(*r.error->reply);
       flush_replies();

@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "loop/event_source.hpp"
+#include "loop/log_rate_limit.hpp"
 #include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "northbound/cloud_options.hpp"
@@ -68,6 +69,9 @@ struct SessionEnvironment {
   loop::LogSink log;  // every line names the session's device as `device`
   // Each step of the link's story (northbound/session_story.hpp); when empty they go to `log`.
   StorySink story;
+  // Per-message lines (malformed or oversized downlinks, refused messages) go through this, per
+  // device and kind; null: they go straight to `log`.
+  loop::LogRateLimit* log_limit = nullptr;
   WallClock wall_clock;
   // Called just before every connect attempt (tests and metrics); may be empty.
   std::function<void(const std::string& device)> on_connect_attempt;
@@ -126,6 +130,7 @@ class Session : private mqtt::Connection::Handler {
   void on_timer();
   static int timer_trampoline(sd_event_source* source, std::uint64_t usec, void* self);
   void log(loop::LogLevel level, const std::string& message) const;
+  void log_per_message(std::string_view kind, const std::string& message) const;
   std::chrono::system_clock::time_point wall() const;
 
   const SessionEnvironment& env_;

@@ -76,7 +76,11 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
       log_(std::move(log)),
       connection_(std::make_unique<mqtt::Connection>(
           loop, resolver, static_cast<mqtt::Connection::Handler&>(*this))),
-      backoff_(reconnect_policy(), std::random_device{}()) {
+      backoff_(reconnect_policy(), std::random_device{}()),
+      limited_log_(loop,
+                   [this](loop::LogLevel level, std::string_view device, std::string_view message) {
+                     if (log_) log_(level, device, message);
+                   }) {
   for (const auto& device : devices_) {
     const auto& filter = device.options.topic;
     if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
@@ -124,7 +128,13 @@ void LocalMqttSource::connect_now() {
   state_ = LocalMqttState::connecting;
   subscribed_ = false;
   ++generation_;
-  connection_->connect(std::move(o));
+  if (!connection_->connect(std::move(o))) {
+    // Without the timer that bounds the attempt it would hang unseen: count it as a failure.
+    last_error_ = "the event loop has no timer for a connect attempt";
+    log(loop::LogLevel::error, {}, broker() + ": " + last_error_);
+    backoff_.link_down(std::chrono::steady_clock::now());
+    schedule_reconnect(/*connect_if_no_timer=*/false);
+  }
 }
 
 void LocalMqttSource::on_connected(bool session_present) {
@@ -177,7 +187,7 @@ void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
   }
 }
 
-std::chrono::milliseconds LocalMqttSource::schedule_reconnect() {
+std::chrono::milliseconds LocalMqttSource::schedule_reconnect(bool connect_if_no_timer) {
   if (state_ == LocalMqttState::stopped) return {};
   state_ = LocalMqttState::backoff;
   const auto delay = backoff_.next_delay();
@@ -191,9 +201,13 @@ std::chrono::milliseconds LocalMqttSource::schedule_reconnect() {
   if (r < 0) {
     timer_.reset();
     log(loop::LogLevel::error, {},
-        broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) +
-            "); reconnecting without waiting");
-    connect_now();
+        broker() + ": cannot arm the reconnect timer (" + std::strerror(-r) + ")" +
+            (connect_if_no_timer ? "; reconnecting without waiting" : "; giving up"));
+    // A loop that can give neither timer is finishing: stay put rather than recurse.
+    if (connect_if_no_timer)
+      connect_now();
+    else
+      state_ = LocalMqttState::stopped;
     return {};
   }
   return delay;
@@ -223,19 +237,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
     ack_now(message);
     return;
   }
-  if (message.payload.size() > options_.max_payload) {
-    ++counters_.oversized;
-    for (const auto* device : matched) {
-      std::uint64_t ignored = 0;
-      refuse(*device,
-             "payload of " + std::to_string(message.payload.size()) + " bytes on '" +
-                 message.topic + "' is over max_payload (" + std::to_string(options_.max_payload) +
-                 ")",
-             ignored);
-    }
-    ack_now(message);
-    return;
-  }
+  if (refuse_oversized(message, matched)) return;
   const std::int64_t time = now_ms();
   std::vector<store::Record> records;
   for (const auto* device : matched) {
@@ -244,8 +246,8 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
                           : std::string("value");
     auto parsed = payload_fields(message.payload, device->options.fields, bare);
     if (!parsed.ok()) {
-      refuse(*device, "payload on '" + message.topic + "' refused: " + parsed.problem,
-             counters_.malformed);
+      refuse(*device, "malformed payload",
+             "payload on '" + message.topic + "' refused: " + parsed.problem, counters_.malformed);
       continue;
     }
     store::Record record;
@@ -292,13 +294,30 @@ void LocalMqttSource::ack_now(const mqtt::Message& message) {
   ++counters_.acked;
 }
 
-void LocalMqttSource::refuse(const LocalMqttDevice& device, const std::string& what,
-                             std::uint64_t& counter) {
+// Over max_payload, whether the engine skipped it unread (over max_incoming_packet) or it fit in
+// the engine's cap: counted once per message, logged per device, acknowledged so the broker does
+// not redeliver it forever.
+bool LocalMqttSource::refuse_oversized(const mqtt::Message& message,
+                                       const std::vector<const LocalMqttDevice*>& matched) {
+  const std::size_t size = message.payload.size() + message.dropped_payload;
+  if (message.dropped_payload == 0 && size <= options_.max_payload) return false;
+  ++counters_.oversized;
+  for (const auto* device : matched) {
+    std::uint64_t counted_once = 0;
+    refuse(*device, "oversized payload",
+           "payload of " + std::to_string(size) + " bytes on '" + message.topic +
+               "' is over max_payload (" + std::to_string(options_.max_payload) +
+               "); dropped and acknowledged",
+           counted_once);
+  }
+  ack_now(message);
+  return true;
+}
+
+void LocalMqttSource::refuse(const LocalMqttDevice& device, std::string_view kind,
+                             const std::string& what, std::uint64_t& counter) {
   ++counter;
-  bool& warned = warned_[device.name];
-  log(warned ? loop::LogLevel::debug : loop::LogLevel::warning, device.name,
-      what + (warned ? "" : " (further ones are counted, logged at debug)"));
-  warned = true;
+  limited_log_.log(loop::LogLevel::warning, device.name, kind, what);
 }
 
 void LocalMqttSource::on_puback(std::uint16_t packet_id) {

@@ -8,8 +8,10 @@
 //
 // A QoS 1 message is acknowledged only when every record made from it is durable, so a crash
 // before the commit makes the broker send it again: the local side loses nothing (DESIGN.md).
-// Malformed and oversized payloads are counted, logged (once per device at warning level, then
-// at debug) and acknowledged, so a bad publisher cannot wedge the session with redeliveries.
+// Malformed and oversized payloads are counted, logged (rate-limited per device and kind by
+// loop::LogRateLimit, with the count of the rest) and acknowledged, so a bad publisher cannot
+// wedge the session with redeliveries. An oversized one is read past by the MQTT engine, never
+// buffered whole.
 // The connection is retried with exponential backoff (0.5 s .. 30 s, equal jitter), reset only
 // after a link stayed up a while: a broker that accepts and drops us at once backs off like one
 // that refuses. Log lines about one device carry its name as the sink's `device`; lines about the
@@ -32,6 +34,7 @@
 
 #include "loop/backoff.hpp"
 #include "loop/event_source.hpp"
+#include "loop/log_rate_limit.hpp"
 #include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
@@ -110,13 +113,17 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void on_suback(std::uint16_t packet_id, std::vector<int> return_codes) override;
 
   void connect_now();
-  // Arms the reconnect timer; returns the delay it chose.
-  std::chrono::milliseconds schedule_reconnect();
+  // Arms the reconnect timer; returns the delay it chose. When no timer can be had it reconnects
+  // at once, or (connect_if_no_timer false: called from a failed connect) stops.
+  std::chrono::milliseconds schedule_reconnect(bool connect_if_no_timer = true);
   void cancel_timer();
   static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
   void committed(const std::shared_ptr<AckWait>& wait);
   void ack_now(const mqtt::Message& message);
-  void refuse(const LocalMqttDevice& device, const std::string& what, std::uint64_t& counter);
+  void refuse(const LocalMqttDevice& device, std::string_view kind, const std::string& what,
+              std::uint64_t& counter);
+  bool refuse_oversized(const mqtt::Message& message,
+                        const std::vector<const LocalMqttDevice*>& matched);
   void fail_pending_commands(const std::string& why);
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
   std::string broker() const;  // "local broker HOST:PORT"
@@ -135,7 +142,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   bool subscribed_ = false;
   loop::Backoff backoff_;
   std::map<std::uint16_t, CommandDone> pending_commands_;
-  std::map<std::string, bool> warned_;  // device -> its first bad payload was logged
+  loop::LogRateLimit limited_log_;  // per-message lines (malformed, oversized)
   LocalMqttCounters counters_;
   std::string last_error_;
   // The outage being told: its first line at warning, the retries at debug, the way back at info.

@@ -93,6 +93,55 @@ TEST_F(Status, SaysNotRunningForAKilledDaemonsFile) {
   EXPECT_NE(r.output.find("is gone"), std::string::npos) << r.output;
 }
 
+// Issue 14 item 4 wired into the daemon: a WAL deleted after kill -9 loses committed readings; the
+// next start says which (an error line per device with the range) and status and metrics count
+// them.
+TEST_F(Status, ReadingsLostWithADeletedWalAreLoggedWithTheirRangeAndCounted) {
+  blocked_ = {"meter-1"};  // its session never gets online: the readings stay in the outbox
+  start({"meter-1"});
+  ASSERT_TRUE(wait_status([&](const daemon::StatusReport& r) {
+    return r.local_broker == "online";
+  })) << daemon_->output();
+  std::string lines;
+  for (int i = 0; i < 30; ++i) lines += "{\"voltage\": " + std::to_string(i) + "}\n";
+  dir_.write("readings.txt", lines);
+  const auto pub = run_command({"sh", "-c",
+                                "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
+                                    " -i edgegw-test-pub -q 1 -t sensors/meter-1 -l < " +
+                                    (dir_ / "readings.txt").string()});
+  ASSERT_EQ(pub.exit_code, 0) << pub.output;
+  ASSERT_TRUE(wait_status([&](const daemon::StatusReport& r) {
+    const auto* d = device(r, "meter-1");
+    return d && d->backlog == 30;
+  })) << daemon_->output();
+  daemon_->signal(SIGKILL);
+  daemon_->wait(10s);
+  std::filesystem::remove(dir_ / "state" / "outbox.db-wal");
+  std::filesystem::remove(status_file());
+
+  daemon_ = std::make_unique<Process>(
+      std::vector<std::string>{EDGEGW_BINARY, "-c", config_file().string(), "run"});
+  ASSERT_TRUE(wait_status([&](const daemon::StatusReport& r) { return r.store.lost_on_open > 0; }))
+      << daemon_->output();
+  EXPECT_EQ(status()->store.lost_on_open, 30u);
+  EXPECT_NE(daemon_->output().find(
+                "outbox: device meter-1 lost records seq 1..30 (committed, not in the store)"),
+            std::string::npos)
+      << daemon_->output();
+  const auto table = edgegw({"status"});
+  EXPECT_NE(table.output.find("LOST at start: 30 committed record(s)"), std::string::npos)
+      << table.output;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::error_code ec;
+        return std::filesystem::exists(metrics_file(), ec) &&
+               read_file(metrics_file()).find("edgegw_outbox_lost_on_open_records 30\n") !=
+                   std::string::npos;
+      },
+      20s))
+      << read_file(metrics_file());
+}
+
 TEST_F(Status, RefusesAStaleFile) {
   daemon::StatusReport old;
   old.pid = static_cast<int>(::getpid());  // alive, but the file was not rewritten for a minute

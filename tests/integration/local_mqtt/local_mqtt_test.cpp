@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <systemd/sd-event.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 #include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::southbound {
@@ -94,6 +97,20 @@ class LocalMqttTest : public ::testing::Test {
                                 std::to_string(broker_->port()), "-q", std::to_string(qos), "-t",
                                 topic, "-m", payload});
     ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  // mosquitto_pub -f: a payload too long for one command-line argument; -l: one message per line.
+  void publish_file(const std::string& topic, const std::filesystem::path& file, bool lines) {
+    const std::string command = "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
+                                " -q 1 -t '" + topic + "' " + (lines ? "-l < '" : "-f '") +
+                                file.string() + "'";
+    auto r = test::run_command({"sh", "-c", command});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::size_t log_lines_with(const std::string& text) const {
+    return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& l) {
+      return l.find(text) != std::string::npos;
+    }));
   }
 
   static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
@@ -196,6 +213,47 @@ TEST_F(LocalMqttTest, BadPayloadsAreCountedAcknowledgedAndNotRedelivered) {
   ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
   EXPECT_EQ(handed_.size(), 1u);
   EXPECT_EQ(source_->counters().malformed, 0u);
+}
+
+// Issue 16: one 400 KB QoS 1 message (max_payload 256 KiB) used to close the link and reconnect
+// every 0.5 s while the broker redelivered it; no other local device got through.
+TEST_F(LocalMqttTest, AnOversizedMessageIsReadPastAcknowledgedAndLoggedOnce) {
+  make_source({device("big", "sensors/big"), device("room2", "sensors/room2")});
+  test::TempDir dir;
+  const auto file = dir.write("big.json", "{\"v\":\"" + std::string(400 * 1024, 'x') + "\"}");
+  publish_file("sensors/big", file, false);
+  for (int i = 0; i < 10; ++i) publish("sensors/room2", std::to_string(i));
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 10; })) << source_->last_error();
+  EXPECT_EQ(source_->counters().oversized, 1u);
+  EXPECT_EQ(source_->counters().connects, 1u) << source_->last_error();
+  EXPECT_EQ(source_->counters().acked, 11u);
+  EXPECT_EQ(log_lines_with("over max_payload"), 1u);
+  publish_file("sensors/big", file, false);  // a second one: counted, no second line this minute
+  ASSERT_TRUE(run_until([&] { return source_->counters().oversized == 2; }));
+  EXPECT_EQ(log_lines_with("over max_payload"), 1u);
+
+  drop_source();  // acknowledged: the broker does not send it again
+  handed_.clear();
+  make_source({device("big", "sensors/big"), device("room2", "sensors/room2")});
+  publish("sensors/room2", "7");
+  ASSERT_TRUE(run_until([&] { return !handed_.empty(); }));
+  EXPECT_EQ(source_->counters().oversized, 0u);
+}
+
+// Issue 14: a flood of malformed payloads gives a few warnings, not one per message. (900: the
+// broker queues at most 1,000 messages for a session and drops the rest.)
+TEST_F(LocalMqttTest, AFloodOfMalformedPayloadsIsRateLimited) {
+  make_source({device("room1", "sensors/room1")});
+  test::TempDir dir;
+  std::string lines;
+  for (int i = 0; i < 900; ++i) lines += "not json " + std::to_string(i) + "\n";
+  publish_file("sensors/room1", dir.write("bad.txt", lines), true);
+  publish("sensors/room1", "1");
+  ASSERT_TRUE(run_until([&] { return handed_.size() == 1; }))
+      << source_->counters().received << " received, " << source_->counters().malformed
+      << " malformed, " << source_->last_error();
+  EXPECT_EQ(source_->counters().malformed, 900u);
+  EXPECT_LE(log_lines_with("refused"), 3u);
 }
 
 TEST_F(LocalMqttTest, ReconnectsAfterTheBrokerRestarts) {

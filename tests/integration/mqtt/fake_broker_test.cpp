@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <thread>
 
 #include "loop_fixture.hpp"
+#include "mqtt/codec.hpp"
+#include "support/net.hpp"
 
 namespace edgegw::mqtt::test {
 namespace {
@@ -83,6 +86,66 @@ class ScriptedBroker {
   std::thread thread_;
 };
 
+// Issue 14: a broker that floods QoS 1 PUBLISHes and never reads what we send. Its receive buffer
+// is tiny, so our PUBACKs back up in the client at once.
+class FloodingBroker {
+ public:
+  FloodingBroker() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    ::setsockopt(listener_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    ::listen(listener_, 4);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FloodingBroker() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  std::uint16_t port() const { return port_; }
+  bool client_closed() const { return client_closed_; }
+
+ private:
+  void serve() {
+    pollfd p{listener_, POLLIN, 0};
+    while (!stop_ && ::poll(&p, 1, 20) <= 0) {
+    }
+    if (stop_) return;
+    int fd = ::accept(listener_, nullptr, nullptr);
+    char buf[512];
+    ::recv(fd, buf, sizeof buf, 0);  // the CONNECT, then never read again
+    ::send(fd, kConnackOk.data(), kConnackOk.size(), MSG_NOSIGNAL);
+    std::string burst;
+    for (int i = 1; i <= 200; ++i) {
+      encode_publish(burst, "flood", "x", 1, false, false, static_cast<std::uint16_t>(i));
+    }
+    const auto give_up = std::chrono::steady_clock::now() + 8s;
+    while (!stop_ && std::chrono::steady_clock::now() < give_up) {
+      pollfd w{fd, POLLOUT, 0};
+      if (::poll(&w, 1, 20) <= 0) continue;
+      if (::send(fd, burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+          errno != EAGAIN) {
+        client_closed_ = true;
+        break;
+      }
+    }
+    ::close(fd);
+  }
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> client_closed_{false};
+  std::thread thread_;
+};
+
 class FakeBrokerTest : public LoopFixture {
  protected:
   Outcome run_against(const std::string& script, bool hang_up = false,
@@ -124,15 +187,45 @@ TEST_F(FakeBrokerTest, MalformedPacketsAreProtocolErrors) {
 }
 
 TEST_F(FakeBrokerTest, OversizedPacketIsRefusedFromItsHeader) {
-  // Announces a 100 MB PUBLISH: refused on the header, nothing of that size is buffered.
-  auto outcome = run_against(kConnackOk + bytes({0x30, 0x80, 0x80, 0x80, 0x30}), false, 4096);
+  // Announces a 100 MB SUBACK: refused on the header, nothing of that size is buffered.
+  auto outcome = run_against(kConnackOk + bytes({0x90, 0x80, 0x80, 0x80, 0x30}), false, 4096);
   EXPECT_EQ(outcome.reason, CloseReason::protocol_error);
   EXPECT_EQ(outcome.detail, "packet exceeds the size limit");
-  // Just over the cap, sent in full.
-  std::string big;
-  encode_publish(big, "t", std::string(5000, 'x'), 0, false, false, 0);
-  outcome = run_against(kConnackOk + big, false, 4096);
-  EXPECT_EQ(outcome.detail, "packet exceeds the size limit");
+}
+
+TEST_F(FakeBrokerTest, BrokerThatFloodsAndNeverReadsIsClosedWithBoundedOutput) {
+  FloodingBroker broker;
+  RecordingHandler h;
+  Connection c(loop_, *resolver_, h);
+  auto o = plain_options(broker.port(), "flooded");
+  o.max_queued_bytes = 64 * 1024;
+  std::size_t most_queued = 0;
+  std::size_t messages = 0;
+  h.after_message = [&](const Message& m) {
+    ++messages;
+    c.ack(m.packet_id);
+    most_queued = std::max(most_queued, c.queued_bytes());
+  };
+  ASSERT_TRUE(c.connect(o));
+  ASSERT_TRUE(run_until([&] { return !h.closed.empty(); }, 10s))
+      << "still open after " << messages << " messages, " << c.queued_bytes() << " bytes queued";
+  EXPECT_EQ(h.closed[0].reason, CloseReason::protocol_error);
+  EXPECT_NE(h.closed[0].detail.find("does not read our acknowledgements"), std::string::npos)
+      << h.closed[0].detail;
+  EXPECT_LE(most_queued, o.max_queued_bytes);
+  EXPECT_EQ(c.fd(), -1);
+  EXPECT_TRUE(run_until([&] { return broker.client_closed(); }, 10s));
+}
+
+TEST_F(FakeBrokerTest, ConnectWithoutATimerFailsVisibly) {
+  // A finished loop refuses new event sources: connect() must say so rather than start an attempt
+  // that nothing would ever time out.
+  sd_event_exit(loop_, 0);
+  sd_event_loop(loop_);
+  RecordingHandler h;
+  Connection c(loop_, *resolver_, h);
+  EXPECT_FALSE(c.connect(plain_options(edgegw::test::free_tcp_port(), "no-timer")));
+  EXPECT_EQ(c.phase(), Connection::Phase::idle);
 }
 
 TEST_F(FakeBrokerTest, RefusalHangUpAndSilence) {

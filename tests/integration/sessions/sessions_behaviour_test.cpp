@@ -402,5 +402,40 @@ TEST(SessionBehaviour, DownlinkCommandReachesTheDaemonAndItsReplyIsPublished) {
       &observer));
 }
 
+// Issue 14: 608,000 malformed downlinks gave 608,006 warning lines. Now a few lines and a summary
+// with the count per device and kind.
+TEST(SessionBehaviour, AFloodOfMalformedDownlinksGivesAFewLinesAndACountedSummary) {
+  Registry registry;
+  registry.add(HuaweiDevice{.device_id = "hwprod_node-1", .secret = "hw-secret-1"});
+  CloudEmulator cloud(registry);
+  cloud.start();
+  Observer observer(cloud);
+  observer.connect_and_wait();
+  auto options = SessionHarness::options_for(cloud, PlatformKind::huawei, cloud.tls_port(), true);
+  options.log_limit.window = 2s;
+  SessionHarness harness(options);
+  DeviceIdentity id;
+  id.device = "node-1";
+  id.device_id = "hwprod_node-1";
+  id.device_secret = "hw-secret-1";
+  harness.northbound().add_device(id);
+  ASSERT_TRUE(harness.run_until([&] { return harness.all_online(); }, 10s, &observer))
+      << harness.logs();
+  constexpr int kFlood = 500;
+  for (int i = 0; i < kFlood; ++i) {
+    observer.publish("$oc/devices/hwprod_node-1/sys/commands/request_id=" + std::to_string(i),
+                     "{not json");
+  }
+  // Every one was received (and counted) once the summary for the window is out.
+  ASSERT_TRUE(harness.run_until([&] { return harness.count_logs("more in the last 2 s") > 0; }, 20s,
+                                &observer))
+      << harness.logs();
+  const auto lines = harness.count_logs("ignoring a downlink message");
+  EXPECT_LE(lines, 4u) << harness.logs();
+  EXPECT_GE(lines, 1u);
+  EXPECT_EQ(harness.count_logs("downlink malformed: … and "), 1u) << harness.logs();
+  EXPECT_LE(harness.count_logs("more in the last 2 s"), 2u) << harness.logs();
+}
+
 }  // namespace
 }  // namespace edgegw::test

@@ -17,6 +17,13 @@ inline StatusReport sample_report(int pid, std::int64_t now_ms) {
   r.platform = "mqtt";
   r.local_broker = "online";
   r.total_backlog = 17;
+  r.store.lost_on_open = 42;
+  r.store.loss_unchecked = "";
+  r.store.quarantined = 3;
+  r.store.dropped_for_space = 1200;
+  r.store.reserve_released = 1;
+  r.store.size_limit_bytes = 12ull << 20;
+  r.store.started_on_full_disk = true;
   DeviceReport meter;
   meter.name = "meter-1";
   meter.platform = "mqtt";

@@ -105,6 +105,12 @@ TEST(StatusTable, ShowsEachDeviceItsSessionAndWhatNeedsAttention) {
   // Each Modbus device's own poll errors, so the failing one on a shared line is named.
   EXPECT_NE(table.find("MODBUS DEVICE"), std::string::npos) << table;
   EXPECT_NE(table.find("holding 0+2 (voltage): no answer (timeout)"), std::string::npos) << table;
+  // The outbox: its limit, its counters and a loss at start, loudly.
+  EXPECT_NE(table.find("Outbox: size limit 12 MiB, quarantined 3, dropped for space 1200"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("LOST at start: 42 committed record(s)"), std::string::npos) << table;
+  EXPECT_NE(table.find("started on a full file system"), std::string::npos) << table;
 }
 
 TEST(StatusTable, ASessionInLineForAConnectSlotSaysSo) {

@@ -36,12 +36,38 @@ TEST(StatusReport, EmptyListsAndAbsentValuesRoundTrip) {
 
 TEST(StatusReport, JsonUsesTheDocumentedNames) {
   const std::string json = to_json(sample_report(1, 2));
-  for (const char* key : {"\"pid\"", "\"written_at_ms\"", "\"devices\"", "\"backlog\"",
-                          "\"connect_attempts\"", "\"source_online\"", "\"removed_devices\"",
-                          "\"not_after\"", "\"local_broker\"", "\"poll_errors\"",
-                          "\"poll_exceptions\"", "\"last_poll_error\"", "\"last_poll_error_ms\""}) {
+  for (const char* key : {"\"pid\"",
+                          "\"written_at_ms\"",
+                          "\"devices\"",
+                          "\"backlog\"",
+                          "\"connect_attempts\"",
+                          "\"source_online\"",
+                          "\"removed_devices\"",
+                          "\"not_after\"",
+                          "\"local_broker\"",
+                          "\"poll_errors\"",
+                          "\"poll_exceptions\"",
+                          "\"last_poll_error\"",
+                          "\"last_poll_error_ms\"",
+                          "\"store\"",
+                          "\"lost_on_open\"",
+                          "\"loss_unchecked\"",
+                          "\"quarantined\"",
+                          "\"dropped_for_space\"",
+                          "\"reserve_released\"",
+                          "\"size_limit_bytes\"",
+                          "\"started_on_full_disk\""}) {
     EXPECT_NE(json.find(key), std::string::npos) << key;
   }
+}
+
+TEST(StatusReport, TheStoreFieldsRoundTripAndAreValidJson) {
+  StatusReport r = sample_report(1, 2);
+  r.store.loss_unchecked = "no high-water mark file";
+  const auto back = status_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->store, r.store);
+  EXPECT_EQ(back->store.lost_on_open, 42u);
 }
 
 TEST(StatusReport, SameStateIgnoresOnlyTheWriteTime) {

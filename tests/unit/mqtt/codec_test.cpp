@@ -149,13 +149,55 @@ TEST(Codec, RefusesMalformedPackets) {
 
 TEST(Codec, EnforcesSizeCapOnTheHeaderAlone) {
   Decoder d(100);
-  d.feed(bytes({0x30, 0xe8, 0x07}));  // announces 1000 bytes; none of them sent yet
+  d.feed(bytes({0x90, 0xe8, 0x07}));  // a SUBACK announcing 1000 bytes; none of them sent yet
   EXPECT_EQ(d.next().error, DecodeError::too_large);
   d.feed("more");  // stays failed
   EXPECT_EQ(d.next().error, DecodeError::too_large);
   d.reset();
   d.feed(bytes({0xd0, 0}));
   EXPECT_TRUE(d.next().packet);
+}
+
+// Issue 16: an oversized PUBLISH is read past — topic and packet id decoded, payload skipped as
+// it streams in, never buffered — so the owner can acknowledge it instead of reconnecting.
+TEST(Codec, SkipsTheBodyOfAnOversizedPublish) {
+  std::string big;
+  encode_publish(big, "dev/a", std::string(400 * 1024, 'x'), 1, false, false, 7);
+  std::string next;
+  encode_publish(next, "dev/b", "21.5", 1, false, false, 8);
+  const std::string wire = big + next;
+  Decoder d(1024);
+  std::size_t max_buffered = 0;
+  std::vector<Publish> got;
+  for (std::size_t at = 0; at < wire.size(); at += 1000) {
+    d.feed(std::string_view(wire).substr(at, 1000));
+    max_buffered = std::max(max_buffered, d.buffered());
+    while (true) {
+      auto r = d.next();
+      ASSERT_EQ(r.error, DecodeError::none) << to_string(r.error);
+      if (!r.packet) break;
+      got.push_back(std::get<Publish>(*r.packet));
+    }
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].topic, "dev/a");
+  EXPECT_EQ(got[0].packet_id, 7);
+  EXPECT_TRUE(got[0].payload.empty());
+  EXPECT_EQ(got[0].dropped_payload, 400u * 1024);
+  EXPECT_EQ(got[1].topic, "dev/b");
+  EXPECT_EQ(got[1].payload, "21.5");
+  EXPECT_EQ(got[1].dropped_payload, 0u);
+  EXPECT_LE(max_buffered, 2000u);
+  EXPECT_EQ(d.skipping(), 0u);
+}
+
+TEST(Codec, OversizedPublishWithABadTopicStillFails) {
+  Decoder d(16);
+  d.feed(bytes({0x30, 0xe8, 0x07, 0, 2, 0xc3, 0x28}));
+  EXPECT_EQ(d.next().error, DecodeError::bad_utf8);
+  Decoder short_header(16);
+  short_header.feed(bytes({0x32, 0x7f, 0x00, 0x7e}));  // topic longer than the packet
+  EXPECT_EQ(short_header.next().error, DecodeError::truncated);
 }
 
 TEST(Codec, AcceptsValidUtf8Topics) {

@@ -35,6 +35,7 @@
 #include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "southbound/local_command.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
 
@@ -88,6 +89,15 @@ class LocalMqttSource : private mqtt::Connection::Handler {
                                              const std::vector<store::Field>& values,
                                              CommandDone done);
 
+  // Publishes a forwarded cloud call (local_command.hpp) as it is to the device's command_topic;
+  // like publish_command(). The device's answer comes to the reply sink.
+  std::optional<std::string> publish_call(const std::string& device, const std::string& payload,
+                                          CommandDone done);
+  // Who hears the devices' replies on their reply_topic (set before start()).
+  void on_reply(std::function<void(const std::string& device, DeviceReply reply)> sink) {
+    on_reply_ = std::move(sink);
+  }
+
   LocalMqttState state() const { return state_; }
   bool connected() const { return state_ == LocalMqttState::online; }
   // The broker answered this connection's SUBSCRIBE (messages published from now on are ours).
@@ -115,6 +125,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
   void committed(const std::shared_ptr<AckWait>& wait);
   void ack_now(const mqtt::Message& message);
+  bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
   void refuse(const LocalMqttDevice& device, const std::string& what, std::uint64_t& counter);
   void fail_pending_commands(const std::string& why);
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
@@ -126,6 +137,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
   ReadingSink sink_;
   loop::LogSink log_;
+  std::function<void(const std::string&, DeviceReply)> on_reply_;
   std::unique_ptr<mqtt::Connection> connection_;
   loop::EventSource timer_;
 

@@ -8,10 +8,14 @@ namespace edgegw::northbound {
 DownlinkResult decode_generic_command(const Json& request, const std::string& reply_topic) {
   Command c;
   c.request_id = json_member_text(request, "id");
+  // A refused request is answered only when it named itself: an anonymous malformed message may
+  // as well be noise on the topic.
   auto refuse = [&](std::string reason) {
-    return downlink_error(
-        DownlinkProblem::malformed, reason,
-        encode_generic_reply(reply_topic, c, {false, result_code::bad_parameter, reason, {}}));
+    std::optional<Publication> reply;
+    if (!c.request_id.empty()) {
+      reply = encode_generic_reply(reply_topic, c, {false, result_code::bad_parameter, reason, {}});
+    }
+    return downlink_error(DownlinkProblem::malformed, reason, std::move(reply));
   };
   std::string bad;
   auto name = request.find("command");
@@ -43,6 +47,7 @@ DownlinkResult decode_generic_command(const Json& request, const std::string& re
 
 std::optional<Publication> encode_generic_reply(const std::string& reply_topic, const Command& c,
                                                 const CommandResult& r) {
+  if (reply_topic.empty()) return std::nullopt;  // no topic to answer on (see reply_topic())
   Json reply = Json::object();
   reply["id"] = c.request_id;
   if (!c.name.empty()) reply["command"] = c.name;

@@ -78,7 +78,10 @@ class GenericMqttPlatform final : public Platform {
     if (!cloud_.mqtt.reply_topic.empty()) {
       return expand_template(cloud_.mqtt.reply_topic, {{"device", id.device}});
     }
-    return command_topic(id) + "/reply";
+    // Beside the command topic; a filter has no "beside" (config requires reply_topic then).
+    const std::string commands = command_topic(id);
+    if (commands.find_first_of("+#") != std::string::npos) return {};
+    return commands + "/reply";
   }
 
   CloudOptions cloud_;

@@ -76,13 +76,13 @@ class CommandCallsTest : public ::testing::Test {
   FakeDevices devices_;
   LastValues last_values_;
   std::vector<Answer> answers_;
-  CommandRouter router_{devices_, last_values_,
-                        [this](const std::string& device, const Command& c,
-                               const CommandResult& r) {
-                          answers_.push_back({device, c, r});
-                          return true;
-                        },
-                        catalog()};
+  CommandRouter router_{
+      devices_, last_values_,
+      [this](const std::string& device, const Command& c, const CommandResult& r) {
+        answers_.push_back({device, c, r});
+        return true;
+      },
+      catalog()};
   const CommandRouter::Clock::time_point t0_{std::chrono::hours(1)};
 };
 
@@ -102,8 +102,7 @@ TEST_F(CommandCallsTest, ACommandWritesItsPointFromTheParameterAndAnswersWithThe
   router_.on_write_result({"pump-1", devices_.writes[0].request_id, true, "ok", {}});
   ASSERT_EQ(answers_.size(), 1u);
   EXPECT_TRUE(answers_[0].result.ok);
-  EXPECT_EQ(answers_[0].result.values,
-            (std::vector<store::Field>{{"speed", std::int64_t{1450}}}));
+  EXPECT_EQ(answers_[0].result.values, (std::vector<store::Field>{{"speed", std::int64_t{1450}}}));
   EXPECT_EQ(router_.in_flight(), 0u);
 }
 

@@ -15,12 +15,13 @@ std::string modbus_device_with(const std::string& commands) {
 }
 
 TEST_F(ConfigTest, CommandsOfAModbusDeviceAndALocalDevice) {
-  write(mqtt_head() + modbus_device_with("[[device.command]]\n"
-                                         "name = \"set_speed\"\n"
-                                         "service_id = \"motor\"\n"
-                                         "write = { rpm = \"speed_setpoint\" }\n"
-                                         "output = [\"speed\"]\n"
-                                         "timeout = \"3s\"\n") +
+  write(mqtt_head() +
+        modbus_device_with("[[device.command]]\n"
+                           "name = \"set_speed\"\n"
+                           "service_id = \"motor\"\n"
+                           "write = { rpm = \"speed_setpoint\" }\n"
+                           "output = [\"speed\"]\n"
+                           "timeout = \"3s\"\n") +
         "[[device]]\nname = \"door\"\n[device.mqtt]\ntopic = \"door/data\"\n"
         "command_topic = \"door/cmd\"\n"
         "[[device.command]]\nname = \"open\"\nforward = true\n");
@@ -41,10 +42,11 @@ TEST_F(ConfigTest, CommandsOfAModbusDeviceAndALocalDevice) {
 }
 
 TEST_F(ConfigTest, CommandMistakesAreFoundBeforeTheFirstCall) {
-  write(mqtt_head() + modbus_device_with("[[device.command]]\n"
-                                         "name = \"bad\"\n"
-                                         "write = { a = \"speed\", b = \"nothing\" }\n"
-                                         "forward = true\n") +
+  write(mqtt_head() +
+        modbus_device_with("[[device.command]]\n"
+                           "name = \"bad\"\n"
+                           "write = { a = \"speed\", b = \"nothing\" }\n"
+                           "forward = true\n") +
         "[[device]]\nname = \"door\"\n[device.mqtt]\ntopic = \"door/data\"\n"
         "[[device.command]]\nname = \"open\"\n");
   const auto p = problems();

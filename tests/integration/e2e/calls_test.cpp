@@ -30,6 +30,8 @@ using namespace std::chrono_literals;
 using cloud::Platform;
 
 constexpr const char* kProductKey = "a1CallsPK01";
+constexpr const char* kProductId = "CALLSPID01";
+constexpr const char* kPsk = "MTIzNDU2Nzg5MGFiY2RlZg==";  // "1234567890abcdef"
 
 Registry calls_registry() {
   Registry r;
@@ -38,6 +40,7 @@ Registry calls_registry() {
         .product_key = kProductKey, .device_name = name, .device_secret = "secret-" + name});
     r.add(HuaweiDevice{.device_id = "calls_" + name, .secret = "secret-" + name});
     r.add(MqttDevice{.device = name, .username = name, .password = "secret-" + name});
+    r.add(TencentDevice{.product_id = kProductId, .device_name = name, .psk = kPsk});
   }
   return r;
 }
@@ -50,6 +53,9 @@ std::string device_cloud(Platform platform, const std::string& name, const std::
              "\"\ndevice_secret_file = \"" + secret + "\"\n";
     case Platform::huawei:
       return "device_id = \"calls_" + name + "\"\ndevice_secret_file = \"" + secret + "\"\n";
+    case Platform::tencent:
+      return "product_id = \"" + std::string(kProductId) + "\"\ndevice_name = \"" + name +
+             "\"\ndevice_psk_file = \"" + secret + "\"\n";
     default:
       return "username = \"" + name + "\"\npassword_file = \"" + secret + "\"\n";
   }
@@ -135,14 +141,18 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
           "platform = \"mqtt\"\nhost = \"127.0.0.1\"\ntls = false\n"
           "allow_plaintext = true\nport = " +
           std::to_string(cloud_.plain_port()) + "\n";
+    } else if (platform == Platform::tencent) {
+      cloud_table = "platform = \"tencent\"\nhost = \"127.0.0.1\"\nport = " +
+                    std::to_string(cloud_.psk_port()) + "\n";
     } else {
       cloud_table = std::string("platform = \"") +
                     (platform == Platform::aliyun ? "aliyun" : "huawei") +
                     "\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(cloud_.tls_port()) +
                     "\nca_file = \"" + cloud_.ca_file().string() + "\"\n";
     }
-    const auto pump_secret = dir_.write("pump-secret", "secret-pump-1");
-    const auto door_secret = dir_.write("door-secret", "secret-door-1");
+    const bool psk = platform == Platform::tencent;
+    const auto pump_secret = dir_.write("pump-secret", psk ? kPsk : "secret-pump-1");
+    const auto door_secret = dir_.write("door-secret", psk ? kPsk : "secret-door-1");
     const std::string text =
         "[gateway]\nstate_dir = \"" + (dir_ / "state").string() + "\"\n[cloud]\n" + cloud_table +
         "backoff_min = \"100ms\"\nbackoff_max = \"1s\"\n"
@@ -169,7 +179,7 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
   cloud::CallTarget target(const std::string& name) const {
     cloud::CallTarget t;
     t.platform = GetParam();
-    t.product_key = kProductKey;
+    t.product_key = GetParam() == Platform::tencent ? kProductId : kProductKey;
     t.device_name = name;
     t.device_id = "calls_" + name;
     t.device = name;
@@ -181,8 +191,9 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
     const std::string topic =
         p == Platform::aliyun
             ? "/sys/" + std::string(kProductKey) + "/" + name + "/thing/event/property/post "
-        : p == Platform::huawei ? "$oc/devices/calls_" + name + "/sys/properties/report "
-                                : "devices/" + name + "/telemetry ";
+        : p == Platform::huawei  ? "$oc/devices/calls_" + name + "/sys/properties/report "
+        : p == Platform::tencent ? std::string(kProductId) + "/" + name + "/event "
+                                 : "devices/" + name + "/telemetry ";
     return observer_->output().find(topic) != std::string::npos;
   }
 
@@ -298,7 +309,7 @@ TEST_P(CallsTest, EachCallIsAnsweredTheWayThePlatformExpects) {
   a = send(pump, cloud::command_call(pump, "104", "self_destruct", "{}", "motor"), 5s);
   ASSERT_TRUE(a) << edgegw_->output();
   EXPECT_FALSE(a->ok);
-  if (GetParam() == Platform::mqtt) {
+  if (GetParam() == Platform::mqtt || GetParam() == Platform::tencent) {
     EXPECT_EQ(a->code, 4);
   }
   if (GetParam() == Platform::aliyun) {
@@ -328,13 +339,16 @@ TEST_P(CallsTest, EachCallIsAnsweredTheWayThePlatformExpects) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Platforms, CallsTest,
-                         ::testing::Values(Platform::aliyun, Platform::huawei, Platform::mqtt),
+                         ::testing::Values(Platform::aliyun, Platform::huawei, Platform::tencent,
+                                           Platform::mqtt),
                          [](const auto& info) {
                            switch (info.param) {
                              case Platform::aliyun:
                                return std::string("aliyun");
                              case Platform::huawei:
                                return std::string("huawei");
+                             case Platform::tencent:
+                               return std::string("tencent");
                              default:
                                return std::string("mqtt");
                            }

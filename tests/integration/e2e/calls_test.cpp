@@ -297,6 +297,8 @@ TEST_P(CallsTest, EachCallIsAnsweredTheWayThePlatformExpects) {
   ASSERT_TRUE(a) << edgegw_->output();
   EXPECT_TRUE(a->ok);
   EXPECT_EQ(a->values["angle"], "90");
+  // The log names the command and the cloud's request id (it used to say "command : done").
+  EXPECT_NE(edgegw_->output().find("command open 102"), std::string::npos) << edgegw_->output();
 
   // A command the device never answers: a failure after its 1 s timeout, well within 15 s.
   const auto started = std::chrono::steady_clock::now();

@@ -75,6 +75,65 @@ Call rrpc_call(const CallTarget& t, const std::string& message_id, const std::st
           aliyun_sys(t) + "rrpc/response/" + message_id, id};
 }
 
+namespace {
+
+std::optional<int> number(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int>();
+}
+
+std::string text(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// {"code":200,"data":{},"id":"..","message":"..","version":"1.0"}
+std::optional<int> read_alink(const Json& j, const Call& call, Answer& a) {
+  auto code = number(j, "code");
+  if (text(j, "id") != call.request_id) a.problem = "the Alink reply's id is not the request's";
+  a.ok = code == 200;
+  a.message = text(j, "message");
+  if (j.contains("data")) take_values(j["data"], a);
+  return code;
+}
+
+// {"result_code":0,"response_name":"..","paras":{}} or a property get's {"services":[...]}
+std::optional<int> read_iotda(const Json& j, Answer& a) {
+  if (j.contains("services")) {
+    a.ok = true;
+    for (const auto& s : j["services"]) take_values(s.value("properties", Json()), a);
+    return 0;
+  }
+  auto code = number(j, "result_code");
+  a.ok = code == 0;
+  if (j.contains("paras")) take_values(j["paras"], a);
+  return code;
+}
+
+// {"method":"action_reply","clientToken":"..","code":0,"status":"..","response":{}}
+std::optional<int> read_tencent(const Json& j, const Call& call, Answer& a) {
+  auto code = number(j, "code");
+  if (text(j, "method") != "action_reply") a.problem = "method is not action_reply";
+  if (text(j, "clientToken") != call.request_id) a.problem = "clientToken is not the request's";
+  a.ok = code == 0;
+  a.message = text(j, "status");
+  if (j.contains("response")) take_values(j["response"], a);
+  return code;
+}
+
+// {"id":"..","ok":true,"code":0,"message":"..","data":{}}
+std::optional<int> read_generic(const Json& j, const Call& call, Answer& a) {
+  auto code = number(j, "code");
+  if (text(j, "id") != call.request_id) a.problem = "the reply's id is not the request's";
+  a.ok = j.value("ok", false) && code == 0;
+  a.message = text(j, "message");
+  if (j.contains("data")) take_values(j["data"], a);
+  return code;
+}
+
+}  // namespace
+
 Answer check_answer(const CallTarget& t, const Call& call, const std::string& topic,
                     const std::string& payload) {
   Answer a;
@@ -87,52 +146,22 @@ Answer check_answer(const CallTarget& t, const Call& call, const std::string& to
     a.problem = "the answer is not a JSON object";
     return a;
   }
-  auto number = [&](const char* key) -> std::optional<int> {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-    return it->get<int>();
-  };
-  auto text = [&](const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
   std::optional<int> code;
   switch (t.platform) {
-    case Platform::aliyun:  // {"code":200,"data":{},"id":"..","message":"..","version":"1.0"}
-      code = number("code");
-      if (text("id") != call.request_id) a.problem = "the Alink reply's id is not the request's";
-      a.ok = code == 200;
-      a.message = text("message");
-      if (j.contains("data")) take_values(j["data"], a);
+    case Platform::aliyun:
+      code = read_alink(j, call, a);
       break;
     case Platform::huawei:
-      if (j.contains("services")) {  // a property get response
-        code = 0;
-        a.ok = true;
-        for (const auto& s : j["services"]) take_values(s.value("properties", Json()), a);
-      } else {  // {"result_code":0,"response_name":"..","paras":{}}
-        code = number("result_code");
-        a.ok = code == 0;
-        if (j.contains("paras")) take_values(j["paras"], a);
-      }
+      code = read_iotda(j, a);
       break;
-    case Platform::tencent:  // {"method":"action_reply","clientToken":"..","code":0,...}
-      code = number("code");
-      if (text("method") != "action_reply") a.problem = "method is not action_reply";
-      if (text("clientToken") != call.request_id) a.problem = "clientToken is not the request's";
-      a.ok = code == 0;
-      a.message = text("status");
-      if (j.contains("response")) take_values(j["response"], a);
+    case Platform::tencent:
+      code = read_tencent(j, call, a);
       break;
-    default:  // {"id":"..","ok":true,"code":0,"message":"..","data":{}}
-      code = number("code");
-      if (text("id") != call.request_id) a.problem = "the reply's id is not the request's";
-      a.ok = j.value("ok", false) && code == 0;
-      a.message = text("message");
-      if (j.contains("data")) take_values(j["data"], a);
+    default:
+      code = read_generic(j, call, a);
       break;
   }
-  if (!code) a.problem = "the answer has no code";
+  if (!code && a.problem.empty()) a.problem = "the answer has no code";
   a.code = code.value_or(-1);
   a.well_formed = a.problem.empty();
   return a;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config_error.hpp"
+#include "config/device_commands.hpp"
 #include "loop/log_sink.hpp"
 #include "northbound/cloud_options.hpp"
 #include "southbound/southbound_options.hpp"
@@ -35,6 +36,7 @@ struct DeviceConfig {
   northbound::DeviceIdentity cloud;
   std::optional<southbound::ModbusDeviceOptions> modbus;
   std::optional<southbound::MqttDeviceOptions> mqtt;
+  std::vector<DeviceCommand> commands;  // [[device.command]]
   bool operator==(const DeviceConfig&) const = default;
 };
 

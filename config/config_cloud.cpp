@@ -126,6 +126,7 @@ void read_generic_mqtt(TableReader& t, northbound::GenericMqttOptions& out) {
       t.problem("command_topic", "not a valid MQTT topic filter: it " + std::string(*problem));
     }
   }
+  check_generic_reply_topic(t, out);
   t.report_unknown_keys();
 }
 

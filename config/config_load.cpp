@@ -155,6 +155,7 @@ class Loader {
     } else if (!device.modbus && !device.mqtt) {
       t.table_problem("a device needs [device.modbus] or [device.mqtt]");
     }
+    read_device_commands(t, device);
     t.report_unknown_keys();
   }
 

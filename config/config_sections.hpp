@@ -23,5 +23,11 @@ void read_device_cloud(TableReader& table, const northbound::CloudOptions& cloud
                        northbound::DeviceIdentity& out);
 void read_device_modbus(TableReader& table, southbound::ModbusDeviceOptions& out);
 void read_device_mqtt(TableReader& table, southbound::MqttDeviceOptions& out);
+// [cloud.mqtt] reply_topic (config_commands.cpp).
+void check_generic_reply_topic(TableReader& table, northbound::GenericMqttOptions& out);
+// [device.mqtt] reply_topic / reply_id_field (config_commands.cpp).
+void read_device_mqtt_reply(TableReader& table, southbound::MqttDeviceOptions& out);
+// The device's [[device.command]] tables, checked against its points.
+void read_device_commands(TableReader& table, DeviceConfig& device);
 
 }  // namespace edgegw::config

@@ -192,6 +192,7 @@ void read_device_mqtt(TableReader& t, southbound::MqttDeviceOptions& out) {
       t.problem("command_topic", "not a topic one can publish to: it " + std::string(*problem));
     }
   }
+  read_device_mqtt_reply(t, out);
   t.report_unknown_keys();
 }
 

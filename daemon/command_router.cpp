@@ -1,5 +1,7 @@
 #include "daemon/command_router.hpp"
 
+#include <algorithm>
+
 #include "daemon/logging.hpp"
 #include "northbound/result_codes.hpp"
 
@@ -14,29 +16,35 @@ northbound::CommandResult failure(int code, std::string message) {
 
 }  // namespace
 
-CommandRouter::CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply)
-    : devices_(devices), last_values_(last_values), reply_(std::move(reply)) {}
+CommandRouter::CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply,
+                             CommandCatalog commands)
+    : devices_(devices),
+      last_values_(last_values),
+      reply_(std::move(reply)),
+      commands_(std::move(commands)) {}
 
-void CommandRouter::on_command(const std::string& device, const northbound::Command& command) {
+void CommandRouter::on_command(const std::string& device, const northbound::Command& command,
+                               Clock::time_point now) {
   ++counters_.commands;
   switch (command.kind) {
     case northbound::Command::Kind::set_points:
-      set_points(device, command);
+      set_points(device, command, now);
       return;
     case northbound::Command::Kind::get_points:
       get_points(device, command);
       return;
     case northbound::Command::Kind::run_command:
-      run_command(device, command);
+      run_command(device, command, now);
       return;
   }
 }
 
-void CommandRouter::set_points(const std::string& device, const northbound::Command& command) {
+void CommandRouter::set_points(const std::string& device, const northbound::Command& command,
+                               Clock::time_point now) {
   switch (devices_.kind_of(device)) {
     case DeviceSide::Kind::modbus: {
       const std::uint64_t id = next_id_++;
-      pending_[id] = {device, command};
+      pending_[id] = {device, command, now + kWriteTimeout, false, {}};
       devices_.write_points({device, id, command.values});
       return;
     }
@@ -79,18 +87,146 @@ void CommandRouter::get_points(const std::string& device, const northbound::Comm
   reply(device, command, std::move(result));
 }
 
-void CommandRouter::run_command(const std::string& device, const northbound::Command& command) {
-  // No named commands or services can be configured yet: every one is answered, at once, with
-  // the platform's "not supported" rather than left to time out in the cloud.
-  reply(
-      device, command,
-      failure(result_code::not_supported,
-              "command '" + command.name + "' is not supported; only setting and reading points"));
+void CommandRouter::run_command(const std::string& device, const northbound::Command& command,
+                                Clock::time_point now) {
+  const config::DeviceCommand* spec = find_command(device, command);
+  if (!spec) {
+    // Answered at once with the platform's "not supported" rather than left to time out.
+    reply(device, command,
+          failure(result_code::not_supported,
+                  "command '" + command.name + "' is not supported by this device"));
+    return;
+  }
+  if (spec->forward) {
+    forward_command(device, command, *spec, now);
+  } else {
+    write_command(device, command, *spec, now);
+  }
+}
+
+const config::DeviceCommand* CommandRouter::find_command(const std::string& device,
+                                                         const northbound::Command& command) const {
+  auto it = commands_.find(device);
+  if (it == commands_.end()) return nullptr;
+  for (const auto& spec : it->second) {
+    if (spec.name != command.name) continue;
+    if (spec.service_id.empty() || command.service_id.empty() ||
+        spec.service_id == command.service_id) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+void CommandRouter::write_command(const std::string& device, const northbound::Command& command,
+                                  const config::DeviceCommand& spec, Clock::time_point now) {
+  if (devices_.kind_of(device) != DeviceSide::Kind::modbus) {
+    reply(device, command, failure(result_code::device_error, "the device has no Modbus side"));
+    return;
+  }
+  // Each parameter names its point through `write` (or is the point itself without a map); an
+  // unknown parameter is refused rather than dropped, so a typo never half applies a command.
+  std::vector<store::Field> values;
+  std::string unknown;
+  for (const auto& param : command.values) {
+    if (spec.write.empty()) {
+      values.push_back(param);
+      continue;
+    }
+    auto to = std::find_if(spec.write.begin(), spec.write.end(),
+                           [&](const auto& m) { return m.first == param.name; });
+    if (to == spec.write.end()) {
+      unknown += " " + param.name;
+    } else {
+      values.push_back({to->second, param.value});
+    }
+  }
+  if (!unknown.empty() || (values.empty() && !spec.write.empty())) {
+    reply(device, command,
+          failure(result_code::bad_parameter,
+                  unknown.empty() ? "no parameters given" : "unknown parameter(s):" + unknown));
+    return;
+  }
+  if (values.empty()) {  // a command that only reads back its outputs
+    auto found = last_values_.lookup(device, spec.output);
+    reply(device, command, {true, result_code::ok, "ok", std::move(found.found)});
+    return;
+  }
+  const std::uint64_t id = next_id_++;
+  pending_[id] = {device, command, now + spec.timeout, false, spec.output};
+  devices_.write_points({device, id, std::move(values)});
+}
+
+void CommandRouter::forward_command(const std::string& device, const northbound::Command& command,
+                                    const config::DeviceCommand& spec, Clock::time_point now) {
+  const std::uint64_t id = next_id_++;
+  const std::string payload =
+      southbound::command_call_payload(std::to_string(id), command.name, command.values);
+  pending_[id] = {device, command, now + spec.timeout, true, {}};
+  auto refused =
+      devices_.publish_call(device, payload, [this, id](bool ok, const std::string& message) {
+        if (ok) return;  // published; the device's reply (or the deadline) answers
+        if (auto pending = take(id)) {
+          reply(pending->device, pending->command, failure(result_code::device_error, message));
+        }
+      });
+  if (refused) {
+    pending_.erase(id);
+    reply(device, command, failure(result_code::device_error, *refused));
+  }
+}
+
+std::optional<CommandRouter::Pending> CommandRouter::take(std::uint64_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  return pending;
+}
+
+void CommandRouter::on_device_reply(const std::string& device,
+                                    const southbound::DeviceReply& answer) {
+  std::uint64_t id = 0;
+  try {
+    id = std::stoull(answer.id);
+  } catch (const std::exception&) {
+    return;  // not an id of ours
+  }
+  auto it = pending_.find(id);
+  if (it == pending_.end() || !it->second.forwarded || it->second.device != device) return;
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  reply(pending.device, pending.command,
+        {answer.ok, answer.ok ? result_code::ok : result_code::device_error,
+         answer.message.empty() ? (answer.ok ? "ok" : "the device refused") : answer.message,
+         answer.values});
+}
+
+void CommandRouter::expire(Clock::time_point now) {
+  std::vector<std::uint64_t> overdue;
+  for (const auto& [id, pending] : pending_) {
+    if (pending.deadline <= now) overdue.push_back(id);
+  }
+  for (const auto id : overdue) {
+    auto pending = take(id);
+    reply(pending->device, pending->command,
+          failure(result_code::device_error, pending->forwarded
+                                                 ? "the device did not answer in time"
+                                                 : "the Modbus write did not finish in time"));
+  }
+}
+
+std::optional<CommandRouter::Clock::time_point> CommandRouter::next_deadline() const {
+  std::optional<Clock::time_point> earliest;
+  for (const auto& [id, pending] : pending_) {
+    if (!earliest || pending.deadline < *earliest) earliest = pending.deadline;
+  }
+  return earliest;
 }
 
 void CommandRouter::on_write_result(const southbound::WriteResult& write) {
   auto it = pending_.find(write.request_id);
-  if (it == pending_.end()) return;
+  if (it == pending_.end() || it->second.forwarded) return;
   Pending pending = std::move(it->second);
   pending_.erase(it);
   // A refused point (unknown, read-only, out of range) is the caller's mistake; a write the device
@@ -98,14 +234,21 @@ void CommandRouter::on_write_result(const southbound::WriteResult& write) {
   const int code = write.ok                 ? result_code::ok
                    : write.failures.empty() ? result_code::device_error
                                             : result_code::bad_parameter;
-  reply(pending.device, pending.command, {write.ok, code, write.message, {}});
+  std::vector<store::Field> outputs;
+  if (write.ok && !pending.output.empty()) {
+    outputs = last_values_.lookup(pending.device, pending.output).found;
+  }
+  reply(pending.device, pending.command, {write.ok, code, write.message, std::move(outputs)});
 }
 
 void CommandRouter::reply(const std::string& device, const northbound::Command& command,
                           northbound::CommandResult result) {
   if (!result.ok) ++counters_.failures;
-  log::device(result.ok ? spdlog::level::info : spdlog::level::warn, device, "command {}: {}",
-              command.request_id, result.ok ? "done" : result.message);
+  log::device(result.ok ? spdlog::level::info : spdlog::level::warn, device, "command {}{}{}: {}",
+              command.name.empty() ? "" : command.name + " ",
+              command.request_id.empty() ? "(no id)" : command.request_id,
+              command.reply_context.empty() ? "" : " (" + command.reply_context + ")",
+              result.ok ? "done" : result.message);
   if (!reply_(device, command, result)) {
     log::device(spdlog::level::warn, device, "the reply to command {} was dropped",
                 command.request_id);

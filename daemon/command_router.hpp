@@ -5,7 +5,9 @@
 //                             on_write_result) or a publish to a local MQTT device's command topic
 //                             (answered when the local broker acknowledged it)
 //              get_points  ─► the device's last reported values (LastValues)
-//              run_command ─► "not supported" (no command is configured yet)
+//              run_command ─► the device's [[device.command]] of that name: Modbus writes from
+//                             the call's parameters, or the call forwarded to the local MQTT
+//                             device, answered from its reply; an unknown name ─► "not supported"
 //   reply(device, command, result) ─► ReplySink: the platform's answer through the device's session
 //
 // Every command gets exactly one answer, success or failure, in the platform's own codes (the
@@ -13,11 +15,13 @@
 // the reply sink are injected, so the whole path is unit-tested without a loop or a socket
 // (tests/unit/daemon/command_router_test.cpp). Runs on the loop thread.
 //
-// Shaped for the named commands, services, property get and RRPC to come (issue 15): a command is
-// resolved to device actions in run_command()/set_points(), every request in flight is one entry
-// of pending_ keyed by the id the device side echoes back, and answering is the one reply() call.
+// Every request in flight is one entry of pending_ keyed by the id the device side echoes back
+// (the Modbus write's request_id, the forwarded call's "id"), with a deadline: expire(now) answers
+// the overdue ones as failed. The loop-side adapter (the Gateway) calls expire() from a timer armed
+// at next_deadline(); tests pass the time themselves.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,8 +29,10 @@
 #include <string>
 #include <vector>
 
+#include "config/device_commands.hpp"
 #include "daemon/last_values.hpp"
 #include "northbound/platform.hpp"
+#include "southbound/local_command.hpp"
 #include "southbound/local_mqtt_source.hpp"
 #include "southbound/modbus_write.hpp"
 
@@ -48,7 +54,16 @@ class DeviceSide {
   virtual std::optional<std::string> publish_command(const std::string& device,
                                                      const std::vector<store::Field>& values,
                                                      southbound::CommandDone done) = 0;
+  // Publishes a forwarded call (southbound/local_command.hpp) to a local MQTT device's
+  // command_topic; like publish_command(). The device's answer comes back through
+  // CommandRouter::on_device_reply().
+  virtual std::optional<std::string> publish_call(const std::string& device,
+                                                  const std::string& payload,
+                                                  southbound::CommandDone done) = 0;
 };
+
+// Each device's named commands ([[device.command]]), by device name.
+using CommandCatalog = std::map<std::string, std::vector<config::DeviceCommand>>;
 
 // Sends the platform's answer to `command` of `device`; false when it could not be queued.
 using ReplySink = std::function<bool(const std::string& device, const northbound::Command& command,
@@ -62,34 +77,61 @@ struct CommandCounters {
 class CommandRouter {
  public:
   // `devices` and `last_values` outlive this.
-  CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply);
+  using Clock = std::chrono::steady_clock;
+  // How long a property set may wait for its bus before it is answered as failed.
+  static constexpr std::chrono::milliseconds kWriteTimeout{10000};
+
+  CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply,
+                CommandCatalog commands = {});
   CommandRouter(const CommandRouter&) = delete;
   CommandRouter& operator=(const CommandRouter&) = delete;
 
   // A decoded downlink command (northbound's CommandSink). Answered now or, for device writes,
   // when the device side reports back.
-  void on_command(const std::string& device, const northbound::Command& command);
+  void on_command(const std::string& device, const northbound::Command& command,
+                  Clock::time_point now = Clock::now());
   // A Modbus bus finished a write this router asked for; unknown ids are ignored.
   void on_write_result(const southbound::WriteResult& result);
+  // A local MQTT device answered a forwarded call; unknown or late ids are ignored.
+  void on_device_reply(const std::string& device, const southbound::DeviceReply& reply);
+  // Answers every request whose deadline is not after `now` as failed.
+  void expire(Clock::time_point now);
+  // The earliest deadline of a request in flight; nullopt when none is.
+  std::optional<Clock::time_point> next_deadline() const;
+  // The named commands from now on (a reload); requests in flight keep what they resolved to.
+  void set_commands(CommandCatalog commands) { commands_ = std::move(commands); }
 
-  std::size_t in_flight() const { return pending_.size(); }  // writes waiting for their bus
+  std::size_t in_flight() const { return pending_.size(); }  // writes and calls not answered
   const CommandCounters& counters() const { return counters_; }
 
  private:
   struct Pending {
     std::string device;
     northbound::Command command;
+    Clock::time_point deadline;
+    bool forwarded = false;           // waits for the device's reply, not a bus
+    std::vector<std::string> output;  // points whose last values answer as outputs
   };
 
-  void set_points(const std::string& device, const northbound::Command& command);
+  void set_points(const std::string& device, const northbound::Command& command,
+                  Clock::time_point now);
   void get_points(const std::string& device, const northbound::Command& command);
-  void run_command(const std::string& device, const northbound::Command& command);
+  void run_command(const std::string& device, const northbound::Command& command,
+                   Clock::time_point now);
+  const config::DeviceCommand* find_command(const std::string& device,
+                                            const northbound::Command& command) const;
+  void write_command(const std::string& device, const northbound::Command& command,
+                     const config::DeviceCommand& spec, Clock::time_point now);
+  void forward_command(const std::string& device, const northbound::Command& command,
+                       const config::DeviceCommand& spec, Clock::time_point now);
+  std::optional<Pending> take(std::uint64_t id);
   void reply(const std::string& device, const northbound::Command& command,
              northbound::CommandResult result);
 
   DeviceSide& devices_;
   const LastValues& last_values_;
   ReplySink reply_;
+  CommandCatalog commands_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Pending> pending_;
   CommandCounters counters_;

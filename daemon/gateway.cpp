@@ -23,11 +23,13 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
     : loop_(loop),
       outbox_(&outbox),
       config_(config),
-      router_(*this, last_values_,
-              [this](const std::string& device, const northbound::Command& command,
-                     const northbound::CommandResult& result) {
-                return northbound_->reply(device, command, result);
-              }),
+      router_(
+          *this, last_values_,
+          [this](const std::string& device, const northbound::Command& command,
+                 const northbound::CommandResult& result) {
+            return northbound_->reply(device, command, result);
+          },
+          command_catalog(config)),
       commit_wakeup_(loop, [this] { group_commit_.run(std::chrono::steady_clock::now()); }),
       group_commit_(outbox, commit_wakeup_, [this] { drain(); }),
       session_journal_(loop) {
@@ -41,6 +43,7 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
 Gateway::~Gateway() {
   post_.reset();
   housekeeping_.reset();
+  command_timer_.reset();
   for (auto& bus : buses_) bus->io.reset();
   // The source and the sessions hold commit callbacks and outbox references: they go first.
   local_mqtt_.reset();
@@ -57,7 +60,34 @@ void Gateway::add_loop_sources() {
         std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count(), 0,
         &Gateway::on_housekeeping, this);
   }
+  if (r >= 0) {
+    r = sd_event_add_time(loop_, command_timer_.out(), CLOCK_MONOTONIC, 0, 0,
+                          &Gateway::on_command_timer, this);
+  }
+  if (r >= 0) r = command_timer_.set_enabled(SD_EVENT_OFF);
   if (r < 0) throw std::runtime_error("cannot set up the gateway's event sources");
+}
+
+CommandCatalog Gateway::command_catalog(const config::Config& config) {
+  CommandCatalog catalog;
+  for (const auto& device : config.devices) {
+    if (!device.commands.empty()) catalog[device.name] = device.commands;
+  }
+  return catalog;
+}
+
+void Gateway::arm_command_timer() {
+  const auto deadline = router_.next_deadline();
+  if (!deadline) {
+    command_timer_.set_enabled(SD_EVENT_OFF);
+    return;
+  }
+  // steady_clock is CLOCK_MONOTONIC, the timer's clock.
+  const auto usec =
+      std::chrono::duration_cast<std::chrono::microseconds>(deadline->time_since_epoch()).count();
+  sd_event_source_set_time(command_timer_.get(),
+                           static_cast<std::uint64_t>(std::max<long long>(usec, 1)));
+  command_timer_.set_enabled(SD_EVENT_ONESHOT);
 }
 
 void Gateway::build_northbound(const config::Config& config) {
@@ -68,6 +98,7 @@ void Gateway::build_northbound(const config::Config& config) {
   northbound::NorthboundHandlers handlers;
   handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
     router_.on_command(device, command);
+    arm_command_timer();
   };
   handlers.log = [](loop::LogLevel level, std::string_view device, std::string_view message) {
     log::relayed(level_of(level), device, message);
@@ -146,6 +177,10 @@ void Gateway::build_local_mqtt(const config::Config& config) {
           log::relayed(level_of(level), device, message);
         }
       });
+  local_mqtt_->on_reply([this](const std::string& device, southbound::DeviceReply reply) {
+    router_.on_device_reply(device, reply);
+    arm_command_timer();
+  });
 }
 
 void Gateway::start() {
@@ -185,6 +220,7 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
 void Gateway::on_bus_ready(Bus& slot) {
   for (auto& record : slot.bus->take_readings()) append(std::move(record));
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
+  arm_command_timer();
 }
 
 void Gateway::drain() {
@@ -208,6 +244,13 @@ std::optional<std::string> Gateway::publish_command(const std::string& device,
                                                     southbound::CommandDone done) {
   if (!local_mqtt_) return std::string("the local broker connection is not configured");
   return local_mqtt_->publish_command(device, values, std::move(done));
+}
+
+std::optional<std::string> Gateway::publish_call(const std::string& device,
+                                                 const std::string& payload,
+                                                 southbound::CommandDone done) {
+  if (!local_mqtt_) return std::string("the local broker connection is not configured");
+  return local_mqtt_->publish_call(device, payload, std::move(done));
 }
 
 // --- status ------------------------------------------------------------------------------------
@@ -253,6 +296,14 @@ int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self)
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     g->group_commit_.tick(std::chrono::steady_clock::now());
     g->drain();
+  });
+}
+
+int Gateway::on_command_timer(sd_event_source* s, std::uint64_t, void* self) noexcept {
+  return loop::guarded(s, "command deadline", [self] {
+    auto* g = static_cast<Gateway*>(self);
+    g->router_.expire(std::chrono::steady_clock::now());
+    g->arm_command_timer();
   });
 }
 

@@ -133,6 +133,12 @@ class Gateway final : private DeviceSide {
   std::optional<std::string> publish_command(const std::string& device,
                                              const std::vector<store::Field>& values,
                                              southbound::CommandDone done) override;
+  std::optional<std::string> publish_call(const std::string& device, const std::string& payload,
+                                          southbound::CommandDone done) override;
+  static CommandCatalog command_catalog(const config::Config& config);
+  // Arms command_timer_ at the router's next deadline (or turns it off).
+  void arm_command_timer();
+  static int on_command_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
   static int on_post(sd_event_source* s, void* self) noexcept;
   static int on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
@@ -156,6 +162,7 @@ class Gateway final : private DeviceSide {
 
   loop::EventSource post_;
   loop::EventSource housekeeping_;
+  loop::EventSource command_timer_;  // answers commands whose device did not in time
   std::uint64_t readings_ = 0;
   bool started_ = false;
   bool stopped_ = false;

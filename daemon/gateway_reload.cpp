@@ -62,6 +62,7 @@ GatewayReload Gateway::apply(const config::Config& next) {
     source_online_.forget(name);
   }
   describe_devices(next);
+  router_.set_commands(command_catalog(next));
   config_ = next;
   return done;
 }

@@ -96,7 +96,8 @@ class AliyunPlatform final : public Platform {
 
   std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
     auto t = thing(id);
-    return {t + "service/property/set", t + "service/+", t + "event/property/post_reply"};
+    return {t + "service/property/set", t + "service/property/get", t + "service/+",
+            t + "event/property/post_reply", rrpc(id) + "request/+"};
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
@@ -129,6 +130,9 @@ class AliyunPlatform final : public Platform {
       out.registration = std::move(parsed.registration);
       return out;
     }
+    if (topic.starts_with(rrpc(id) + "request/")) {
+      return decode_rrpc(id, topic.substr(rrpc(id).size() + 8), payload);
+    }
     const std::string t = thing(id);
     if (!topic.starts_with(t)) return unknown(topic);
     std::string_view rest = topic.substr(t.size());
@@ -137,6 +141,9 @@ class AliyunPlatform final : public Platform {
       std::string_view service = rest.substr(8);
       if (service == "property/set") {
         return decode_service(id, payload, Command::Kind::set_points, "");
+      }
+      if (service == "property/get") {
+        return decode_service(id, payload, Command::Kind::get_points, "");
       }
       if (!service.empty() && service.find('/') == std::string_view::npos) {
         // service/+ also brings back our own replies to services (service/<name>_reply): the
@@ -151,16 +158,21 @@ class AliyunPlatform final : public Platform {
   std::optional<Publication> encode_reply(const DeviceIdentity& id, const Command& c,
                                           const CommandResult& r) const override {
     std::string message = r.message.empty() ? (r.ok ? "success" : "failed") : r.message;
+    const bool with_data = c.kind != Command::Kind::set_points;
+    std::string payload = alink_reply(
+        alink_code(r), with_data ? json_fields_object(r.values) : "{}", c.request_id, message);
+    // An RRPC call is answered on its response topic, at QoS 0 (the only QoS RRPC takes).
+    if (c.reply_context.starts_with(kRrpcContext)) {
+      return Publication{rrpc(id) + "response/" + c.reply_context.substr(kRrpcContext.size()),
+                         std::move(payload), 0};
+    }
     switch (c.kind) {
       case Command::Kind::set_points:
-        return Publication{thing(id) + "service/property/set_reply",
-                           alink_reply(alink_code(r), "{}", c.request_id, message), 1};
-      case Command::Kind::run_command:
-        return Publication{
-            thing(id) + "service/" + c.name + "_reply",
-            alink_reply(alink_code(r), json_fields_object(r.values), c.request_id, message), 1};
+        return Publication{thing(id) + "service/property/set_reply", std::move(payload), 1};
       case Command::Kind::get_points:
-        return std::nullopt;  // Alink has no property get towards the device
+        return Publication{thing(id) + "service/property/get_reply", std::move(payload), 1};
+      case Command::Kind::run_command:
+        return Publication{thing(id) + "service/" + c.name + "_reply", std::move(payload), 1};
     }
     return std::nullopt;
   }
@@ -190,6 +202,42 @@ class AliyunPlatform final : public Platform {
  private:
   static std::string thing(const DeviceIdentity& id) {
     return "/sys/" + id.product_key + "/" + id.device_name + "/thing/";
+  }
+
+  static std::string rrpc(const DeviceIdentity& id) {
+    return "/sys/" + id.product_key + "/" + id.device_name + "/rrpc/";
+  }
+  static constexpr std::string_view kRrpcContext = "rrpc:";
+
+  // /sys/{pk}/{dn}/rrpc/request/{messageId}: an Alink request (its "method" says which) answered
+  // on rrpc/response/{messageId} within the caller's timeout (1–8 s).
+  DownlinkResult decode_rrpc(const DeviceIdentity& id, std::string_view message_id,
+                             std::string_view payload) const {
+    if (message_id.empty() || message_id.find('/') != std::string_view::npos) {
+      return downlink_error(DownlinkProblem::malformed, "RRPC request without a message id");
+    }
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    const std::string method = j ? json_member_text(*j, "method") : std::string();
+    constexpr std::string_view kService = "thing.service.";
+    DownlinkResult out;
+    if (method == "thing.service.property.set") {
+      out = decode_service(id, payload, Command::Kind::set_points, "");
+    } else if (method == "thing.service.property.get") {
+      out = decode_service(id, payload, Command::Kind::get_points, "");
+    } else if (method.starts_with(kService) && method.size() > kService.size()) {
+      out = decode_service(id, payload, Command::Kind::run_command, method.substr(kService.size()));
+    } else {
+      return downlink_error(DownlinkProblem::unsupported,
+                            "RRPC request with method \"" + method + "\" (not an Alink service)");
+    }
+    const std::string context = std::string(kRrpcContext) + std::string(message_id);
+    if (out.command) out.command->reply_context = context;
+    if (out.error && out.error->reply) {
+      out.error->reply->topic = rrpc(id) + "response/" + std::string(message_id);
+      out.error->reply->qos = 0;
+    }
+    return out;
   }
 
   static std::string base_client_id(const DeviceIdentity& id) {
@@ -244,6 +292,20 @@ class AliyunPlatform final : public Platform {
     if (!j) return refuse(kAlinkRequestError, why);
     if (c.request_id.empty()) return refuse(kAlinkRequestError, "no \"id\"");
     auto params = j->find("params");
+    if (kind == Command::Kind::get_points) {
+      // params: the identifiers asked for, ["power","temp"]; none or [] asks for every one known.
+      if (params != j->end() && !params->is_array()) {
+        return refuse(kAlinkBadParameter, "\"params\" is not an array of identifiers");
+      }
+      if (params != j->end()) {
+        for (const auto& name : *params) {
+          if (!name.is_string()) return refuse(kAlinkBadParameter, "an identifier is not text");
+          c.values.push_back({name.get<std::string>(), false});
+        }
+      }
+      out.command = std::move(c);
+      return out;
+    }
     if (params == j->end() || !params->is_object()) {
       return refuse(kAlinkBadParameter, "\"params\" is not an object");
     }

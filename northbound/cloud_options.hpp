@@ -40,6 +40,9 @@ struct HuaweiOptions {
 struct GenericMqttOptions {
   std::string telemetry_topic = "devices/{device}/telemetry";
   std::string command_topic = "devices/{device}/commands";
+  // Where command answers go; empty: command_topic + "/reply" (command_topic must then be a
+  // topic name, not a filter).
+  std::string reply_topic;
   bool operator==(const GenericMqttOptions&) const = default;
 };
 

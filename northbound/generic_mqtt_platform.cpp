@@ -1,7 +1,9 @@
-// The generic MQTT platform: no signing, no reply protocol; the broker's own CONNACK codes.
+// The generic MQTT platform: no signing; commands on command_topic answered on reply_topic
+// (generic_mqtt_commands.cpp); the broker's own CONNACK codes.
 #include "northbound/generic_mqtt_platform.hpp"
 
 #include "mqtt/topic_filter.hpp"
+#include "northbound/generic_mqtt_commands.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
 #include "northbound/platform_rules.hpp"
@@ -50,20 +52,12 @@ class GenericMqttPlatform final : public Platform {
     std::string why;
     auto j = parse_json_object(payload, &why);
     if (!j) return downlink_error(DownlinkProblem::malformed, why);
-    std::string bad;
-    auto values = fields_from_json_object(*j, &bad);
-    if (!values) return downlink_error(DownlinkProblem::malformed, "point \"" + bad + "\" is null");
-    Command c;
-    c.kind = Command::Kind::set_points;
-    c.values = std::move(*values);
-    DownlinkResult out;
-    out.command = std::move(c);
-    return out;
+    return decode_generic_command(*j, reply_topic(id));
   }
 
-  std::optional<Publication> encode_reply(const DeviceIdentity&, const Command&,
-                                          const CommandResult&) const override {
-    return std::nullopt;
+  std::optional<Publication> encode_reply(const DeviceIdentity& id, const Command& c,
+                                          const CommandResult& r) const override {
+    return encode_generic_reply(reply_topic(id), c, r);
   }
 
   ConnectOutcome classify_connack(int rc) const override {
@@ -79,6 +73,15 @@ class GenericMqttPlatform final : public Platform {
   }
   std::string command_topic(const DeviceIdentity& id) const {
     return expand_template(cloud_.mqtt.command_topic, {{"device", id.device}});
+  }
+  std::string reply_topic(const DeviceIdentity& id) const {
+    if (!cloud_.mqtt.reply_topic.empty()) {
+      return expand_template(cloud_.mqtt.reply_topic, {{"device", id.device}});
+    }
+    // Beside the command topic; a filter has no "beside" (config requires reply_topic then).
+    const std::string commands = command_topic(id);
+    if (commands.find_first_of("+#") != std::string::npos) return {};
+    return commands + "/reply";
   }
 
   CloudOptions cloud_;

@@ -47,7 +47,7 @@ class TencentPlatform final : public Platform {
   }
 
   std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
-    return {base(id) + "control"};
+    return {base(id) + "control", action_topic("down", id)};
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
@@ -59,13 +59,15 @@ class TencentPlatform final : public Platform {
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
-    if (topic != base(id) + "control") {
+    const bool data_template = topic == action_topic("down", id);
+    if (topic != base(id) + "control" && !data_template) {
       return downlink_error(DownlinkProblem::unknown_topic,
                             "not the control topic of this device: " + std::string(topic));
     }
     std::string why;
     auto j = parse_json_object(payload, &why);
     Command c;
+    if (data_template) c.reply_context = kDataTemplate;
     if (j) c.request_id = json_member_text(*j, "clientToken");
     const std::string method = j ? json_member_text(*j, "method") : std::string();
     c.kind = method == "action" ? Command::Kind::run_command : Command::Kind::set_points;
@@ -125,6 +127,10 @@ class TencentPlatform final : public Platform {
       payload += ",\"response\":" + json_fields_object(r.values);
     }
     payload += '}';
+    // A data-template action ($thing/down/action) is answered on $thing/up/action.
+    if (c.reply_context == kDataTemplate) {
+      return Publication{action_topic("up", id), std::move(payload), 1};
+    }
     return Publication{base(id) + "event", std::move(payload), 1};
   }
 
@@ -138,6 +144,11 @@ class TencentPlatform final : public Platform {
   }
 
  private:
+  static constexpr const char* kDataTemplate = "data_template";
+  static std::string action_topic(std::string_view direction, const DeviceIdentity& id) {
+    return "$thing/" + std::string(direction) + "/action/" + id.product_id + "/" + id.device_name;
+  }
+
   static std::string base(const DeviceIdentity& id) {
     return id.product_id + "/" + id.device_name + "/";
   }

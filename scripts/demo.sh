@@ -6,7 +6,8 @@
 #   local mosquitto ◄─ mosquitto_pub ─┴─► edgegw ─TLS, signed ─┘   checks Alibaba signatures)
 #
 # It shows readings arriving at the "cloud" (decoded, labelled), publishes an Alink property set
-# at the cloud and shows the register changing on the simulator and the set_reply arriving, then
+# at the cloud and shows the register changing on the simulator and the set_reply arriving, calls a
+# configured service over RRPC and shows its answer on the RRPC response topic, then
 # stops everything (a trap on EXIT: nothing is left running). Exit 0 on success; non-zero with a
 # message when something did not arrive within its deadline.
 #
@@ -185,6 +186,10 @@ table = "holding"
 address = 10
 type = "u16"
 writable = true
+[[device.command]]                 # the Alink service set_setpoint writes its "value" here
+name = "set_setpoint"
+write = { value = "setpoint" }
+output = ["setpoint"]
 
 [[device]]
 name = "room-1"
@@ -285,5 +290,18 @@ wait_for "$timeout_s" "the new setpoint in a reading at the cloud" \
   has_message "meter-1/thing/event/property/post .*\"setpoint\":{\"value\":55"
 say "and the next reading carries it:"
 show "meter-1/thing/event/property/post" | grep "setpoint=55" | head -n 1
+
+# --- 7. a service call (synchronous, RRPC) and its answer -------------------------------------
+say "the cloud calls meter-1's service set_setpoint over RRPC: {\"value\": 66}"
+mosquitto_pub -h 127.0.0.1 -p "$tls_port" --cafile "$ca_file" -u "$observer_user" \
+  -P "$observer_password" -q 1 -t "/sys/$product_key/meter-1/rrpc/request/777001" \
+  -m '{"id":"4243","version":"1.0","params":{"value":66},"method":"thing.service.set_setpoint"}'
+wait_for "$timeout_s" "the RRPC response at the cloud" \
+  has_message "meter-1/rrpc/response/777001 .*\"id\":\"4243\""
+setpoint_is_66() { [[ "$(read_setpoint)" == 66 ]]; }
+wait_for "$timeout_s" "the register change on the simulator" setpoint_is_66
+say "register 10 (setpoint) after the service call: $(read_setpoint); the answer:"
+grep "meter-1/rrpc/response/777001 " "$work/cloud-messages.log" | head -n 1
+has_message "rrpc/response/777001 .*\"code\":200" || fail "the service call did not succeed"
 
 say "demo complete: stopping edgegw, the brokers and the simulator"

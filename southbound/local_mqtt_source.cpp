@@ -86,6 +86,10 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
     if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
       filters_.push_back(filter);
     }
+    const auto& reply = device.options.reply_topic;
+    if (!reply.empty() && std::find(filters_.begin(), filters_.end(), reply) == filters_.end()) {
+      filters_.push_back(reply);
+    }
   }
 }
 
@@ -226,6 +230,7 @@ int LocalMqttSource::on_timer(sd_event_source* timer, std::uint64_t, void* self)
 
 void LocalMqttSource::on_message(const mqtt::Message& message) {
   ++counters_.received;
+  if (take_reply(message)) return;
   std::vector<const LocalMqttDevice*> matched;
   for (const auto& device : devices_) {
     if (mqtt::topic_matches(device.options.topic, message.topic)) matched.push_back(&device);
@@ -357,6 +362,45 @@ std::optional<std::string> LocalMqttSource::publish_command(const std::string& d
   }
   pending_commands_[*id] = std::move(done);
   return std::nullopt;
+}
+
+std::optional<std::string> LocalMqttSource::publish_call(const std::string& device,
+                                                         const std::string& payload,
+                                                         CommandDone done) {
+  auto it = std::find_if(devices_.begin(), devices_.end(),
+                         [&](const LocalMqttDevice& d) { return d.name == device; });
+  if (it == devices_.end()) return "not a local MQTT device";
+  if (it->options.command_topic.empty()) return "the device has no command_topic";
+  if (!connected()) return "the local broker is not connected";
+  auto id = connection_->publish(it->options.command_topic, payload, 1);
+  if (!id) {
+    ++counters_.command_failures;
+    return "the local broker connection is busy; try again";
+  }
+  pending_commands_[*id] = std::move(done);
+  return std::nullopt;
+}
+
+bool LocalMqttSource::take_reply(const mqtt::Message& message) {
+  const LocalMqttDevice* device = nullptr;
+  for (const auto& d : devices_) {
+    if (!d.options.reply_topic.empty() &&
+        mqtt::topic_matches(d.options.reply_topic, message.topic)) {
+      device = &d;
+      break;
+    }
+  }
+  if (!device) return false;
+  auto parsed = parse_device_reply(message.payload, device->options.reply_id_field);
+  if (!parsed.reply) {
+    std::uint64_t ignored = 0;
+    refuse(*device, "malformed reply",
+           "reply on '" + message.topic + "' refused: " + parsed.problem, ignored);
+  } else if (on_reply_) {
+    on_reply_(device->name, std::move(*parsed.reply));
+  }
+  ack_now(message);  // a reply is acted on at once; nothing of it is stored
+  return true;
 }
 
 void LocalMqttSource::fail_pending_commands(const std::string& why) {

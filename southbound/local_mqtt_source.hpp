@@ -38,6 +38,7 @@
 #include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "southbound/local_command.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
 
@@ -91,6 +92,15 @@ class LocalMqttSource : private mqtt::Connection::Handler {
                                              const std::vector<store::Field>& values,
                                              CommandDone done);
 
+  // Publishes a forwarded cloud call (local_command.hpp) as it is to the device's command_topic;
+  // like publish_command(). The device's answer comes to the reply sink.
+  std::optional<std::string> publish_call(const std::string& device, const std::string& payload,
+                                          CommandDone done);
+  // Who hears the devices' replies on their reply_topic (set before start()).
+  void on_reply(std::function<void(const std::string& device, DeviceReply reply)> sink) {
+    on_reply_ = std::move(sink);
+  }
+
   LocalMqttState state() const { return state_; }
   bool connected() const { return state_ == LocalMqttState::online; }
   // The broker answered this connection's SUBSCRIBE (messages published from now on are ours).
@@ -124,6 +134,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
               std::uint64_t& counter);
   bool refuse_oversized(const mqtt::Message& message,
                         const std::vector<const LocalMqttDevice*>& matched);
+  bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
   void fail_pending_commands(const std::string& why);
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
   std::string broker() const;  // "local broker HOST:PORT"
@@ -134,6 +145,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
   ReadingSink sink_;
   loop::LogSink log_;
+  std::function<void(const std::string&, DeviceReply)> on_reply_;
   std::unique_ptr<mqtt::Connection> connection_;
   loop::EventSource timer_;
 

@@ -78,6 +78,10 @@ struct MqttDeviceOptions {
   std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer; empty: every
                                                             // top-level scalar
   std::string command_topic;
+  // Where the device answers forwarded commands; empty: command_topic + "/reply". The answer
+  // carries the request's id in reply_id_field.
+  std::string reply_topic;
+  std::string reply_id_field = "id";
   bool operator==(const MqttDeviceOptions&) const = default;
 };
 

@@ -115,8 +115,11 @@ class LocalMqttTest : public ::testing::Test {
 
   static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
                                 std::string command_topic = "") {
-    return {std::move(name),
-            MqttDeviceOptions{std::move(topic), std::move(fields), std::move(command_topic)}};
+    MqttDeviceOptions options;
+    options.topic = std::move(topic);
+    options.fields = std::move(fields);
+    options.command_topic = std::move(command_topic);
+    return {std::move(name), std::move(options)};
   }
 
   std::vector<std::string> payload_names() const {

@@ -35,6 +35,10 @@ class FakeDevices final : public DeviceSide {
     publish_done.push_back(std::move(done));
     return std::nullopt;
   }
+  std::optional<std::string> publish_call(const std::string&, const std::string&,
+                                          southbound::CommandDone) override {
+    return std::string("no calls here");
+  }
 
   std::map<std::string, Kind> kinds{{"meter-1", Kind::modbus}, {"room-1", Kind::local_mqtt}};
   std::vector<southbound::WriteRequest> writes;

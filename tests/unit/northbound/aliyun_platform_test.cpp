@@ -218,9 +218,11 @@ class AliyunPayloads : public ::testing::Test {
 };
 
 TEST_F(AliyunPayloads, Subscriptions) {
-  EXPECT_EQ(platform_->subscriptions(id_),
-            (std::vector<std::string>{thing_ + "service/property/set", thing_ + "service/+",
-                                      thing_ + "event/property/post_reply"}));
+  EXPECT_EQ(
+      platform_->subscriptions(id_),
+      (std::vector<std::string>{thing_ + "service/property/set", thing_ + "service/property/get",
+                                thing_ + "service/+", thing_ + "event/property/post_reply",
+                                "/sys/a1B2c3D4e5F/meter-1/rrpc/request/+"}));
 }
 
 TEST_F(AliyunPayloads, PropertyPostWithPerPropertyTime) {

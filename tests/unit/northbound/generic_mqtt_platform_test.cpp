@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "identities.hpp"
+#include "northbound/result_codes.hpp"
 
 namespace edgegw::northbound {
 namespace {
@@ -48,7 +49,39 @@ TEST(GenericMqttPlatform, CommandTopicSetsPoints) {
   ASSERT_TRUE(d.command);
   EXPECT_EQ(d.command->kind, Command::Kind::set_points);
   EXPECT_EQ(d.command->values, (std::vector<store::Field>{{"relay", true}, {"setpoint", 21.5}}));
-  EXPECT_FALSE(platform->encode_reply(mqtt_device(), *d.command, {true, 0, "", {}}));
+  // Answered beside the command topic, even without an id (then an empty one).
+  auto reply = platform->encode_reply(mqtt_device(), *d.command, {true, 0, "", {}});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->topic, "devices/meter-1/commands/reply");
+  EXPECT_EQ(reply->payload, R"({"id":"","ok":true,"code":0,"message":"done","data":{}})");
+}
+
+TEST(GenericMqttPlatform, ANamedCommandCarriesItsIdAndIsAnsweredWithItOnTheReplyTopic) {
+  auto cloud = cloud_for(PlatformKind::mqtt);
+  auto platform = make_platform(cloud, "/x");
+  auto d = platform->decode_downlink(mqtt_device(), "devices/meter-1/commands",
+                                     R"({"id":"c-17","command":"reboot","params":{"delay":5}})");
+  ASSERT_TRUE(d.command);
+  EXPECT_EQ(d.command->kind, Command::Kind::run_command);
+  EXPECT_EQ(d.command->request_id, "c-17");
+  EXPECT_EQ(d.command->name, "reboot");
+  EXPECT_EQ(d.command->values, (std::vector<store::Field>{{"delay", std::int64_t{5}}}));
+  auto reply = platform->encode_reply(mqtt_device(), *d.command,
+                                      {false, result_code::not_supported, "no such command", {}});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->payload,
+            R"({"id":"c-17","command":"reboot","ok":false,"code":4,"message":"no such command",)"
+            R"("data":{}})");
+  // A set with an id: the id is not a point.
+  d = platform->decode_downlink(mqtt_device(), "devices/meter-1/commands",
+                                R"({"id":"c-18","relay":true})");
+  ASSERT_TRUE(d.command);
+  EXPECT_EQ(d.command->request_id, "c-18");
+  EXPECT_EQ(d.command->values, (std::vector<store::Field>{{"relay", true}}));
+  // A configured reply topic.
+  cloud.mqtt.reply_topic = "answers/{device}";
+  reply = make_platform(cloud, "/x")->encode_reply(mqtt_device(), *d.command, {true, 0, "", {}});
+  EXPECT_EQ(reply->topic, "answers/meter-1");
 }
 
 TEST(GenericMqttPlatform, CustomTopicsAndWildcards) {

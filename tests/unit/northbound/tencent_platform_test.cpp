@@ -104,8 +104,10 @@ class TencentPayloads : public ::testing::Test {
   std::unique_ptr<Platform> platform_ = make_platform(cloud_for(PlatformKind::tencent), "/x");
 };
 
-TEST_F(TencentPayloads, SubscribesToControlOnly) {
-  EXPECT_EQ(platform_->subscriptions(id_), std::vector<std::string>{"ABCDEF1234/meter-1/control"});
+TEST_F(TencentPayloads, SubscribesToControlAndDataTemplateActions) {
+  EXPECT_EQ(platform_->subscriptions(id_),
+            (std::vector<std::string>{"ABCDEF1234/meter-1/control",
+                                      "$thing/down/action/ABCDEF1234/meter-1"}));
 }
 
 TEST_F(TencentPayloads, ReportOnTheEventTopic) {

@@ -13,6 +13,7 @@
 #include "config/units.hpp"
 #include "mqtt/topic_filter.hpp"
 #include "northbound/platform_rules.hpp"
+#include "northbound/session_defaults.hpp"
 
 namespace edgegw::config {
 namespace {
@@ -120,6 +121,11 @@ void read_generic_mqtt(TableReader& t, northbound::GenericMqttOptions& out) {
       t.problem("telemetry_topic", "not a topic one can publish to: it " + std::string(*problem));
     }
   }
+  if (t.read_nonempty("event_topic", out.event_topic)) {
+    if (auto problem = mqtt::topic_name_problem(out.event_topic)) {
+      t.problem("event_topic", "not a topic one can publish to: it " + std::string(*problem));
+    }
+  }
   // Empty: no commands. A filter: the platform accepts commands on any topic it matches.
   if (t.read("command_topic", out.command_topic) && !out.command_topic.empty()) {
     if (auto problem = mqtt::topic_filter_problem(out.command_topic)) {
@@ -211,6 +217,7 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
   t.read_number("connects_per_second", out.connects_per_second, 0, 100000, true);
   t.read_int("max_connecting", out.max_connecting, 0, 100000);
   t.read_int("max_inflight", out.max_inflight, 1, 65535);
+  out.publish_rate = northbound::default_publish_rate(out.platform);
   t.read_number("publish_rate", out.publish_rate, 0, 100000, true);
   t.report_unknown_keys();
 }

@@ -40,6 +40,7 @@ struct HuaweiOptions {
 struct GenericMqttOptions {
   std::string telemetry_topic = "devices/{device}/telemetry";
   std::string command_topic = "devices/{device}/commands";
+  std::string event_topic = "devices/{device}/events/{event}";  // {event}: the identifier
   bool operator==(const GenericMqttOptions&) const = default;
 };
 

@@ -30,6 +30,7 @@ struct Record {
   std::int64_t time_ms = 0;  // when the reading was taken, Unix epoch milliseconds
   RecordKind kind = RecordKind::telemetry;
   std::vector<Field> fields;
+  std::string event;  // kind event: the event's identifier (the thing model's name for it)
   bool operator==(const Record&) const = default;
 };
 

@@ -98,6 +98,12 @@ void read_aliyun(TableReader& t, northbound::AliyunOptions& out) {
                  {"hmacsha1", SignMethod::hmacsha1},
                  {"hmacsha256", SignMethod::hmacsha256}});
   t.read("timestamp", out.timestamp);
+  // The registration page says -2; legacy public instances, Link SDK 4.x and LinkKit send 2.
+  if (t.read_int("register_securemode", out.register_securemode, -2, 2) &&
+      out.register_securemode != -2 && out.register_securemode != 2) {
+    t.problem("register_securemode",
+              "must be -2 (the registration page) or 2 (legacy public instances, Link SDK 4.x)");
+  }
   t.report_unknown_keys();
 }
 

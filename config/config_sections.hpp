@@ -23,5 +23,11 @@ void read_device_cloud(TableReader& table, const northbound::CloudOptions& cloud
                        northbound::DeviceIdentity& out);
 void read_device_modbus(TableReader& table, southbound::ModbusDeviceOptions& out);
 void read_device_mqtt(TableReader& table, southbound::MqttDeviceOptions& out);
+// [[device.modbus.event]] and [[device.mqtt.event]] (config_events.cpp); the points must be read.
+void read_modbus_events(TableReader& table, southbound::ModbusDeviceOptions& out);
+void read_mqtt_events(TableReader& table, southbound::MqttDeviceOptions& out);
+// One entry of [device.mqtt] fields: "/pointer" or { pointer = "/p", type = "float" }.
+void read_mqtt_field(TableReader& fields, const std::string& name, const toml::node& node,
+                     southbound::MqttDeviceOptions& out);
 
 }  // namespace edgegw::config

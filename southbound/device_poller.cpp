@@ -56,6 +56,7 @@ void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
     } else {
       value = decode_registers(p, std::span(registers_).subspan(at, register_count(p.type)));
     }
+    events_.observe(p.name, value);
     if (filters_[i].should_report(value, now)) fields.push_back({p.name, std::move(value)});
   }
 }
@@ -160,6 +161,7 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
     reading.fields = std::move(fields);
     out.records.push_back(std::move(reading));
   }
+  for (auto& event : events_.take(name(), time_ms)) out.records.push_back(std::move(event));
   if (state_ == State::offline) {
     next_due_ = now + std::max(device_.options.interval, device_.options.offline_interval);
   } else {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "loop/log_sink.hpp"
+#include "southbound/event_conditions.hpp"
 #include "southbound/block_planner.hpp"
 #include "southbound/modbus_outcome.hpp"
 #include "southbound/report_filter.hpp"
@@ -99,6 +100,7 @@ class DevicePoller {
   ModbusDevice device_;
   std::vector<PlannedBlock> blocks_;
   std::vector<ReportFilter> filters_;  // one per point
+  EventConditions events_{device_.options.events};
   State state_ = State::unknown;
   Clock::time_point next_due_;
   std::vector<std::uint16_t> registers_;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "southbound/field_types.hpp"
+
 namespace edgegw::southbound {
 
 enum class Transport { rtu, tcp };
@@ -51,6 +53,23 @@ struct PointSpec {
   bool operator==(const PointSpec&) const = default;
 };
 
+// An event a Modbus point raises by a condition ([[device.modbus.event]]), checked on every poll
+// that read the point. The first value read after a start is the baseline: it raises nothing.
+enum class EventTrigger {
+  change,   // any change of the value
+  rising,   // a bool (or a number) going false -> true (0 -> non-zero)
+  falling,  // true -> false
+  above,    // crossing threshold upwards: previous <= threshold < value
+  below,    // crossing threshold downwards: previous >= threshold > value
+};
+struct PointEventOptions {
+  std::string event;  // the identifier the platform knows the event by
+  std::string point;  // the point's name
+  EventTrigger when = EventTrigger::change;
+  double threshold = 0;  // above / below
+  bool operator==(const PointEventOptions&) const = default;
+};
+
 struct ModbusDeviceOptions {
   std::string bus;
   unsigned unit = 1;
@@ -60,7 +79,17 @@ struct ModbusDeviceOptions {
   std::chrono::milliseconds offline_interval{30000};  // poll period while the device is offline
                                                       // (the longer of this and interval)
   std::vector<PointSpec> points;
+  std::vector<PointEventOptions> events;
   bool operator==(const ModbusDeviceOptions&) const = default;
+};
+
+// Messages on a local topic that are one event of the device ([[device.mqtt.event]]), not
+// readings; the payload's fields (every top-level scalar, or `fields`) are the event's parameters.
+struct MqttEventOptions {
+  std::string event;  // the identifier the platform knows the event by
+  std::string topic;  // a filter; matched before the device's telemetry topic
+  std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer
+  bool operator==(const MqttEventOptions&) const = default;
 };
 
 struct MqttDeviceOptions {
@@ -68,6 +97,8 @@ struct MqttDeviceOptions {
   std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer; empty: every
                                                             // top-level scalar
   std::string command_topic;
+  FieldTypes types;  // declared field types ({ pointer = "...", type = "float" })
+  std::vector<MqttEventOptions> events;
   bool operator==(const MqttDeviceOptions&) const = default;
 };
 

@@ -220,7 +220,7 @@ class AliyunPayloads : public ::testing::Test {
 TEST_F(AliyunPayloads, Subscriptions) {
   EXPECT_EQ(platform_->subscriptions(id_),
             (std::vector<std::string>{thing_ + "service/property/set", thing_ + "service/+",
-                                      thing_ + "event/property/post_reply"}));
+                                      thing_ + "event/+/post_reply"}));
 }
 
 TEST_F(AliyunPayloads, PropertyPostWithPerPropertyTime) {

@@ -120,7 +120,7 @@ void read_modbus_events(TableReader& t, southbound::ModbusDeviceOptions& out) {
     if (crossing) {
       e.require("threshold");
       e.read_number("threshold", event.threshold, -1e300, 1e300, false);
-    } else if (e.has("threshold")) {
+    } else if (e.get("threshold")) {
       e.problem("threshold", "only when = \"above\" or \"below\" takes a threshold");
     }
     out.events.push_back(std::move(event));

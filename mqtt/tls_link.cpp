@@ -202,7 +202,8 @@ bool TlsLink::read_alert() {
   ERR_clear_error();
   int rc = SSL_read_ex(ssl_, buffer, sizeof buffer, &got);
   const int error = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, rc);
-  if ((error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) && unexpected_eof()) {  // no alert: the peer just closed (see classify)
+  if ((error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) &&
+      unexpected_eof()) {  // no alert: the peer just closed (see classify)
     failure_ = "TLS read: connection closed by peer without close_notify";
     return false;
   }

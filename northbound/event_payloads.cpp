@@ -13,16 +13,16 @@ UplinkResult one_publication(const store::Record& r, std::string topic, std::str
                              std::size_t limit) {
   UplinkResult result;
   if (r.kind != store::RecordKind::event || !valid_event_identifier(r.event)) {
-    result.error = UplinkError{UplinkProblem::unsupported_kind,
-                               "record " + std::to_string(r.seq) +
-                                   " is not an event with a valid identifier"};
+    result.error =
+        UplinkError{UplinkProblem::unsupported_kind,
+                    "record " + std::to_string(r.seq) + " is not an event with a valid identifier"};
     return result;
   }
   if (payload.size() > limit) {
-    result.error = UplinkError{UplinkProblem::too_large,
-                               "event " + r.event + " (record " + std::to_string(r.seq) +
-                                   ") needs " + std::to_string(payload.size()) + " bytes, limit " +
-                                   std::to_string(limit)};
+    result.error =
+        UplinkError{UplinkProblem::too_large,
+                    "event " + r.event + " (record " + std::to_string(r.seq) + ") needs " +
+                        std::to_string(payload.size()) + " bytes, limit " + std::to_string(limit)};
     return result;
   }
   result.publications.push_back(Publication{std::move(topic), std::move(payload), 1});
@@ -34,8 +34,8 @@ UplinkResult one_publication(const store::Record& r, std::string topic, std::str
 bool valid_event_identifier(std::string_view identifier) {
   if (identifier.empty() || identifier.size() > 64) return false;
   for (char c : identifier) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;

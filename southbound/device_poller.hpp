@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "loop/log_sink.hpp"
-#include "southbound/event_conditions.hpp"
 #include "southbound/block_planner.hpp"
+#include "southbound/event_conditions.hpp"
 #include "southbound/modbus_outcome.hpp"
 #include "southbound/report_filter.hpp"
 #include "southbound/southbound_options.hpp"

@@ -10,8 +10,10 @@ std::optional<double> number(const store::FieldValue& v) {
   return std::visit(
       [](const auto& x) -> std::optional<double> {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) return std::nullopt;
-        else return static_cast<double>(x);
+        if constexpr (std::is_same_v<T, std::string>)
+          return std::nullopt;
+        else
+          return static_cast<double>(x);
       },
       v);
 }

@@ -35,8 +35,8 @@ DeviceMessage device_message(const std::string& device, const MqttDeviceOptions&
   DeviceMessage out;
   const MqttEventOptions* event = event_for(options, topic);
   const std::string& filter = event ? event->topic : options.topic;
-  const auto bare = ends_in_wildcard(filter) ? std::string(mqtt::last_topic_level(topic))
-                                             : std::string("value");
+  const auto bare =
+      ends_in_wildcard(filter) ? std::string(mqtt::last_topic_level(topic)) : std::string("value");
   auto parsed = payload_fields(payload, event ? event->fields : options.fields, bare);
   // An event may carry no parameters: an empty or non-JSON payload still raises it.
   if (!parsed.ok() && !event) {

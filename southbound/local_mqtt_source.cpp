@@ -217,8 +217,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   const std::int64_t time = now_ms();
   std::vector<store::Record> records;
   for (const auto* device : matched) {
-    auto made = device_message(device->name, device->options, message.topic, message.payload,
-                               time);
+    auto made = device_message(device->name, device->options, message.topic, message.payload, time);
     if (!made.record) {
       refuse(*device, made.problem, counters_.malformed);
       continue;

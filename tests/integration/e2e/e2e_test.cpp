@@ -7,10 +7,9 @@
 
 #include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "e2e_fixture.hpp"
 #include "support/process.hpp"

@@ -30,8 +30,8 @@ TEST_F(ConfigTest, ModbusEventsAreRead) {
   const Config c = load();
   const auto& events = c.devices.at(0).modbus->events;
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0], (southbound::PointEventOptions{"OverVoltage", "volts", EventTrigger::above,
-                                                      250}));
+  EXPECT_EQ(events[0],
+            (southbound::PointEventOptions{"OverVoltage", "volts", EventTrigger::above, 250}));
   EXPECT_EQ(events[1].when, EventTrigger::rising);
 }
 
@@ -82,8 +82,8 @@ TEST_F(ConfigTest, AliyunRegisterSecuremode2IsAcceptedAndUsed) {
   const Config c = load();
   EXPECT_EQ(c.cloud.aliyun.register_securemode, 2);
   auto platform = northbound::make_platform(c.cloud, state_dir());
-  auto params = platform->connect_params(c.devices.at(0).cloud, std::chrono::system_clock::now(),
-                                         "");
+  auto params =
+      platform->connect_params(c.devices.at(0).cloud, std::chrono::system_clock::now(), "");
   EXPECT_NE(params.client_id.find("|securemode=2,authType=register,"), std::string::npos)
       << params.client_id;
 }
@@ -97,17 +97,17 @@ TEST_F(ConfigTest, AliyunRegisterSecuremodeOtherValuesAreRefused) {
 TEST_F(ConfigTest, AnSmCertificateIsRefusedWithAClearSentence) {
   const auto key = dir_ / "sm2.key";
   const auto cert = dir_ / "sm2.pem";
-  auto r = edgegw::test::run_command(
-      {"openssl", "genpkey", "-algorithm", "SM2", "-out", key.string()});
+  auto r =
+      edgegw::test::run_command({"openssl", "genpkey", "-algorithm", "SM2", "-out", key.string()});
   if (r.exit_code != 0) GTEST_SKIP() << "this openssl cannot make SM2 keys: " << r.output;
   r = edgegw::test::run_command({"openssl", "req", "-new", "-x509", "-key", key.string(), "-sm3",
                                  "-subj", "/CN=m", "-days", "30", "-out", cert.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ::chmod(key.c_str(), 0600);
-  write("[cloud]\nplatform = \"mqtt\"\nhost = \"h\"\n[[device]]\nname = \"m\"\n"
-        "[device.cloud]\ncert_file = \"" +
-        cert.string() + "\"\nkey_file = \"" + key.string() +
-        "\"\n[device.mqtt]\ntopic = \"t\"\n");
+  write(
+      "[cloud]\nplatform = \"mqtt\"\nhost = \"h\"\n[[device]]\nname = \"m\"\n"
+      "[device.cloud]\ncert_file = \"" +
+      cert.string() + "\"\nkey_file = \"" + key.string() + "\"\n[device.mqtt]\ntopic = \"t\"\n");
   const auto p = problems();
   EXPECT_TRUE(has_problem(p, main(), 7, 13, "is an SM certificate")) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 7, 13, "no RFC 8998")) << dump(p);
@@ -115,9 +115,10 @@ TEST_F(ConfigTest, AnSmCertificateIsRefusedWithAClearSentence) {
 
 TEST_F(ConfigTest, ThePlatformsQuotaIsTheDefaultRateAndCheckWarnsAboveIt) {
   const auto psk = secret("psk");
-  const std::string device = "[[device]]\nname = \"m\"\n[device.cloud]\nproduct_id = \"P\"\n"
-                             "device_name = \"m\"\ndevice_psk_file = \"" +
-                             psk + "\"\n";
+  const std::string device =
+      "[[device]]\nname = \"m\"\n[device.cloud]\nproduct_id = \"P\"\n"
+      "device_name = \"m\"\ndevice_psk_file = \"" +
+      psk + "\"\n";
   write("[cloud]\nplatform = \"tencent\"\n" + device + "[device.mqtt]\ntopic = \"t\"\n");
   Config c = load();
   EXPECT_EQ(c.cloud.publish_rate, 30);
@@ -131,9 +132,10 @@ TEST_F(ConfigTest, ThePlatformsQuotaIsTheDefaultRateAndCheckWarnsAboveIt) {
             std::string::npos)
       << warnings[0];
   EXPECT_NE(warnings[1].find("device m: publish_rate = 60"), std::string::npos) << warnings[1];
-  write("[cloud]\nplatform = \"huawei\"\nhost = \"h\"\n[[device]]\nname = \"m\"\n"
-        "[device.cloud]\ndevice_id = \"d\"\ndevice_secret_file = \"" +
-        psk + "\"\n[device.mqtt]\ntopic = \"t\"\n");
+  write(
+      "[cloud]\nplatform = \"huawei\"\nhost = \"h\"\n[[device]]\nname = \"m\"\n"
+      "[device.cloud]\ndevice_id = \"d\"\ndevice_secret_file = \"" +
+      psk + "\"\n[device.mqtt]\ntopic = \"t\"\n");
   EXPECT_EQ(load().cloud.publish_rate, 50);
 }
 

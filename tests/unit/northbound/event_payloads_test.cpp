@@ -42,11 +42,12 @@ TEST(EventPayloads, AliyunEventPostAsThePageShowsIt) {
 TEST(EventPayloads, AliyunEventPostReplyIsTheAck) {
   auto platform = make_platform(cloud_for(PlatformKind::aliyun), "/nonexistent");
   auto subs = platform->subscriptions(aliyun_device());
-  EXPECT_NE(std::find(subs.begin(), subs.end(), "/sys/a1B2c3D4e5F/meter-1/thing/event/+/post_reply"),
-            subs.end());
-  auto down = platform->decode_downlink(aliyun_device(),
-                                        "/sys/a1B2c3D4e5F/meter-1/thing/event/PowerAlarm/post_reply",
-                                        R"({"id":"123","code":200,"data":{}})");
+  EXPECT_NE(
+      std::find(subs.begin(), subs.end(), "/sys/a1B2c3D4e5F/meter-1/thing/event/+/post_reply"),
+      subs.end());
+  auto down = platform->decode_downlink(
+      aliyun_device(), "/sys/a1B2c3D4e5F/meter-1/thing/event/PowerAlarm/post_reply",
+      R"({"id":"123","code":200,"data":{}})");
   ASSERT_TRUE(down.ack.has_value());
   EXPECT_EQ(down.ack->id, "123");
   EXPECT_TRUE(down.ack->ok);

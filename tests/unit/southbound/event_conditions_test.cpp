@@ -28,9 +28,10 @@ std::vector<std::string> feed(EventConditions& c, const std::string& point,
 
 TEST(EventConditions, ChangeRaisesOnEveryChangeButNotOnTheBaseline) {
   EventConditions c({{"Changed", "mode", EventTrigger::change, 0}});
-  EXPECT_EQ(feed(c, "mode", {std::int64_t{1}, std::int64_t{1}, std::int64_t{2}, std::int64_t{2},
-                             std::int64_t{1}}),
-            (std::vector<std::string>{"Changed@2", "Changed@4"}));
+  EXPECT_EQ(
+      feed(c, "mode",
+           {std::int64_t{1}, std::int64_t{1}, std::int64_t{2}, std::int64_t{2}, std::int64_t{1}}),
+      (std::vector<std::string>{"Changed@2", "Changed@4"}));
 }
 
 TEST(EventConditions, RisingAndFallingEdgesOfABool) {

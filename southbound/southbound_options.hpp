@@ -79,7 +79,7 @@ struct ModbusDeviceOptions {
   std::chrono::milliseconds offline_interval{30000};  // poll period while the device is offline
                                                       // (the longer of this and interval)
   std::vector<PointSpec> points;
-  std::vector<PointEventOptions> events;
+  std::vector<PointEventOptions> events = {};
   bool operator==(const ModbusDeviceOptions&) const = default;
 };
 
@@ -97,8 +97,8 @@ struct MqttDeviceOptions {
   std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer; empty: every
                                                             // top-level scalar
   std::string command_topic;
-  FieldTypes types;  // declared field types ({ pointer = "...", type = "float" })
-  std::vector<MqttEventOptions> events;
+  FieldTypes types = {};  // declared field types ({ pointer = "...", type = "float" })
+  std::vector<MqttEventOptions> events = {};
   bool operator==(const MqttDeviceOptions&) const = default;
 };
 

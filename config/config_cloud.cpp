@@ -13,6 +13,7 @@
 #include "config/units.hpp"
 #include "mqtt/topic_filter.hpp"
 #include "northbound/platform_rules.hpp"
+#include "northbound/session_defaults.hpp"
 
 namespace edgegw::config {
 namespace {
@@ -97,6 +98,12 @@ void read_aliyun(TableReader& t, northbound::AliyunOptions& out) {
                  {"hmacsha1", SignMethod::hmacsha1},
                  {"hmacsha256", SignMethod::hmacsha256}});
   t.read("timestamp", out.timestamp);
+  // The registration page says -2; legacy public instances, Link SDK 4.x and LinkKit send 2.
+  if (t.read_int("register_securemode", out.register_securemode, -2, 2) &&
+      out.register_securemode != -2 && out.register_securemode != 2) {
+    t.problem("register_securemode",
+              "must be -2 (the registration page) or 2 (legacy public instances, Link SDK 4.x)");
+  }
   t.report_unknown_keys();
 }
 
@@ -118,6 +125,11 @@ void read_generic_mqtt(TableReader& t, northbound::GenericMqttOptions& out) {
   if (t.read_nonempty("telemetry_topic", out.telemetry_topic)) {
     if (auto problem = mqtt::topic_name_problem(out.telemetry_topic)) {
       t.problem("telemetry_topic", "not a topic one can publish to: it " + std::string(*problem));
+    }
+  }
+  if (t.read_nonempty("event_topic", out.event_topic)) {
+    if (auto problem = mqtt::topic_name_problem(out.event_topic)) {
+      t.problem("event_topic", "not a topic one can publish to: it " + std::string(*problem));
     }
   }
   // Empty: no commands. A filter: the platform accepts commands on any topic it matches.
@@ -212,6 +224,7 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
   t.read_number("connects_per_second", out.connects_per_second, 0, 100000, true);
   t.read_int("max_connecting", out.max_connecting, 0, 100000);
   t.read_int("max_inflight", out.max_inflight, 1, 65535);
+  out.publish_rate = northbound::default_publish_rate(out.platform);
   t.read_number("publish_rate", out.publish_rate, 0, 100000, true);
   t.report_unknown_keys();
 }

@@ -29,5 +29,11 @@ void check_generic_reply_topic(TableReader& table, northbound::GenericMqttOption
 void read_device_mqtt_reply(TableReader& table, southbound::MqttDeviceOptions& out);
 // The device's [[device.command]] tables, checked against its points.
 void read_device_commands(TableReader& table, DeviceConfig& device);
+// [[device.modbus.event]] and [[device.mqtt.event]] (config_events.cpp); the points must be read.
+void read_modbus_events(TableReader& table, southbound::ModbusDeviceOptions& out);
+void read_mqtt_events(TableReader& table, southbound::MqttDeviceOptions& out);
+// One entry of [device.mqtt] fields: "/pointer" or { pointer = "/p", type = "float" }.
+void read_mqtt_field(TableReader& fields, const std::string& name, const toml::node& node,
+                     southbound::MqttDeviceOptions& out);
 
 }  // namespace edgegw::config

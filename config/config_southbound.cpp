@@ -164,6 +164,7 @@ void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
     out.points.push_back(std::move(spec));
   }
   if (points->empty()) t.problem("point", "a Modbus device needs at least one point");
+  read_modbus_events(t, out);
   t.report_unknown_keys();
 }
 
@@ -176,17 +177,10 @@ void read_device_mqtt(TableReader& t, southbound::MqttDeviceOptions& out) {
   if (auto fields = t.subtable("fields")) {
     for (const auto& [key, node] : fields->table()) {
       fields->mark_read(key.str());
-      const std::string name(key.str());
-      const std::string* pointer = node.is_string() ? &node.as_string()->get() : nullptr;
-      if (!pointer) {
-        fields->problem(name, "expected a JSON pointer string such as \"/temp\"");
-      } else if (!pointer->empty() && pointer->front() != '/') {
-        fields->problem(name, "a JSON pointer starts with '/' (got \"" + *pointer + "\")");
-      } else {
-        out.fields.emplace_back(name, *pointer);
-      }
+      read_mqtt_field(*fields, std::string(key.str()), node, out);
     }
   }
+  read_mqtt_events(t, out);
   if (t.read("command_topic", out.command_topic) && !out.command_topic.empty()) {
     if (auto problem = mqtt::topic_name_problem(out.command_topic)) {
       t.problem("command_topic", "not a topic one can publish to: it " + std::string(*problem));

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "config/config.hpp"
+#include "config/config_warnings.hpp"
 #include "daemon/cert_expiry.hpp"
 #include "daemon/credentials_command.hpp"
 #include "daemon/daemon.hpp"
@@ -52,6 +53,9 @@ int command_check(const Options& options) {
               std::string(northbound::to_string(config->cloud.platform)).c_str(),
               config->devices.size(), config->buses.size());
   // Not an error (the daemon runs with them), but the operator should know now.
+  for (const auto& w : config::configuration_warnings(*config)) {
+    std::printf("warning: %s\n", w.c_str());
+  }
   const auto now = std::chrono::system_clock::now();
   for (const auto& c : certificates_in_use(*config)) {
     const auto not_after = certificate_not_after(c.file);

@@ -80,6 +80,7 @@ bool TlsLink::start(const TlsContext& context, int fd, const std::string& server
   close(false);
   failure_.clear();
   resumed_ = false;
+  established_ = false;
   if (context_ != &context || server_name_ != server_name) forget_session();
   context_ = &context;
   server_name_ = server_name;
@@ -107,8 +108,26 @@ bool TlsLink::start(const TlsContext& context, int fd, const std::string& server
   return true;
 }
 
+bool TlsLink::unexpected_eof() {
+  // Not SSL_is_init_finished(): after the error the state machine is in its error state.
+  if (ERR_GET_REASON(ERR_peek_error()) != SSL_R_UNEXPECTED_EOF_WHILE_READING || !established_) {
+    return false;
+  }
+  ERR_clear_error();
+  return true;
+}
+
 TlsLink::Io TlsLink::classify(int rc, const char* what) {
-  switch (SSL_get_error(ssl_, rc)) {
+  const int error = SSL_get_error(ssl_, rc);
+  // OpenSSL 3 reports a peer that closed the socket without close_notify as an error, "unexpected
+  // eof while reading". Once the session is up that is the broker (or a cloud kicking an older
+  // login) dropping the link, as a FIN is on plain TCP: closed, not failed, so the session's
+  // identity-conflict detection sees it. During the handshake it stays a TLS failure.
+  if ((error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) && unexpected_eof()) {
+    failure_ = std::string(what) + ": connection closed by peer without close_notify";
+    return Io::closed;
+  }
+  switch (error) {
     case SSL_ERROR_WANT_READ:
       return Io::want_read;
     case SSL_ERROR_WANT_WRITE:
@@ -150,6 +169,7 @@ TlsLink::Io TlsLink::handshake() {
   int rc = SSL_do_handshake(ssl_);
   if (rc == 1) {
     resumed_ = SSL_session_reused(ssl_) == 1;
+    established_ = true;
     return Io::done;
   }
   return classify(rc, "TLS handshake");
@@ -181,7 +201,13 @@ bool TlsLink::read_alert() {
   std::size_t got = 0;
   ERR_clear_error();
   int rc = SSL_read_ex(ssl_, buffer, sizeof buffer, &got);
-  if (rc == 1 || SSL_get_error(ssl_, rc) != SSL_ERROR_SSL) {
+  const int error = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, rc);
+  if ((error == SSL_ERROR_SSL || error == SSL_ERROR_SYSCALL) &&
+      unexpected_eof()) {  // no alert: the peer just closed (see classify)
+    failure_ = "TLS read: connection closed by peer without close_notify";
+    return false;
+  }
+  if (error != SSL_ERROR_SSL) {
     ERR_clear_error();
     return false;
   }

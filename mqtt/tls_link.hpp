@@ -50,6 +50,9 @@ class TlsLink {
 
  private:
   Io classify(int rc, const char* what);
+  // The session was up and the peer closed the socket without close_notify (OpenSSL 3: "unexpected
+  // eof while reading"); clears the error queue when so.
+  bool unexpected_eof();
   static int on_new_session(ssl_st* ssl, ssl_session_st* session);
   static unsigned on_psk(ssl_st* ssl, const char* hint, char* identity, unsigned max_identity,
                          unsigned char* psk, unsigned max_psk);
@@ -65,6 +68,7 @@ class TlsLink {
   std::string failure_;
   OcspMode ocsp_ = OcspMode::off;
   bool resumed_ = false;
+  bool established_ = false;  // the handshake completed on this link
 };
 
 }  // namespace edgegw::mqtt

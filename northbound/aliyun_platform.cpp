@@ -3,6 +3,7 @@
 #include "northbound/aliyun_platform.hpp"
 
 #include "northbound/aliyun_signing.hpp"
+#include "northbound/event_payloads.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
 #include "northbound/platform_rules.hpp"
@@ -97,10 +98,11 @@ class AliyunPlatform final : public Platform {
   std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
     auto t = thing(id);
     return {t + "service/property/set", t + "service/property/get", t + "service/+",
-            t + "event/property/post_reply", rrpc(id) + "request/+"};
+            t + "event/+/post_reply", rrpc(id) + "request/+"};
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::event) return encode_aliyun_event(id, r);
     std::string prefix = "{\"id\":";
     append_json_string(prefix, alink_id(r.seq));
     prefix += ",\"version\":\"1.0\",\"params\":{";
@@ -137,6 +139,7 @@ class AliyunPlatform final : public Platform {
     if (!topic.starts_with(t)) return unknown(topic);
     std::string_view rest = topic.substr(t.size());
     if (rest == "event/property/post_reply") return decode_post_reply(payload);
+    if (is_event_post_reply(rest)) return decode_post_reply(payload);
     if (rest.starts_with("service/")) {
       std::string_view service = rest.substr(8);
       if (service == "property/set") {
@@ -200,6 +203,12 @@ class AliyunPlatform final : public Platform {
   }
 
  private:
+  // event/{identifier}/post_reply: the answer to an event (property/post_reply is matched first).
+  static bool is_event_post_reply(std::string_view rest) {
+    if (!rest.starts_with("event/") || !rest.ends_with("/post_reply")) return false;
+    return valid_event_identifier(rest.substr(6, rest.size() - 6 - 11));
+  }
+
   static std::string thing(const DeviceIdentity& id) {
     return "/sys/" + id.product_key + "/" + id.device_name + "/thing/";
   }
@@ -341,6 +350,9 @@ class AliyunRules final : public PlatformRules {
     if (!cloud.aliyun.instance_id.empty()) return "{instance_id}.mqtt.iothub.aliyuncs.com";
     return std::string(defaults().host);
   }
+
+  // Alibaba's limits page: 30 uplink messages/s per device (not in PLATFORMS.md).
+  std::optional<double> publish_quota() const override { return 30; }
 
   std::vector<AuthChoice> auth_choices() const override {
     return {{"secret", AuthMode::secret},

@@ -43,6 +43,7 @@ struct GenericMqttOptions {
   // Where command answers go; empty: command_topic + "/reply" (command_topic must then be a
   // topic name, not a filter).
   std::string reply_topic;
+  std::string event_topic = "devices/{device}/events/{event}";  // {event}: the identifier
   bool operator==(const GenericMqttOptions&) const = default;
 };
 

@@ -3,6 +3,7 @@
 #include "northbound/generic_mqtt_platform.hpp"
 
 #include "mqtt/topic_filter.hpp"
+#include "northbound/event_payloads.hpp"
 #include "northbound/generic_mqtt_commands.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
@@ -36,6 +37,9 @@ class GenericMqttPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::event) {
+      return encode_mqtt_event(id, r, cloud_.mqtt.event_topic);
+    }
     std::string prefix = "{\"device\":";
     append_json_string(prefix, id.device);
     prefix += ",\"seq\":" + std::to_string(r.seq) + ",\"time\":" + std::to_string(r.time_ms) +

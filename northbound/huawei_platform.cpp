@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "northbound/event_payloads.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
 #include "northbound/platform_rules.hpp"
@@ -48,6 +49,7 @@ class HuaweiPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::event) return encode_huawei_event(id, r);
     std::string prefix = "{\"services\":[{\"service_id\":";
     append_json_string(prefix, id.service_id);
     prefix += ",\"properties\":{";
@@ -199,6 +201,9 @@ class HuaweiRules final : public PlatformRules {
         true};
     return kDefaults;
   }
+
+  // PLATFORMS.md: 50 uplink messages/s per connection.
+  std::optional<double> publish_quota() const override { return 50; }
 
   std::vector<AuthChoice> auth_choices() const override {
     return {{"secret", AuthMode::secret}, {"cert", AuthMode::cert}};

@@ -4,6 +4,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "northbound/session_defaults.hpp"
+
 namespace edgegw::northbound {
 
 Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions options,
@@ -40,7 +42,7 @@ Northbound::~Northbound() {
 
 SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
   SessionOptions o;
-  o.backoff = {options_.cloud.backoff_min, options_.cloud.backoff_max, options_.stable_after};
+  o.backoff = reconnect_backoff(options_.cloud, options_.stable_after);
   o.conflict = options_.conflict;
   o.clock = {options_.build_epoch, options_.clock_recheck};
   o.max_inflight = options_.cloud.max_inflight;

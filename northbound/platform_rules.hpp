@@ -9,6 +9,7 @@
 // registry (platform_rules.cpp).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -84,6 +85,15 @@ class PlatformRules {
   // What makes a session unique on the platform, in the user's words: two devices that share one
   // of these would keep taking the session from each other.
   virtual std::vector<std::string> identity_keys(const DeviceIdentity& id) const = 0;
+
+  // The platform's documented per-device uplink quota in messages per second (PLATFORMS.md): the
+  // default publish_rate, above which `check` warns. nullopt: none documented.
+  virtual std::optional<double> publish_quota() const { return std::nullopt; }
+  // The least time between two connects of one device (Tencent: one per 5 s); the floor of the
+  // reconnect backoff.
+  virtual std::chrono::milliseconds min_connect_interval() const {
+    return std::chrono::milliseconds(0);
+  }
 
   virtual std::unique_ptr<Platform> make(const CloudOptions& cloud,
                                          std::filesystem::path state_dir) const = 0;

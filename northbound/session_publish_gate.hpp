@@ -1,13 +1,19 @@
 // How many of a session's queued records may be published right now: at most max_inflight QoS 1
-// messages unacknowledged, and at most publish_rate per second (the platform's per-device quota;
-// Alibaba and Tencent throttle or disconnect devices that exceed it). The rate is a token bucket
-// that holds up to one second of tokens, so a session may send a small burst after idling.
-// Pure: time is a parameter.
+// messages unacknowledged, and at most publish_rate in ANY one-second window (the platform's
+// per-device quota; Alibaba and Tencent throttle or disconnect devices that exceed it).
+//
+// A token bucket that holds a second of tokens lets 2 × rate through in some one-second window (a
+// full bucket, then the refill), so the rate is a sliding-window log instead: the times of the last
+// N publications, N = floor(rate); one more may go when the oldest of them is a window old. Below
+// one per second the window is 1/rate seconds and N is 1. The log costs N time points per session
+// (30 for the default rate). Pure: time is a parameter.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
+#include <deque>
 
 namespace edgegw::northbound {
 
@@ -17,49 +23,47 @@ class SessionPublishGate {
 
   SessionPublishGate(unsigned max_inflight, double publish_rate)
       : max_inflight_(std::max(max_inflight, 1u)),
-        rate_(publish_rate > 0 ? publish_rate : 1),
-        capacity_(std::max(rate_, 1.0)),
-        tokens_(capacity_) {}
+        per_window_(publish_rate >= 1 ? static_cast<std::size_t>(std::floor(publish_rate)) : 1),
+        window_(publish_rate >= 1 || publish_rate <= 0
+                    ? Clock::duration(std::chrono::seconds(1))
+                    : std::chrono::ceil<Clock::duration>(
+                          std::chrono::duration<double>(1.0 / publish_rate))) {}
 
   // How many may go at `now` with `inflight` unacknowledged.
   std::size_t allowance(Clock::time_point now, std::size_t inflight) {
-    refill(now);
+    forget_before(now);
     if (inflight >= max_inflight_) return 0;
-    auto by_window = max_inflight_ - inflight;
-    auto by_rate = static_cast<std::size_t>(tokens_);
+    const std::size_t by_window = max_inflight_ - inflight;
+    const std::size_t by_rate = per_window_ - sent_.size();
     return std::min(by_window, by_rate);
   }
 
   // `n` were published at `now` (n <= allowance()).
   void spend(Clock::time_point now, std::size_t n) {
-    refill(now);
-    tokens_ = std::max(0.0, tokens_ - static_cast<double>(n));
+    forget_before(now);
+    for (std::size_t i = 0; i < n; ++i) sent_.push_back(now);
+    while (sent_.size() > per_window_) sent_.pop_front();
   }
 
-  // When the next token will be there (now if one is); for the session's timer.
+  // When the next one may go (now if one may); for the session's timer.
   Clock::time_point next_token(Clock::time_point now) {
-    refill(now);
-    if (tokens_ >= 1) return now;
-    auto wait = std::chrono::duration<double>((1 - tokens_) / rate_);
-    return now + std::chrono::ceil<Clock::duration>(wait);
+    forget_before(now);
+    if (sent_.size() < per_window_) return now;
+    return sent_.front() + window_;
   }
 
   unsigned max_inflight() const { return max_inflight_; }
 
  private:
-  void refill(Clock::time_point now) {
-    if (last_ == Clock::time_point{}) last_ = now;
-    if (now <= last_) return;
-    auto elapsed = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(capacity_, tokens_ + elapsed * rate_);
-    last_ = now;
+  // A publication at t counts against every window (t - window, t]; at t + window it is out.
+  void forget_before(Clock::time_point now) {
+    while (!sent_.empty() && sent_.front() + window_ <= now) sent_.pop_front();
   }
 
   unsigned max_inflight_;
-  double rate_;
-  double capacity_;
-  double tokens_;
-  Clock::time_point last_{};
+  std::size_t per_window_;
+  Clock::duration window_;
+  std::deque<Clock::time_point> sent_;
 };
 
 }  // namespace edgegw::northbound

@@ -1,6 +1,7 @@
 // Tencent Cloud IoT Hub. See tencent_platform.hpp for the auth modes and payloads.
 #include "northbound/tencent_platform.hpp"
 
+#include "northbound/event_payloads.hpp"
 #include "northbound/platform_common.hpp"
 #include "northbound/platform_payload.hpp"
 #include "northbound/platform_rules.hpp"
@@ -51,6 +52,7 @@ class TencentPlatform final : public Platform {
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
+    if (r.kind == store::RecordKind::event) return encode_tencent_event(id, r);
     std::string prefix = "{\"method\":\"report\",\"clientToken\":";
     append_json_string(prefix, std::to_string(r.seq));
     prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
@@ -166,6 +168,12 @@ class TencentRules final : public PlatformRules {
         "{product_id}.iotcloud.tencentdevices.com",           8883, 1883, std::chrono::seconds(240),
         {std::chrono::seconds(0), std::chrono::seconds(900)}, true};
     return kDefaults;
+  }
+
+  // PLATFORMS.md: 30 uplink messages/s per device; one connect per 5 s per device.
+  std::optional<double> publish_quota() const override { return 30; }
+  std::chrono::milliseconds min_connect_interval() const override {
+    return std::chrono::seconds(5);
   }
 
   std::vector<AuthChoice> auth_choices() const override {

@@ -59,6 +59,7 @@ void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
     } else {
       value = decode_registers(p, std::span(registers_).subspan(at, point_width(p)));
     }
+    events_.observe(p.name, value);  // every decoded value, not only what is reported
     if (!due_[i]) continue;  // read with its block, reported at its own interval
     if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isfinite(*d)) {
       set_quality(i, "not a finite number (NaN or infinity)", fields);
@@ -262,6 +263,7 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
     reading.fields = std::move(fields);
     out.records.push_back(std::move(reading));
   }
+  for (auto& event : events_.take(name(), time_ms)) out.records.push_back(std::move(event));
   schedule(now);
   return out;
 }

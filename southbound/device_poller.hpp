@@ -34,6 +34,7 @@
 
 #include "loop/log_sink.hpp"
 #include "southbound/block_planner.hpp"
+#include "southbound/event_conditions.hpp"
 #include "southbound/modbus_outcome.hpp"
 #include "southbound/report_filter.hpp"
 #include "southbound/southbound_options.hpp"
@@ -139,6 +140,7 @@ class DevicePoller {
   std::vector<PlannedBlock> blocks_;
   PlanLimits limits_;                  // what the slave refused so far: the plan avoids it
   std::vector<ReportFilter> filters_;  // one per point
+  EventConditions events_{device_.options.events};
   State state_ = State::unknown;
   Clock::time_point next_due_;
   std::vector<Clock::time_point> point_due_;  // per point: when it is to be reported next

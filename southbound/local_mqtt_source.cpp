@@ -9,7 +9,7 @@
 
 #include "loop/guarded.hpp"
 #include "mqtt/topic_filter.hpp"
-#include "southbound/json_fields.hpp"
+#include "southbound/local_mqtt_records.hpp"
 
 namespace edgegw::southbound {
 namespace {
@@ -34,10 +34,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool ends_in_wildcard(const std::string& filter) {
-  return !filter.empty() && (filter.back() == '+' || filter.back() == '#');
 }
 
 std::string command_payload(const std::vector<store::Field>& values) {
@@ -82,9 +78,10 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
                      if (log_) log_(level, device, message);
                    }) {
   for (const auto& device : devices_) {
-    const auto& filter = device.options.topic;
-    if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
-      filters_.push_back(filter);
+    for (const auto& filter : device_filters(device.options)) {
+      if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
+        filters_.push_back(filter);
+      }
     }
     const auto& reply = device.options.reply_topic;
     if (!reply.empty() && std::find(filters_.begin(), filters_.end(), reply) == filters_.end()) {
@@ -233,7 +230,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   if (take_reply(message)) return;
   std::vector<const LocalMqttDevice*> matched;
   for (const auto& device : devices_) {
-    if (mqtt::topic_matches(device.options.topic, message.topic)) matched.push_back(&device);
+    if (device_matches(device.options, message.topic)) matched.push_back(&device);
   }
   if (matched.empty()) {
     ++counters_.unmatched;
@@ -246,21 +243,12 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   const std::int64_t time = now_ms();
   std::vector<store::Record> records;
   for (const auto* device : matched) {
-    const auto bare = ends_in_wildcard(device->options.topic)
-                          ? std::string(mqtt::last_topic_level(message.topic))
-                          : std::string("value");
-    auto parsed = payload_fields(message.payload, device->options.fields, bare);
-    if (!parsed.ok()) {
-      refuse(*device, "malformed payload",
-             "payload on '" + message.topic + "' refused: " + parsed.problem, counters_.malformed);
+    auto made = device_message(device->name, device->options, message.topic, message.payload, time);
+    if (!made.record) {
+      refuse(*device, "malformed payload", made.problem, counters_.malformed);
       continue;
     }
-    store::Record record;
-    record.device = device->name;
-    record.time_ms = time;
-    record.kind = store::RecordKind::telemetry;
-    record.fields = std::move(parsed.fields);
-    records.push_back(std::move(record));
+    records.push_back(std::move(*made.record));
   }
   if (records.empty()) {
     ack_now(message);

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "southbound/field_types.hpp"
+
 namespace edgegw::southbound {
 
 // rtu_tcp: RTU frames (unit, PDU, CRC16) over a TCP connection, as serial device servers and 4G
@@ -57,6 +59,23 @@ struct PointSpec {
   bool operator==(const PointSpec&) const = default;
 };
 
+// An event a Modbus point raises by a condition ([[device.modbus.event]]), checked on every poll
+// that read the point. The first value read after a start is the baseline: it raises nothing.
+enum class EventTrigger {
+  change,   // any change of the value
+  rising,   // a bool (or a number) going false -> true (0 -> non-zero)
+  falling,  // true -> false
+  above,    // crossing threshold upwards: previous <= threshold < value
+  below,    // crossing threshold downwards: previous >= threshold > value
+};
+struct PointEventOptions {
+  std::string event;  // the identifier the platform knows the event by
+  std::string point;  // the point's name
+  EventTrigger when = EventTrigger::change;
+  double threshold = 0;  // above / below
+  bool operator==(const PointEventOptions&) const = default;
+};
+
 struct ModbusDeviceOptions {
   std::string bus;
   unsigned unit = 1;
@@ -70,7 +89,17 @@ struct ModbusDeviceOptions {
   bool multiple_writes = false;  // write_single = "fc16": FC 16 / FC 15 even for one register
                                  // or coil (for meters that refuse FC 6 / FC 5)
   std::vector<PointSpec> points;
+  std::vector<PointEventOptions> events = {};
   bool operator==(const ModbusDeviceOptions&) const = default;
+};
+
+// Messages on a local topic that are one event of the device ([[device.mqtt.event]]), not
+// readings; the payload's fields (every top-level scalar, or `fields`) are the event's parameters.
+struct MqttEventOptions {
+  std::string event;  // the identifier the platform knows the event by
+  std::string topic;  // a filter; matched before the device's telemetry topic
+  std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer
+  bool operator==(const MqttEventOptions&) const = default;
 };
 
 struct MqttDeviceOptions {
@@ -82,6 +111,8 @@ struct MqttDeviceOptions {
   // carries the request's id in reply_id_field.
   std::string reply_topic;
   std::string reply_id_field = "id";
+  FieldTypes types = {};  // declared field types ({ pointer = "...", type = "float" })
+  std::vector<MqttEventOptions> events = {};
   bool operator==(const MqttDeviceOptions&) const = default;
 };
 

@@ -148,6 +148,28 @@ bool decode_fields(std::span<const std::uint8_t> blob, std::vector<Field>& field
   return true;
 }
 
+void encode_record_fields(const Record& r, std::string& out) {
+  if (r.kind != RecordKind::event) return encode_fields(r.fields, out);
+  put_varint(r.fields.size() + 1, out);
+  put_bytes("", out);
+  ValueEncoder{out}(r.event);
+  for (const auto& f : r.fields) {
+    put_bytes(f.name, out);
+    std::visit(ValueEncoder{out}, f.value);
+  }
+}
+
+bool decode_record_fields(std::span<const std::uint8_t> blob, Record& r) {
+  if (!decode_fields(blob, r.fields)) return false;
+  r.event.clear();
+  if (r.kind != RecordKind::event || r.fields.empty() || !r.fields.front().name.empty()) {
+    return true;
+  }
+  if (const auto* name = std::get_if<std::string>(&r.fields.front().value)) r.event = *name;
+  r.fields.erase(r.fields.begin());
+  return true;
+}
+
 namespace {
 
 std::uint64_t mix(std::uint64_t h, std::uint64_t word) {

@@ -21,6 +21,14 @@ void encode_fields(const std::vector<Field>& fields, std::string& out);
 // case `fields` is left empty.
 bool decode_fields(std::span<const std::uint8_t> blob, std::vector<Field>& fields);
 
+// A record's fields BLOB: encode_fields, except that an event record (kind event) keeps its
+// identifier as a leading field with an empty name (no point has an empty name), so events need no
+// schema change and older rows read back unchanged.
+void encode_record_fields(const Record& r, std::string& out);
+// Fills r.fields (and r.event for an event record) from `blob`; r.kind must be set. False if
+// malformed.
+bool decode_record_fields(std::span<const std::uint8_t> blob, Record& r);
+
 // The checksum kept beside each record (records.crc, schema 3): over the device's id, the sequence,
 // the time, the kind and the fields BLOB. A fast word-at-a-time mix, for damage, not adversaries;
 // never 0 is not promised, NULL in the column means "written before checksums".

@@ -206,7 +206,7 @@ void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append
   const Record& r = append.record;
   std::string& blob = blobs_[static_cast<std::size_t>(row)];
   blob.clear();
-  encode_fields(r.fields, blob);
+  encode_record_fields(r, blob);
   const int base = row * 6;
   const std::int64_t device_id = devices_[append.device].id;
   const auto kind = static_cast<std::int64_t>(r.kind);
@@ -449,7 +449,7 @@ const char* Outbox::read_taken(const Device& d, Record& r) {
     return "unknown kind";
   }
   r.kind = static_cast<RecordKind>(kind);
-  if (!decode_fields(bytes, r.fields)) return "malformed fields";
+  if (!decode_record_fields(bytes, r)) return "malformed fields";
   return nullptr;
 }
 

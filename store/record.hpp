@@ -30,6 +30,9 @@ struct Record {
   std::int64_t time_ms = 0;  // when the reading was taken, Unix epoch milliseconds
   RecordKind kind = RecordKind::telemetry;
   std::vector<Field> fields;
+  // kind event: the event's identifier (the thing model's name for it). Defaulted so that
+  // {device, seq, time, kind, fields} stays a complete initializer.
+  std::string event = {};
   bool operator==(const Record&) const = default;
 };
 

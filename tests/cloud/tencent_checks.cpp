@@ -13,7 +13,8 @@ Identity tencent_identity(const TencentDevice& d) {
   return {Platform::tencent,
           "tencent " + own,
           {own, "$shadow/operation/" + own, "$shadow/operation/result/" + own, "$ota/report/" + own,
-           "$ota/update/" + own, "$thing/down/action/" + own, "$thing/up/action/" + own}};
+           "$ota/update/" + own, "$thing/down/action/" + own, "$thing/up/action/" + own,
+           "$thing/up/event/" + own, "$thing/down/event/" + own}};
 }
 
 Verdict with_keepalive(const TencentDevice& d, const ConnectRequest& request) {

@@ -65,10 +65,15 @@ void E2eTest::start_all() {
       "\"u16\"\n"
       "[[device.modbus.point]]\nname = \"setpoint\"\ntable = \"holding\"\naddress = 10\n"
       "type = \"u16\"\nwritable = true\n"
+      "[[device.modbus.point]]\nname = \"limit\"\ntable = \"holding\"\naddress = 11\n"
+      "type = \"u16\"\n"
+      "[[device.modbus.event]]\nevent = \"LimitAbove\"\npoint = \"limit\"\nwhen = \"above\"\n"
+      "threshold = 100\n"
       "[[device]]\nname = \"room-1\"\n[device.cloud]\nproduct_key = \"" +
       kProductKey + "\"\ndevice_name = \"room-1\"\ndevice_secret_file = \"" +
       (dir_ / "secret-room-1").string() +
-      "\"\n[device.mqtt]\ntopic = \"sensors/room1/+\"\ncommand_topic = \"sensors/room1/set\"\n";
+      "\"\n[device.mqtt]\ntopic = \"sensors/room1/+\"\ncommand_topic = \"sensors/room1/set\"\n"
+      "[[device.mqtt.event]]\nevent = \"DoorAlarm\"\ntopic = \"sensors/room1/alarm\"\n";
   config_ = dir_.write("edgegw.toml", text);
   // edgegw's persistent session exists at the broker from now on, as after its first run: what
   // devices publish before edgegw has subscribed is queued for it, not dropped.
@@ -143,6 +148,16 @@ void E2eTest::publish_at_cloud(const std::string& topic, const std::string& payl
   run_command({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(cloud_.tls_port()),
                "--cafile", cloud_.ca_file().string(), "-u", cloud_.observer_username(), "-P",
                cloud_.observer_password(), "-q", "1", "-t", topic, "-m", payload});
+}
+
+bool E2eTest::write_register(int address, int value) {
+  modbus_t* ctx = modbus_new_tcp("127.0.0.1", modbus_port_);
+  if (!ctx) return false;
+  const bool ok = modbus_set_slave(ctx, 1) == 0 && modbus_connect(ctx) == 0 &&
+                  modbus_write_register(ctx, address, static_cast<std::uint16_t>(value)) == 1;
+  modbus_close(ctx);
+  modbus_free(ctx);
+  return ok;
 }
 
 int E2eTest::read_register(int address) {

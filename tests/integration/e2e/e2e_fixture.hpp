@@ -49,6 +49,7 @@ class E2eTest : public ::testing::Test {
   bool publish_local(const std::string& topic, const std::string& payload, int qos = 1);
   // Modbus holding register `address` of the simulator, read with libmodbus; -1 on failure.
   int read_register(int address);
+  bool write_register(int address, int value);
 
   // Everything the observer has seen so far: property posts (replies and others in `raw_lines`).
   std::vector<CloudMessage> property_posts(const std::string& device) const;

@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
 #include "e2e_fixture.hpp"
+#include "support/process.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::test {
@@ -251,6 +253,71 @@ TEST_F(E2eTest, SigkilledRepeatedlyLosesNothingCommittedOrAcknowledged) {
       "%zu resent (cloud side)\n",
       s.ids.size(), s.copies - s.ids.size(), numbers.size(), local_duplicates,
       room_ids.copies - room_ids.ids.size());
+  stop_edgegw();
+}
+
+// Events (issue 15): one raised by a Modbus condition (the limit register crossing 100), one by a
+// local topic mapped to an event; raised while the cloud is down, committed, then edgegw is killed
+// with SIGKILL. After the restart both arrive as Alink thing.event.{id}.post, once each.
+std::vector<nlohmann::json> event_posts(const std::vector<std::string>& lines,
+                                        const std::string& topic) {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : lines) {
+    if (line.rfind(topic + " ", 0) != 0) continue;
+    auto json = nlohmann::json::parse(line.substr(topic.size() + 1), nullptr, false);
+    if (!json.is_discarded()) out.push_back(std::move(json));
+  }
+  return out;
+}
+
+TEST_F(E2eTest, EventsFromAModbusConditionAndALocalTopicSurviveASigkill) {
+  start_all();
+  // Polled a few times: the limit's baseline (0) is known.
+  ASSERT_TRUE(wait_until([&] { return property_posts("meter-1").size() >= 3; }, 30s))
+      << edgegw_->output();
+  cloud_.kill();
+  stop_observer();
+  ASSERT_TRUE(write_register(11, 150));
+  ASSERT_TRUE(publish_local("sensors/room1/alarm", R"({"level":3})"));
+  // Both events committed to the outbox (kind 1 = event) before the kill.
+  const auto outbox = (dir_ / "state" / "outbox.db").string();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto r = run_command({"sqlite3", "file:" + outbox + "?mode=ro",
+                              "SELECT count(*) FROM records WHERE kind = 1"});
+        return r.exit_code == 0 && r.output.find('2') == 0;
+      },
+      20s))
+      << edgegw_->output();
+  kill_edgegw();
+
+  cloud_.start();
+  start_observer();
+  start_edgegw();
+  const std::string sys = std::string("/sys/") + kProductKey;
+  const auto limit_topic = sys + "/meter-1/thing/event/LimitAbove/post";
+  const auto door_topic = sys + "/room-1/thing/event/DoorAlarm/post";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto lines = raw_lines();
+        return !event_posts(lines, limit_topic).empty() && !event_posts(lines, door_topic).empty();
+      },
+      30s))
+      << edgegw_->output();
+  const auto lines = raw_lines();
+  const auto limit = event_posts(lines, limit_topic);
+  ASSERT_EQ(limit.size(), 1u);
+  EXPECT_EQ(limit[0]["method"], "thing.event.LimitAbove.post");
+  EXPECT_EQ(limit[0]["params"]["value"]["limit"], 150);
+  EXPECT_TRUE(limit[0]["params"]["time"].is_number_integer());
+  const auto door = event_posts(lines, door_topic);
+  ASSERT_EQ(door.size(), 1u);
+  EXPECT_EQ(door[0]["method"], "thing.event.DoorAlarm.post");
+  EXPECT_EQ(door[0]["params"]["value"]["level"], 3);
+  // The alarm is an event, not a reading of room-1.
+  for (const auto& post : property_posts("room-1")) {
+    EXPECT_EQ(post.params.find("level"), std::string::npos) << post.params;
+  }
   stop_edgegw();
 }
 

@@ -221,7 +221,7 @@ TEST_F(AliyunPayloads, Subscriptions) {
   EXPECT_EQ(
       platform_->subscriptions(id_),
       (std::vector<std::string>{thing_ + "service/property/set", thing_ + "service/property/get",
-                                thing_ + "service/+", thing_ + "event/property/post_reply",
+                                thing_ + "service/+", thing_ + "event/+/post_reply",
                                 "/sys/a1B2c3D4e5F/meter-1/rrpc/request/+"}));
 }
 

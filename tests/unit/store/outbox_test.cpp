@@ -50,6 +50,26 @@ TEST(Outbox, RecordsAreInvisibleUntilCommittedAndComeBackIntact) {
   EXPECT_EQ(taken[0], r);
 }
 
+TEST(Outbox, AnEventKeepsItsIdentifierAcrossAReopen) {
+  edgegw::test::TempDir dir;
+  Record r = reading("meter-1", 7, 1234);
+  r.kind = RecordKind::event;
+  r.event = "OverVoltage";
+  {
+    auto outbox = Outbox::open(options_in(dir));
+    outbox->append(r);
+    outbox->append(reading("meter-1", 8, 1235));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  auto outbox = Outbox::open(options_in(dir));
+  auto taken = outbox->take("meter-1", 10);
+  ASSERT_EQ(taken.size(), 2u);
+  r.seq = 1;
+  EXPECT_EQ(taken[0], r);
+  EXPECT_EQ(taken[1].kind, RecordKind::telemetry);
+  EXPECT_EQ(taken[1].event, "");
+}
+
 TEST(Outbox, OnCommittedRunsOnlyAfterTheCommit) {
   edgegw::test::TempDir dir;
   auto outbox = Outbox::open(options_in(dir));

@@ -60,7 +60,7 @@ void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
       value = decode_registers(p, std::span(registers_).subspan(at, point_width(p)));
     }
     events_.observe(p.name, value);  // every decoded value, not only what is reported
-    if (!due_[i]) continue;  // read with its block, reported at its own interval
+    if (!due_[i]) continue;          // read with its block, reported at its own interval
     if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isfinite(*d)) {
       set_quality(i, "not a finite number (NaN or infinity)", fields);
       continue;

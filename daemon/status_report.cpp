@@ -159,6 +159,46 @@ bool StatusReport::same_state(const StatusReport& other) const {
   return a == other;
 }
 
+namespace {
+
+void write_store(JsonWriter& w, std::string& out, const StoreReport& s) {
+  out += "{\n";
+  w.key("lost_on_open", 2).number(s.lost_on_open);
+  w.next().key("loss_unchecked", 2).string(s.loss_unchecked);
+  w.next().key("quarantined", 2).number(s.quarantined);
+  w.next().key("dropped_for_space", 2).number(s.dropped_for_space);
+  w.next().key("reserve_released", 2).number(s.reserve_released);
+  w.next().key("size_limit_bytes", 2).number(s.size_limit_bytes);
+  w.next().key("started_on_full_disk", 2).optional(std::optional<bool>(s.started_on_full_disk));
+  out += "\n  }";
+}
+
+void write_device(JsonWriter& w, const DeviceReport& d) {
+  w.key("name").string(d.name);
+  w.next().key("platform").string(d.platform);
+  w.next().key("source").string(d.source);
+  w.next().key("bus").string(d.bus);
+  w.next().key("source_online").optional(d.source_online);
+  w.next().key("state").string(d.state);
+  w.next().key("retry_at_ms").optional(d.retry_at_ms);
+  w.next().key("online_since_ms").optional(d.online_since_ms);
+  w.next().key("backlog").number(d.backlog);
+  w.next().key("inflight").number(d.inflight);
+  w.next().key("published").number(d.published);
+  w.next().key("acknowledged").number(d.acknowledged);
+  w.next().key("dropped").number(d.dropped);
+  w.next().key("commands").number(d.commands);
+  w.next().key("connect_attempts").number(d.connect_attempts);
+  w.next().key("last_error").string(d.last_error);
+  w.next().key("polls").number(d.polls);
+  w.next().key("poll_errors").number(d.poll_errors);
+  w.next().key("poll_exceptions").number(d.poll_exceptions);
+  w.next().key("last_poll_error").string(d.last_poll_error);
+  w.next().key("last_poll_error_ms").optional(d.last_poll_error_ms);
+}
+
+}  // namespace
+
 std::string to_json(const StatusReport& r) {
   std::string out;
   out.reserve(1024 + r.devices.size() * 520);
@@ -176,41 +216,9 @@ std::string to_json(const StatusReport& r) {
   w.next().key("local_broker", 1).string(r.local_broker);
   w.next().key("total_backlog", 1).number(r.total_backlog);
   w.next().key("store", 1);
-  out += "{\n";
-  w.key("lost_on_open", 2).number(r.store.lost_on_open);
-  w.next().key("loss_unchecked", 2).string(r.store.loss_unchecked);
-  w.next().key("quarantined", 2).number(r.store.quarantined);
-  w.next().key("dropped_for_space", 2).number(r.store.dropped_for_space);
-  w.next().key("reserve_released", 2).number(r.store.reserve_released);
-  w.next().key("size_limit_bytes", 2).number(r.store.size_limit_bytes);
-  w.next()
-      .key("started_on_full_disk", 2)
-      .optional(std::optional<bool>(r.store.started_on_full_disk));
-  out += "\n  }";
+  write_store(w, out, r.store);
   w.next().key("devices", 1);
-  w.array(r.devices, [&](const DeviceReport& d) {
-    w.key("name").string(d.name);
-    w.next().key("platform").string(d.platform);
-    w.next().key("source").string(d.source);
-    w.next().key("bus").string(d.bus);
-    w.next().key("source_online").optional(d.source_online);
-    w.next().key("state").string(d.state);
-    w.next().key("retry_at_ms").optional(d.retry_at_ms);
-    w.next().key("online_since_ms").optional(d.online_since_ms);
-    w.next().key("backlog").number(d.backlog);
-    w.next().key("inflight").number(d.inflight);
-    w.next().key("published").number(d.published);
-    w.next().key("acknowledged").number(d.acknowledged);
-    w.next().key("dropped").number(d.dropped);
-    w.next().key("commands").number(d.commands);
-    w.next().key("connect_attempts").number(d.connect_attempts);
-    w.next().key("last_error").string(d.last_error);
-    w.next().key("polls").number(d.polls);
-    w.next().key("poll_errors").number(d.poll_errors);
-    w.next().key("poll_exceptions").number(d.poll_exceptions);
-    w.next().key("last_poll_error").string(d.last_poll_error);
-    w.next().key("last_poll_error_ms").optional(d.last_poll_error_ms);
-  });
+  w.array(r.devices, [&](const DeviceReport& d) { write_device(w, d); });
   w.next().key("buses", 1);
   w.array(r.buses, [&](const BusReport& b) {
     w.key("name").string(b.name);

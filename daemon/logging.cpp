@@ -152,7 +152,7 @@ DeviceLogContext context_of(std::string_view device) {
   return DeviceLogContext{std::string(device), {}, {}};
 }
 void write_line(spdlog::level::level_enum level, const DeviceLogContext* context,
-                std::string_view message_id, const std::source_location* where,
+                std::string_view message_id, const loop::SourceLocation* where,
                 std::string_view text) {
   const DeviceLogContext* previous_context = t_context;
   const std::string_view previous_id = t_message_id;

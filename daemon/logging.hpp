@@ -5,7 +5,7 @@
 // EDGEGW_BUS=<bus> (`journalctl EDGEGW_DEVICE=meter-1` tells one device's story). Otherwise they
 // go to stderr with a time stamp. Library modules do not log; daemon/ logs what they report, once.
 //
-// Each entry carries CODE_FILE/CODE_LINE/CODE_FUNC of the line that logged it (std::source_location
+// Each entry carries CODE_FILE/CODE_LINE/CODE_FUNC of the line that logged it (loop::SourceLocation
 // through log::device/log::event) or none (a line relayed from a module's LogSink, whose sender is
 // not known here) - never this file's own location. A stable event (daemon/message_ids.hpp) also
 // carries its MESSAGE_ID, which systemd/edgegw.catalog explains (`journalctl -x`).
@@ -21,13 +21,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/log_level.hpp"
 #include "daemon/message_ids.hpp"
+#include "loop/source_location.hpp"
 
 namespace edgegw::daemon::log {
 
@@ -81,7 +81,7 @@ const DeviceLogContext* current_context();
 // Writes one line about `context` (may be null) with `message_id` (may be empty) and the caller's
 // location (may be null), as it is.
 void write_line(spdlog::level::level_enum level, const DeviceLogContext* context,
-                std::string_view message_id, const std::source_location* where,
+                std::string_view message_id, const loop::SourceLocation* where,
                 std::string_view text);
 // The context of `device`: the directory's entry, or just the name when it has none.
 DeviceLogContext context_of(std::string_view device);
@@ -91,10 +91,10 @@ DeviceLogContext context_of(std::string_view device);
 template <typename... Args>
 struct Format {
   template <typename S>
-  consteval Format(const S& s, std::source_location where = std::source_location::current())
+  consteval Format(const S& s, loop::SourceLocation where = loop::SourceLocation::current())
       : text(s), where(where) {}
   fmt::format_string<Args...> text;
-  std::source_location where;
+  loop::SourceLocation where;
 };
 
 // A line about one device: "[meter-1] message" on stderr, plus the device's fields in the journal.

@@ -9,11 +9,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <source_location>
 #include <string>
 #include <string_view>
 
 #include "loop/log_sink.hpp"
+#include "loop/source_location.hpp"
 
 namespace edgegw::northbound {
 
@@ -37,7 +37,7 @@ struct StoryLine {
   loop::LogLevel level = loop::LogLevel::info;
   std::string message;  // the whole sentence, without the device's name
   std::string reason;   // for lost/backing_off/refused: the cause alone (summaries count by it)
-  std::source_location where = std::source_location::current();
+  loop::SourceLocation where = loop::SourceLocation::current();
 };
 
 // Receives every step of a device's story (on the loop).

@@ -4,6 +4,7 @@
 // throws one ConfigError listing every problem (docs/configuration.md is the reference).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -30,6 +31,26 @@ struct GatewayOptions {
   bool operator==(const GatewayOptions&) const = default;
 };
 
+// [metrics] listen: where the HTTP endpoint for Prometheus listens (daemon/metrics_http.hpp).
+// Only IP literals: the daemon resolves no names at start, and "localhost" may map to ::1 or not.
+struct ListenAddress {
+  std::string ip;  // "127.0.0.1", "::1", "0.0.0.0" ...
+  std::uint16_t port = 0;
+  bool ipv6 = false;
+  bool loopback = true;      // 127.0.0.0/8 or ::1: only this host can connect
+  std::string text() const;  // "127.0.0.1:9464", "[::1]:9464"
+  bool operator==(const ListenAddress&) const = default;
+};
+
+// "127.0.0.1:9464", "[::1]:9464", or a port alone ("9464": 127.0.0.1, loopback by default).
+// nullopt with `why` set when the text is none of these.
+std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string& why);
+
+struct MetricsOptions {
+  std::optional<ListenAddress> listen;  // nullopt: no HTTP endpoint (the default)
+  bool operator==(const MetricsOptions&) const = default;
+};
+
 // One [[device]]: its cloud identity and where its readings come from (exactly one source).
 struct DeviceConfig {
   std::string name;
@@ -44,6 +65,7 @@ struct Config {
   std::filesystem::path main_file;
   std::vector<std::filesystem::path> files;  // every file read: main first, then conf.d in order
   GatewayOptions gateway;
+  MetricsOptions metrics;
   store::OutboxOptions store;  // store.path = state_dir/outbox.db
   northbound::CloudOptions cloud;
   southbound::LocalMqttOptions local_mqtt;

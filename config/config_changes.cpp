@@ -52,6 +52,7 @@ ConfigChanges compare(const Config& before, const Config& after) {
       c.buses_added, c.buses_removed, c.buses_changed);
   if (!(before.gateway == after.gateway)) c.sections_changed.push_back("gateway");
   if (!(before.store == after.store)) c.sections_changed.push_back("store");
+  if (!(before.metrics == after.metrics)) c.sections_changed.push_back("metrics");
   if (!(before.cloud == after.cloud)) c.sections_changed.push_back("cloud");
   if (!(before.local_mqtt == after.local_mqtt)) c.sections_changed.push_back("local_mqtt");
   return c;

@@ -13,7 +13,8 @@ namespace edgegw::config {
 struct ConfigChanges {
   std::vector<std::string> devices_added, devices_removed, devices_changed;
   std::vector<std::string> buses_added, buses_removed, buses_changed;
-  std::vector<std::string> sections_changed;  // "gateway", "store", "cloud", "local_mqtt"
+  // "gateway", "store", "metrics", "cloud", "local_mqtt"
+  std::vector<std::string> sections_changed;
   bool empty() const;
   bool operator==(const ConfigChanges&) const = default;
 };

@@ -43,6 +43,7 @@ class Loader {
     resolve_state_dir();
     config_.store.min_free_bytes = kDefaultMinFree;
     if (auto t = root_.subtable("store")) read_store(*t, config_.store);
+    if (auto t = root_.subtable("metrics")) read_metrics(*t, config_.metrics);
     config_.store.path = config_.gateway.state_dir / "outbox.db";
     has_cloud_ = root_.has("cloud");
     const toml::node* platform = root_.table().at_path("cloud.platform").node();

@@ -10,6 +10,7 @@ namespace edgegw::config {
 
 void read_gateway(TableReader& table, GatewayOptions& out);
 void read_store(TableReader& table, store::OutboxOptions& out);
+void read_metrics(TableReader& table, MetricsOptions& out);  // config_metrics.cpp
 void read_cloud(TableReader& table, northbound::CloudOptions& out);
 void read_local_mqtt(TableReader& table, southbound::LocalMqttOptions& out);
 void read_bus(TableReader& table, southbound::BusOptions& out);

@@ -8,6 +8,11 @@ namespace edgegw::config {
 
 std::vector<std::string> configuration_warnings(const Config& config) {
   std::vector<std::string> out;
+  if (const auto& listen = config.metrics.listen; listen && !listen->loopback) {
+    out.push_back("[metrics] listen = \"" + listen->text() +
+                  "\" is reachable from other hosts: /metrics tells them the device names and "
+                  "states, without authentication (use 127.0.0.1 or a firewall)");
+  }
   const auto& rules = northbound::platform_rules(config.cloud.platform);
   const auto quota = rules.publish_quota();
   if (!quota) return out;

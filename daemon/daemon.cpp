@@ -66,6 +66,7 @@ Daemon::~Daemon() {
   for (auto& source : signal_sources_) source.reset();
   ready_.reset();
   housekeeping_.reset();
+  metrics_http_.reset();
   if (loop_) sd_event_unref(loop_);
 }
 
@@ -134,12 +135,15 @@ int Daemon::run(const std::function<void(sd_event*)>& extend_loop) {
     spdlog::debug("open-file limit raised from {} to {}", fds.before, fds.after);
   }
   if (fds.warning) spdlog::warn("{}", *fds.warning);
+  // Before the store: a taken port ends the start before anything else was opened.
+  if (!start_metrics_http()) return 1;
   if (!start_store() || !start_northbound()) {
     stop(1);
   } else {
     modules_started_ = true;
   }
   const int r = sd_event_loop(loop_);
+  metrics_http_.reset();          // no scrape is answered from a daemon that is taking itself apart
   status_->remove_status_file();  // `edgegw status` now says: not running
   if (modules_started_) {
     stop_northbound();
@@ -252,6 +256,30 @@ void Daemon::on_housekeeping() {
   publish_status();
 }
 
+bool Daemon::start_metrics_http() {
+  store_probe_ = std::make_unique<DirectoryProbe>(config_.store.path.parent_path());
+  if (!config_.metrics.listen) return true;
+  try {
+    metrics_http_ = std::make_unique<MetricsHttp>(
+        loop_, *config_.metrics.listen, [this] { return status_->metrics_text(); },
+        [this] { return health(); });
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return false;
+  }
+  spdlog::info("metrics: serving /metrics and /healthz on http://{}",
+               config_.metrics.listen->text());
+  return true;
+}
+
+Health Daemon::health() {
+  const DaemonPhase phase = stopping_          ? DaemonPhase::stopping
+                            : modules_started_ ? DaemonPhase::running
+                                               : DaemonPhase::starting;
+  return check_health(phase, gateway_ ? &gateway_->group_commit() : nullptr, *store_probe_,
+                      std::chrono::steady_clock::now());
+}
+
 void Daemon::publish_status(bool force) {
   if (!status_) return;
   status_->publish(config_, gateway_.get(), outbox_.get(), facts_, std::chrono::system_clock::now(),
@@ -273,6 +301,9 @@ bool Daemon::apply_changes(const config::Config& next, const config::ConfigChang
   spdlog::info("configuration reloaded: {}", config::describe(changes));
   if (!(next.store == config_.store)) {
     spdlog::warn("[store] changed: this takes effect at the next restart");
+  }
+  if (!(next.metrics == config_.metrics)) {
+    spdlog::warn("[metrics] changed: this takes effect at the next restart");
   }
   if (next.gateway.state_dir != config_.gateway.state_dir) {
     spdlog::warn("gateway.state_dir changed: this takes effect at the next restart");

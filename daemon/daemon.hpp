@@ -23,7 +23,9 @@
 
 #include "config/config.hpp"
 #include "config/config_changes.hpp"
+#include "daemon/health_check.hpp"
 #include "daemon/log_level.hpp"
+#include "daemon/metrics_http.hpp"
 #include "daemon/status_publisher.hpp"
 #include "loop/event_source.hpp"
 #include "store/outbox.hpp"
@@ -60,6 +62,9 @@ class Daemon {
   void stop(int exit_code);
   void reload();
   void publish_status(bool force = false);
+  // [metrics] listen: the HTTP endpoint; false (after logging why) when it cannot listen.
+  bool start_metrics_http();
+  Health health();
 
   // --- Extension points for the modules (see the comment at the top) ---
   bool start_store();
@@ -87,8 +92,10 @@ class Daemon {
   bool modules_started_ = false;
   std::string last_status_;
   std::unique_ptr<store::Outbox> outbox_;
-  std::unique_ptr<Gateway> gateway_;         // from start_northbound() to stop_northbound()
-  std::unique_ptr<StatusPublisher> status_;  // the status and metrics files (from run())
+  std::unique_ptr<Gateway> gateway_;             // from start_northbound() to stop_northbound()
+  std::unique_ptr<StatusPublisher> status_;      // the status and metrics files (from run())
+  std::unique_ptr<DirectoryProbe> store_probe_;  // /healthz: the outbox's directory takes files
+  std::unique_ptr<MetricsHttp> metrics_http_;    // [metrics] listen (from run(), when set)
   DaemonFacts facts_;
 };
 

@@ -83,6 +83,8 @@ class Gateway final : private DeviceSide {
 
   // Commits whatever is queued and drains the outbox now (tests; normally automatic).
   void flush() { group_commit_.flush(); }
+  // Whether the outbox commits (failing() and why not): what /healthz reports.
+  const GroupCommit& group_commit() const { return group_commit_; }
 
   // One line for STATUS=: "3 device(s): online 2, backoff 1; backlog 12; local broker online".
   std::string summary() const;

@@ -85,16 +85,18 @@ bool GroupCommit::commit_once() {
   const store::CommitResult r = outbox_.commit();
   if (!r.ok()) {
     ++counters_.failures;
+    last_error_ = r.status == store::CommitStatus::disk_full ? "disk full" : r.error;
     if (!failing_) {
       spdlog::error(
           "outbox: commit failed ({}); readings stay queued in memory and the commit is retried",
-          r.status == store::CommitStatus::disk_full ? "disk full" : r.error);
+          last_error_);
     }
     failing_ = true;
     return false;
   }
   if (failing_) spdlog::info("outbox: commits succeed again");
   failing_ = false;
+  last_error_.clear();
   retry_.reset();
   retry_at_ = {};
   ++counters_.commits;

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "loop/backoff.hpp"
 #include "loop/event_source.hpp"
@@ -78,6 +79,8 @@ class GroupCommit {
 
   bool armed() const { return armed_; }
   bool failing() const { return failing_; }
+  // Why the last commit failed ("disk full" or SQLite's message); empty while commits work.
+  const std::string& last_error() const { return last_error_; }
   // When the next retry is due after a failure (the epoch otherwise).
   Clock::time_point retry_at() const { return retry_at_; }
   const GroupCommitCounters& counters() const { return counters_; }
@@ -94,6 +97,7 @@ class GroupCommit {
   loop::Backoff retry_;
   bool armed_ = false;
   bool failing_ = false;  // the last commit failed (logged once until one works again)
+  std::string last_error_;
   Clock::time_point retry_at_{};
   std::uint64_t ticks_ = 0;
   GroupCommitCounters counters_;

@@ -165,12 +165,17 @@ void StatusPublisher::publish(const config::Config& config, const Gateway* gatew
     write(status_file_, to_json(report), status_failing_, kStatusFileMode);
     status_at_ = now;
   }
-  if (!metrics_file_.empty() && (force || !written_ || due(now, metrics_at_, kMetricsEvery))) {
-    write(metrics_file_, to_prometheus(report), metrics_failing_, kMetricsFileMode);
-    metrics_at_ = now;
-  }
+  const bool metrics_due = force || !written_ || due(now, metrics_at_, kMetricsEvery);
   written_ = true;
   last_ = std::move(report);
+  if (!metrics_file_.empty() && metrics_due) {
+    write(metrics_file_, metrics_text(), metrics_failing_, kMetricsFileMode);
+    metrics_at_ = now;
+  }
+}
+
+std::string StatusPublisher::metrics_text() const {
+  return to_prometheus(last_);
 }
 
 void StatusPublisher::remove_status_file() {

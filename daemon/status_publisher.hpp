@@ -63,6 +63,8 @@ class StatusPublisher {
   const std::filesystem::path& status_file() const { return status_file_; }
   const std::filesystem::path& metrics_file() const { return metrics_file_; }
   const StatusReport& last_report() const { return last_; }
+  // The Prometheus text of the last snapshot: what the metrics file holds and GET /metrics answers.
+  std::string metrics_text() const;
 
  private:
   void write(const std::filesystem::path& file, const std::string& text, bool& failing,

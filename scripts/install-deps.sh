@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev clang-format
-  libssl-dev libsystemd-dev libsqlite3-dev sqlite3 libmodbus-dev
+  libssl-dev libsystemd-dev libsqlite3-dev sqlite3 libmodbus-dev libmicrohttpd-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev

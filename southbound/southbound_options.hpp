@@ -90,6 +90,10 @@ struct ModbusDeviceOptions {
                                  // or coil (for meters that refuse FC 6 / FC 5)
   std::vector<PointSpec> points;
   std::vector<PointEventOptions> events = {};
+  // write_registers = "fc23": holding registers are written with FC 23 (read/write multiple
+  // registers), which reads the written range back in the same request; a register that does not
+  // hold what was written fails the write (a device that clamps or ignores a value says so).
+  bool read_back_writes = false;
   bool operator==(const ModbusDeviceOptions&) const = default;
 };
 

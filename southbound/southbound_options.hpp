@@ -94,6 +94,9 @@ struct ModbusDeviceOptions {
   // registers), which reads the written range back in the same request; a register that does not
   // hold what was written fails the write (a device that clamps or ignores a value says so).
   bool read_back_writes = false;
+  // property_get = "device": a cloud's property get reads the asked points from the device now
+  // (answered from the last values, with their age, when that read fails or is late).
+  bool read_on_get = false;
   bool operator==(const ModbusDeviceOptions&) const = default;
 };
 

@@ -185,5 +185,35 @@ TEST(ModbusPymodbus, Fc23WritesAreCheckedAgainstTheReadBack) {
   }));
 }
 
+// A property get's read (property_get = "device"): the asked points only, read now, decoded;
+// an unknown name is said, the rest still read; nothing of it becomes a reading.
+TEST(ModbusPymodbus, AReadOfSomePointsAnswersWithTheirValuesNow) {
+  const std::uint16_t port = test::free_tcp_port();
+  auto sim = test::start_simulator({"--port", std::to_string(port)});
+  auto unit_id = point("unit_id", Table::holding, 7, PointType::u16);
+  auto temp = point("temp", Table::input, 0, PointType::i16);
+  auto d = sim_device("meter", 1, {unit_id, temp});
+  d.options.interval = std::chrono::hours(1);  // only the first poll: the read is not a poll
+  ModbusBus bus(test::tcp_bus(port), {d});
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return got.last("meter", "temp").has_value(); }, 15s));
+  bus.submit_read({"meter", 7, {"temp"}});
+  bus.submit_read({"meter", 8, {"unit_id", "nope"}});
+  std::vector<ReadResult> results;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (auto& r : bus.take_read_results()) results.push_back(std::move(r));
+        return results.size() == 2;
+      },
+      10s));
+  EXPECT_TRUE(results[0].ok) << results[0].message;
+  EXPECT_EQ(results[0].request_id, 7u);
+  EXPECT_EQ(results[0].values, (std::vector<store::Field>{{"temp", std::int64_t{215}}}));
+  EXPECT_FALSE(results[1].ok);
+  EXPECT_EQ(results[1].values, (std::vector<store::Field>{{"unit_id", std::int64_t{1}}}));
+  EXPECT_EQ(results[1].message, "not read: nope (no such point)");
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

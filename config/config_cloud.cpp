@@ -132,6 +132,11 @@ void read_generic_mqtt(TableReader& t, northbound::GenericMqttOptions& out) {
       t.problem("event_topic", "not a topic one can publish to: it " + std::string(*problem));
     }
   }
+  if (t.read_nonempty("status_topic", out.status_topic)) {
+    if (auto problem = mqtt::topic_name_problem(out.status_topic)) {
+      t.problem("status_topic", "not a topic one can publish to: it " + std::string(*problem));
+    }
+  }
   // Empty: no commands. A filter: the platform accepts commands on any topic it matches.
   if (t.read("command_topic", out.command_topic) && !out.command_topic.empty()) {
     if (auto problem = mqtt::topic_filter_problem(out.command_topic)) {

@@ -146,6 +146,8 @@ void read_device_modbus(TableReader& t, southbound::ModbusDeviceOptions& out) {
   t.read_duration("offline_interval", out.offline_interval, 10ms, 24h);
   t.read("mask_write", out.mask_write);
   t.read_choice("write_single", out.multiple_writes, {{"fc6", false}, {"fc16", true}});
+  t.read_choice("write_registers", out.read_back_writes, {{"fc16", false}, {"fc23", true}});
+  t.read_choice("property_get", out.read_on_get, {{"last", false}, {"device", true}});
   t.require("point");
   const toml::array* points = t.array("point");
   if (!points) return t.report_unknown_keys();

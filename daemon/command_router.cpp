@@ -14,6 +14,14 @@ northbound::CommandResult failure(int code, std::string message) {
   return {false, code, std::move(message), {}};
 }
 
+// The points a property get asks for (none: all).
+std::vector<std::string> asked_names(const northbound::Command& command) {
+  std::vector<std::string> names;
+  names.reserve(command.values.size());
+  for (const auto& wanted : command.values) names.push_back(wanted.name);
+  return names;
+}
+
 }  // namespace
 
 CommandRouter::CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply,
@@ -31,7 +39,7 @@ void CommandRouter::on_command(const std::string& device, const northbound::Comm
       set_points(device, command, now);
       return;
     case northbound::Command::Kind::get_points:
-      get_points(device, command);
+      get_points(device, command, now);
       return;
     case northbound::Command::Kind::run_command:
       run_command(device, command, now);
@@ -68,23 +76,59 @@ void CommandRouter::set_points(const std::string& device, const northbound::Comm
   }
 }
 
-void CommandRouter::get_points(const std::string& device, const northbound::Command& command) {
-  std::vector<std::string> names;
-  names.reserve(command.values.size());
-  for (const auto& wanted : command.values) names.push_back(wanted.name);
-  auto found = last_values_.lookup(device, names);
+void CommandRouter::get_points(const std::string& device, const northbound::Command& command,
+                               Clock::time_point now) {
+  if (devices_.kind_of(device) == DeviceSide::Kind::modbus) {
+    const std::uint64_t id = next_id_++;
+    if (devices_.read_points({device, id, asked_names(command)})) {
+      pending_[id] = {device, command, now + kReadTimeout, false, {}, true};
+      return;
+    }
+  }
+  answer_from_last_values(device, command, {});
+}
+
+void CommandRouter::answer_from_last_values(const std::string& device,
+                                            const northbound::Command& command,
+                                            const std::string& why) {
+  auto found = last_values_.lookup(device, asked_names(command));
   northbound::CommandResult result;
   result.values = std::move(found.found);
+  std::string age;
+  if (!why.empty()) {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    age = why + "; answered from the last values";
+    if (found.oldest_ms > 0) {
+      age += ", " + std::to_string(std::max<std::int64_t>(0, now_ms - found.oldest_ms) / 1000) +
+             " s old";
+    }
+  }
   if (found.missing.empty()) {
-    result.message = "ok";
+    result.message = age.empty() ? "ok" : age;
   } else {
     // Some values are better than none: the cloud gets what is known and the names it lacks.
     result.ok = !result.values.empty();
     result.code = result.ok ? result_code::ok : result_code::bad_parameter;
     result.message = "no value reported yet for:";
     for (const auto& name : found.missing) result.message += " " + name;
+    if (!age.empty()) result.message = age + "; " + result.message;
   }
   reply(device, command, std::move(result));
+}
+
+void CommandRouter::on_read_result(const southbound::ReadResult& read) {
+  auto it = pending_.find(read.request_id);
+  if (it == pending_.end() || !it->second.reading) return;
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  if (!read.ok) {
+    answer_from_last_values(pending.device, pending.command,
+                            "the device read failed (" + read.message + ")");
+    return;
+  }
+  reply(pending.device, pending.command, {true, result_code::ok, "ok", read.values});
 }
 
 void CommandRouter::run_command(const std::string& device, const northbound::Command& command,
@@ -209,6 +253,11 @@ void CommandRouter::expire(Clock::time_point now) {
   }
   for (const auto id : overdue) {
     auto pending = take(id);
+    if (pending->reading) {
+      answer_from_last_values(pending->device, pending->command,
+                              "the device did not answer the read in time");
+      continue;
+    }
     reply(pending->device, pending->command,
           failure(result_code::device_error, pending->forwarded
                                                  ? "the device did not answer in time"
@@ -226,7 +275,7 @@ std::optional<CommandRouter::Clock::time_point> CommandRouter::next_deadline() c
 
 void CommandRouter::on_write_result(const southbound::WriteResult& write) {
   auto it = pending_.find(write.request_id);
-  if (it == pending_.end() || it->second.forwarded) return;
+  if (it == pending_.end() || it->second.forwarded || it->second.reading) return;
   Pending pending = std::move(it->second);
   pending_.erase(it);
   // A refused point (unknown, read-only, out of range) is the caller's mistake; a write the device

@@ -34,6 +34,7 @@
 #include "northbound/platform.hpp"
 #include "southbound/local_command.hpp"
 #include "southbound/local_mqtt_source.hpp"
+#include "southbound/modbus_bus.hpp"
 #include "southbound/modbus_write.hpp"
 
 namespace edgegw::daemon {
@@ -60,6 +61,10 @@ class DeviceSide {
   virtual std::optional<std::string> publish_call(const std::string& device,
                                                   const std::string& payload,
                                                   southbound::CommandDone done) = 0;
+  // Queues a read of some points of a Modbus device that is to be read on a property get
+  // (property_get = "device"); false when it is not (the router answers from the last values).
+  // The result comes back through CommandRouter::on_read_result() with the same request_id.
+  virtual bool read_points(southbound::ReadRequest /*request*/) { return false; }
 };
 
 // Each device's named commands ([[device.command]]), by device name.
@@ -80,6 +85,9 @@ class CommandRouter {
   using Clock = std::chrono::steady_clock;
   // How long a property set may wait for its bus before it is answered as failed.
   static constexpr std::chrono::milliseconds kWriteTimeout{10000};
+  // How long a property get waits for a read of the device (property_get = "device") before it
+  // is answered from the last values: within every platform's deadline (docs/platforms.md).
+  static constexpr std::chrono::milliseconds kReadTimeout{5000};
 
   CommandRouter(DeviceSide& devices, const LastValues& last_values, ReplySink reply,
                 CommandCatalog commands = {});
@@ -92,6 +100,8 @@ class CommandRouter {
                   Clock::time_point now = Clock::now());
   // A Modbus bus finished a write this router asked for; unknown ids are ignored.
   void on_write_result(const southbound::WriteResult& result);
+  // A Modbus bus finished a property get's read of the device; unknown ids are ignored.
+  void on_read_result(const southbound::ReadResult& result);
   // A local MQTT device answered a forwarded call; unknown or late ids are ignored.
   void on_device_reply(const std::string& device, const southbound::DeviceReply& reply);
   // Answers every request whose deadline is not after `now` as failed.
@@ -111,11 +121,17 @@ class CommandRouter {
     Clock::time_point deadline;
     bool forwarded = false;           // waits for the device's reply, not a bus
     std::vector<std::string> output;  // points whose last values answer as outputs
+    bool reading = false;             // a property get waiting for the device's read
   };
 
   void set_points(const std::string& device, const northbound::Command& command,
                   Clock::time_point now);
-  void get_points(const std::string& device, const northbound::Command& command);
+  void get_points(const std::string& device, const northbound::Command& command,
+                  Clock::time_point now);
+  // The property get's answer from the last values; `why` (non-empty): the device was asked and
+  // did not answer, said in the message with the values' age.
+  void answer_from_last_values(const std::string& device, const northbound::Command& command,
+                               const std::string& why);
   void run_command(const std::string& device, const northbound::Command& command,
                    Clock::time_point now);
   const config::DeviceCommand* find_command(const std::string& device,

@@ -150,7 +150,10 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
                            fmt::format("modbus device {} {}", device, message));
         }
       });
-  for (const auto& device : slot->devices) bus_of_device_[device.name] = slot->bus.get();
+  for (const auto& device : slot->devices) {
+    bus_of_device_[device.name] = slot->bus.get();
+    if (device.options.read_on_get) read_on_get_.insert(device.name);
+  }
   if (sd_event_add_io(loop_, slot->io.out(), slot->bus->event_fd(), EPOLLIN, &Gateway::on_bus_io,
                       slot.get()) < 0) {
     throw std::runtime_error("cannot watch Modbus bus " + options.name);
@@ -220,6 +223,7 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
 void Gateway::on_bus_ready(Bus& slot) {
   for (auto& record : slot.bus->take_readings()) append(std::move(record));
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
+  for (const auto& result : slot.bus->take_read_results()) router_.on_read_result(result);
   arm_command_timer();
 }
 
@@ -237,6 +241,12 @@ DeviceSide::Kind Gateway::kind_of(const std::string& device) const {
 
 void Gateway::write_points(southbound::WriteRequest request) {
   bus_of_device_.at(request.device)->submit_write(std::move(request));
+}
+
+bool Gateway::read_points(southbound::ReadRequest request) {
+  if (!read_on_get_.count(request.device)) return false;
+  bus_of_device_.at(request.device)->submit_read(std::move(request));
+  return true;
 }
 
 std::optional<std::string> Gateway::publish_command(const std::string& device,

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -132,6 +133,7 @@ class Gateway final : private DeviceSide {
   // DeviceSide, for the command router: the buses and the local MQTT source.
   Kind kind_of(const std::string& device) const override;
   void write_points(southbound::WriteRequest request) override;
+  bool read_points(southbound::ReadRequest request) override;
   std::optional<std::string> publish_command(const std::string& device,
                                              const std::vector<store::Field>& values,
                                              southbound::CommandDone done) override;
@@ -158,6 +160,7 @@ class Gateway final : private DeviceSide {
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;
+  std::set<std::string> read_on_get_;  // devices with property_get = "device"
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
   std::vector<northbound::DeviceIdentity> identities_;

@@ -126,7 +126,10 @@ void Gateway::stop_bus(Bus& slot) {
   slot.bus->stop();
   on_bus_ready(slot);  // the last readings the thread produced
   slot.io.reset();
-  for (const auto& device : slot.devices) bus_of_device_.erase(device.name);
+  for (const auto& device : slot.devices) {
+    bus_of_device_.erase(device.name);
+    read_on_get_.erase(device.name);
+  }
 }
 
 void Gateway::apply_buses(const config::Config& next, GatewayReload& done) {

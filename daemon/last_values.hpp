@@ -3,6 +3,7 @@
 // device. In memory only: after a restart a point has no value until the device reports again.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,12 +21,17 @@ class LastValues {
   struct Lookup {
     std::vector<store::Field> found;
     std::vector<std::string> missing;  // asked for, never reported
+    std::int64_t oldest_ms = 0;        // the oldest reading time among `found` (0: none)
   };
   // The values of `names` (every known point when `names` is empty).
   Lookup lookup(const std::string& device, const std::vector<std::string>& names) const;
 
  private:
-  std::map<std::string, std::map<std::string, store::FieldValue>> values_;
+  struct Value {
+    store::FieldValue value;
+    std::int64_t time_ms = 0;  // the reading's time
+  };
+  std::map<std::string, std::map<std::string, Value>> values_;
 };
 
 }  // namespace edgegw::daemon

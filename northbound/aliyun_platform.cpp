@@ -107,16 +107,16 @@ class AliyunPlatform final : public Platform {
     append_json_string(prefix, alink_id(r.seq));
     prefix += ",\"version\":\"1.0\",\"params\":{";
     const std::string time = std::to_string(r.time_ms);
-    return pack_record(r, thing(id) + "event/property/post", prefix,
-                       "},\"method\":\"thing.event.property.post\"}", kAliyunMaxPayload,
-                       [&time](const store::Field& f) {
-                         std::string piece;
-                         append_json_string(piece, f.name);
-                         piece += ":{\"value\":";
-                         append_json_value(piece, f.value);
-                         piece += ",\"time\":" + time + "}";
-                         return piece;
-                       });
+    return pack_properties(r, thing(id) + "event/property/post", prefix,
+                           "},\"method\":\"thing.event.property.post\"}", kAliyunMaxPayload,
+                           [&time](const store::Field& f) {
+                             std::string piece;
+                             append_json_string(piece, f.name);
+                             piece += ":{\"value\":";
+                             append_json_value(piece, f.value);
+                             piece += ",\"time\":" + time + "}";
+                             return piece;
+                           });
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

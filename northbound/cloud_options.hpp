@@ -44,6 +44,9 @@ struct GenericMqttOptions {
   // topic name, not a filter).
   std::string reply_topic;
   std::string event_topic = "devices/{device}/events/{event}";  // {event}: the identifier
+  // Device online/offline, {"online":bool,"time":ms}; never on telemetry_topic, where it would
+  // read as a point named "online".
+  std::string status_topic = "devices/{device}/status";
   bool operator==(const GenericMqttOptions&) const = default;
 };
 

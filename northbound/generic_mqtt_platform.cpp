@@ -2,6 +2,8 @@
 // (generic_mqtt_commands.cpp); the broker's own CONNACK codes.
 #include "northbound/generic_mqtt_platform.hpp"
 
+#include <algorithm>
+
 #include "mqtt/topic_filter.hpp"
 #include "northbound/event_payloads.hpp"
 #include "northbound/generic_mqtt_commands.hpp"
@@ -40,6 +42,7 @@ class GenericMqttPlatform final : public Platform {
     if (r.kind == store::RecordKind::event) {
       return encode_mqtt_event(id, r, cloud_.mqtt.event_topic);
     }
+    if (r.kind == store::RecordKind::device_status) return encode_status(id, r);
     std::string prefix = "{\"device\":";
     append_json_string(prefix, id.device);
     prefix += ",\"seq\":" + std::to_string(r.seq) + ",\"time\":" + std::to_string(r.time_ms) +
@@ -72,6 +75,25 @@ class GenericMqttPlatform final : public Platform {
   }
 
  private:
+  // Online/offline on its own topic: on the telemetry topic it would read as a point "online".
+  UplinkResult encode_status(const DeviceIdentity& id, const store::Record& r) const {
+    UplinkResult result;
+    auto online = std::find_if(r.fields.begin(), r.fields.end(), [](const store::Field& f) {
+      return f.name == "online" && std::holds_alternative<bool>(f.value);
+    });
+    if (online == r.fields.end()) {
+      result.error =
+          UplinkError{UplinkProblem::empty_record,
+                      "device status record " + std::to_string(r.seq) + " has no boolean 'online'"};
+      return result;
+    }
+    std::string payload = std::get<bool>(online->value) ? "{\"online\":true" : "{\"online\":false";
+    payload += ",\"time\":" + std::to_string(r.time_ms) + "}";
+    result.publications.push_back(
+        {expand_template(cloud_.mqtt.status_topic, {{"device", id.device}}), std::move(payload),
+         1});
+    return result;
+  }
   std::string telemetry_topic(const DeviceIdentity& id) const {
     return expand_template(cloud_.mqtt.telemetry_topic, {{"device", id.device}});
   }

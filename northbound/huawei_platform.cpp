@@ -54,8 +54,8 @@ class HuaweiPlatform final : public Platform {
     append_json_string(prefix, id.service_id);
     prefix += ",\"properties\":{";
     std::string suffix = "},\"event_time\":\"" + huawei_event_time(r.time_ms) + "\"}]}";
-    return pack_record(r, sys(id) + "properties/report", prefix, suffix, kHuaweiMaxPayload,
-                       json_member);
+    return pack_properties(r, sys(id) + "properties/report", prefix, suffix, kHuaweiMaxPayload,
+                           json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

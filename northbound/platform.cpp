@@ -44,8 +44,19 @@ std::string_view to_string(UplinkProblem p) {
       return "empty_record";
     case UplinkProblem::unsupported_kind:
       return "unsupported_kind";
+    case UplinkProblem::nothing_to_send:
+      return "nothing_to_send";
   }
   return "?";
+}
+
+UplinkDisposition disposition(const UplinkResult& r) {
+  if (r.error) {
+    return r.error->problem == UplinkProblem::nothing_to_send ? UplinkDisposition::done
+                                                              : UplinkDisposition::drop;
+  }
+  // No error and no publication would be an encoder's bug; dropping (logged) keeps it visible.
+  return r.publications.empty() ? UplinkDisposition::drop : UplinkDisposition::publish;
 }
 
 std::string_view to_string(DownlinkProblem p) {

@@ -81,6 +81,9 @@ enum class UplinkProblem {
   too_large,         // one field alone exceeds the platform's publish limit: the record is refused
   empty_record,      // no fields: nothing to send
   unsupported_kind,  // e.g. command_reply records: replies go through encode_reply()
+  nothing_to_send,   // nothing of the record has a place on this platform (a vendor cloud's
+                     // property report has none for device_status or `$quality/` fields):
+                     // not a failure, the record is done
 };
 std::string_view to_string(UplinkProblem p);
 
@@ -97,6 +100,12 @@ struct UplinkResult {
   std::optional<UplinkError> error;
   bool ok() const { return !error.has_value(); }
 };
+
+// What the session does with a record once encoded: publish it; consider it delivered without
+// publishing (nothing_to_send: quietly, it is the platform's normal behaviour, not a loss); or drop
+// it as unsendable (counted and logged: keeping it would block the device's queue for good).
+enum class UplinkDisposition { publish, done, drop };
+UplinkDisposition disposition(const UplinkResult& r);
 
 // Downlink
 // -----------------------------------------------------------------------------------------

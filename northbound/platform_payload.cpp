@@ -1,5 +1,6 @@
 #include "northbound/platform_payload.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <type_traits>
@@ -219,6 +220,28 @@ UplinkResult pack_record(const store::Record& r, const std::string& topic, std::
   }
   for (auto& p : *payloads) result.publications.push_back({topic, std::move(p), 1});
   return result;
+}
+
+UplinkResult pack_properties(const store::Record& r, const std::string& topic,
+                             std::string_view prefix, std::string_view suffix, std::size_t limit,
+                             const std::function<std::string(const store::Field&)>& piece) {
+  auto nothing = [&r](const char* why) {
+    UplinkResult result;
+    result.error =
+        UplinkError{UplinkProblem::nothing_to_send, "record " + std::to_string(r.seq) + " " + why};
+    return result;
+  };
+  if (r.kind == store::RecordKind::device_status) {
+    return nothing("is a device status: not a property");
+  }
+  auto reserved = [](const store::Field& f) { return f.name.starts_with('$'); };
+  if (std::none_of(r.fields.begin(), r.fields.end(), reserved)) {
+    return pack_record(r, topic, prefix, suffix, limit, piece);
+  }
+  store::Record points = r;
+  std::erase_if(points.fields, reserved);
+  if (points.fields.empty()) return nothing("carries only point quality: not properties");
+  return pack_record(points, topic, prefix, suffix, limit, piece);
 }
 
 std::string expand_template(

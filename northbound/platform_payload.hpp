@@ -66,6 +66,15 @@ UplinkResult pack_record(const store::Record& r, const std::string& topic, std::
                          std::string_view suffix, std::size_t limit,
                          const std::function<std::string(const store::Field&)>& piece);
 
+// pack_record for a vendor cloud's property report (Alibaba, Huawei, Tencent), which carries only
+// the device's points: `$`-prefixed fields (point quality, "$quality/<point>") are not valid
+// property identifiers there and are left out, and device_status records (online/offline) have no
+// property to go to (as one they would collide with a point named "online"). A record left with
+// nothing is UplinkProblem::nothing_to_send, which the session treats as delivered.
+UplinkResult pack_properties(const store::Record& r, const std::string& topic,
+                             std::string_view prefix, std::string_view suffix, std::size_t limit,
+                             const std::function<std::string(const store::Field&)>& piece);
+
 // MQTT's own cap on a PUBLISH payload (remaining length 268,435,455 minus a topic).
 inline constexpr std::size_t kMqttMaxPayload = 256u * 1024 * 1024 - 1024;
 

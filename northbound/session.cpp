@@ -413,7 +413,12 @@ void Session::refill() {
   auto records = env_.outbox->take(identity_.device, options_.take_batch);
   for (auto& record : records) {
     auto uplink = env_.platform->encode_uplink(identity_, record);
-    if (!uplink.ok() || uplink.publications.empty()) {
+    const auto what = disposition(uplink);
+    if (what == UplinkDisposition::done) {
+      env_.outbox->ack(identity_.device, record.seq);  // delivered as far as this platform goes
+      continue;
+    }
+    if (what == UplinkDisposition::drop) {
       // It can never be sent; keeping it would block the device's queue for good.
       ++dropped_;
       log(loop::LogLevel::warning,

@@ -56,7 +56,7 @@ class TencentPlatform final : public Platform {
     std::string prefix = "{\"method\":\"report\",\"clientToken\":";
     append_json_string(prefix, std::to_string(r.seq));
     prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
-    return pack_record(r, base(id) + "event", prefix, "}}", kTencentMaxPayload, json_member);
+    return pack_properties(r, base(id) + "event", prefix, "}}", kTencentMaxPayload, json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

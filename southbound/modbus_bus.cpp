@@ -31,6 +31,25 @@ loop::BackoffOptions reconnect_policy(const BusOptions& bus) {
   return o;
 }
 
+// Leaves `device` with only the points named (all when none are) and no events; returns the
+// names it does not have.
+std::vector<std::string> keep_points(ModbusDevice& device, const std::vector<std::string>& names) {
+  device.options.events.clear();
+  std::vector<std::string> unknown;
+  if (names.empty()) return unknown;
+  auto& points = device.options.points;
+  std::erase_if(points, [&](const PointSpec& p) {
+    return std::find(names.begin(), names.end(), p.name) == names.end();
+  });
+  for (const auto& name : names) {
+    if (std::none_of(points.begin(), points.end(),
+                     [&](const PointSpec& p) { return p.name == name; })) {
+      unknown.push_back(name);
+    }
+  }
+  return unknown;
+}
+
 }  // namespace
 
 ModbusBus::ModbusBus(BusOptions bus, std::vector<ModbusDevice> devices, loop::LogSink log)
@@ -89,6 +108,30 @@ std::vector<WriteResult> ModbusBus::take_write_results() {
   std::vector<WriteResult> out;
   out.swap(results_);
   return out;
+}
+
+std::vector<ReadResult> ModbusBus::take_read_results() {
+  std::lock_guard lock(mutex_);
+  std::vector<ReadResult> out;
+  out.swap(read_results_);
+  return out;
+}
+
+void ModbusBus::submit_read(ReadRequest request) {
+  {
+    std::lock_guard lock(mutex_);
+    if (reads_.size() < kMaxQueuedWrites) {
+      reads_.push_back(std::move(request));
+      wake_.notify_all();
+      return;
+    }
+    read_results_.push_back({request.device,
+                             request.request_id,
+                             false,
+                             "bus " + options_.name + " has too many reads queued",
+                             {}});
+  }
+  signal();
 }
 
 void ModbusBus::submit_write(WriteRequest request) {
@@ -167,6 +210,14 @@ void ModbusBus::run() {
       writes_.pop_front();
       lock.unlock();
       execute_write(request);
+      lock.lock();
+      continue;
+    }
+    if (!reads_.empty()) {
+      ReadRequest request = std::move(reads_.front());
+      reads_.pop_front();
+      lock.unlock();
+      execute_read(request);
       lock.lock();
       continue;
     }
@@ -324,6 +375,60 @@ void ModbusBus::execute_write(const WriteRequest& request) {
   }
   device->poll_soon(Clock::now());
   publish_result(std::move(result));
+}
+
+// The asked points only, read by a poller of their own: the same planning, splitting and decoding
+// as the device's polls, but the device's poller (its schedule, deadbands, online state and
+// events) is left alone.
+void ModbusBus::execute_read(const ReadRequest& request) {
+  ReadResult result{request.device, request.request_id, false, {}, {}};
+  auto device = std::find_if(devices_.begin(), devices_.end(),
+                             [&](const auto& d) { return d.name() == request.device; });
+  if (device == devices_.end()) {
+    result.message = "no device " + request.device + " on modbus bus " + options_.name;
+    std::lock_guard lock(mutex_);
+    read_results_.push_back(std::move(result));
+    signal();
+    return;
+  }
+  ModbusDevice asked = device->device();
+  const std::vector<std::string> unknown = keep_points(asked, request.points);
+  std::string failure;
+  if (!asked.options.points.empty()) {
+    DevicePoller once(asked, Clock::now());
+    const bool retry = !device->offline();
+    auto polled = once.poll(
+        [&](const ReadBlock& block, std::vector<std::uint16_t>& regs,
+            std::vector<std::uint8_t>& bits) {
+          auto r =
+              with_retries(retry, [&] { return link_->read(device->unit(), block, regs, bits); });
+          if (r.outcome != Outcome::ok && failure.empty()) failure = r.error;
+          return r;
+        },
+        Clock::now(), wall_ms());
+    for (auto& record : polled.records) {
+      if (record.kind != store::RecordKind::telemetry) continue;
+      for (auto& field : record.fields) {
+        if (!field.name.starts_with('$')) result.values.push_back(std::move(field));  // quality
+      }
+    }
+  }
+  std::string missing;
+  for (const auto& p : asked.options.points) {
+    if (std::none_of(result.values.begin(), result.values.end(),
+                     [&](const store::Field& f) { return f.name == p.name; })) {
+      missing += " " + p.name;
+    }
+  }
+  for (const auto& name : unknown) missing += " " + name + " (no such point)";
+  result.ok = missing.empty();
+  result.message =
+      result.ok ? "ok" : "not read:" + missing + (failure.empty() ? "" : " (" + failure + ")");
+  {
+    std::lock_guard lock(mutex_);
+    read_results_.push_back(std::move(result));
+  }
+  signal();
 }
 
 }  // namespace edgegw::southbound

@@ -34,6 +34,22 @@ namespace edgegw::southbound {
 
 class ModbusLink;
 
+// A read of some points now, outside the poll schedule (a cloud's property get with
+// property_get = "device"): the points' blocks are read once, with the bus's timeout and
+// retries, and decoded; nothing of it goes into the outbox.
+struct ReadRequest {
+  std::string device;
+  std::uint64_t request_id = 0;
+  std::vector<std::string> points;  // empty: every point of the device
+};
+struct ReadResult {
+  std::string device;
+  std::uint64_t request_id = 0;
+  bool ok = false;                   // every asked point read
+  std::string message;               // "ok", or what is missing and why
+  std::vector<store::Field> values;  // the points read (also when some are missing)
+};
+
 // What happened on the line (each request counts, retries and writes included), and each device's
 // own poll outcomes (counted by its DevicePoller): a shared RTU line where one device fails shows
 // failures on the bus and errors on that device only.
@@ -71,6 +87,9 @@ class ModbusBus {
   // Queues a write; its result arrives through take_write_results().
   void submit_write(WriteRequest request);
   std::vector<WriteResult> take_write_results();
+  // Queues a read (before any poll that is due); its result arrives through take_read_results().
+  void submit_read(ReadRequest request);
+  std::vector<ReadResult> take_read_results();
 
   BusStats stats() const;
   const BusOptions& options() const { return options_; }
@@ -79,6 +98,7 @@ class ModbusBus {
   void run();
   void poll_device(DevicePoller& device);
   void execute_write(const WriteRequest& request);
+  void execute_read(const ReadRequest& request);
   // One request with the bus's policy: connect if needed (with backoff), pause between requests,
   // retry timeouts (only while the device is online) and reconnect after transport errors.
   template <typename Request>
@@ -112,6 +132,8 @@ class ModbusBus {
   std::deque<WriteRequest> writes_;
   std::vector<store::Record> readings_;
   std::vector<WriteResult> results_;
+  std::deque<ReadRequest> reads_;
+  std::vector<ReadResult> read_results_;
   std::vector<DevicePollStats> device_stats_;  // copied from the pollers after each poll
   std::thread thread_;
 

@@ -277,8 +277,23 @@ RequestResult ModbusLink::write_masked(const WriteOp& op) {
     return r;
   }
   const auto next = static_cast<std::uint16_t>((current & m.keep) | (m.set & ~m.keep));
+  if (op.read_back) return write_read_back(op, {next});
   if (op.multiple_writes) return result_of(modbus_write_registers(ctx_, op.address, 1, &next), 1);
   return result_of(modbus_write_register(ctx_, op.address, next), 1);
+}
+
+// FC 23: the registers written, then the same range read back in the same request (the device
+// writes before it reads), so a value the device did not keep fails the write.
+RequestResult ModbusLink::write_read_back(const WriteOp& op,
+                                          const std::vector<std::uint16_t>& words) {
+  const int count = static_cast<int>(words.size());
+  std::vector<std::uint16_t> read(words.size());
+  const RequestResult r =
+      result_of(modbus_write_and_read_registers(ctx_, op.address, count, words.data(), op.address,
+                                                count, read.data()),
+                count);
+  if (r.outcome != Outcome::ok) return r;
+  return check_read_back(op, words, read);
 }
 
 RequestResult ModbusLink::write(unsigned unit, const WriteOp& op) {
@@ -295,6 +310,8 @@ RequestResult ModbusLink::write(unsigned unit, const WriteOp& op) {
           static_cast<int>(op.bits.size()));
     case 6:
       return result_of(modbus_write_register(ctx_, op.address, op.registers[0]), 1);
+    case 23:
+      return write_read_back(op, op.registers);
     default:
       return result_of(
           modbus_write_registers(ctx_, op.address, static_cast<int>(op.registers.size()),

@@ -52,8 +52,8 @@ class ModbusLink {
   // One read of `block` from slave `unit` into `registers` or `bits` (resized to block.count).
   RequestResult read(unsigned unit, const ReadBlock& block, std::vector<std::uint16_t>& registers,
                      std::vector<std::uint8_t>& bits);
-  // One write (FC 5, 6, 15, 16 or 22 after op.function_code(); a mask without FC 22 is FC 3 and
-  // then FC 6 or 16).
+  // One write (FC 5, 6, 15, 16, 22 or 23 after op.function_code(); a mask without FC 22 is FC 3
+  // and then FC 6, 16 or 23).
   RequestResult write(unsigned unit, const WriteOp& op);
 
   // The fd libmodbus uses now, or -1 (for tests: it must be below 1024).
@@ -65,6 +65,7 @@ class ModbusLink {
   void restore_line_settings();
   RequestResult result_of(int rc, int expected);
   RequestResult write_masked(const WriteOp& op);
+  RequestResult write_read_back(const WriteOp& op, const std::vector<std::uint16_t>& words);
 
   BusOptions options_;
   std::unique_ptr<SocketStream> stream_;  // rtu_tcp: our RTU framing over the socket

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "southbound/modbus_outcome.hpp"
 #include "southbound/point_codec.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
@@ -48,8 +49,9 @@ struct WriteOp {
   std::optional<RegisterMask> mask;  // part of one register (bit, u8, i8): no registers
   bool mask_write = false;           // with mask: FC 22; else FC 3 then the write back
   bool multiple_writes = false;      // FC 15 / 16 even for one coil or register
-  // The function code the op goes out as: 5, 15, 6, 16 or 22 (a mask without FC 22 reads with
-  // FC 3 and writes back with 6 or 16).
+  bool read_back = false;  // holding registers by FC 23, the written range read back at once
+  // The function code the op goes out as: 5, 15, 6, 16, 22 or 23 (a mask without FC 22 reads
+  // with FC 3 and writes back with 6, 16 or 23).
   int function_code() const;
   bool operator==(const WriteOp&) const = default;
 };
@@ -63,6 +65,11 @@ WritePlan plan_writes(const std::vector<PointSpec>& points,
                       const std::vector<store::Field>& values);
 // The same for one device, with its function choices (mask_write, write_single).
 WritePlan plan_writes(const ModbusDeviceOptions& device, const std::vector<store::Field>& values);
+
+// An FC 23 answer against what was written: ok, or an Outcome::exception without a code (the
+// device answered, but does not hold the value) naming the first register that differs.
+RequestResult check_read_back(const WriteOp& op, const std::vector<std::uint16_t>& written,
+                              const std::vector<std::uint16_t>& read);
 
 // "point: reason; point: reason" for a reply.
 std::string describe(const std::vector<PointFailure>& failures);

@@ -62,6 +62,7 @@ std::size_t rtu_answer_length(std::uint8_t function, std::span<const std::uint8_
     case 2:
     case 3:
     case 4:
+    case 23:  // the registers read back
       return 5 + std::size_t{received[2]};
     case 22:
       return 10;
@@ -192,6 +193,8 @@ RequestResult RtuClient::write(unsigned unit, const WriteOp& op) {
       pdu.insert(pdu.end(), packed.begin(), packed.end());
       break;
     }
+    case 23:
+      return write_read_back(u, op, words);
     default:  // 16
       put16(pdu, static_cast<std::uint16_t>(words.size()));
       pdu.push_back(static_cast<std::uint8_t>(2 * words.size()));
@@ -199,6 +202,28 @@ RequestResult RtuClient::write(unsigned unit, const WriteOp& op) {
       break;
   }
   return transact(u, pdu).result;
+}
+
+// FC 23: read address and quantity, write address, quantity, byte count and values; the answer
+// carries the registers read (after the write).
+RequestResult RtuClient::write_read_back(std::uint8_t unit, const WriteOp& op,
+                                         const std::vector<std::uint16_t>& words) {
+  const auto count = static_cast<std::uint16_t>(words.size());
+  std::vector<std::uint8_t> pdu{23};
+  put16(pdu, op.address);
+  put16(pdu, count);
+  put16(pdu, op.address);
+  put16(pdu, count);
+  pdu.push_back(static_cast<std::uint8_t>(2 * count));
+  for (const auto w : words) put16(pdu, w);
+  const RtuAnswer a = transact(unit, pdu);
+  if (a.result.outcome != Outcome::ok) return a.result;
+  if (a.pdu.size() != 2u + 2u * count || a.pdu[1] != 2 * count) return garbled("short answer");
+  std::vector<std::uint16_t> read(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    read[i] = static_cast<std::uint16_t>((a.pdu[2 + 2 * i] << 8) | a.pdu[3 + 2 * i]);
+  }
+  return check_read_back(op, words, read);
 }
 
 }  // namespace edgegw::southbound

@@ -64,6 +64,8 @@ class RtuClient {
   RtuAnswer transact(std::uint8_t unit, const std::vector<std::uint8_t>& pdu);
   RequestResult read_registers(std::uint8_t unit, std::uint16_t address, std::uint16_t count,
                                std::vector<std::uint16_t>& out, std::uint8_t function);
+  RequestResult write_read_back(std::uint8_t unit, const WriteOp& op,
+                                const std::vector<std::uint16_t>& words);
 
   ByteStream& stream_;
   std::chrono::milliseconds timeout_;

@@ -90,6 +90,13 @@ struct ModbusDeviceOptions {
                                  // or coil (for meters that refuse FC 6 / FC 5)
   std::vector<PointSpec> points;
   std::vector<PointEventOptions> events = {};
+  // write_registers = "fc23": holding registers are written with FC 23 (read/write multiple
+  // registers), which reads the written range back in the same request; a register that does not
+  // hold what was written fails the write (a device that clamps or ignores a value says so).
+  bool read_back_writes = false;
+  // property_get = "device": a cloud's property get reads the asked points from the device now
+  // (answered from the last values, with their age, when that read fails or is late).
+  bool read_on_get = false;
   bool operator==(const ModbusDeviceOptions&) const = default;
 };
 

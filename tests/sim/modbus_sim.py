@@ -17,7 +17,8 @@ Holding registers 0..1399 (anything beyond is "illegal data address"):
   4-5    power in W, f32 ABCD: 1150.0 + (tick % 20)
   6      tick, u16 (wraps)
   7      the unit id
-  10-19  setpoints: 0 at start, free to write
+  10-19  setpoints: 0 at start, free to write; 12 is clamped: a write above 1000 leaves 1000 (a
+         device that limits a value and says nothing, which only a read-back shows)
   1000+  the type table, once per word order at 1000 (ABCD), 1100 (CDAB), 1200 (BADC), 1300 (DCBA):
          +0 u16 4660 (0x1234), +1 i16 -1234, +2 u32 305419896 (0x12345678), +4 i32 -123456789,
          +6 f32 -1234.5, +8 u64 81985529216486895 (0x0123456789ABCDEF), +12 i64 -1234567890123,
@@ -80,6 +81,23 @@ def f32_registers(value):
     return registers(">f", value, "ABCD")
 
 
+CLAMPED = 12
+CLAMP_MAX = 1000
+
+
+class ClampingBlock(ModbusSequentialDataBlock):
+    """The holding table: register CLAMPED keeps at most CLAMP_MAX, whatever is written."""
+
+    def setValues(self, address, values):  # noqa: N802  pymodbus's name
+        if not isinstance(values, list):
+            values = [values]
+        index = CLAMPED - address
+        if 0 <= index < len(values):
+            values = list(values)
+            values[index] = min(values[index], CLAMP_MAX)
+        super().setValues(address, values)
+
+
 def make_unit(unit):
     holding = [0] * 1400
     for order, base in ORDERS.items():
@@ -93,7 +111,7 @@ def make_unit(unit):
     coils = [1, 0, 1, 1, 0, 0, 1, 0] + [0] * 56
     discrete = [0, 0, 1, 1, 0, 1, 0, 0] + [0] * 56
     return ModbusSlaveContext(
-        hr=ModbusSequentialDataBlock(0, holding),
+        hr=ClampingBlock(0, holding),
         ir=ModbusSequentialDataBlock(0, inputs),
         co=ModbusSequentialDataBlock(0, coils),
         di=ModbusSequentialDataBlock(0, discrete),

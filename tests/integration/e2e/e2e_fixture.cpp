@@ -46,7 +46,8 @@ void E2eTest::start_all() {
   dir_.write("secret-meter-1", "secret-meter-1");
   dir_.write("secret-room-1", "secret-room-1");
   const std::string text =
-      "[gateway]\nstate_dir = \"" + (dir_ / "state").string() +
+      "[gateway]\nstate_dir = \"" + (dir_ / "state").string() + "\"\nstatus_file = \"" +
+      (dir_ / "status.json").string() +
       "\"\n"
       "[cloud]\nplatform = \"aliyun\"\nhost = \"127.0.0.1\"\nport = " +
       std::to_string(cloud_.tls_port()) + "\nca_file = \"" + cloud_.ca_file().string() +
@@ -181,6 +182,17 @@ std::vector<std::string> E2eTest::raw_lines() const {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
+}
+
+std::optional<nlohmann::json> E2eTest::status_of(const std::string& device) const {
+  const auto file = dir_ / "status.json";
+  if (!std::filesystem::exists(file)) return std::nullopt;
+  auto json = nlohmann::json::parse(read_file(file), nullptr, false);  // may be mid-replace
+  if (json.is_discarded() || !json.contains("devices")) return std::nullopt;
+  for (const auto& d : json["devices"]) {
+    if (d.value("name", "") == device) return d;
+  }
+  return std::nullopt;
 }
 
 std::vector<CloudMessage> E2eTest::property_posts(const std::string& device) const {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ class E2eTest : public ::testing::Test {
   // Everything the observer has seen so far: property posts (replies and others in `raw_lines`).
   std::vector<CloudMessage> property_posts(const std::string& device) const;
   std::vector<std::string> raw_lines() const;
+  // The device's entry in the running edgegw's status file (what `edgegw status --json` prints);
+  // nullopt while there is none.
+  std::optional<nlohmann::json> status_of(const std::string& device) const;
   void publish_at_cloud(const std::string& topic, const std::string& payload);
 
   TempDir dir_;

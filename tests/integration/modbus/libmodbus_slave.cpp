@@ -96,6 +96,7 @@ void LibmodbusSlave::answer(const std::uint8_t* query, int length) {
   }
   std::lock_guard lock(mutex_);
   times_.push_back(std::chrono::steady_clock::now());
+  functions_.push_back(function);
   if (silent_.count(unit) != 0) return;
   if (const auto fault = gateway_faults_.find(unit); fault != gateway_faults_.end()) {
     modbus_reply_exception(ctx_, query, static_cast<unsigned>(fault->second));
@@ -141,6 +142,11 @@ std::vector<std::uint8_t> LibmodbusSlave::coils(int address, int count) const {
 void LibmodbusSlave::set_discrete(int address, const std::vector<std::uint8_t>& values) {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < values.size(); ++i) map_->tab_input_bits[address + i] = values[i];
+}
+
+std::vector<int> LibmodbusSlave::functions() const {
+  std::lock_guard lock(mutex_);
+  return functions_;
 }
 
 std::vector<std::chrono::steady_clock::time_point> LibmodbusSlave::request_times() const {

@@ -52,6 +52,8 @@ class LibmodbusSlave {
   std::uint64_t requests() const { return requests_; }
   // When each request arrived (answered or not).
   std::vector<std::chrono::steady_clock::time_point> request_times() const;
+  // The function code of each request, in order of arrival.
+  std::vector<int> functions() const;
 
  private:
   LibmodbusSlave();
@@ -69,6 +71,7 @@ class LibmodbusSlave {
   std::set<int> holes_;
   std::map<int, int> gateway_faults_;  // unit -> exception code
   std::vector<std::chrono::steady_clock::time_point> times_;
+  std::vector<int> functions_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> requests_{0};
   std::thread thread_;

@@ -142,5 +142,78 @@ TEST(ModbusPymodbus, WriteThenReadBack) {
   }));
 }
 
+// write_registers = "fc23" against pymodbus's own FC 23 (write, then read the range back): a value
+// the device keeps is written and answered ok; the simulator's register 12 clamps anything above
+// 1000, which FC 16 never notices and FC 23's read-back reports, naming the register.
+TEST(ModbusPymodbus, Fc23WritesAreCheckedAgainstTheReadBack) {
+  const std::uint16_t port = test::free_tcp_port();
+  auto sim = test::start_simulator({"--port", std::to_string(port)});
+  auto sp = point("setpoint", Table::holding, 10, PointType::u16);
+  sp.writable = true;
+  auto limited = point("limited", Table::holding, 12, PointType::u16);
+  limited.writable = true;
+  auto read_back = sim_device("meter", 1, {sp, limited});
+  read_back.options.read_back_writes = true;
+  auto plain = sim_device("plain", 1, {sp, limited});
+  ModbusBus bus(test::tcp_bus(port), {read_back, plain});
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return got.last("meter", "limited").has_value(); }, 15s));
+
+  bus.submit_write(
+      {"meter", 1, {{"setpoint", std::int64_t{4321}}, {"limited", std::int64_t{900}}}});
+  ASSERT_TRUE(wait_until([&] { return got.results().size() == 1; }, 10s));
+  EXPECT_TRUE(got.results()[0].ok) << got.results()[0].message;
+
+  bus.submit_write({"meter", 2, {{"limited", std::int64_t{5000}}}});
+  ASSERT_TRUE(wait_until([&] { return got.results().size() == 2; }, 10s));
+  const auto clamped = got.results()[1];
+  EXPECT_FALSE(clamped.ok);
+  ASSERT_EQ(clamped.failures.size(), 1u);
+  EXPECT_EQ(clamped.failures[0].point, "limited");
+  EXPECT_NE(clamped.message.find("register 12 holds 0x03E8 after the write, not 0x1388"),
+            std::string::npos)
+      << clamped.message;
+
+  // The same write by FC 16 is "ok": the device's answer to FC 16 only echoes the request.
+  bus.submit_write({"plain", 3, {{"limited", std::int64_t{5000}}}});
+  ASSERT_TRUE(wait_until([&] { return got.results().size() == 3; }, 10s));
+  EXPECT_TRUE(got.results()[2].ok) << got.results()[2].message;
+  EXPECT_TRUE(wait_until([&] {
+    return got.last("meter", "setpoint") == store::FieldValue{std::int64_t{4321}} &&
+           got.last("meter", "limited") == store::FieldValue{std::int64_t{1000}};
+  }));
+}
+
+// A property get's read (property_get = "device"): the asked points only, read now, decoded;
+// an unknown name is said, the rest still read; nothing of it becomes a reading.
+TEST(ModbusPymodbus, AReadOfSomePointsAnswersWithTheirValuesNow) {
+  const std::uint16_t port = test::free_tcp_port();
+  auto sim = test::start_simulator({"--port", std::to_string(port)});
+  auto unit_id = point("unit_id", Table::holding, 7, PointType::u16);
+  auto temp = point("temp", Table::input, 0, PointType::i16);
+  auto d = sim_device("meter", 1, {unit_id, temp});
+  d.options.interval = std::chrono::hours(1);  // only the first poll: the read is not a poll
+  ModbusBus bus(test::tcp_bus(port), {d});
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return got.last("meter", "temp").has_value(); }, 15s));
+  bus.submit_read({"meter", 7, {"temp"}});
+  bus.submit_read({"meter", 8, {"unit_id", "nope"}});
+  std::vector<ReadResult> results;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (auto& r : bus.take_read_results()) results.push_back(std::move(r));
+        return results.size() == 2;
+      },
+      10s));
+  EXPECT_TRUE(results[0].ok) << results[0].message;
+  EXPECT_EQ(results[0].request_id, 7u);
+  EXPECT_EQ(results[0].values, (std::vector<store::Field>{{"temp", std::int64_t{215}}}));
+  EXPECT_FALSE(results[1].ok);
+  EXPECT_EQ(results[1].values, (std::vector<store::Field>{{"unit_id", std::int64_t{1}}}));
+  EXPECT_EQ(results[1].message, "not read: nope (no such point)");
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

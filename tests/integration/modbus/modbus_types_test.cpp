@@ -75,5 +75,38 @@ TEST(ModbusTypes, BitsAndBytesByMaskWrite) {
   writes_parts(true);
 }
 
+// write_registers = "fc23": every holding-register write (a u64, a string, and the write-back of
+// a bit without FC 22) goes out as FC 23, never FC 6 or 16, and the values land.
+TEST(ModbusTypes, WritesByFc23ReadTheRegistersBack) {
+  auto slave = LibmodbusSlave::tcp();
+  slave->set_holding(20, {0x80F0, 0x7FFE, 0x4142, 0x4300, 0x0000});
+  ModbusDevice d;
+  d.name = "m";
+  d.options.interval = 100ms;
+  d.options.read_back_writes = true;
+  d.options.points = typed_points();
+  ModbusBus bus(test::tcp_bus(slave->port()), {d});
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return got.last("m", "name").has_value(); }));
+  const auto before = slave->functions().size();
+  bus.submit_write({"m",
+                    1,
+                    {{"flag", true},
+                     {"name", std::string("xy")},
+                     {"big", std::string("18446744073709551615")}}});
+  ASSERT_TRUE(wait_until([&] { return !got.results().empty(); }));
+  EXPECT_TRUE(got.results()[0].ok) << got.results()[0].message;
+  EXPECT_EQ(slave->holding(20, 1), std::vector<std::uint16_t>{0x80F1});  // only bit 0 changed
+  EXPECT_EQ(slave->holding(22, 3), (std::vector<std::uint16_t>{0x7879, 0x0000, 0x0000}));
+  EXPECT_EQ(slave->holding(30, 4), (std::vector<std::uint16_t>{0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF}));
+  const auto functions = slave->functions();
+  std::vector<int> writes;
+  for (std::size_t i = before; i < functions.size(); ++i) {
+    if (functions[i] != 3) writes.push_back(functions[i]);  // polls and the bit's read
+  }
+  EXPECT_EQ(writes, (std::vector<int>{23, 23, 23}));
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

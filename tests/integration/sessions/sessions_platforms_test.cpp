@@ -157,6 +157,54 @@ TEST_P(SessionPlatforms, ConnectsAndDeliversEveryRecordAckedOnlyByTheCloud) {
   EXPECT_EQ(harness.count_logs("refused"), 0u) << harness.logs();
 }
 
+// A device's online/offline: the generic broker gets it on the status topic; a vendor cloud has no
+// property for it, so the session removes it from the outbox without publishing or logging, and
+// the telemetry behind it still goes out.
+TEST_P(SessionPlatforms, DeviceStatusLeavesTheOutboxWithoutBlockingTelemetry) {
+  const Case& c = GetParam();
+  auto& cloud = *cloud_;
+  Observer observer(cloud);
+  observer.connect_and_wait();
+  auto options = SessionHarness::options_for(cloud, c.platform, port_of(cloud, c.listener),
+                                             c.listener != Listener::plain);
+  SessionHarness harness(options);
+  auto identity = c.identity(cloud);
+  const auto device = identity.device;
+  ASSERT_TRUE(harness.northbound().add_device(identity));
+
+  store::Record status;
+  status.device = device;
+  status.kind = store::RecordKind::device_status;
+  status.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();  // recent: the outbox ages old records out
+  status.fields = {{"online", false}};
+  harness.outbox().append(std::move(status));
+  harness.append(device, 1.5);
+  const bool generic = c.platform == northbound::PlatformKind::mqtt;
+  const std::string status_topic = "devices/" + device + "/status";
+  ASSERT_TRUE(harness.run_until(
+      [&] {
+        return harness.backlog() == 0 && observer.count_on(c.topic_needle) >= 1 &&
+               (!generic || observer.count_on(status_topic) >= 1);
+      },
+      std::chrono::seconds(20), &observer))
+      << "published " << harness.northbound().status(device)->published << " backlog "
+      << harness.backlog() << " telemetry " << observer.count_on(c.topic_needle) << " status "
+      << observer.count_on(status_topic) << " " <<
+      [&] {
+        std::string t;
+        for (auto& m : observer.messages()) t += m.topic + "=" + m.payload + " ";
+        return t;
+      }()
+      << "\n"
+      << harness.logs() << cloud.log();
+  EXPECT_EQ(harness.northbound().status(device)->published, generic ? 2u : 1u);
+  EXPECT_EQ(harness.count_logs("cannot be sent"), 0u) << harness.logs();
+  // Never as telemetry: the one publication on the telemetry topic is the point's.
+  EXPECT_EQ(observer.count_on(c.topic_needle), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllPlatforms, SessionPlatforms, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 

@@ -112,10 +112,12 @@ TEST_F(ConfigTest, TopicsFollowMqtt) {
 TEST_F(ConfigTest, CloudTopicsFollowMqtt) {
   write(mqtt_head() + "[cloud.mqtt]\ntelemetry_topic = \"t/#\"\n" +  // 8-9
         "command_topic = \"c/\\u0000\"\n" +                          // 10
+        "status_topic = \"s/+/status\"\n" +                          // 11
         "[[device]]\nname = \"d\"\n[device.mqtt]\ntopic = \"t\"\n");
   const auto p = problems();
   EXPECT_TRUE(has_problem(p, main(), 9, 19, "not a topic one can publish to")) << dump(p);
   EXPECT_TRUE(has_problem(p, main(), 10, 17, "not a valid MQTT topic filter")) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 11, 16, "not a topic one can publish to")) << dump(p);
 }
 
 }  // namespace

@@ -215,7 +215,7 @@ TEST_F(ConfigTest, ModbusPartTypesAndWriteChoices) {
   write(mqtt_head() +
         "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"
         "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"gw\"\n"
-        "mask_write = true\nwrite_single = \"fc16\"\n"
+        "mask_write = true\nwrite_single = \"fc16\"\nwrite_registers = \"fc23\"\n"
         "[[device.modbus.point]]\nname = \"alarm\"\naddress = 1\ntype = \"bit\"\nbit = 15\n"
         "[[device.modbus.point]]\nname = \"mode\"\naddress = 2\ntype = \"i8\"\nbyte = \"high\"\n"
         "[[device.modbus.point]]\nname = \"serial\"\naddress = 3\ntype = \"string\"\nlength = 8\n"
@@ -224,12 +224,23 @@ TEST_F(ConfigTest, ModbusPartTypesAndWriteChoices) {
   const auto& m = *c.devices.at(0).modbus;
   EXPECT_TRUE(m.mask_write);
   EXPECT_TRUE(m.multiple_writes);
+  EXPECT_TRUE(m.read_back_writes);
   EXPECT_EQ(m.points.at(0).type, southbound::PointType::bit);
   EXPECT_EQ(m.points.at(0).bit, 15u);
   EXPECT_EQ(m.points.at(1).type, southbound::PointType::i8);
   EXPECT_TRUE(m.points.at(1).high_byte);
   EXPECT_EQ(m.points.at(2).length, 8u);
   EXPECT_EQ(m.points.at(3).type, southbound::PointType::f16);
+}
+
+TEST_F(ConfigTest, WriteRegistersIsFc16OrFc23) {
+  write(mqtt_head() +
+        "[[modbus]]\nname = \"gw\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\n"
+        "[[device]]\nname = \"m\"\n[device.modbus]\nbus = \"gw\"\nwrite_registers = \"fc6\"\n"
+        "[[device.modbus.point]]\nname = \"a\"\naddress = 1\n");
+  const auto p = problems();
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(has_problem(p, main(), 16, 19, "must be one of fc16, fc23 (got \"fc6\")")) << dump(p);
 }
 
 TEST_F(ConfigTest, ModbusPartKeysBelongToTheirTypes) {

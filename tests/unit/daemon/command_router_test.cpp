@@ -39,12 +39,19 @@ class FakeDevices final : public DeviceSide {
                                           southbound::CommandDone) override {
     return std::string("no calls here");
   }
+  bool read_points(southbound::ReadRequest request) override {
+    if (!read_on_get) return false;
+    reads.push_back(std::move(request));
+    return true;
+  }
 
   std::map<std::string, Kind> kinds{{"meter-1", Kind::modbus}, {"room-1", Kind::local_mqtt}};
   std::vector<southbound::WriteRequest> writes;
   std::vector<std::pair<std::string, std::vector<store::Field>>> published;
   std::vector<southbound::CommandDone> publish_done;
   std::optional<std::string> refuse;
+  bool read_on_get = false;  // property_get = "device"
+  std::vector<southbound::ReadRequest> reads;
 };
 
 struct Reply {
@@ -190,6 +197,44 @@ TEST_F(CommandRouterTest, APropertyGetIsAnsweredFromTheLastReportedValues) {
       replies_[2].result,
       (CommandResult{false, result_code::bad_parameter, "no value reported yet for: hz", {}}));
   EXPECT_TRUE(devices_.writes.empty());
+}
+
+// property_get = "device": the get becomes a read of the asked points and is answered with what
+// the device says; a failed or late read is answered from the last values, with their age.
+TEST_F(CommandRouterTest, APropertyGetReadsTheDeviceAndFallsBackToAgedLastValues) {
+  devices_.read_on_get = true;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  last_values_.remember(
+      {"meter-1", 1, now_ms - 42000, store::RecordKind::telemetry, {{"volts", 230.5}}});
+  Command get;
+  get.kind = Command::Kind::get_points;
+  get.values = {{"volts", false}};
+  const auto t0 = CommandRouter::Clock::now();
+  for (const char* id : {"20", "21", "22"}) {
+    get.request_id = id;
+    router_.on_command("meter-1", get, t0);
+  }
+  ASSERT_EQ(devices_.reads.size(), 3u);
+  EXPECT_EQ(devices_.reads[0].points, std::vector<std::string>{"volts"});
+  EXPECT_TRUE(replies_.empty());  // nothing answered before the device
+
+  router_.on_read_result({"meter-1", devices_.reads[0].request_id, true, "ok", {{"volts", 229.0}}});
+  router_.on_read_result(
+      {"meter-1", devices_.reads[1].request_id, false, "not read: volts (timeout)", {}});
+  router_.expire(t0 + CommandRouter::kReadTimeout);
+  ASSERT_EQ(replies_.size(), 3u);
+  EXPECT_EQ(replies_[0].result, (CommandResult{true, result_code::ok, "ok", {{"volts", 229.0}}}));
+  EXPECT_TRUE(replies_[1].result.ok);
+  EXPECT_EQ(replies_[1].result.values, (std::vector<store::Field>{{"volts", 230.5}}));
+  EXPECT_EQ(replies_[1].result.message,
+            "the device read failed (not read: volts (timeout)); answered from the last values, "
+            "42 s old");
+  EXPECT_EQ(replies_[2].command.request_id, "22");
+  EXPECT_EQ(replies_[2].result.message,
+            "the device did not answer the read in time; answered from the last values, 42 s old");
+  EXPECT_EQ(router_.in_flight(), 0u);
 }
 
 TEST_F(CommandRouterTest, AReplyThatCannotBeQueuedIsCountedNotRetried) {

@@ -132,5 +132,34 @@ TEST(RtuFrame, WritesEveryFunction) {
   EXPECT_EQ(s.sent.back(), framed({0x01, 0x06, 0x00, 0x07, 0x80, 0x01}));
 }
 
+// FC 23: the registers written and the same range read back; the read-back must hold them.
+TEST(RtuFrame, Fc23WritesAndChecksTheReadBack) {
+  ScriptedStream s;
+  RtuClient client(s, 100ms);
+  WriteOp two{Table::holding, 5, {0x1234, 0x5678}, {}, {"p"}, std::nullopt, false, false};
+  two.read_back = true;
+  EXPECT_EQ(two.function_code(), 23);
+  s.chunks = {framed({0x01, 0x17, 0x04, 0x12, 0x34, 0x56, 0x78})};
+  EXPECT_EQ(client.write(1, two).outcome, Outcome::ok);
+  EXPECT_EQ(s.sent.back(), framed({0x01, 0x17, 0x00, 0x05, 0x00, 0x02, 0x00, 0x05, 0x00, 0x02, 0x04,
+                                   0x12, 0x34, 0x56, 0x78}));
+  // The device kept something else in the second register: the write fails and says so.
+  s.chunks = {framed({0x01, 0x17, 0x04, 0x12, 0x34, 0x03, 0xE8})};
+  const auto kept = client.write(1, two);
+  EXPECT_EQ(kept.outcome, Outcome::exception);
+  EXPECT_EQ(kept.error, "register 6 holds 0x03E8 after the write, not 0x5678 (FC 23 read-back)");
+  // A bit without FC 22: read, then written back by FC 23.
+  WriteOp masked{Table::holding, 7, {}, {}, {"b"}, RegisterMask{0xFFFE, 0x0001}, false, false};
+  masked.read_back = true;
+  s.chunks = {framed({0x01, 0x03, 0x02, 0x80, 0x00}), framed({0x01, 0x17, 0x02, 0x80, 0x01})};
+  EXPECT_EQ(client.write(1, masked).outcome, Outcome::ok);
+  EXPECT_EQ(s.sent.back(),
+            framed({0x01, 0x17, 0x00, 0x07, 0x00, 0x01, 0x00, 0x07, 0x00, 0x01, 0x02, 0x80, 0x01}));
+  // A coil is never FC 23.
+  WriteOp coil{Table::coil, 3, {}, {1}, {"c"}, std::nullopt, false, false};
+  coil.read_back = true;
+  EXPECT_EQ(coil.function_code(), 5);
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

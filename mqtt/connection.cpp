@@ -403,47 +403,6 @@ void Connection::handle_io(std::uint32_t events) {
   }
 }
 
-// One read from the socket (through TLS when active). `closed`: close_with() was called.
-Connection::Read Connection::read_some(std::size_t* got) {
-  *got = 0;
-  if (!tls_.active()) {
-    auto n = ::recv(fd_, scratch(), kReadChunk, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Read::again;
-    if (n < 0) {
-      close_with({CloseReason::peer_closed, 0, std::string("recv: ") + std::strerror(errno)});
-      return Read::closed;
-    }
-    if (n == 0) {
-      close_with(
-          {CloseReason::peer_closed, 0, std::string(peer_name()) + " closed the connection"});
-      return Read::closed;
-    }
-    *got = static_cast<std::size_t>(n);
-    return Read::data;
-  }
-  auto io = tls_.read(scratch(), kReadChunk, got);
-  if (io == TlsLink::Io::want_read) return Read::again;
-  if (io == TlsLink::Io::want_write) {
-    tls_wants_write_ = true;
-    update_io_events();
-    return Read::again;
-  }
-  if (io == TlsLink::Io::closed) {
-    close_with({CloseReason::peer_closed, 0,
-                tls_.failure().empty() ? "broker closed the TLS connection" : tls_.failure()});
-    return Read::closed;
-  }
-  if (io == TlsLink::Io::failed) {
-    close_with({CloseReason::tls_failed, 0, tls_.failure()});
-    return Read::closed;
-  }
-  if (tls_wants_write_) {
-    tls_wants_write_ = false;
-    update_io_events();
-  }
-  return Read::data;
-}
-
 bool Connection::read_available() {
   while (true) {
     std::size_t got = 0;

@@ -1,7 +1,12 @@
-// The optional layers between TCP and MQTT: an HTTP CONNECT proxy's tunnel, TLS, and the WebSocket
-// upgrade and framing. Same rules as connection.cpp: a false return means the connection was
-// closed, reset or destroyed under you.
+// The byte stream under MQTT: reading the socket (through TLS when active), and the optional layers
+// between TCP and MQTT: an HTTP CONNECT proxy's tunnel, TLS, and the WebSocket upgrade and framing.
+// Same rules as connection.cpp: a false return means the connection was closed, reset or destroyed
+// under you.
+#include <sys/socket.h>
 #include <systemd/sd-event.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "mqtt/connection.hpp"
 #include "mqtt/http_head.hpp"
@@ -41,6 +46,47 @@ const char* Connection::phase_name() const {
 
 const char* Connection::peer_name() const {
   return phase_ == Phase::proxy_handshaking ? "proxy" : "broker";
+}
+
+// One read from the socket (through TLS when active). `closed`: close_with() was called.
+Connection::Read Connection::read_some(std::size_t* got) {
+  *got = 0;
+  if (!tls_.active()) {
+    auto n = ::recv(fd_, scratch(), kReadChunk, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Read::again;
+    if (n < 0) {
+      close_with({CloseReason::peer_closed, 0, std::string("recv: ") + std::strerror(errno)});
+      return Read::closed;
+    }
+    if (n == 0) {
+      close_with(
+          {CloseReason::peer_closed, 0, std::string(peer_name()) + " closed the connection"});
+      return Read::closed;
+    }
+    *got = static_cast<std::size_t>(n);
+    return Read::data;
+  }
+  auto io = tls_.read(scratch(), kReadChunk, got);
+  if (io == TlsLink::Io::want_read) return Read::again;
+  if (io == TlsLink::Io::want_write) {
+    tls_wants_write_ = true;
+    update_io_events();
+    return Read::again;
+  }
+  if (io == TlsLink::Io::closed) {
+    close_with({CloseReason::peer_closed, 0,
+                tls_.failure().empty() ? "broker closed the TLS connection" : tls_.failure()});
+    return Read::closed;
+  }
+  if (io == TlsLink::Io::failed) {
+    close_with({CloseReason::tls_failed, 0, tls_.failure()});
+    return Read::closed;
+  }
+  if (tls_wants_write_) {
+    tls_wants_write_ = false;
+    update_io_events();
+  }
+  return Read::data;
 }
 
 bool Connection::start_proxy_handshake() {

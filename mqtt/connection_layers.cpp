@@ -157,7 +157,9 @@ bool Connection::read_handshake() {
     ws_online_ = true;
     framed_ = out_.size();
     if (!send_connect()) return false;
-    return rest.empty() || feed_frames(rest);
+    if (!rest.empty() && !feed_frames(rest)) return false;
+    // What came after the 101 in the same read (or is buffered in TLS) is the broker's already.
+    return read_available();
   }
 }
 

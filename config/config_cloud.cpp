@@ -11,6 +11,7 @@
 #include "config/config_sections.hpp"
 #include "config/secrets.hpp"
 #include "config/units.hpp"
+#include "mqtt/http_proxy.hpp"
 #include "mqtt/topic_filter.hpp"
 #include "northbound/platform_rules.hpp"
 #include "northbound/session_defaults.hpp"
@@ -154,6 +155,23 @@ void read_platform_tables(TableReader& t, northbound::CloudOptions& out) {
   if (auto sub = t.subtable("mqtt")) read_generic_mqtt(*sub, out.mqtt);
 }
 
+void read_websocket_and_proxy(TableReader& t, northbound::CloudOptions& out) {
+  t.read_choice("transport", out.websocket, {{"mqtt", false}, {"websocket", true}});
+  if (t.read_nonempty("ws_path", out.ws_path)) {
+    if (out.ws_path.front() != '/' || out.ws_path.find_first_of(" \t\r\n#") != std::string::npos) {
+      t.problem("ws_path", "must start with / and hold no spaces or #");
+    }
+    if (!out.websocket) t.problem("ws_path", "applies only with transport = \"websocket\"");
+  }
+  if (t.read_nonempty("proxy", out.proxy)) {
+    std::string problem;
+    if (!mqtt::parse_proxy_url(out.proxy, &problem)) t.problem("proxy", problem);
+  }
+  if (t.read("no_proxy", out.no_proxy) && out.proxy.empty()) {
+    t.problem("no_proxy", "applies only with proxy set");
+  }
+}
+
 void read_transport(TableReader& t, northbound::CloudOptions& out,
                     const northbound::PlatformDefaults& defaults) {
   t.read("allow_plaintext", out.allow_plaintext);
@@ -165,7 +183,13 @@ void read_transport(TableReader& t, northbound::CloudOptions& out,
               "tls = false sends secrets in clear text; set allow_plaintext = true to "
               "accept that");
   }
-  out.port = out.tls ? defaults.tls_port : defaults.plain_port;
+  read_websocket_and_proxy(t, out);
+  // Vendors serve MQTT over WebSocket on the HTTPS/HTTP ports (docs/platforms.md).
+  if (out.websocket) {
+    out.port = out.tls ? 443 : 80;
+  } else {
+    out.port = out.tls ? defaults.tls_port : defaults.plain_port;
+  }
   t.read_int("port", out.port, 1, 65535);
 
   out.host = northbound::platform_rules(out.platform).default_host(out);

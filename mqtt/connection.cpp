@@ -14,18 +14,11 @@
 #include <cstring>
 
 #include "loop/guarded.hpp"
+#include "mqtt/ws_handshake.hpp"
 
 namespace edgegw::mqtt {
 
 namespace {
-
-constexpr std::size_t kReadChunk = 16384;
-
-// One read buffer for all connections on this thread: idle sessions own no read buffer.
-char* scratch() {
-  static thread_local char buffer[kReadChunk];
-  return buffer;
-}
 
 void set_port(Address& a, std::uint16_t port) {
   if (a.storage.ss_family == AF_INET) {
@@ -36,6 +29,12 @@ void set_port(Address& a, std::uint16_t port) {
 }
 
 }  // namespace
+
+// One read buffer for all connections on this thread: idle sessions own no read buffer.
+char* Connection::scratch() {
+  static thread_local char buffer[kReadChunk];
+  return buffer;
+}
 
 // Held on the stack across handler callbacks: tells whether the callback destroyed the connection.
 struct Connection::Guard {
@@ -97,6 +96,11 @@ void Connection::teardown() {
   out_pos_ = 0;
   decoder_.reset();
   pending_failure_.reset();
+  std::string().swap(handshake_in_);
+  std::string().swap(ws_key_);
+  frames_.reset();
+  ws_online_ = false;
+  framed_ = 0;
   addresses_.clear();
   phase_ = Phase::idle;
   state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
@@ -126,13 +130,15 @@ bool Connection::connect(ConnectOptions options) {
   state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
   state_.start(now());
   phase_ = Phase::resolving;
-  ticket_ = resolver_.resolve(options_.host,
-                              [this](const ResolveResult& result) { on_resolved(result); });
+  // Through a proxy only the proxy's name is resolved here; the proxy resolves the broker's.
+  const auto& first_hop = options_.proxy ? options_.proxy->host : options_.host;
+  ticket_ =
+      resolver_.resolve(first_hop, [this](const ResolveResult& result) { on_resolved(result); });
   arm_timer();
   // A resolver that cannot deliver answers fails the lookup now (reported from the loop), so the
   // owner backs off instead of waiting for the connect timeout.
   if (ticket_ == 0) {
-    queue_failure({CloseReason::dns_failed, 0, options_.host + ": " + resolver_.setup_error()});
+    queue_failure({CloseReason::dns_failed, 0, first_hop + ": " + resolver_.setup_error()});
   }
   return true;
 }
@@ -140,7 +146,9 @@ bool Connection::connect(ConnectOptions options) {
 void Connection::on_resolved(const ResolveResult& result) {
   ticket_ = 0;
   if (result.addresses.empty()) {
-    close_with({CloseReason::dns_failed, 0, options_.host + ": " + result.error});
+    close_with(
+        {CloseReason::dns_failed, 0,
+         (options_.proxy ? "proxy " + options_.proxy->host : options_.host) + ": " + result.error});
     return;
   }
   addresses_ = result.addresses;
@@ -152,7 +160,7 @@ void Connection::on_resolved(const ResolveResult& result) {
 bool Connection::try_next_address() {
   while (address_index_ < addresses_.size()) {
     auto address = addresses_[address_index_++];
-    set_port(address, options_.port);
+    set_port(address, options_.proxy ? options_.proxy->port : options_.port);
     int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       last_connect_error_ = std::string("socket: ") + std::strerror(errno);
@@ -177,7 +185,10 @@ bool Connection::try_next_address() {
     return true;
   }
   return close_with({CloseReason::connect_failed, 0,
-                     options_.host + ":" + std::to_string(options_.port) + ": " +
+                     std::string(options_.proxy ? "proxy " : "") +
+                         (options_.proxy ? options_.proxy->host : options_.host) + ":" +
+                         std::to_string(options_.proxy ? options_.proxy->port : options_.port) +
+                         ": " +
                          (last_connect_error_.empty() ? "no address" : last_connect_error_)});
 }
 
@@ -194,20 +205,14 @@ bool Connection::finish_tcp_connect() {
   }
   addresses_.clear();
   addresses_.shrink_to_fit();
-  if (!options_.tls) return send_connect();
-  std::string error;
-  if (!tls_.start(*options_.tls, fd_, options_.server_name, options_.psk_identity, options_.psk_key,
-                  &error)) {
-    return close_with({CloseReason::tls_failed, 0, error});
-  }
-  phase_ = Phase::tls_handshaking;
-  return drive_handshake();
+  if (options_.proxy) return start_proxy_handshake();
+  return start_tls_or_websocket();
 }
 
 bool Connection::drive_handshake() {
   switch (tls_.handshake()) {
     case TlsLink::Io::done:
-      return send_connect();
+      return options_.ws_path ? start_websocket() : send_connect();
     case TlsLink::Io::want_read:
       tls_wants_write_ = false;
       update_io_events();
@@ -243,6 +248,7 @@ bool Connection::send_connect() {
 }
 
 Connection::Flush Connection::flush() {
+  frame_pending();
   while (out_pos_ < out_.size()) {
     std::size_t written = 0;
     if (tls_.active()) {
@@ -265,6 +271,7 @@ Connection::Flush Connection::flush() {
     if (out_.capacity() > 256) std::string().swap(out_);
     out_.clear();
     out_pos_ = 0;
+    framed_ = 0;
     update_io_events();
     return Flush::done;
   }
@@ -342,12 +349,7 @@ void Connection::handle_timer() {
     case ProtocolState::Verdict::connect_timed_out:
       close_with({CloseReason::timeout, 0,
                   "no CONNACK within " + std::to_string(options_.connect_timeout.count()) +
-                      " ms (while " +
-                      (phase_ == Phase::resolving         ? "resolving"
-                       : phase_ == Phase::tcp_connecting  ? "connecting TCP"
-                       : phase_ == Phase::tls_handshaking ? "in the TLS handshake"
-                                                          : "waiting for CONNACK") +
-                      ")"});
+                      " ms (while " + phase_name() + ")"});
       return;
     case ProtocolState::Verdict::keepalive_timed_out:
       close_with({CloseReason::keepalive_timeout, 0,
@@ -378,6 +380,15 @@ void Connection::handle_io(std::uint32_t events) {
     case Phase::tls_handshaking:
       drive_handshake();
       return;
+    case Phase::proxy_handshaking:
+    case Phase::ws_upgrading: {
+      auto generation = generation_;
+      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        if (!read_handshake() || guard.gone() || generation != generation_) return;
+      }
+      if (out_pos_ < out_.size() || tls_wants_write_) flush_or_close();
+      return;
+    }
     case Phase::awaiting_connack:
     case Phase::online: {
       auto generation = generation_;
@@ -393,54 +404,38 @@ void Connection::handle_io(std::uint32_t events) {
 }
 
 bool Connection::read_available() {
-  Guard guard(*this);
-  auto generation = generation_;
   while (true) {
     std::size_t got = 0;
-    if (tls_.active()) {
-      auto io = tls_.read(scratch(), kReadChunk, &got);
-      if (io == TlsLink::Io::want_read) return true;
-      if (io == TlsLink::Io::want_write) {
-        tls_wants_write_ = true;
-        update_io_events();
+    switch (read_some(&got)) {
+      case Read::again:
         return true;
-      }
-      if (io == TlsLink::Io::closed) {
-        return close_with(
-            {CloseReason::peer_closed, 0,
-             tls_.failure().empty() ? "broker closed the TLS connection" : tls_.failure()});
-      }
-      if (io == TlsLink::Io::failed)
-        return close_with({CloseReason::tls_failed, 0, tls_.failure()});
-      if (tls_wants_write_) {
-        tls_wants_write_ = false;
-        update_io_events();
-      }
-    } else {
-      auto n = ::recv(fd_, scratch(), kReadChunk, 0);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
-      if (n < 0) {
-        return close_with(
-            {CloseReason::peer_closed, 0, std::string("recv: ") + std::strerror(errno)});
-      }
-      if (n == 0) return close_with({CloseReason::peer_closed, 0, "broker closed the connection"});
-      got = static_cast<std::size_t>(n);
+      case Read::closed:
+        return false;
+      case Read::data:
+        break;
     }
     state_.bytes_received(now());
-    decoder_.feed(std::string_view(scratch(), got));
-    while (true) {
-      auto result = decoder_.next();
-      if (result.error != DecodeError::none) {
-        return close_with({CloseReason::protocol_error, 0, to_string(result.error)});
-      }
-      if (!result.packet) break;
-      if (!dispatch(*result.packet) || guard.gone() || generation != generation_) return false;
-      // A failure the handler caused (ack() over the output bound) ends reading now: a broker
-      // that floods us must not keep this loop busy.
-      if (pending_failure_) {
-        auto outcome = std::move(*pending_failure_);
-        return close_with(std::move(outcome));
-      }
+    std::string_view bytes(scratch(), got);
+    if (!(ws_online_ ? feed_frames(bytes) : feed_mqtt(bytes))) return false;
+  }
+}
+
+bool Connection::feed_mqtt(std::string_view bytes) {
+  Guard guard(*this);
+  auto generation = generation_;
+  decoder_.feed(bytes);
+  while (true) {
+    auto result = decoder_.next();
+    if (result.error != DecodeError::none) {
+      return close_with({CloseReason::protocol_error, 0, to_string(result.error)});
+    }
+    if (!result.packet) return true;
+    if (!dispatch(*result.packet) || guard.gone() || generation != generation_) return false;
+    // A failure the handler caused (ack() over the output bound) ends reading now: a broker
+    // that floods us must not keep this loop busy.
+    if (pending_failure_) {
+      auto outcome = std::move(*pending_failure_);
+      return close_with(std::move(outcome));
     }
   }
 }
@@ -561,7 +556,12 @@ void Connection::ack(std::uint16_t packet_id) {
 void Connection::disconnect() {
   if (phase_ == Phase::online && !pending_failure_) {
     encode_disconnect(out_);
-    flush();  // best effort: a healthy socket takes these two bytes at once
+    if (ws_online_) {
+      frame_pending();
+      ws::encode_close(out_, 1000, ws::random_mask());
+      framed_ = out_.size();
+    }
+    flush();  // best effort: a healthy socket takes these few bytes at once
     tls_.close(true);
   }
   teardown();

@@ -1,8 +1,10 @@
-// One MQTT 3.1.1 client session over one non-blocking socket (plain TCP or TLS), driven by an
-// sd-event loop. This is what every cloud Session and the local-broker source are built on.
+// One MQTT 3.1.1 client session over one non-blocking socket (plain TCP or TLS, optionally through
+// an HTTP CONNECT proxy and optionally as MQTT over WebSocket), driven by an sd-event loop. This is
+// what every cloud Session and the local-broker source are built on.
 //
 // Shape: the caller owns the Connection and a Handler; connect() is asynchronous (resolve on the
-// Resolver's thread, non-blocking TCP connect, TLS handshake, CONNECT/CONNACK) and every outcome
+// Resolver's thread, non-blocking TCP connect, proxy CONNECT, TLS handshake, WebSocket upgrade,
+// CONNECT/CONNACK; the layers in that order, each optional but TCP and MQTT) and every outcome
 // comes back as a value through Handler::on_closed — the owner decides about retries and backoff.
 // Protocol decisions (connect timeout, keepalive, in-flight window) live in ProtocolState; this
 // class applies them with one timer. Cost per session: 1 fd, one io and one timer event source,
@@ -25,10 +27,12 @@
 
 #include "loop/event_source.hpp"
 #include "mqtt/codec.hpp"
+#include "mqtt/http_proxy.hpp"
 #include "mqtt/protocol_state.hpp"
 #include "mqtt/resolver.hpp"
 #include "mqtt/tls_context.hpp"
 #include "mqtt/tls_link.hpp"
+#include "mqtt/ws_frame.hpp"
 
 struct sd_event;
 struct sd_event_source;
@@ -54,6 +58,12 @@ struct ConnectOptions {
   // The bound on unsent output: publish() and subscribe() refuse beyond it; a broker that makes
   // our acknowledgements pile up past it (floods QoS 1 and never reads) is closed as abusive.
   std::size_t max_queued_bytes = 1u << 20;
+  // Through an HTTP CONNECT proxy: TCP goes to the proxy, which opens a tunnel to host:port (the
+  // broker's name is then resolved by the proxy, not here). The proxy's answer is bounded in size
+  // and, like every step, by connect_timeout.
+  std::optional<ProxyOptions> proxy;
+  // Set: MQTT over WebSocket (subprotocol "mqtt") at this path, over TLS when `tls` is set.
+  std::optional<std::string> ws_path;
 };
 
 struct Message {
@@ -102,7 +112,16 @@ class Connection {
     virtual void on_writable() {}
   };
 
-  enum class Phase { idle, resolving, tcp_connecting, tls_handshaking, awaiting_connack, online };
+  enum class Phase {
+    idle,
+    resolving,
+    tcp_connecting,
+    proxy_handshaking,
+    tls_handshaking,
+    ws_upgrading,
+    awaiting_connack,
+    online
+  };
 
   Connection(sd_event* loop, Resolver& resolver, Handler& handler);
   ~Connection();  // closes silently (no DISCONNECT, no on_closed)
@@ -136,7 +155,10 @@ class Connection {
  private:
   struct Guard;
   enum class Flush { done, blocked, failed };
+  enum class Read { data, again, closed };
 
+  static constexpr std::size_t kReadChunk = 16384;
+  static char* scratch();
   static int on_io_event(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
   static int on_timer_event(sd_event_source* source, std::uint64_t usec, void* userdata);
   void handle_io(std::uint32_t events);
@@ -145,9 +167,21 @@ class Connection {
   void on_resolved(const ResolveResult& result);
   bool try_next_address();
   bool finish_tcp_connect();
+  // connection_layers.cpp: the steps between TCP and MQTT (proxy, TLS, WebSocket).
+  bool start_proxy_handshake();
+  bool start_tls_or_websocket();
+  bool start_websocket();
+  bool read_handshake();
+  bool handshake_answered(std::string_view head_bytes);
+  bool feed_frames(std::string_view bytes);
+  void frame_pending();
+  const char* phase_name() const;
+  const char* peer_name() const;
   bool drive_handshake();
   bool send_connect();
+  Read read_some(std::size_t* got);
   bool read_available();
+  bool feed_mqtt(std::string_view bytes);
   bool dispatch(Packet& packet);
   bool dispatch_publish(Publish& publish);
   Flush flush();
@@ -185,6 +219,11 @@ class Connection {
   std::string out_;
   std::size_t out_pos_ = 0;
   std::optional<Outcome> pending_failure_;
+  std::string handshake_in_;  // the proxy's or WebSocket server's HTTP answer, until complete
+  std::string ws_key_;        // our Sec-WebSocket-Key while the upgrade is under way
+  ws::FrameDecoder frames_;
+  bool ws_online_ = false;  // upgraded: out_ beyond framed_ is MQTT bytes still to be framed
+  std::size_t framed_ = 0;
   std::uint64_t generation_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

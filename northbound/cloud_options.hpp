@@ -57,6 +57,13 @@ struct CloudOptions {
   std::uint16_t port = 8883;
   bool tls = true;
   bool allow_plaintext = false;
+  // transport = "websocket": MQTT over WebSocket (wss:// with tls, ws:// without) at ws_path.
+  bool websocket = false;
+  std::string ws_path = "/mqtt";
+  // An HTTP CONNECT proxy, "http://[user:password@]host:port"; empty: connect directly. Hosts
+  // matching no_proxy (comma-separated names, domains, "*") are reached directly.
+  std::string proxy;
+  std::string no_proxy;
   std::filesystem::path ca_file;  // empty: the system trust store
   std::string ca_md5;             // optional pins of the CA file's digest, lowercase hex
   std::string ca_sha256;

@@ -176,6 +176,18 @@ void Session::notice(SessionNotice n) {
   }
 }
 
+// WebSocket and proxy from [cloud]. False (and the attempt failed as misconfigured) when the
+// proxy URL does not parse; config/ refuses such a file, so only a hand-made option gets here.
+bool Session::apply_route(mqtt::ConnectOptions& o) {
+  if (env_.cloud->websocket) o.ws_path = env_.cloud->ws_path;
+  if (env_.cloud->proxy.empty() || mqtt::bypasses_proxy(o.host, env_.cloud->no_proxy)) return true;
+  std::string error;
+  o.proxy = mqtt::parse_proxy_url(env_.cloud->proxy, &error);
+  if (o.proxy) return true;
+  apply(core_.connect_failed(SteadyClock::now(), ConnectFailure::misconfigured, "proxy: " + error));
+  return false;
+}
+
 void Session::open_connection() {
   auto now = SteadyClock::now();
   auto params = env_.platform->connect_params(identity_, wall(), random_connid());
@@ -204,6 +216,7 @@ void Session::open_connection() {
     o.psk_identity = params.psk_identity;
     o.psk_key = params.psk_key;
   }
+  if (!apply_route(o)) return;
   o.client_id = params.client_id;
   if (!params.username.empty() || !params.password.empty()) o.username = params.username;
   if (!params.password.empty()) o.password = params.password;
@@ -216,7 +229,9 @@ void Session::open_connection() {
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
   if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
-  const auto where = o.host + ":" + std::to_string(o.port);
+  auto where = std::string(o.ws_path ? (o.tls ? "wss://" : "ws://") : "") + o.host + ":" +
+               std::to_string(o.port) + (o.ws_path ? *o.ws_path : "");
+  if (o.proxy) where += " through proxy " + o.proxy->host + ":" + std::to_string(o.proxy->port);
   if (story_.attempt(now)) {
     tell({StoryEvent::connecting, loop::LogLevel::info, "connecting to " + where, ""});
   } else {

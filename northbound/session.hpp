@@ -116,6 +116,7 @@ class Session : private mqtt::Connection::Handler {
 
   void apply(const SessionDecision& decision);
   void open_connection();
+  bool apply_route(mqtt::ConnectOptions& o);
   void went_online();
   void handle_downlink(const mqtt::Message& message);
   void handle_registration(const Registration& registration);

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
   python3 python3-pymodbus python3-paho-mqtt python3-serial python3-serial-asyncio
-  socat openssl procps util-linux iproute2
+  socat openssl procps util-linux iproute2 tinyproxy
   systemd dpkg-dev man-db groff-base
   debhelper lintian
 )
@@ -34,5 +34,6 @@ if ((${#missing[@]})); then
 fi
 
 # The broker package enables a system-wide mosquitto on port 1883; tests and the demo start their
-# own brokers on free ports, so a system one is not needed.
+# own brokers on free ports, so a system one is not needed. Likewise tinyproxy (its package starts
+# one on port 8888): the proxy tests start their own on free ports with a generated configuration.
 echo "install-deps: all packages present"

@@ -24,9 +24,13 @@ CloudEmulator::CloudEmulator(Registry devices) : registry_(std::move(devices)) {
   mtls_port_ = distinct_free_port(taken);
   psk_port_ = distinct_free_port(taken);
   plain_port_ = distinct_free_port(taken);
+  wss_port_ = distinct_free_port(taken);
+  wss_mtls_port_ = distinct_free_port(taken);
+  ws_port_ = distinct_free_port(taken);
   // One broker object for the emulator's life: restarts reuse its ports and append to one log.
   broker_ = std::make_unique<MosquittoBroker>(
-      config(), std::vector<std::uint16_t>{plain_port_, tls_port_, mtls_port_, psk_port_});
+      config(), std::vector<std::uint16_t>{plain_port_, tls_port_, mtls_port_, psk_port_, wss_port_,
+                                           wss_mtls_port_, ws_port_});
 }
 
 CloudEmulator::~CloudEmulator() {
@@ -57,6 +61,13 @@ std::string CloudEmulator::config() const {
        "\nrequire_certificate true\n";
   // TLS-PSK as Tencent offers it: TLS 1.2, no certificate. The keys come from the plugin.
   c += listener(psk_port_, "psk") + "psk_hint edgegw-cloud\ntls_version tlsv1.2\n";
+  // MQTT over WebSocket (mosquitto's libwebsockets listener serves every path). The plugin sees
+  // the same CONNECT as on the TCP listeners, so each checks the same rules.
+  const std::string websockets = "protocol websockets\n";
+  c += listener(wss_port_, "tls") + websockets + server_cert;
+  c += listener(wss_mtls_port_, "mtls") + websockets + server_cert + "cafile " +
+       pki_.ca_cert().string() + "\nrequire_certificate true\n";
+  c += listener(ws_port_, "plain") + websockets;
   return c;
 }
 

@@ -6,6 +6,9 @@
 //                (mqtt: the device, tencent: ${productId}${deviceName}, huawei: the device id)
 //   psk_port()   TLS-PSK (TLS 1.2), identity ${productId}${deviceName}, key = base64-decoded psk
 //   plain_port() plain TCP (Aliyun securemode=3, Tencent key auth, generic MQTT)
+//   wss_port()   MQTT over WebSocket over TLS (any path), server certificate as tls_port()
+//   wss_mtls_port() the same with a client certificate required, as mtls_port()
+//   ws_port()    MQTT over WebSocket without TLS
 // The ports are chosen once, in the constructor: stop()/kill() then start() brings the broker back
 // on the same ports, as a cloud coming back after an outage would.
 //
@@ -52,6 +55,9 @@ class CloudEmulator {
   std::uint16_t mtls_port() const { return mtls_port_; }
   std::uint16_t psk_port() const { return psk_port_; }
   std::uint16_t plain_port() const { return plain_port_; }
+  std::uint16_t wss_port() const { return wss_port_; }
+  std::uint16_t wss_mtls_port() const { return wss_mtls_port_; }
+  std::uint16_t ws_port() const { return ws_port_; }
   std::string host() const { return "127.0.0.1"; }
 
   const std::filesystem::path& ca_file() const { return pki_.ca_cert(); }
@@ -83,6 +89,9 @@ class CloudEmulator {
   std::uint16_t mtls_port_ = 0;
   std::uint16_t psk_port_ = 0;
   std::uint16_t plain_port_ = 0;
+  std::uint16_t wss_port_ = 0;
+  std::uint16_t wss_mtls_port_ = 0;
+  std::uint16_t ws_port_ = 0;
   std::unique_ptr<MosquittoBroker> broker_;
   int certs_issued_ = 0;
 };

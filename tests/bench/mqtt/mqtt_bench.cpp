@@ -2,6 +2,7 @@
 //   fds per session, user-space memory per idle TLS session (mallinfo2 delta / N), client CPU per
 //   full and per resumed handshake, N sessions online at once and the idle CPU at keepalive 60 s,
 //   QoS 1 messages/s through 1 session and through 100 sessions.
+// Then the heap per idle session over MQTT over WebSocket (wss) next to plain TLS.
 // Usage: mqtt_bench [sessions=10000] [idle_seconds=20]. Prints figures; asserts nothing.
 #include <dirent.h>
 #include <malloc.h>
@@ -196,6 +197,40 @@ void throughput(Bench& b, std::vector<std::unique_ptr<Session>>& sessions, std::
 
 }  // namespace
 
+// Heap per idle session for `n` fresh sessions made from `base` (connected, settled, trimmed).
+double idle_heap_per_session(Bench& b, const ConnectOptions& base, std::size_t n,
+                             std::size_t* online) {
+  malloc_trim(0);
+  auto before = heap_in_use();
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (std::size_t i = 0; i < n; ++i)
+    sessions.push_back(std::make_unique<Session>(b.loop, *b.resolver));
+  *online = connect_all(b, sessions, base, 64);
+  b.run_for(1s);
+  malloc_trim(0);
+  auto after = heap_in_use();
+  for (auto& s : sessions) s->connection.disconnect();
+  sessions.clear();
+  b.run_for(500ms);
+  return double(after - before) / double(n);
+}
+
+// MQTT over WebSocket (issue 19): the same idle sessions over wss next to plain TLS, both fresh
+// here so the two figures are measured alike.
+void websocket_memory(Bench& b, const ConnectOptions& tls_base, std::uint16_t wss_port,
+                      std::size_t n) {
+  std::size_t tls_online = 0, wss_online = 0;
+  auto tls = idle_heap_per_session(b, tls_base, n, &tls_online);
+  auto wss_base = tls_base;
+  wss_base.port = wss_port;
+  wss_base.ws_path = "/mqtt";
+  auto wss = idle_heap_per_session(b, wss_base, n, &wss_online);
+  std::printf("memory per idle session (%zu sessions; online tls %zu, wss %zu)\n", n, tls_online,
+              wss_online);
+  std::printf("figure | ours | peer | ratio\n");
+  std::printf("heap per idle session, wss vs TLS | %.0f B | %.0f B | %.2f\n", wss, tls, wss / tls);
+}
+
 int main(int argc, char** argv) {
   CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free);
   std::size_t n = argc > 1 ? std::stoul(argv[1]) : 10000;
@@ -208,12 +243,15 @@ int main(int argc, char** argv) {
 
   edgegw::test::TestPki pki;
   auto port = edgegw::test::free_tcp_port();
+  auto wss_port = edgegw::test::free_tcp_port();
+  const std::string certs = "cafile " + pki.ca_cert().string() + "\ncertfile " +
+                            pki.server().cert.string() + "\nkeyfile " + pki.server().key.string() +
+                            "\n";
   edgegw::test::MosquittoBroker broker(
       "listener " + std::to_string(port) +
-          " 127.0.0.1\nallow_anonymous true\nmax_connections -1\n" + "cafile " +
-          pki.ca_cert().string() + "\ncertfile " + pki.server().cert.string() + "\nkeyfile " +
-          pki.server().key.string() + "\n",
-      {port});
+          " 127.0.0.1\nallow_anonymous true\nmax_connections -1\n" + certs + "listener " +
+          std::to_string(wss_port) + " 127.0.0.1\nprotocol websockets\n" + certs,
+      {port, wss_port});
   broker.start();
 
   Bench b;
@@ -304,5 +342,7 @@ int main(int argc, char** argv) {
 
   for (auto& s : sessions) s->connection.disconnect();
   sessions.clear();
+  b.run_for(500ms);
+  websocket_memory(b, base, wss_port, std::min<std::size_t>(n, 2000));
   return 0;
 }

@@ -114,6 +114,13 @@ void Gateway::build_northbound(const config::Config& config) {
   }
 }
 
+std::optional<northbound::DeviceIdentity> Gateway::gateway_identity(const config::Config& config) {
+  if (!config.gateway.cloud) return std::nullopt;
+  auto identity = *config.gateway.cloud;
+  identity.device = config.gateway.name;
+  return identity;
+}
+
 void Gateway::build_buses(const config::Config& config) {
   for (const auto& options : config.buses) {
     auto devices = modbus_devices_of(config, options.name);
@@ -186,6 +193,7 @@ void Gateway::build_local_mqtt(const config::Config& config) {
 void Gateway::start() {
   if (started_) return;
   started_ = true;
+  if (auto identity = gateway_identity(config_)) northbound_->start_gateway(*identity);
   for (const auto& identity : identities_) northbound_->add_device(identity);
   for (auto& bus : buses_) bus->bus->start();
   if (local_mqtt_) local_mqtt_->start();

@@ -121,6 +121,9 @@ class Gateway final : private DeviceSide {
   void apply_local_mqtt(const config::Config& next, GatewayReload& done);
   void stop_bus(Bus& slot);
   void build_northbound(const config::Config& config);
+  // The [gateway.cloud] identity named as the gateway; nullopt without one.
+  static std::optional<northbound::DeviceIdentity> gateway_identity(const config::Config& config);
+  void apply_gateway_identity(const config::Config& next, bool cloud_rebuilt, GatewayReload& done);
   void add_loop_sources();
 
   void append(store::Record record, std::function<void()> on_committed = {});

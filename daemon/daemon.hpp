@@ -20,9 +20,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/config_changes.hpp"
+#include "daemon/fleet.hpp"
 #include "daemon/log_level.hpp"
 #include "daemon/status_publisher.hpp"
 #include "loop/event_source.hpp"
@@ -30,6 +32,7 @@
 
 namespace edgegw::daemon {
 
+class Fleet;    // daemon/fleet.hpp: the gateway identity's health, events and remote operations
 class Gateway;  // daemon/gateway.hpp: readings -> outbox -> sessions, commands back down
 struct GatewayReload;
 
@@ -58,7 +61,11 @@ class Daemon {
   void notify(const std::string& state);
   void notify_status();
   void stop(int exit_code);
-  void reload();
+  // Re-reads the configuration file and applies it as SIGHUP does; returns why it was refused
+  // (empty: applied).
+  std::vector<std::string> reload();
+  void start_fleet();
+  FleetHooks fleet_hooks();
   void publish_status(bool force = false);
 
   // --- Extension points for the modules (see the comment at the top) ---
@@ -86,8 +93,11 @@ class Daemon {
   bool stopping_ = false;
   bool modules_started_ = false;
   std::string last_status_;
+  std::string reload_refusal_;  // why apply_changes() refused the last one
   std::unique_ptr<store::Outbox> outbox_;
   std::unique_ptr<Gateway> gateway_;         // from start_northbound() to stop_northbound()
+  std::unique_ptr<Fleet> fleet_;             // while [gateway.cloud] is set and gateway_ runs
+  bool retire_fleet_ = false;                // [gateway.cloud] was removed by a reload
   std::unique_ptr<StatusPublisher> status_;  // the status and metrics files (from run())
   DaemonFacts facts_;
 };

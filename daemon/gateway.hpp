@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,27 @@ class Gateway final : private DeviceSide {
 
   // Commits whatever is queued and drains the outbox now (tests; normally automatic).
   void flush() { group_commit_.flush(); }
+
+  // --- The gateway identity ([gateway.cloud]; daemon/fleet.hpp) ---
+  // Its commands go to `sink` instead of the command router.
+  using GatewayCommandSink = std::function<void(const northbound::Command&)>;
+  void on_gateway_command(GatewayCommandSink sink) { gateway_commands_ = std::move(sink); }
+  // Queues a record of the gateway identity (health, events) for the outbox; false without one.
+  bool post_as_gateway(store::Record record);
+  bool reply_as_gateway(const northbound::Command& command,
+                        const northbound::CommandResult& result);
+  std::optional<northbound::SessionStatus> gateway_status() const {
+    return northbound_->gateway_status();
+  }
+  // A device's (or the gateway's) session reconnects; false for an unknown name.
+  bool restart_session(const std::string& device) { return northbound_->restart(device); }
+  // Polls a Modbus device now; why not when it cannot be.
+  std::optional<std::string> request_poll(const std::string& device);
+  // The polls of a Modbus device that ended so far (answered or not); nullopt: not one.
+  std::optional<std::uint64_t> polls_done(const std::string& device) const;
+  LastValues::Lookup last_values(const std::string& device) const {
+    return last_values_.lookup(device, {});
+  }
 
   // One line for STATUS=: "3 device(s): online 2, backoff 1; backlog 12; local broker online".
   std::string summary() const;
@@ -162,6 +184,7 @@ class Gateway final : private DeviceSide {
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
   std::vector<northbound::DeviceIdentity> identities_;
+  GatewayCommandSink gateway_commands_;
 
   loop::EventSource post_;
   loop::EventSource housekeeping_;

@@ -44,6 +44,10 @@ struct GenericMqttOptions {
   // topic name, not a filter).
   std::string reply_topic;
   std::string event_topic = "devices/{device}/events/{event}";  // {event}: the identifier
+  // The gateway identity's health reports and events ([gateway.cloud]); empty: telemetry_topic
+  // and event_topic with {device} = the gateway's name.
+  std::string gateway_telemetry_topic;
+  std::string gateway_event_topic;
   bool operator==(const GenericMqttOptions&) const = default;
 };
 
@@ -85,9 +89,15 @@ enum class AuthMode {
   none,          // mqtt: no credentials
 };
 
+// Whose identity it is: a device's ([device.cloud]) or the gateway's own ([gateway.cloud]), whose
+// health goes where each platform keeps a device's properties (Tencent: the data template's
+// $thing/up/property; generic: gateway_telemetry_topic).
+enum class IdentityRole { device, gateway };
+
 // [device.cloud]: one device's cloud identity. Secrets hold the secret itself (read from *_file).
 struct DeviceIdentity {
   std::string device;  // local device name, for {device} in topics and for logs
+  IdentityRole role = IdentityRole::device;
   AuthMode auth = AuthMode::secret;
   // aliyun
   std::string product_key;

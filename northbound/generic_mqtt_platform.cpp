@@ -38,7 +38,9 @@ class GenericMqttPlatform final : public Platform {
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
     if (r.kind == store::RecordKind::event) {
-      return encode_mqtt_event(id, r, cloud_.mqtt.event_topic);
+      const bool own = id.role == IdentityRole::gateway && !cloud_.mqtt.gateway_event_topic.empty();
+      return encode_mqtt_event(id, r,
+                               own ? cloud_.mqtt.gateway_event_topic : cloud_.mqtt.event_topic);
     }
     std::string prefix = "{\"device\":";
     append_json_string(prefix, id.device);
@@ -73,7 +75,10 @@ class GenericMqttPlatform final : public Platform {
 
  private:
   std::string telemetry_topic(const DeviceIdentity& id) const {
-    return expand_template(cloud_.mqtt.telemetry_topic, {{"device", id.device}});
+    const bool own =
+        id.role == IdentityRole::gateway && !cloud_.mqtt.gateway_telemetry_topic.empty();
+    return expand_template(own ? cloud_.mqtt.gateway_telemetry_topic : cloud_.mqtt.telemetry_topic,
+                           {{"device", id.device}});
   }
   std::string command_topic(const DeviceIdentity& id) const {
     return expand_template(cloud_.mqtt.command_topic, {{"device", id.device}});

@@ -71,6 +71,9 @@ class ModbusBus {
   // Queues a write; its result arrives through take_write_results().
   void submit_write(WriteRequest request);
   std::vector<WriteResult> take_write_results();
+  // Polls `device` as soon as the line is free (a remote "poll now"), ahead of its interval; its
+  // readings and poll counters come out as usual. False for a device not on this bus.
+  bool request_poll(const std::string& device);
 
   BusStats stats() const;
   const BusOptions& options() const { return options_; }
@@ -110,6 +113,7 @@ class ModbusBus {
   bool stopping_ = false;
   std::atomic<bool> stop_requested_{false};  // read by the bus thread without the mutex
   std::deque<WriteRequest> writes_;
+  std::vector<std::string> poll_requests_;
   std::vector<store::Record> readings_;
   std::vector<WriteResult> results_;
   std::vector<DevicePollStats> device_stats_;  // copied from the pollers after each poll

@@ -226,7 +226,7 @@ std::vector<std::string> FleetTest::payloads_starting(const std::string& prefix)
   std::istringstream in(observer_->output());
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(prefix, 0) != 0) continue;
-    const auto space = line.find(' ', prefix.size());
+    const auto space = line.find(' ');  // topics here hold no space
     if (space != std::string::npos) out.push_back(line.substr(space + 1));
   }
   return out;

@@ -26,6 +26,43 @@ TEST_P(FleetTest, TheGatewayIdentityLogsInAndComesBackAfterAnOutage) {
   EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
 }
 
+TEST_P(FleetTest, HealthArrivesAsPropertiesAndChangesWhenADeviceGoesOffline) {
+  start_all("health_interval = \"1h\"\nhealth_min_interval = \"1s\"\n");
+  // The first report comes at start; the pump answers its polls.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto h = latest_health();
+        return h.count("devices_not_answering") && h.at("devices_not_answering") == "0" &&
+               h.count("devices_online") && h.at("devices_online") == "2";
+      },
+      30s, 200ms))
+      << observer_->output() << edgegw_->output();
+  auto health = latest_health();
+  for (const char* name :
+       {"version", "uptime_s", "devices_total", "devices_online", "devices_backoff",
+        "devices_auth_failed", "devices_identity_conflict", "devices_clock_wait", "backlog_records",
+        "backlog_bytes", "oldest_record_age_s", "records_dropped", "disk_free_bytes",
+        "modbus_buses", "modbus_errors", "local_broker"}) {
+    EXPECT_TRUE(health.count(name)) << name << " missing from " << observer_->output();
+  }
+  EXPECT_EQ(health["devices_total"], "2");
+  EXPECT_EQ(health["modbus_buses"], "1");
+  EXPECT_EQ(health["local_broker"], "\"online\"");
+
+  // The pump's Modbus slave goes away: a new report says so, long before the hourly one.
+  simulator_.reset();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto h = latest_health();
+        return h.count("devices_not_answering") && h.at("devices_not_answering") == "1";
+      },
+      30s, 200ms))
+      << observer_->output() << edgegw_->output();
+  EXPECT_NE(latest_health()["modbus_errors"], "0");
+  edgegw_->signal(SIGTERM);
+  EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
+}
+
 INSTANTIATE_TEST_SUITE_P(Platforms, FleetTest,
                          ::testing::Values(cloud::Platform::aliyun, cloud::Platform::huawei,
                                            cloud::Platform::tencent, cloud::Platform::mqtt),

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "fleet_fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::test {
@@ -59,6 +60,80 @@ TEST_P(FleetTest, HealthArrivesAsPropertiesAndChangesWhenADeviceGoesOffline) {
       30s, 200ms))
       << observer_->output() << edgegw_->output();
   EXPECT_NE(latest_health()["modbus_errors"], "0");
+  edgegw_->signal(SIGTERM);
+  EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
+}
+
+TEST_P(FleetTest, RemoteOperationsAreAnsweredAsThePlatformExpects) {
+  start_all();
+  const auto gw = target(kGateway);
+  // status: the `edgegw status --json` document.
+  auto a = send(gw, cloud::command_call(gw, "201", "status", "{}"));
+  ASSERT_TRUE(a) << observer_->output() << edgegw_->output();
+  EXPECT_TRUE(a->ok) << a->message;
+  EXPECT_NE(a->values["status"].find("pump-1"), std::string::npos) << a->values["status"];
+  EXPECT_NE(edgegw_->output().find("remote operation status (request 201)"), std::string::npos);
+
+  // set_log_level: debug for 2 s, then back to info.
+  a = send(gw,
+           cloud::command_call(gw, "202", "set_log_level", R"({"level":"debug","duration":"2s"})"));
+  ASSERT_TRUE(a && a->ok) << edgegw_->output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return edgegw_->output().find("log level back to the configured one") != std::string::npos;
+      },
+      15s))
+      << edgegw_->output();
+  a = send(gw, cloud::command_call(gw, "203", "set_log_level", R"({"level":"loud"})"));
+  ASSERT_TRUE(a) << edgegw_->output();
+  EXPECT_FALSE(a->ok);
+
+  // poll: the pump's decoded points, from a poll made now.
+  a = send(gw, cloud::command_call(gw, "204", "poll", R"({"device":"pump-1"})"));
+  ASSERT_TRUE(a) << edgegw_->output();
+  EXPECT_TRUE(a->ok) << a->message;
+  EXPECT_EQ(a->values["setpoint"], "0");
+  EXPECT_EQ(a->values["online"], "true");
+  a = send(gw, cloud::command_call(gw, "205", "poll", R"({"device":"nobody"})"));
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->ok);
+
+  // restart_session: the door's session logs in again.
+  const std::size_t door_logins = logins(cloud_identity("door-1"));
+  a = send(gw, cloud::command_call(gw, "206", "restart_session", R"({"device":"door-1"})"));
+  ASSERT_TRUE(a && a->ok) << edgegw_->output();
+  EXPECT_TRUE(wait_until([&] { return logins(cloud_identity("door-1")) > door_logins; }, 20s));
+
+  // reload, good: a changed file is applied.
+  write_config("health_interval = \"2m\"\n");
+  a = send(gw, cloud::command_call(gw, "207", "reload", "{}"));
+  ASSERT_TRUE(a) << edgegw_->output();
+  EXPECT_TRUE(a->ok) << a->message;
+  EXPECT_NE(edgegw_->output().find("configuration reloaded"), std::string::npos);
+
+  // reload, bad: refused with the problems, the running configuration kept, and the journal's
+  // "configuration refused" event goes up as the platform's event.
+  dir_.write("edgegw.toml", read_file(config_) + "[bogus]\nkey = 1\n");
+  a = send(gw, cloud::command_call(gw, "208", "reload", "{}"));
+  ASSERT_TRUE(a) << edgegw_->output();
+  EXPECT_FALSE(a->ok);
+  if (GetParam() != cloud::Platform::huawei) {  // an IoTDA response carries no message
+    EXPECT_NE(a->message.find("bogus"), std::string::npos) << a->message;
+  }
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (const auto& p : payloads_starting(event_topic_prefix(kGateway))) {
+          if (p.find("config_refused") != std::string::npos) return true;
+        }
+        return false;
+      },
+      15s))
+      << observer_->output();
+
+  // An unknown operation: not supported.
+  a = send(gw, cloud::command_call(gw, "209", "format_disk", "{}"));
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->ok);
   edgegw_->signal(SIGTERM);
   EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
 }

@@ -4,6 +4,7 @@
 // throws one ConfigError listing every problem (docs/configuration.md is the reference).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -28,6 +29,17 @@ struct GatewayOptions {
   std::filesystem::path status_file;
   // A Prometheus text file (node_exporter's textfile collector); empty: none is written.
   std::filesystem::path metrics_file;
+  // [gateway.cloud]: the gateway's own identity on the platform of [cloud] (docs/operations.md
+  // "Fleet"). Absent: the gateway has no session of its own. Its `device` is `name`.
+  std::optional<northbound::DeviceIdentity> cloud;
+  // The gateway identity's local name: {device} in generic topics, logs, status. Unlike any
+  // [[device]] name.
+  std::string name = "gateway";
+  // How often the gateway reports its health properties (besides on change); 0: only on change.
+  std::chrono::seconds health_interval{300};
+  // The shortest gap between two health reports caused by changes (a flapping device must not
+  // turn into a message storm).
+  std::chrono::seconds health_min_interval{10};
   bool operator==(const GatewayOptions&) const = default;
 };
 

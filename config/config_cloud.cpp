@@ -138,6 +138,14 @@ void read_generic_mqtt(TableReader& t, northbound::GenericMqttOptions& out) {
       t.problem("status_topic", "not a topic one can publish to: it " + std::string(*problem));
     }
   }
+  for (auto [key, topic] : {std::pair{"gateway_telemetry_topic", &out.gateway_telemetry_topic},
+                            std::pair{"gateway_event_topic", &out.gateway_event_topic}}) {
+    if (t.read(key, *topic) && !topic->empty()) {
+      if (auto problem = mqtt::topic_name_problem(*topic)) {
+        t.problem(key, "not a topic one can publish to: it " + std::string(*problem));
+      }
+    }
+  }
   // Empty: no commands. A filter: the platform accepts commands on any topic it matches.
   if (t.read("command_topic", out.command_topic) && !out.command_topic.empty()) {
     if (auto problem = mqtt::topic_filter_problem(out.command_topic)) {

@@ -52,6 +52,7 @@ class Loader {
     if (auto t = root_.subtable("cloud")) read_cloud(*t, config_.cloud);
     if (auto t = root_.subtable("local_mqtt")) read_local_mqtt(*t, config_.local_mqtt);
     read_buses();
+    read_gateway_cloud();
     read_devices();
     root_.report_unknown_keys();
     refuse_no_devices();
@@ -64,6 +65,26 @@ class Loader {
     for (auto* file : {&config_.gateway.status_file, &config_.gateway.metrics_file}) {
       if (!file->empty() && file->is_relative()) *file = config_.main_file.parent_path() / *file;
     }
+  }
+
+  // [gateway.cloud]: read after [cloud], whose platform says which keys an identity has.
+  void read_gateway_cloud() {
+    auto gateway = root_.subtable("gateway");
+    if (!gateway || !gateway->has("cloud")) return;
+    if (!has_cloud_) {
+      gateway->problem("cloud", "the gateway identity needs a [cloud] table naming its platform");
+      return;
+    }
+    if (!platform_known_) return;  // the real problem is cloud.platform
+    auto cloud = gateway->subtable("cloud");
+    if (!cloud) return;
+    DeviceConfig gateway_device;
+    gateway_device.name = config_.gateway.name;
+    gateway_device.cloud.device = config_.gateway.name;
+    read_device_cloud(*cloud, config_.cloud, gateway_device.cloud);
+    check_identity_unique(*cloud, gateway_device);
+    device_pos_.emplace(gateway_device.name, gateway->value_pos("name"));
+    config_.gateway.cloud = std::move(gateway_device.cloud);
   }
 
   void read_buses() {
@@ -125,7 +146,10 @@ class Loader {
       auto [it, fresh] = device_pos_.emplace(device.name, t.value_pos("name"));
       if (!fresh) {
         t.problem("name", "a device named '" + device.name + "' is already defined at " +
-                              to_string(it->second));
+                              to_string(it->second) +
+                              (device.name == config_.gateway.name && config_.gateway.cloud
+                                   ? " (the gateway identity's name, [gateway] name)"
+                                   : ""));
       }
     }
     device.cloud.device = device.name;
@@ -212,6 +236,12 @@ void read_gateway(TableReader& t, GatewayOptions& out) {
   if (t.read_nonempty("status_file", file)) out.status_file = file;
   file.clear();
   if (t.read("metrics_file", file)) out.metrics_file = file;  // "" turns the metrics off
+  if (t.read_nonempty("name", out.name) && !valid_name(out.name)) {
+    t.problem("name", "a name is 1-128 characters without spaces, '/', '+', '#', '{' or '}'");
+  }
+  t.read_seconds("health_interval", out.health_interval, 0s, 24h);
+  t.read_seconds("health_min_interval", out.health_min_interval, 1s, 24h);
+  t.mark_read("cloud");  // [gateway.cloud] is read after [cloud] (Loader::read_gateway_cloud)
   t.read_choice("log_level", out.log_level,
                 {{"trace", loop::LogLevel::trace},
                  {"debug", loop::LogLevel::debug},

@@ -45,6 +45,11 @@ std::vector<CertificateInUse> certificates_in_use(const config::Config& config) 
     if (file.empty() || !seen.insert(file).second) continue;
     out.push_back({file, "client", device.name});
   }
+  // The gateway identity's own client certificate ([gateway.cloud]).
+  if (config.gateway.cloud && !config.gateway.cloud->cert_file.empty() &&
+      seen.insert(config.gateway.cloud->cert_file).second) {
+    out.push_back({config.gateway.cloud->cert_file, "client", config.gateway.name});
+  }
   return out;
 }
 

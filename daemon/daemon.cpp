@@ -176,7 +176,8 @@ void Daemon::stop(int exit_code) {
   sd_event_exit(loop_, exit_code);
 }
 
-void Daemon::reload() {
+std::vector<std::string> Daemon::reload() {
+  std::vector<std::string> refused;
   notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
          "\nSTATUS=reloading the configuration");
   spdlog::info("SIGHUP: reading {}", config_file_.string());
@@ -190,18 +191,23 @@ void Daemon::reload() {
       status_->configure(config_);
     } else {
       ++facts_.reloads_refused;
+      refused.push_back(reload_refusal_);
     }
   } catch (const config::ConfigError& e) {
     ++facts_.reloads_refused;
     log::event(spdlog::level::err, log::kConfigRefused, {},
                "the new configuration has {} problem(s); keeping the running one",
                e.problems().size());
-    for (const auto& p : e.problems()) spdlog::error("{}", to_string(p));
+    for (const auto& p : e.problems()) {
+      spdlog::error("{}", to_string(p));
+      refused.push_back(to_string(p));
+    }
   }
   publish_status(true);
   last_status_.clear();
   notify("READY=1");
   notify_status();
+  return refused;
 }
 
 // --- Extension points ------------------------------------------------------------------------
@@ -233,6 +239,7 @@ bool Daemon::start_northbound() {
   try {
     gateway_ = std::make_unique<Gateway>(loop_, config_, *outbox_);
     gateway_->start();
+    start_fleet();
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     gateway_.reset();
@@ -241,7 +248,28 @@ bool Daemon::start_northbound() {
   return true;
 }
 
+void Daemon::start_fleet() {
+  retire_fleet_ = false;
+  if (!gateway_ || !config_.gateway.cloud) return;
+  fleet_ = std::make_unique<Fleet>(loop_, config_, *gateway_, fleet_hooks());
+}
+
+FleetHooks Daemon::fleet_hooks() {
+  FleetHooks hooks;
+  hooks.status_json = [this] {
+    publish_status();  // the report of this moment
+    return to_json(status_->last_report());
+  };
+  hooks.set_log_level = [](LogLevel level) { log::set_level(level); };
+  hooks.restore_log_level = [this] {
+    log::set_level(log_level_override_.value_or(config_.gateway.log_level));
+  };
+  hooks.reload = [this] { return reload(); };
+  return hooks;
+}
+
 void Daemon::stop_northbound() {
+  fleet_.reset();
   if (!gateway_) return;
   gateway_->stop();
   gateway_.reset();
@@ -254,6 +282,9 @@ void Daemon::stop_store() {
 void Daemon::on_housekeeping() {
   notify_status();
   publish_status();
+  if (fleet_ && status_) fleet_->tick(status_->last_report(), std::chrono::system_clock::now());
+  if (retire_fleet_) fleet_.reset();
+  retire_fleet_ = false;
 }
 
 bool Daemon::start_metrics_http() {
@@ -295,6 +326,7 @@ bool Daemon::apply_changes(const config::Config& next, const config::ConfigChang
     if (!done->refused.empty()) {
       spdlog::error("the new configuration cannot run ({}); keeping the running one",
                     done->refused);
+      reload_refusal_ = "the new configuration cannot run: " + done->refused;
       return false;
     }
   }
@@ -311,6 +343,13 @@ bool Daemon::apply_changes(const config::Config& next, const config::ConfigChang
   if (done) log_reload(*done);
   log::set_level(log_level_override_.value_or(next.gateway.log_level));
   config_ = next;
+  if (!config_.gateway.cloud) {
+    retire_fleet_ = true;  // at the next housekeeping: this may run inside its tick()
+  } else if (fleet_) {
+    fleet_->configure(config_);
+  } else {
+    start_fleet();
+  }
   return true;
 }
 

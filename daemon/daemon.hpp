@@ -20,9 +20,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "config/config_changes.hpp"
+#include "daemon/fleet.hpp"
 #include "daemon/health_check.hpp"
 #include "daemon/log_level.hpp"
 #include "daemon/metrics_http.hpp"
@@ -32,6 +34,7 @@
 
 namespace edgegw::daemon {
 
+class Fleet;    // daemon/fleet.hpp: the gateway identity's health, events and remote operations
 class Gateway;  // daemon/gateway.hpp: readings -> outbox -> sessions, commands back down
 struct GatewayReload;
 
@@ -60,7 +63,11 @@ class Daemon {
   void notify(const std::string& state);
   void notify_status();
   void stop(int exit_code);
-  void reload();
+  // Re-reads the configuration file and applies it as SIGHUP does; returns why it was refused
+  // (empty: applied).
+  std::vector<std::string> reload();
+  void start_fleet();
+  FleetHooks fleet_hooks();
   void publish_status(bool force = false);
   // [metrics] listen: the HTTP endpoint; false (after logging why) when it cannot listen.
   bool start_metrics_http();
@@ -91,8 +98,11 @@ class Daemon {
   bool stopping_ = false;
   bool modules_started_ = false;
   std::string last_status_;
+  std::string reload_refusal_;  // why apply_changes() refused the last one
   std::unique_ptr<store::Outbox> outbox_;
   std::unique_ptr<Gateway> gateway_;             // from start_northbound() to stop_northbound()
+  std::unique_ptr<Fleet> fleet_;                 // while [gateway.cloud] is set and gateway_ runs
+  bool retire_fleet_ = false;                    // [gateway.cloud] was removed by a reload
   std::unique_ptr<StatusPublisher> status_;      // the status and metrics files (from run())
   std::unique_ptr<DirectoryProbe> store_probe_;  // /healthz: the outbox's directory takes files
   std::unique_ptr<MetricsHttp> metrics_http_;    // [metrics] listen (from run(), when set)

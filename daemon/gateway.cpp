@@ -97,6 +97,10 @@ void Gateway::build_northbound(const config::Config& config) {
   options.build_epoch = std::chrono::system_clock::time_point(std::chrono::seconds(build_epoch()));
   northbound::NorthboundHandlers handlers;
   handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
+    if (config_.gateway.cloud && device == config_.gateway.name) {
+      if (gateway_commands_) gateway_commands_(command);
+      return;
+    }
     router_.on_command(device, command);
     arm_command_timer();
   };
@@ -112,6 +116,14 @@ void Gateway::build_northbound(const config::Config& config) {
     identities_.push_back(device.cloud);
     identities_.back().device = device.name;
   }
+}
+
+std::optional<northbound::DeviceIdentity> Gateway::gateway_identity(const config::Config& config) {
+  if (!config.gateway.cloud) return std::nullopt;
+  auto identity = *config.gateway.cloud;
+  identity.device = config.gateway.name;
+  identity.role = northbound::IdentityRole::gateway;
+  return identity;
 }
 
 void Gateway::build_buses(const config::Config& config) {
@@ -189,6 +201,7 @@ void Gateway::build_local_mqtt(const config::Config& config) {
 void Gateway::start() {
   if (started_) return;
   started_ = true;
+  if (auto identity = gateway_identity(config_)) northbound_->start_gateway(*identity);
   for (const auto& identity : identities_) northbound_->add_device(identity);
   for (auto& bus : buses_) bus->bus->start();
   if (local_mqtt_) local_mqtt_->start();
@@ -261,6 +274,37 @@ std::optional<std::string> Gateway::publish_call(const std::string& device,
                                                  southbound::CommandDone done) {
   if (!local_mqtt_) return std::string("the local broker connection is not configured");
   return local_mqtt_->publish_call(device, payload, std::move(done));
+}
+
+// --- the gateway identity ---------------------------------------------------------------------
+
+bool Gateway::post_as_gateway(store::Record record) {
+  if (!config_.gateway.cloud || stopped_) return false;
+  record.device = config_.gateway.name;
+  outbox_->append(std::move(record));
+  group_commit_.request(std::chrono::steady_clock::now());
+  return true;
+}
+
+bool Gateway::reply_as_gateway(const northbound::Command& command,
+                               const northbound::CommandResult& result) {
+  return config_.gateway.cloud && northbound_->reply(config_.gateway.name, command, result);
+}
+
+std::optional<std::string> Gateway::request_poll(const std::string& device) {
+  auto it = bus_of_device_.find(device);
+  if (it == bus_of_device_.end()) return "no Modbus device is named '" + device + "'";
+  if (!it->second->request_poll(device)) return "the bus of " + device + " does not poll it";
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> Gateway::polls_done(const std::string& device) const {
+  auto it = bus_of_device_.find(device);
+  if (it == bus_of_device_.end()) return std::nullopt;
+  for (const auto& d : it->second->stats().devices) {
+    if (d.device == device) return d.polls + d.errors + d.exceptions;
+  }
+  return std::uint64_t{0};
 }
 
 // --- status ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -87,6 +88,27 @@ class Gateway final : private DeviceSide {
   // Whether the outbox commits (failing() and why not): what /healthz reports.
   const GroupCommit& group_commit() const { return group_commit_; }
 
+  // --- The gateway identity ([gateway.cloud]; daemon/fleet.hpp) ---
+  // Its commands go to `sink` instead of the command router.
+  using GatewayCommandSink = std::function<void(const northbound::Command&)>;
+  void on_gateway_command(GatewayCommandSink sink) { gateway_commands_ = std::move(sink); }
+  // Queues a record of the gateway identity (health, events) for the outbox; false without one.
+  bool post_as_gateway(store::Record record);
+  bool reply_as_gateway(const northbound::Command& command,
+                        const northbound::CommandResult& result);
+  std::optional<northbound::SessionStatus> gateway_status() const {
+    return northbound_->gateway_status();
+  }
+  // A device's (or the gateway's) session reconnects; false for an unknown name.
+  bool restart_session(const std::string& device) { return northbound_->restart(device); }
+  // Polls a Modbus device now; why not when it cannot be.
+  std::optional<std::string> request_poll(const std::string& device);
+  // The polls of a Modbus device that ended so far (answered or not); nullopt: not one.
+  std::optional<std::uint64_t> polls_done(const std::string& device) const;
+  LastValues::Lookup last_values(const std::string& device) const {
+    return last_values_.lookup(device, {});
+  }
+
   // One line for STATUS=: "3 device(s): online 2, backoff 1; backlog 12; local broker online".
   std::string summary() const;
   std::vector<northbound::SessionStatus> status() const { return northbound_->status(); }
@@ -124,6 +146,9 @@ class Gateway final : private DeviceSide {
   void apply_local_mqtt(const config::Config& next, GatewayReload& done);
   void stop_bus(Bus& slot);
   void build_northbound(const config::Config& config);
+  // The [gateway.cloud] identity named as the gateway; nullopt without one.
+  static std::optional<northbound::DeviceIdentity> gateway_identity(const config::Config& config);
+  void apply_gateway_identity(const config::Config& next, bool cloud_rebuilt, GatewayReload& done);
   void add_loop_sources();
 
   void append(store::Record record, std::function<void()> on_committed = {});
@@ -164,6 +189,7 @@ class Gateway final : private DeviceSide {
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
   std::vector<northbound::DeviceIdentity> identities_;
+  GatewayCommandSink gateway_commands_;
 
   loop::EventSource post_;
   loop::EventSource housekeeping_;

@@ -55,6 +55,7 @@ GatewayReload Gateway::apply(const config::Config& next) {
   } else {
     apply_sessions(next, done);
   }
+  apply_gateway_identity(next, cloud_changed, done);
   apply_buses(next, done);
   apply_local_mqtt(next, done);
   for (const auto& name : done.sessions_stopped) {
@@ -90,6 +91,23 @@ bool Gateway::apply_cloud(const config::Config& next, GatewayReload& done) {
   }
   done.sessions_stopped.assign(before.begin(), before.end());
   return true;
+}
+
+// The gateway's own session: on a new Northbound it starts again; otherwise only when its
+// identity or name changed.
+void Gateway::apply_gateway_identity(const config::Config& next, bool cloud_rebuilt,
+                                     GatewayReload& done) {
+  const auto before = gateway_identity(config_);
+  const auto after = gateway_identity(next);
+  if (!cloud_rebuilt && before == after) return;
+  if (before && (!after || before->device != after->device)) {
+    northbound_->stop_gateway();
+    done.sessions_stopped.push_back(before->device);
+  }
+  if (!after) return;
+  (before && before->device == after->device ? done.sessions_restarted : done.sessions_started)
+      .push_back(after->device);
+  if (started_) northbound_->start_gateway(*after);
 }
 
 void Gateway::apply_sessions(const config::Config& next, GatewayReload& done) {

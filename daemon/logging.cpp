@@ -129,7 +129,21 @@ std::optional<DeviceLogContext> device_context(std::string_view device) {
   return std::nullopt;
 }
 
+namespace {
+std::mutex g_observer_mutex;
+EventObserver g_observer;  // under g_observer_mutex
+}  // namespace
+
+void set_event_observer(EventObserver observer) {
+  std::lock_guard lock(g_observer_mutex);
+  g_observer = std::move(observer);
+}
+
 namespace detail {
+void observe_event(std::string_view id, std::string_view device, std::string_view text) {
+  std::lock_guard lock(g_observer_mutex);
+  if (g_observer) g_observer(id, device, text);
+}
 DeviceScope::DeviceScope(std::string_view device) : previous_(t_context) {
   context_.device = device;
   t_context = &context_;
@@ -154,6 +168,7 @@ DeviceLogContext context_of(std::string_view device) {
 void write_line(spdlog::level::level_enum level, const DeviceLogContext* context,
                 std::string_view message_id, const loop::SourceLocation* where,
                 std::string_view text) {
+  if (!message_id.empty()) observe_event(message_id, context ? context->device : "", text);
   const DeviceLogContext* previous_context = t_context;
   const std::string_view previous_id = t_message_id;
   t_context = context;

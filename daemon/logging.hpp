@@ -134,6 +134,13 @@ void event(spdlog::level::level_enum level, const MessageId& id, std::string_vie
       fmt::format("[{}] {}", name, fmt::vformat(format.text, fmt::make_format_args(args...))));
 }
 
+// Sees every stable event (a line with a MESSAGE_ID) as it is written, from any thread: the id,
+// the device it is about (empty: the gateway) and the text. The fleet reporter
+// (daemon/gateway_events.hpp) sends them up as the platform's events. It must not log. Empty: none.
+using EventObserver = std::function<void(std::string_view message_id, std::string_view device,
+                                         std::string_view text)>;
+void set_event_observer(EventObserver observer);
+
 // A line about `device` relayed from a module's LogSink: "[device] message" with the device's
 // fields and no CODE_* fields (the module's line is not known here). Thread-safe.
 void relayed(spdlog::level::level_enum level, std::string_view device, std::string_view message);

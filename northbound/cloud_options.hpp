@@ -47,6 +47,10 @@ struct GenericMqttOptions {
   // Device online/offline, {"online":bool,"time":ms}; never on telemetry_topic, where it would
   // read as a point named "online".
   std::string status_topic = "devices/{device}/status";
+  // The gateway identity's health reports and events ([gateway.cloud]); empty: telemetry_topic
+  // and event_topic with {device} = the gateway's name.
+  std::string gateway_telemetry_topic;
+  std::string gateway_event_topic;
   bool operator==(const GenericMqttOptions&) const = default;
 };
 
@@ -95,9 +99,15 @@ enum class AuthMode {
   none,          // mqtt: no credentials
 };
 
+// Whose identity it is: a device's ([device.cloud]) or the gateway's own ([gateway.cloud]), whose
+// health goes where each platform keeps a device's properties (Tencent: the data template's
+// $thing/up/property; generic: gateway_telemetry_topic).
+enum class IdentityRole { device, gateway };
+
 // [device.cloud]: one device's cloud identity. Secrets hold the secret itself (read from *_file).
 struct DeviceIdentity {
   std::string device;  // local device name, for {device} in topics and for logs
+  IdentityRole role = IdentityRole::device;
   AuthMode auth = AuthMode::secret;
   // aliyun
   std::string product_key;

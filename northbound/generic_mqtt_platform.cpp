@@ -40,7 +40,9 @@ class GenericMqttPlatform final : public Platform {
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
     if (r.kind == store::RecordKind::event) {
-      return encode_mqtt_event(id, r, cloud_.mqtt.event_topic);
+      const bool own = id.role == IdentityRole::gateway && !cloud_.mqtt.gateway_event_topic.empty();
+      return encode_mqtt_event(id, r,
+                               own ? cloud_.mqtt.gateway_event_topic : cloud_.mqtt.event_topic);
     }
     if (r.kind == store::RecordKind::device_status) return encode_status(id, r);
     std::string prefix = "{\"device\":";
@@ -95,7 +97,10 @@ class GenericMqttPlatform final : public Platform {
     return result;
   }
   std::string telemetry_topic(const DeviceIdentity& id) const {
-    return expand_template(cloud_.mqtt.telemetry_topic, {{"device", id.device}});
+    const bool own =
+        id.role == IdentityRole::gateway && !cloud_.mqtt.gateway_telemetry_topic.empty();
+    return expand_template(own ? cloud_.mqtt.gateway_telemetry_topic : cloud_.mqtt.telemetry_topic,
+                           {{"device", id.device}});
   }
   std::string command_topic(const DeviceIdentity& id) const {
     return expand_template(cloud_.mqtt.command_topic, {{"device", id.device}});

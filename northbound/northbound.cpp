@@ -37,6 +37,7 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
 
 Northbound::~Northbound() {
   // Sessions use the resolver and the TLS contexts: they go first.
+  gateway_.reset();
   sessions_.clear();
 }
 
@@ -54,6 +55,7 @@ SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
 
 bool Northbound::add_device(DeviceIdentity identity) {
   if (sessions_.count(identity.device)) return false;
+  if (gateway_ && gateway_->device() == identity.device) return false;
   auto name = identity.device;
   auto options = session_options(identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
@@ -71,22 +73,60 @@ bool Northbound::remove_device(const std::string& device) {
   return true;
 }
 
+bool Northbound::start_gateway(DeviceIdentity identity) {
+  if (sessions_.count(identity.device)) return false;
+  stop_gateway();
+  auto options = session_options(identity);
+  gateway_ = std::make_unique<Session>(env_, std::move(identity), options);
+  gateway_->start();
+  return true;
+}
+
+void Northbound::stop_gateway() {
+  if (!gateway_) return;
+  gateway_->stop();
+  gateway_.reset();
+}
+
+std::optional<SessionStatus> Northbound::gateway_status() const {
+  if (!gateway_) return std::nullopt;
+  return gateway_->status();
+}
+
+Session* Northbound::find(const std::string& name) const {
+  auto it = sessions_.find(name);
+  if (it != sessions_.end()) return it->second.get();
+  if (gateway_ && gateway_->device() == name) return gateway_.get();
+  return nullptr;
+}
+
+bool Northbound::restart(const std::string& device) {
+  Session* session = find(device);
+  if (!session) return false;
+  if (session == gateway_.get()) {
+    auto identity = gateway_->identity();
+    return start_gateway(std::move(identity));
+  }
+  auto identity = session->identity();
+  remove_device(device);
+  return add_device(std::move(identity));
+}
+
 std::size_t Northbound::drain(std::size_t budget) {
   std::size_t sent = 0;
   for (const auto& device : outbox_.drain_order()) {
     if (sent >= budget) break;
-    auto it = sessions_.find(device);
-    if (it == sessions_.end() || !it->second->online()) continue;
-    sent += it->second->pump(budget - sent);
+    Session* session = find(device);
+    if (!session || !session->online()) continue;
+    sent += session->pump(budget - sent);
   }
   return sent;
 }
 
 bool Northbound::reply(const std::string& device, const Command& command,
                        const CommandResult& result) {
-  auto it = sessions_.find(device);
-  if (it == sessions_.end()) return false;
-  return it->second->reply(command, result);
+  Session* session = find(device);
+  return session && session->reply(command, result);
 }
 
 std::vector<SessionStatus> Northbound::status() const {
@@ -114,6 +154,7 @@ std::string Northbound::summary() const {
 }
 
 void Northbound::stop() {
+  if (gateway_) gateway_->stop();
   for (auto& [name, session] : sessions_) session->stop();
 }
 

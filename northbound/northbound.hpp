@@ -82,6 +82,22 @@ class Northbound {
   // reply queue.
   bool reply(const std::string& device, const Command& command, const CommandResult& result);
 
+  // The gateway's own identity ([gateway.cloud]): one more Session, supervised like the devices'
+  // (backoff, keepalive, the connect limiter, the story), whose records are the gateway's health
+  // and events and whose commands are the remote operations. It is kept apart from the devices so
+  // that status() and summary() count devices only, and so that a later layer (sub-devices
+  // carried over the gateway's connection) can find it: gateway_session(). Replaces a gateway
+  // session already running. False if the name is a device's.
+  bool start_gateway(DeviceIdentity identity);
+  void stop_gateway();
+  Session* gateway_session() { return gateway_.get(); }
+  const Session* gateway_session() const { return gateway_.get(); }
+  // The gateway session's status; nullopt without a gateway identity.
+  std::optional<SessionStatus> gateway_status() const;
+  // Stops and starts one session again (a remote "restart session"): the link closes and the
+  // session connects anew through the limiter. False for an unknown name.
+  bool restart(const std::string& device);
+
   std::vector<SessionStatus> status() const;  // sorted by device name
   std::optional<SessionStatus> status(const std::string& device) const;
   // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ...").
@@ -108,6 +124,8 @@ class Northbound {
   std::unique_ptr<loop::LogRateLimit> log_limit_;  // outlives sessions_ (declared before it)
   std::uint64_t seed_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
+  std::unique_ptr<Session> gateway_;  // [gateway.cloud]; null without one
+  Session* find(const std::string& name) const;
 };
 
 }  // namespace edgegw::northbound

@@ -56,7 +56,11 @@ class TencentPlatform final : public Platform {
     std::string prefix = "{\"method\":\"report\",\"clientToken\":";
     append_json_string(prefix, std::to_string(r.seq));
     prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
-    return pack_properties(r, base(id) + "event", prefix, "}}", kTencentMaxPayload, json_member);
+    // The gateway's health are the data template's properties (a console rule reads them there).
+    const std::string topic = id.role == IdentityRole::gateway
+                                  ? "$thing/up/property/" + id.product_id + "/" + id.device_name
+                                  : base(id) + "event";
+    return pack_properties(r, topic, prefix, "}}", kTencentMaxPayload, json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

@@ -103,9 +103,11 @@ print(v)' "$1" "$2"
 product_key=a1DemoPK001
 secret_meter=demo-secret-meter-1
 secret_room=demo-secret-room-1
+secret_gateway=demo-secret-edge-gw
 say "starting the cloud emulator (Alibaba-style signing, TLS)"
 tests/cloud/cloud-emulator "${plugin_args[@]}" --dir "$work/cloud" \
   --aliyun "$product_key:meter-1:$secret_meter" --aliyun "$product_key:room-1:$secret_room" \
+  --aliyun "$product_key:edge-gw:$secret_gateway" \
   >"$work/cloud.json" 2>"$work/cloud.err" &
 pids+=($!)
 wait_for "$timeout_s" "the cloud emulator start" test -s "$work/cloud.json"
@@ -132,11 +134,19 @@ wait_for "$timeout_s" "the local broker start" local_up
 # --- 4. edgegw --------------------------------------------------------------------------------
 mkdir -m 0700 "$work/secrets"
 (umask 077 && printf '%s' "$secret_meter" >"$work/secrets/meter-1" &&
-  printf '%s' "$secret_room" >"$work/secrets/room-1")
+  printf '%s' "$secret_room" >"$work/secrets/room-1" &&
+  printf '%s' "$secret_gateway" >"$work/secrets/edge-gw")
 cat >"$work/edgegw.toml" <<TOML
 [gateway]
 state_dir = "$work/state"
 log_level = "info"
+name = "edge-gw"                   # the gateway's own identity: health, events, remote operations
+health_interval = "1m"
+
+[gateway.cloud]
+product_key = "$product_key"
+device_name = "edge-gw"
+device_secret_file = "$work/secrets/edge-gw"
 
 [cloud]
 platform = "aliyun"
@@ -303,5 +313,20 @@ wait_for "$timeout_s" "the register change on the simulator" setpoint_is_66
 say "register 10 (setpoint) after the service call: $(read_setpoint); the answer:"
 grep "meter-1/rrpc/response/777001 " "$work/cloud-messages.log" | head -n 1
 has_message "rrpc/response/777001 .*\"code\":200" || fail "the service call did not succeed"
+
+# --- 8. the gateway's own health and a remote operation ---------------------------------------
+wait_for "$timeout_s" "the gateway's health at the cloud" \
+  has_message "/sys/$product_key/edge-gw/thing/event/property/post .*uptime_s"
+say "the gateway reports its own health as the Alink properties of its identity edge-gw:"
+show "edge-gw/thing/event/property/post" | grep uptime_s | tail -n 1
+say "the cloud calls the gateway's service status (a remote operation)"
+mosquitto_pub -h 127.0.0.1 -p "$tls_port" --cafile "$ca_file" -u "$observer_user" \
+  -P "$observer_password" -q 1 -t "/sys/$product_key/edge-gw/thing/service/status" \
+  -m '{"id":"4244","version":"1.0","params":{},"method":"thing.service.status"}'
+wait_for "$timeout_s" "the status answer at the cloud" \
+  has_message "edge-gw/thing/service/status_reply .*\"id\":\"4244\""
+has_message "status_reply .*\"code\":200" || fail "the status operation did not succeed"
+say "answered with the status document (first 200 characters):"
+grep "edge-gw/thing/service/status_reply " "$work/cloud-messages.log" | head -n 1 | cut -c1-200
 
 say "demo complete: stopping edgegw, the brokers and the simulator"

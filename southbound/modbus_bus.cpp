@@ -152,6 +152,16 @@ void ModbusBus::submit_write(WriteRequest request) {
   signal();
 }
 
+bool ModbusBus::request_poll(const std::string& device) {
+  const bool known = std::any_of(devices_.begin(), devices_.end(),
+                                 [&](const auto& d) { return d.name() == device; });
+  if (!known) return false;
+  std::lock_guard lock(mutex_);
+  poll_requests_.push_back(device);
+  wake_.notify_all();
+  return true;
+}
+
 BusStats ModbusBus::stats() const {
   BusStats s;
   s.requests = counters_.requests;
@@ -221,6 +231,12 @@ void ModbusBus::run() {
       lock.lock();
       continue;
     }
+    for (const auto& name : poll_requests_) {
+      for (auto& d : devices_) {
+        if (d.name() == name) d.poll_soon(Clock::now());
+      }
+    }
+    poll_requests_.clear();
     if (devices_.empty()) {
       wake_.wait(lock);
       continue;

@@ -90,6 +90,9 @@ class ModbusBus {
   // Queues a read (before any poll that is due); its result arrives through take_read_results().
   void submit_read(ReadRequest request);
   std::vector<ReadResult> take_read_results();
+  // Polls `device` as soon as the line is free (a remote "poll now"), ahead of its interval; its
+  // readings and poll counters come out as usual. False for a device not on this bus.
+  bool request_poll(const std::string& device);
 
   BusStats stats() const;
   const BusOptions& options() const { return options_; }
@@ -130,6 +133,7 @@ class ModbusBus {
   bool stopping_ = false;
   std::atomic<bool> stop_requested_{false};  // read by the bus thread without the mutex
   std::deque<WriteRequest> writes_;
+  std::vector<std::string> poll_requests_;
   std::vector<store::Record> readings_;
   std::vector<WriteResult> results_;
   std::deque<ReadRequest> reads_;

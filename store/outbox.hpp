@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +77,9 @@ class Outbox {
 
   // The database's logical size in bytes (what the file is once the WAL is checkpointed).
   std::uint64_t database_bytes();
+  // The time of the oldest committed record still waiting (by arrival); nullopt when none is or
+  // the query failed. One indexed step (the records' primary key).
+  std::optional<std::int64_t> oldest_record_time_ms();
   // PRAGMA quick_check: "ok" or its first complaint. Reads the whole file; for tests and tools.
   std::string quick_check();
   // A PASSIVE checkpoint on the loop's connection (the background thread does this by itself).

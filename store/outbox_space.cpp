@@ -79,4 +79,12 @@ std::uint64_t Outbox::incoming_bytes() {
   return per_row * appends_.size();
 }
 
+std::optional<std::int64_t> Outbox::oldest_record_time_ms() {
+  oldest_batch_.bind(1, std::int64_t{1});
+  std::optional<std::int64_t> out;
+  if (oldest_batch_.step() == SQLITE_ROW) out = oldest_batch_.column_int(1);
+  oldest_batch_.reset();
+  return out;
+}
+
 }  // namespace edgegw::store

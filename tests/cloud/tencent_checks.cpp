@@ -14,7 +14,8 @@ Identity tencent_identity(const TencentDevice& d) {
           "tencent " + own,
           {own, "$shadow/operation/" + own, "$shadow/operation/result/" + own, "$ota/report/" + own,
            "$ota/update/" + own, "$thing/down/action/" + own, "$thing/up/action/" + own,
-           "$thing/up/event/" + own, "$thing/down/event/" + own}};
+           "$thing/up/event/" + own, "$thing/down/event/" + own, "$thing/up/property/" + own,
+           "$thing/down/property/" + own}};
 }
 
 Verdict with_keepalive(const TencentDevice& d, const ConnectRequest& request) {

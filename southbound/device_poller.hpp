@@ -146,6 +146,8 @@ class DevicePoller {
   std::vector<Clock::time_point> point_due_;  // per point: when it is to be reported next
   std::vector<bool> due_;                     // per point, in the current poll
   std::vector<std::string> quality_;          // per point: "" good, else the last problem
+  std::vector<std::uint8_t> widths_;          // per point: registers (or bits) it takes
+  std::size_t last_fields_ = 0;               // fields reported by the last poll: reserved next
   std::vector<std::uint16_t> registers_;
   std::vector<std::uint8_t> bits_;
   DevicePollStats stats_;

@@ -111,6 +111,7 @@ class ModbusBus {
   std::atomic<bool> stop_requested_{false};  // read by the bus thread without the mutex
   std::deque<WriteRequest> writes_;
   std::vector<store::Record> readings_;
+  bool readings_signaled_ = false;  // the eventfd was written for readings_ not yet taken
   std::vector<WriteResult> results_;
   std::vector<DevicePollStats> device_stats_;  // copied from the pollers after each poll
   std::thread thread_;

@@ -16,7 +16,9 @@ DevicePoller::DevicePoller(ModbusDevice device, Clock::time_point first_due)
   due_.assign(device_.options.points.size(), true);
   quality_.assign(device_.options.points.size(), std::string{});
   for (const auto& p : device_.options.points) {
-    widths_.push_back(static_cast<std::uint8_t>(point_width(p)));
+    widths_.push_back(static_cast<std::uint16_t>(point_width(p)));
+    if (p.interval.count() > 0) one_interval_ = false;
+    paths_.push_back(decode_path(p));
   }
   replan(first_due);
   for (const auto& p : device_.options.points) {
@@ -61,8 +63,9 @@ void DevicePoller::decode_block(const ReadBlock& block, Clock::time_point now,
   for (std::size_t i : block.points) {
     const PointSpec& p = device_.options.points[i];
     const std::size_t at = p.address - block.start;
-    store::FieldValue value = bit_table ? store::FieldValue{bits_[at] != 0}
-                                        : decode_registers(p, registers.subspan(at, widths_[i]));
+    store::FieldValue value = bit_table
+                                  ? store::FieldValue{bits_[at] != 0}
+                                  : decode_on_path(paths_[i], p, registers.subspan(at, widths_[i]));
     if (events) events_.observe(p.name, value);  // every decoded value, not only what is reported
     if (!due_[i]) continue;  // read with its block, reported at its own interval
     if (const auto* d = std::get_if<double>(&value); d != nullptr && !std::isfinite(*d)) {
@@ -280,6 +283,12 @@ void DevicePoller::schedule(Clock::time_point now) {
     return;
   }
   const auto& points = device_.options.points;
+  if (one_interval_ && !points.empty() && due_[0]) {
+    // Every point was due (they share one time): the same step for all, without a loop per point.
+    next_due_ = std::max(point_due_[0] + device_.options.interval, now);
+    std::fill(point_due_.begin(), point_due_.end(), next_due_);
+    return;
+  }
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (!due_[i]) continue;
     const auto period =

@@ -282,6 +282,28 @@ store::FieldValue decode_registers(const PointSpec& p, std::span<const std::uint
   return scaled(p, static_cast<double>(raw));
 }
 
+DecodePath decode_path(const PointSpec& p) {
+  if (is_bit_table(p.table) || !unscaled(p) || p.order != WordOrder::abcd) {
+    return DecodePath::general;
+  }
+  switch (p.type) {
+    case PointType::u16:
+      return DecodePath::u16;
+    case PointType::i16:
+      return DecodePath::i16;
+    case PointType::u32:
+      return DecodePath::u32;
+    case PointType::i32:
+      return DecodePath::i32;
+    case PointType::f32:
+      return DecodePath::f32;
+    case PointType::f64:
+      return DecodePath::f64;
+    default:
+      return DecodePath::general;
+  }
+}
+
 EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {
   if (is_bit_table(p.table) || p.type == PointType::boolean) {
     const auto b = as_bool(value);

@@ -79,9 +79,11 @@ int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming) {
     const auto share = static_cast<double>(used - limit) / static_cast<double>(used);
     const auto over = static_cast<std::uint64_t>(share * static_cast<double>(rows)) + 1;
     const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
+    const std::uint64_t before = result.dropped_by_size;
     if (rc = drop_oldest(n, INT64_MAX, DropReason::size, result.dropped_by_size); rc != SQLITE_OK) {
       return rc;
     }
+    if (result.dropped_by_size == before) return SQLITE_OK;  // nothing left that could go
   }
 }
 
@@ -95,7 +97,7 @@ int Outbox::drop_oldest(std::uint64_t max_rows, std::int64_t older_than_ms, Drop
   }
   if (lists.empty()) return SQLITE_OK;
   const std::uint64_t per_read =
-      std::clamp<std::uint64_t>(max_rows / lists.size() + 1, 1, kMaxRowsPerRead);
+      std::min<std::uint64_t>(max_rows / lists.size(), kMaxRowsPerRead - 1) + 1;
   // Heap of the lists by the arrival id of their head row, oldest on top.
   const auto later = [&](std::size_t a, std::size_t b) {
     return lists[a].rows[lists[a].next].id > lists[b].rows[lists[b].next].id;

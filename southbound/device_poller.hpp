@@ -36,6 +36,7 @@
 #include "southbound/block_planner.hpp"
 #include "southbound/event_conditions.hpp"
 #include "southbound/modbus_outcome.hpp"
+#include "southbound/point_codec.hpp"
 #include "southbound/report_filter.hpp"
 #include "southbound/southbound_options.hpp"
 #include "store/record.hpp"
@@ -146,6 +147,10 @@ class DevicePoller {
   std::vector<Clock::time_point> point_due_;  // per point: when it is to be reported next
   std::vector<bool> due_;                     // per point, in the current poll
   std::vector<std::string> quality_;          // per point: "" good, else the last problem
+  std::vector<std::uint16_t> widths_;         // per point: registers (or bits) it takes
+  std::vector<DecodePath> paths_;             // per point: how it is decoded
+  bool one_interval_ = true;     // no point has an interval of its own: all are due together
+  std::size_t last_fields_ = 0;  // fields reported by the last poll: reserved next
   std::vector<std::uint16_t> registers_;
   std::vector<std::uint8_t> bits_;
   DevicePollStats stats_;

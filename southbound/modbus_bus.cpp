@@ -100,6 +100,8 @@ std::vector<store::Record> ModbusBus::take_readings() {
   std::lock_guard lock(mutex_);
   std::vector<store::Record> out;
   out.swap(readings_);
+  // Cleared after the eventfd was drained: a reading published from here on signals again.
+  readings_signaled_ = false;
   return out;
 }
 
@@ -200,6 +202,10 @@ void ModbusBus::publish(std::vector<store::Record> records) {
       readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
       counters_.dropped += excess;
     }
+    // One wakeup per batch the loop takes, not one per poll: a bus polling faster than the loop
+    // turns would otherwise cost a write and a loop wakeup per poll.
+    if (readings_signaled_) return;
+    readings_signaled_ = true;
   }
   signal();
 }

@@ -135,6 +135,7 @@ class ModbusBus {
   std::deque<WriteRequest> writes_;
   std::vector<std::string> poll_requests_;
   std::vector<store::Record> readings_;
+  bool readings_signaled_ = false;  // the eventfd was written for readings_ not yet taken
   std::vector<WriteResult> results_;
   std::deque<ReadRequest> reads_;
   std::vector<ReadResult> read_results_;

@@ -31,9 +31,15 @@ std::uint16_t swap16(std::uint16_t v) {
 std::uint64_t assemble(std::span<const std::uint16_t> regs, WordOrder order) {
   const std::size_t n = regs.size();
   std::uint64_t value = 0;
+  if (order == WordOrder::abcd) {  // the common order: no swap to decide per word
+    for (std::size_t i = 0; i < n; ++i) value = (value << 16) | regs[i];
+    return value;
+  }
+  const bool words = swaps_words(order);
+  const bool bytes = swaps_bytes(order);
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint16_t word = regs[swaps_words(order) ? n - 1 - i : i];
-    if (swaps_bytes(order)) word = swap16(word);
+    std::uint16_t word = regs[words ? n - 1 - i : i];
+    if (bytes) word = swap16(word);
     value = (value << 16) | word;
   }
   return value;
@@ -274,6 +280,28 @@ store::FieldValue decode_registers(const PointSpec& p, std::span<const std::uint
     return static_cast<std::int64_t>(raw);
   }
   return scaled(p, static_cast<double>(raw));
+}
+
+DecodePath decode_path(const PointSpec& p) {
+  if (is_bit_table(p.table) || !unscaled(p) || p.order != WordOrder::abcd) {
+    return DecodePath::general;
+  }
+  switch (p.type) {
+    case PointType::u16:
+      return DecodePath::u16;
+    case PointType::i16:
+      return DecodePath::i16;
+    case PointType::u32:
+      return DecodePath::u32;
+    case PointType::i32:
+      return DecodePath::i32;
+    case PointType::f32:
+      return DecodePath::f32;
+    case PointType::f64:
+      return DecodePath::f64;
+    default:
+      return DecodePath::general;
+  }
 }
 
 EncodedPoint encode_point(const PointSpec& p, const store::FieldValue& value) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -43,6 +44,36 @@ unsigned point_width(const PointSpec& point);
 // every float is a double = raw * scale + offset.
 store::FieldValue decode_registers(const PointSpec& point,
                                    std::span<const std::uint16_t> registers);
+
+// How a poll decodes a point, decided once per device (the poll's hot loop runs per point): the
+// common types in word order ABCD with scale 1 and offset 0 decode inline, to exactly what
+// decode_registers() gives; everything else (`general`) goes through decode_registers().
+enum class DecodePath : std::uint8_t { general, u16, i16, u32, i32, f32, f64 };
+DecodePath decode_path(const PointSpec& point);
+
+inline store::FieldValue decode_on_path(DecodePath path, const PointSpec& point,
+                                        std::span<const std::uint16_t> r) {
+  const auto word = [&](std::size_t i) { return std::uint64_t{r[i]}; };
+  switch (path) {
+    case DecodePath::u16:
+      return static_cast<std::int64_t>(r[0]);
+    case DecodePath::i16:
+      return std::int64_t{static_cast<std::int16_t>(r[0])};
+    case DecodePath::u32:
+      return static_cast<std::int64_t>(word(0) << 16 | word(1));
+    case DecodePath::i32:
+      return std::int64_t{
+          static_cast<std::int32_t>(static_cast<std::uint32_t>(word(0) << 16 | word(1)))};
+    case DecodePath::f32:
+      return static_cast<double>(
+          std::bit_cast<float>(static_cast<std::uint32_t>(word(0) << 16 | word(1))));
+    case DecodePath::f64:
+      return std::bit_cast<double>(word(0) << 48 | word(1) << 32 | word(2) << 16 | word(3));
+    case DecodePath::general:
+      break;
+  }
+  return decode_registers(point, r);
+}
 
 // The bits or registers that make a point's table hold `value`, or the reason it cannot.
 struct RegisterMask {

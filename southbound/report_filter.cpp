@@ -24,9 +24,8 @@ bool ReportFilter::changed_enough(const store::FieldValue& value) const {
   return value != *last_;  // bools, strings, or a type change
 }
 
-bool ReportFilter::should_report(const store::FieldValue& value, Clock::time_point now) {
-  const bool report =
-      deadband_ <= 0.0 || !last_ || now - last_time_ >= heartbeat_ || changed_enough(value);
+bool ReportFilter::filter(const store::FieldValue& value, Clock::time_point now) {
+  const bool report = !last_ || now - last_time_ >= heartbeat_ || changed_enough(value);
   if (report) {
     last_ = value;
     last_time_ = now;

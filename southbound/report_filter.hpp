@@ -20,12 +20,16 @@ class ReportFilter {
       : deadband_(deadband), heartbeat_(heartbeat) {}
 
   // True if `value` should be reported now; remembers it as the last reported value if so.
-  bool should_report(const store::FieldValue& value, Clock::time_point now);
+  // Inline for deadband 0 (every poll reported, nothing to remember): the per-point common case.
+  bool should_report(const store::FieldValue& value, Clock::time_point now) {
+    return deadband_ <= 0.0 || filter(value, now);
+  }
 
   // Forget the last report: the next value is reported whatever it is (after an outage).
   void reset() { last_.reset(); }
 
  private:
+  bool filter(const store::FieldValue& value, Clock::time_point now);
   bool changed_enough(const store::FieldValue& value) const;
 
   double deadband_;

@@ -9,15 +9,8 @@ namespace edgegw::store {
 
 namespace {
 
-// Limits are enforced in batches: never fewer rows than this per DELETE, so a full outbox costs
-// one range delete per commit, not one per record.
-constexpr std::uint64_t kMinDropBatch = 256;
 // When idle, max_age is checked at most this often.
 constexpr std::int64_t kIdleAgeCheckMs = 1000;
-
-bool is_error(int rc) {
-  return rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE;
-}
 
 // Steps a statement that returns no rows and resets it; returns SQLITE_OK or the error.
 int run(Statement& s) {
@@ -207,17 +200,19 @@ void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append
   std::string& blob = blobs_[static_cast<std::size_t>(row)];
   blob.clear();
   encode_record_fields(r, blob);
-  const int base = row * 6;
+  const int base = row * kColumnsPerRow;
   const std::int64_t device_id = devices_[append.device].id;
   const auto kind = static_cast<std::int64_t>(r.kind);
   insert.bind(base + 1, device_id);
   insert.bind(base + 2, static_cast<std::int64_t>(r.seq));
-  insert.bind(base + 3, r.time_ms);
-  insert.bind(base + 4, kind);
-  insert.bind_blob(base + 5, blob);
+  // Ids only move forward, even past a rolled-back commit: the arrival order stays strict.
+  insert.bind(base + 3, next_record_id_++);
+  insert.bind(base + 4, r.time_ms);
+  insert.bind(base + 5, kind);
+  insert.bind_blob(base + 6, blob);
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(blob.data()),
                                             blob.size());
-  insert.bind(base + 6, record_checksum(device_id, r.seq, r.time_ms, kind, bytes));
+  insert.bind(base + 7, record_checksum(device_id, r.seq, r.time_ms, kind, bytes));
 }
 
 int Outbox::insert_appends(CommitResult& result) {
@@ -265,85 +260,6 @@ int Outbox::apply_acks(CommitResult& result) {
     result.acked += removed;
   }
   return SQLITE_OK;
-}
-
-int Outbox::drop_by_age(std::int64_t now_ms, CommitResult& result) {
-  const std::int64_t cutoff = now_ms - options_.max_age.count();
-  const std::uint64_t batch = std::max(kMinDropBatch, staged_rows() / 64);
-  while (true) {
-    // The oldest rows in arrival order while they are older than the cutoff. A reading that
-    // arrived late with an old time waits behind newer ones: drops stay one range delete.
-    std::int64_t last_old = -1;
-    std::uint64_t old_rows = 0;
-    oldest_batch_.bind(1, static_cast<std::int64_t>(batch));
-    int rc;
-    while ((rc = oldest_batch_.step()) == SQLITE_ROW && oldest_batch_.column_int(1) < cutoff) {
-      last_old = oldest_batch_.column_int(0);
-      ++old_rows;
-    }
-    oldest_batch_.reset();
-    if (is_error(rc)) return rc;
-    if (old_rows == 0) return SQLITE_OK;
-    if (rc = drop_through(last_old, DropReason::age, result.dropped_by_age); rc != SQLITE_OK) {
-      return rc;
-    }
-    if (old_rows < batch) return SQLITE_OK;
-  }
-}
-
-int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming) {
-  const std::uint64_t full_limit = size_limit();
-  const std::uint64_t limit = full_limit > incoming ? full_limit - incoming : 0;
-  while (true) {
-    int rc = page_count_.step();
-    const std::int64_t pages = page_count_.column_int(0);
-    page_count_.reset();
-    if (rc != SQLITE_ROW) return rc;
-    rc = freelist_count_.step();
-    const std::int64_t free_pages = freelist_count_.column_int(0);
-    freelist_count_.reset();
-    if (rc != SQLITE_ROW) return rc;
-    const auto used = static_cast<std::uint64_t>((pages - free_pages) * page_size_);
-    const std::uint64_t rows = staged_rows();
-    if (used <= limit || rows == 0) return SQLITE_OK;
-
-    // Drop about the share of rows by which we are over, and at least a batch.
-    const auto share = static_cast<double>(used - limit) / static_cast<double>(used);
-    const auto over = static_cast<std::uint64_t>(share * static_cast<double>(rows)) + 1;
-    const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
-    nth_oldest_.bind(1, static_cast<std::int64_t>(n - 1));
-    rc = nth_oldest_.step();
-    std::int64_t last_id = nth_oldest_.column_int(0);
-    nth_oldest_.reset();
-    if (is_error(rc)) return rc;
-    if (rc == SQLITE_DONE) {  // fewer rows than counted: drop them all
-      rc = last_id_.step();
-      last_id = last_id_.column_int(0);
-      last_id_.reset();
-      if (is_error(rc)) return rc;
-    }
-    if (rc = drop_through(last_id, DropReason::size, result.dropped_by_size); rc != SQLITE_OK) {
-      return rc;
-    }
-  }
-}
-
-int Outbox::drop_through(std::int64_t last_id, DropReason reason, std::uint64_t& dropped) {
-  count_through_.bind(1, last_id);
-  int rc;
-  while ((rc = count_through_.step()) == SQLITE_ROW) {
-    auto it = by_id_.find(count_through_.column_int(0));
-    if (it == by_id_.end()) continue;
-    const auto n = static_cast<std::uint64_t>(count_through_.column_int(1));
-    Staged& s = staged_[it->second];
-    s.removed += n;
-    (reason == DropReason::size ? s.dropped.by_size : s.dropped.by_age) += n;
-    dropped += n;
-  }
-  count_through_.reset();
-  if (is_error(rc)) return rc;
-  delete_through_.bind(1, last_id);
-  return run(delete_through_);
 }
 
 int Outbox::move_to_quarantine(CommitResult& result, std::int64_t now_ms) {

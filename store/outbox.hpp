@@ -126,6 +126,7 @@ class Outbox {
   enum class DropReason { size, age };
   // Rows per multi-row INSERT: one statement per 16 records halves the cost per record.
   static constexpr int kRowsPerInsert = 16;
+  static constexpr int kColumnsPerRow = 7;
 
   explicit Outbox(const OutboxOptions& options);
   void open_database(OpenReport& report);
@@ -154,7 +155,12 @@ class Outbox {
   int apply_acks(CommitResult& result);
   int drop_by_age(std::int64_t now_ms, CommitResult& result);
   int drop_by_size(CommitResult& result, std::uint64_t incoming);
-  int drop_through(std::int64_t last_id, DropReason reason, std::uint64_t& dropped);
+  // Drops up to `max_rows` of the oldest rows in arrival order, stopping at the first one whose
+  // time is not before `older_than_ms`; counts them per device under `reason` into `dropped`.
+  int drop_oldest(std::uint64_t max_rows, std::int64_t older_than_ms, DropReason reason,
+                  std::uint64_t& dropped);
+  int delete_dropped(const std::vector<std::uint64_t>& last_seq, DropReason reason,
+                     std::uint64_t& dropped);
   int update_device_rows();
   std::uint64_t staged_rows() const;
   void apply_staged();
@@ -166,8 +172,7 @@ class Outbox {
 
   Statement begin_, commit_, rollback_;
   Statement insert_device_, insert_record_, insert_records_, delete_range_;
-  Statement update_device_, count_through_, delete_through_;
-  Statement nth_oldest_, last_id_, oldest_batch_, page_count_, freelist_count_, take_;
+  Statement update_device_, device_rows_, page_count_, freelist_count_, take_;
   Statement quarantine_insert_;
 
   HighWaterMark hwm_;
@@ -182,6 +187,7 @@ class Outbox {
   std::unordered_map<std::string, std::uint32_t> by_name_;
   std::unordered_map<std::int64_t, std::uint32_t> by_id_;
   std::int64_t next_device_id_ = 1;
+  std::int64_t next_record_id_ = 1;         // records.id: the arrival order, across devices
   std::uint32_t last_device_ = UINT32_MAX;  // append() fast path: same device as last time
 
   std::vector<PendingAppend> appends_;

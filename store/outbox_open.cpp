@@ -151,10 +151,10 @@ void Outbox::prepare_statements() {
   rollback_ = Statement(db, "ROLLBACK");
   insert_device_ = Statement(db, "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, ?3)");
   const std::string insert =
-      "INSERT INTO records(device_id, seq, time_ms, kind, fields, crc) VALUES";
-  insert_record_ = Statement(db, insert + "(?,?,?,?,?,?)");
-  std::string many = insert + "(?,?,?,?,?,?)";
-  for (int row = 1; row < kRowsPerInsert; ++row) many += ",(?,?,?,?,?,?)";
+      "INSERT INTO records(device_id, seq, id, time_ms, kind, fields, crc) VALUES";
+  insert_record_ = Statement(db, insert + "(?,?,?,?,?,?,?)");
+  std::string many = insert + "(?,?,?,?,?,?,?)";
+  for (int row = 1; row < kRowsPerInsert; ++row) many += ",(?,?,?,?,?,?,?)";
   insert_records_ = Statement(db, many);
   blobs_.resize(kRowsPerInsert);
   delete_range_ =
@@ -163,12 +163,9 @@ void Outbox::prepare_statements() {
                              "UPDATE devices SET last_seq = max(last_seq, ?2),"
                              " dropped_by_size = dropped_by_size + ?3,"
                              " dropped_by_age = dropped_by_age + ?4 WHERE id = ?1");
-  count_through_ =
-      Statement(db, "SELECT device_id, count(*) FROM records WHERE id <= ?1 GROUP BY device_id");
-  delete_through_ = Statement(db, "DELETE FROM records WHERE id <= ?1");
-  nth_oldest_ = Statement(db, "SELECT id FROM records ORDER BY id LIMIT 1 OFFSET ?1");
-  last_id_ = Statement(db, "SELECT max(id) FROM records");
-  oldest_batch_ = Statement(db, "SELECT id, time_ms FROM records ORDER BY id LIMIT ?1");
+  device_rows_ = Statement(db,
+                           "SELECT seq, id, time_ms FROM records"
+                           " WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
   quarantine_insert_ =
       Statement(db,
                 "INSERT INTO quarantine(device_id, seq, time_ms, kind, fields, crc,"
@@ -187,6 +184,7 @@ void Outbox::load_devices(OpenReport& report) {
                  "SELECT id, name, last_seq, dropped_by_size, dropped_by_age FROM devices"
                  " ORDER BY id");
   Statement rows(db, "SELECT count(*), max(seq) FROM records WHERE device_id = ?1");
+  Statement newest(db, "SELECT id FROM records WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1");
   int rc;
   while ((rc = list.step()) == SQLITE_ROW) {
     Device d;

@@ -6,9 +6,11 @@ namespace edgegw::store {
 
 namespace {
 
-// records.id gives the global arrival order (oldest first, what max_size drops); the index serves
-// take() and acks by (device, seq). devices.last_seq keeps a device's sequence from going back
-// once all its rows were deleted.
+// records.id gives the global arrival order (oldest first, what max_size drops); (device, seq)
+// serves take() and acks. devices.last_seq keeps a device's sequence from going back once all its
+// rows were deleted. From version 4 the records are one B-tree keyed (device_id, seq): an ack or a
+// take is one seek, and a commit that touches 1,000 devices updates one tree, not a table and an
+// index (issue 18); the arrival order is walked per device (outbox_drops.cpp).
 constexpr const char* kMigrations[] = {
     // 1: devices and records
     "CREATE TABLE devices("
@@ -39,6 +41,21 @@ constexpr const char* kMigrations[] = {
     "  crc INTEGER,"
     "  why TEXT NOT NULL,"
     "  at_ms INTEGER NOT NULL);",
+    // 4: records clustered per device. The copy keeps each record's arrival id; a (device, seq)
+    // pair twice (never written by any version) would keep its first row.
+    "CREATE TABLE records_v4("
+    "  device_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  id INTEGER NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  fields BLOB NOT NULL,"
+    "  crc INTEGER,"
+    "  PRIMARY KEY(device_id, seq)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO records_v4(device_id, seq, id, time_ms, kind, fields, crc)"
+    "  SELECT device_id, seq, id, time_ms, kind, fields, crc FROM records ORDER BY device_id, seq;"
+    "DROP TABLE records;"
+    "ALTER TABLE records_v4 RENAME TO records;",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

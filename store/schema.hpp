@@ -8,7 +8,7 @@
 
 namespace edgegw::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The SQL of migration `version` (1..kSchemaVersion), for tests that build an old database.
 const char* migration_sql(int version);

@@ -2,15 +2,19 @@
 //   appends/s and acks/s with 1 and 1,000 devices, sync normal and full (1,000 records per commit,
 //   as the daemon's group commit per loop tick); the time to open a 1,000,000-record backlog left
 //   by a kill -9; the peak RSS of a process that opens and drains that backlog.
+// And against a peer, a naive raw SQLite loop doing the same steady-state job (issue 18), printed
+// as figure | ours | peer | ratio.
 // Usage: store_bench [DIR] [RECORDS] [SCENARIOS]   (DIR defaults to $TMPDIR or /tmp; RECORDS to
-// 1,000,000; SCENARIOS a comma list of normal-1 normal-1000 full-1 full-1000 batch-1000 crash-1
-// crash-1000, default all)
+// 1,000,000; SCENARIOS a comma list of steady-normal-1 steady-normal-1000 steady-full-1
+// steady-full-1000 normal-1 normal-1000 full-1 full-1000 batch-1000 crash-1 crash-1000, default
+// all)
 // Each scenario runs in a forked child so its peak RSS and page cache state are its own.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,7 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "store/field_codec.hpp"
 #include "store/outbox.hpp"
+#include "store/sqlite_db.hpp"
 #include "support/process_usage.hpp"
 
 namespace {
@@ -128,6 +134,65 @@ Rate steady_state(Outbox& outbox, const std::vector<std::string>& names, std::si
   return clock.rate(records);
 }
 
+// The peer: a naive raw SQLite loop doing the same job without the outbox's guarantees (no
+// checksum, no high-water mark, no limits, no device rows): one rowid table with an index on
+// (device, seq), WAL and the same synchronous setting, one prepared INSERT per record and one
+// prepared DELETE per ack, the same steady state (1,000 new records and the acks of the batch
+// before in each transaction).
+Rate raw_steady_state(const fs::path& path, std::size_t devices, SyncMode sync,
+                      std::size_t records) {
+  remove_db(path);
+  SqliteDb db;
+  db.open(path.string());
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(sync == SyncMode::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db.exec(
+      "CREATE TABLE records(id INTEGER PRIMARY KEY, device INTEGER NOT NULL, seq INTEGER NOT "
+      "NULL, time_ms INTEGER NOT NULL, kind INTEGER NOT NULL, fields BLOB NOT NULL);"
+      "CREATE INDEX records_by_device ON records(device, seq);");
+  Statement begin(db.get(), "BEGIN"), commit(db.get(), "COMMIT");
+  Statement insert(db.get(),
+                   "INSERT INTO records(device, seq, time_ms, kind, fields) VALUES(?,?,?,?,?)");
+  Statement remove(db.get(), "DELETE FROM records WHERE device = ? AND seq = ?");
+  const auto run = [](Statement& s) {
+    if (s.step() != SQLITE_DONE) std::abort();
+    s.reset();
+  };
+  const auto names = device_names(devices);
+  std::vector<std::uint64_t> seqs(devices, 0);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> last_batch, this_batch;
+  std::string blob;
+  const RateClock clock;
+  run(begin);
+  for (std::size_t i = 0; i < records; ++i) {
+    const std::size_t device = i % devices;
+    const Record r = reading(names[device], static_cast<std::int64_t>(i));
+    blob.clear();
+    encode_record_fields(r, blob);
+    const std::uint64_t seq = ++seqs[device];
+    insert.bind(1, static_cast<std::int64_t>(device));
+    insert.bind(2, static_cast<std::int64_t>(seq));
+    insert.bind(3, r.time_ms);
+    insert.bind(4, static_cast<std::int64_t>(r.kind));
+    insert.bind_blob(5, blob);
+    run(insert);
+    this_batch.emplace_back(static_cast<std::int64_t>(device), seq);
+    if ((i + 1) % kBatch == 0) {
+      for (const auto& [d, s] : last_batch) {
+        remove.bind(1, d);
+        remove.bind(2, static_cast<std::int64_t>(s));
+        run(remove);
+      }
+      run(commit);
+      run(begin);
+      last_batch.swap(this_batch);
+      this_batch.clear();
+    }
+  }
+  run(commit);
+  return clock.rate(records);
+}
+
 void print_rate(const char* what, Rate rate) {
   std::printf("  %s/s=%8.0f (%8.0f per CPU-s)", what, rate.per_second, rate.per_cpu_second);
 }
@@ -153,6 +218,42 @@ void throughput(const fs::path& dir, std::size_t devices, SyncMode sync, std::si
   std::printf("\n");
   outbox.reset();
   remove_db(path);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Steady state against the naive raw loop, each from a fresh file, alternating over `rounds`
+// rounds so both see the same machine load; prints the medians as figure | ours | peer | ratio.
+void steady_against_raw(const fs::path& dir, std::size_t devices, SyncMode sync,
+                        std::size_t records, int rounds) {
+  const fs::path path = dir / "bench-steady.db";
+  std::vector<double> ours_wall, ours_cpu, raw_wall, raw_cpu;
+  for (int round = 0; round < rounds; ++round) {
+    remove_db(path);
+    if (!std::getenv("STORE_BENCH_RAW_ONLY")) {
+      OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), sync};
+      auto outbox = Outbox::open(options);
+      const Rate ours = steady_state(*outbox, device_names(devices), records);
+      ours_wall.push_back(ours.per_second);
+      ours_cpu.push_back(ours.per_cpu_second);
+    }
+    if (std::getenv("STORE_BENCH_OURS_ONLY")) continue;
+    const Rate raw = raw_steady_state(path, devices, sync, records);
+    raw_wall.push_back(raw.per_second);
+    raw_cpu.push_back(raw.per_cpu_second);
+  }
+  remove_db(path);
+  const char* mode = sync == SyncMode::full ? "full" : "normal";
+  const auto row = [&](const char* figure, double ours, double raw) {
+    std::printf("steady %s sync=%s devices=%zu | %.0f | %.0f | %.2f\n", figure, mode, devices, ours,
+                raw, ours / raw);
+  };
+  row("records/s", median(ours_wall), median(raw_wall));
+  row("records/CPU-s", median(ours_cpu), median(raw_cpu));
 }
 
 // Fills the outbox and dies by SIGKILL, as a crashed daemon leaves it (WAL not checkpointed).
@@ -217,6 +318,18 @@ int main(int argc, char** argv) {
     return only.empty() || ("," + only + ",").find("," + name + ",") != std::string::npos;
   };
   std::printf("store_bench: %zu records, %zu per commit, in %s\n", records, kBatch, dir.c_str());
+  // Against the peer: the median of 3 alternating runs of `records / 4` records each.
+  bool header = false;
+  for (SyncMode sync : {SyncMode::normal, SyncMode::full}) {
+    for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
+      const std::string name =
+          (sync == SyncMode::full ? "steady-full-" : "steady-normal-") + std::to_string(devices);
+      if (!wanted(name)) continue;
+      if (!header) std::printf("figure | ours | peer (naive raw SQLite loop) | ratio\n");
+      header = true;
+      in_child([&] { steady_against_raw(dir, devices, sync, records / 4, 3); });
+    }
+  }
   for (SyncMode sync : {SyncMode::normal, SyncMode::full}) {
     for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {
       const std::string name =

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <vector>
 
@@ -61,6 +62,35 @@ TEST(PointCodec, DecodesEveryTypeInEveryOrder) {
           << to_string(c.type) << " " << to_string(order);
     }
   }
+}
+
+// The poll's inline decode paths (issue 18) give exactly what decode_registers gives, including
+// -0.0 and NaN bit patterns; scaled, reordered and other types take the general path.
+TEST(PointCodec, DecodePathsAgreeWithDecodeRegisters) {
+  const std::vector<std::vector<std::uint16_t>> samples = {{0, 0, 0, 0},
+                                                           {0x8000, 0, 0, 0},
+                                                           {0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF},
+                                                           {0x7FC0, 0x0001, 2, 3},
+                                                           {0x1234, 0x5678, 0x9ABC, 0xDEF0}};
+  for (const auto& c : cases()) {
+    for (const auto& regs : samples) {
+      const PointSpec p = spec(c.type);
+      const std::span<const std::uint16_t> r(regs.data(), register_count(c.type));
+      const store::FieldValue general = decode_registers(p, r);
+      const store::FieldValue inline_path = decode_on_path(decode_path(p), p, r);
+      ASSERT_EQ(general.index(), inline_path.index()) << to_string(c.type);
+      if (const auto* d = std::get_if<double>(&general)) {
+        const double o = std::get<double>(inline_path);
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(*d), std::bit_cast<std::uint64_t>(o));
+      } else {
+        EXPECT_EQ(general, inline_path) << to_string(c.type);
+      }
+    }
+  }
+  EXPECT_EQ(decode_path(spec(PointType::u16)), DecodePath::u16);
+  EXPECT_EQ(decode_path(spec(PointType::f32, WordOrder::cdab)), DecodePath::general);
+  EXPECT_EQ(decode_path(spec(PointType::i16, WordOrder::abcd, 0.1)), DecodePath::general);
+  EXPECT_EQ(decode_path(spec(PointType::u64)), DecodePath::general);
 }
 
 TEST(PointCodec, KnownWireLayoutsOfF32) {

@@ -90,6 +90,7 @@ class Gateway final : private DeviceSide {
   GatewayCounters counters() const;
   store::Outbox& outbox() { return *outbox_; }
   const northbound::Northbound& northbound() const { return *northbound_; }
+  northbound::Northbound& northbound() { return *northbound_; }  // its change marks (status)
   const southbound::LocalMqttSource* local_mqtt() const { return local_mqtt_.get(); }
   // Each Modbus bus that has devices: its name and request counters (status, metrics).
   std::vector<std::pair<std::string, southbound::BusStats>> bus_stats() const;

@@ -26,6 +26,7 @@
 #include "northbound/connect_slots.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
+#include "northbound/session_changes.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"
 
@@ -84,8 +85,19 @@ class Northbound {
 
   std::vector<SessionStatus> status() const;  // sorted by device name
   std::optional<SessionStatus> status(const std::string& device) const;
-  // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ...").
+  // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ..."). Kept as
+  // the sessions change: costs the number of states, not of sessions.
   std::string summary() const;
+
+  // The status of each session that changed since the last call (all of them at the first),
+  // in no particular order; clears their marks. For a single reader (the daemon's status file):
+  // with nothing changed it costs nothing, whatever the number of sessions.
+  std::vector<SessionStatus> take_changed();
+  // Counts every change a session marked, and every device added or removed: equal between two
+  // calls means nothing any status() reports changed (apart from retry_at's wall-clock reading).
+  std::uint64_t changes() const { return changes_.marks() + membership_; }
+  // Counts devices added and removed (a reader of take_changed() rebuilds when this moved).
+  std::uint64_t membership() const { return membership_; }
 
   void stop();  // DISCONNECT every session (shutdown)
 
@@ -107,6 +119,8 @@ class Northbound {
   SessionEnvironment env_;
   std::unique_ptr<loop::LogRateLimit> log_limit_;  // outlives sessions_ (declared before it)
   std::uint64_t seed_;
+  SessionChanges changes_;  // outlives sessions_ (each session leaves it on destruction)
+  std::uint64_t membership_ = 0;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
 };
 

@@ -72,9 +72,32 @@ Session::Session(const SessionEnvironment& env, DeviceIdentity identity, Session
             return o;
           }(),
           *env.limiter, env.slots, [this] { arm_timer(SteadyClock::now()); }),
-      gate_(options.max_inflight, options.publish_rate) {}
+      gate_(options.max_inflight, options.publish_rate),
+      counted_state_(core_.state()) {
+  if (env_.changes) {
+    env_.changes->enter(counted_state_);
+    changed();  // a new session is news to the status reader
+  }
+}
 
-Session::~Session() = default;
+Session::~Session() {
+  if (!env_.changes) return;
+  env_.changes->leave(counted_state_);
+  if (marked_) env_.changes->forget(this);
+}
+
+void Session::changed() {
+  if (!env_.changes) return;
+  if (const auto state = core_.state(); state != counted_state_) {
+    env_.changes->leave(counted_state_);
+    env_.changes->enter(state);
+    counted_state_ = state;
+  }
+  if (!marked_) {
+    marked_ = true;
+    env_.changes->mark(this);
+  }
+}
 
 std::chrono::system_clock::time_point Session::wall() const {
   return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
@@ -114,6 +137,7 @@ void Session::apply(const SessionDecision& d) {
     timer_.set_enabled(SD_EVENT_OFF);
   }
   if (d.connect) open_connection();
+  changed();
 }
 
 void Session::tell(StoryLine line) const {
@@ -360,6 +384,7 @@ void Session::handle_downlink(const mqtt::Message& message) {
   auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
   if (r.command) {
     ++commands_;
+    changed();
     if (env_.on_command) env_.on_command(identity_.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log_per_message("refused message", "the platform refused message " + r.ack->id + " (code " +
@@ -377,6 +402,7 @@ void Session::handle_downlink(const mqtt::Message& message) {
 }
 
 void Session::on_puback(std::uint16_t packet_id) {
+  changed();  // inflight and acknowledged
   auto it = inflight_.find(packet_id);
   if (it != inflight_.end()) {
     auto seq = it->second;
@@ -449,6 +475,7 @@ std::size_t Session::pump(std::size_t budget) {
     gate_.spend(now, 1);
     ++published_;
     ++sent;
+    changed();
     auto seq = next.seq;
     pending_.pop_front();
     if (*id != 0) {
@@ -485,6 +512,7 @@ void Session::flush_replies() {
     if (!connection_->publish(p.topic, p.payload, p.qos)) break;
     gate_.spend(now, 1);
     ++published_;
+    changed();
     replies_.pop_front();
   }
 }
@@ -523,6 +551,11 @@ void Session::on_timer() {
     default:
       apply(core_.timer(now, wall()));
   }
+}
+
+SessionStatus Session::take_status() {
+  marked_ = false;
+  return status();
 }
 
 SessionStatus Session::status() const {

@@ -20,6 +20,10 @@ bool due(std::chrono::system_clock::time_point now, std::chrono::system_clock::t
   return now - last >= interval || now < last;
 }
 
+// What precedes the time stamp in each file (status_report.cpp, metrics_file.cpp).
+constexpr std::string_view kStatusStamp = "\"written_at_ms\": ";
+constexpr std::string_view kMetricsStamp = "\nedgegw_status_timestamp_seconds ";
+
 }  // namespace
 
 StatusPublisher::StatusPublisher(const config::Config& config, const char* runtime_directory)
@@ -53,22 +57,40 @@ void StatusPublisher::publish(const config::Config& config, Gateway* gateway,
     certificates_at_ = now;
     for (const auto& warning : certificates_.check(now)) log_expiry_warning(warning, now);
   }
-  if (force) collector_.invalidate();
-  const bool changed = collector_.update(config, gateway, outbox, certificates_, check_certificates,
-                                         facts, ms_of(now)) ||
-                       !written_;
+  if (force || !written_) {
+    collector_.invalidate();
+    status_.stale = metrics_.stale = true;
+  }
+  if (collector_.update(config, gateway, outbox, certificates_, check_certificates, facts,
+                        ms_of(now))) {
+    status_.stale = metrics_.stale = true;
+  }
   const StatusReport& report = collector_.report();
-  if (force || changed || due(now, status_at_, kStatusRefresh)) {
-    write(status_file_, to_json(report), status_failing_, kStatusFileMode);
-    ++status_writes_;
+  // The status file on every change; unchanged, its time stamp every kStatusRefresh.
+  if (status_.stale || due(now, status_at_, kStatusRefresh)) {
+    if (status_.stale || !refresh(status_file_, status_, std::to_string(report.written_at_ms))) {
+      write(status_file_, to_json(report), status_, kStatusFileMode, kStatusStamp);
+      ++status_writes_;
+    }
     status_at_ = now;
   }
-  if (!metrics_file_.empty() && (force || !written_ || due(now, metrics_at_, kMetricsEvery))) {
-    write(metrics_file_, to_prometheus(report), metrics_failing_, kMetricsFileMode);
-    ++metrics_writes_;
+  // The metrics every kMetricsEvery: whole when something changed since the last, else the stamp.
+  if (!metrics_file_.empty() && (force || due(now, metrics_at_, kMetricsEvery) || !written_)) {
+    if (metrics_.stale ||
+        !refresh(metrics_file_, metrics_, std::to_string(report.written_at_ms / 1000))) {
+      write(metrics_file_, to_prometheus(report), metrics_, kMetricsFileMode, kMetricsStamp);
+      ++metrics_writes_;
+    }
     metrics_at_ = now;
   }
   written_ = true;
+}
+
+bool StatusPublisher::refresh(const std::filesystem::path& file, Output& output,
+                              const std::string& digits) {
+  if (!rewrite_stamp(file, output.stamp, digits)) return false;
+  ++refreshes_;
+  return true;
 }
 
 void StatusPublisher::remove_status_file() {
@@ -77,14 +99,17 @@ void StatusPublisher::remove_status_file() {
 }
 
 void StatusPublisher::write(const std::filesystem::path& file, const std::string& text,
-                            bool& failing, mode_t mode) {
+                            Output& output, mode_t mode, std::string_view stamp_marker) {
+  output.stale = false;
   if (auto error = write_file_atomically(file, text, mode)) {
-    if (!failing) spdlog::warn("{} (retried every few seconds)", *error);
-    failing = true;
+    if (!output.failing) spdlog::warn("{} (retried every few seconds)", *error);
+    output.failing = true;
+    output.stamp = {};  // the next refresh writes it whole
     return;
   }
-  if (failing) spdlog::info("{} is written again", file.string());
-  failing = false;
+  if (output.failing) spdlog::info("{} is written again", file.string());
+  output.failing = false;
+  output.stamp = locate_stamp(file, text, stamp_marker);
 }
 
 }  // namespace edgegw::daemon

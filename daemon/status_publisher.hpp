@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "daemon/cert_expiry.hpp"
 #include "daemon/status_collect.hpp"
+#include "daemon/status_file.hpp"
 #include "daemon/status_report.hpp"
 #include "store/outbox.hpp"
 
@@ -52,12 +53,22 @@ class StatusPublisher {
   const StatusReport& last_report() const { return collector_.report(); }
   // What the collector did, and how often each file was written (tests, benchmarks).
   const StatusWork& work() const { return collector_.work(); }
-  std::uint64_t status_writes() const { return status_writes_; }
-  std::uint64_t metrics_writes() const { return metrics_writes_; }
+  std::uint64_t status_writes() const { return status_writes_; }    // whole
+  std::uint64_t metrics_writes() const { return metrics_writes_; }  // whole
+  std::uint64_t refreshes() const { return refreshes_; }            // time stamp only, in place
 
  private:
-  void write(const std::filesystem::path& file, const std::string& text, bool& failing,
-             mode_t mode);
+  // A file, where its time stamp is, and whether it says something older than the report.
+  struct Output {
+    StampLocation stamp;
+    bool stale = true;
+    bool failing = false;  // the last write failed (logged once)
+  };
+  // Writes `text` whole and notes where its time stamp is.
+  void write(const std::filesystem::path& file, const std::string& text, Output& output,
+             mode_t mode, std::string_view stamp_marker);
+  // Replaces only the time stamp; false when it cannot (then write it whole).
+  bool refresh(const std::filesystem::path& file, Output& output, const std::string& digits);
 
   std::string runtime_directory_;
   bool has_runtime_directory_ = false;
@@ -68,10 +79,10 @@ class StatusPublisher {
   bool written_ = false;
   std::uint64_t status_writes_ = 0;
   std::uint64_t metrics_writes_ = 0;
+  std::uint64_t refreshes_ = 0;
   std::chrono::system_clock::time_point status_at_{}, metrics_at_{}, certificates_at_{};
   bool certificates_due_ = true;
-  bool status_failing_ = false;
-  bool metrics_failing_ = false;
+  Output status_, metrics_;
 };
 
 }  // namespace edgegw::daemon

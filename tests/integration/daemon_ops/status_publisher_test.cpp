@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 #include <systemd/sd-event.h>
 
+#include <fstream>
+
 #include "config/config.hpp"
 #include "daemon/gateway.hpp"
+#include "daemon/metrics_file.hpp"
 #include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/temp_dir.hpp"
@@ -46,6 +49,11 @@ FileStamp stamp(const std::filesystem::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return {};
   return {st.st_ino, st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec};
+}
+
+std::string read(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::size_t online(const Gateway& gateway) {
@@ -122,11 +130,18 @@ TEST_F(StatusPublisherTest, ATickWithNothingChangedRebuildsAndRewritesNothing) {
   EXPECT_EQ(publisher_->status_writes(), writes);
   EXPECT_EQ(stamp(publisher_->status_file()), status);
   EXPECT_EQ(stamp(publisher_->metrics_file()), metrics);
-  // The refresh a reader tells a live daemon by is still written, without a rebuild.
+  // The refresh a reader tells a live daemon by: the time stamp only, in place, and the files
+  // then say exactly what writing them whole would.
   publish(t0 + 6s);
-  EXPECT_EQ(publisher_->status_writes(), writes + 1);
   EXPECT_EQ(publisher_->work().rebuilds, settled.rebuilds);
-  EXPECT_NE(stamp(publisher_->status_file()), status);
+  EXPECT_EQ(publisher_->status_writes(), writes);
+  EXPECT_EQ(publisher_->refreshes(), 2u);
+  EXPECT_EQ(stamp(publisher_->status_file()).inode, status.inode);
+  EXPECT_EQ(
+      publisher_->last_report().written_at_ms,
+      std::chrono::duration_cast<std::chrono::milliseconds>((t0 + 6s).time_since_epoch()).count());
+  EXPECT_EQ(read(publisher_->status_file()), to_json(publisher_->last_report()));
+  EXPECT_EQ(read(publisher_->metrics_file()), to_prometheus(publisher_->last_report()));
   EXPECT_EQ(comparable(publisher_->last_report()), comparable(rebuilt()));
 }
 

@@ -159,7 +159,8 @@ class Gateway final : private DeviceSide {
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
-  std::vector<northbound::DeviceIdentity> identities_;
+  // Shared with the sessions (one copy of each identity, not one per holder).
+  std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_;
 
   loop::EventSource post_;
   loop::EventSource housekeeping_;

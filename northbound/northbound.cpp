@@ -41,7 +41,7 @@ Northbound::~Northbound() {
   sessions_.clear();
 }
 
-SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
+SessionOptions Northbound::session_options(const DeviceIdentity& identity) const {
   SessionOptions o;
   o.backoff = reconnect_backoff(options_.cloud, options_.stable_after);
   o.conflict = options_.conflict;
@@ -54,9 +54,13 @@ SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
 }
 
 bool Northbound::add_device(DeviceIdentity identity) {
-  if (sessions_.count(identity.device)) return false;
-  auto name = identity.device;
-  auto options = session_options(identity);
+  return add_device(std::make_shared<const DeviceIdentity>(std::move(identity)));
+}
+
+bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
+  if (sessions_.count(identity->device)) return false;
+  auto name = identity->device;
+  auto options = session_options(*identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
   auto* raw = session.get();
   sessions_.emplace(name, std::move(session));

@@ -70,6 +70,8 @@ class Northbound {
   // Adds a device and starts its session (connecting through the limiter). False if the name is
   // taken.
   bool add_device(DeviceIdentity identity);
+  // The same with an identity the caller keeps too (shared, not copied).
+  bool add_device(std::shared_ptr<const DeviceIdentity> identity);
   // Stops and removes a device's session (its records stay in the outbox). False if unknown.
   bool remove_device(const std::string& device);
   bool has_device(const std::string& device) const { return sessions_.count(device) > 0; }
@@ -107,7 +109,7 @@ class Northbound {
   std::size_t tls_contexts() const { return tls_.size(); }
 
  private:
-  SessionOptions session_options(const DeviceIdentity& identity);
+  SessionOptions session_options(const DeviceIdentity& identity) const;
 
   NorthboundOptions options_;
   store::Outbox& outbox_;

@@ -57,6 +57,10 @@ bool registration_pending(const Platform& platform, const DeviceIdentity& id,
 }  // namespace
 
 Session::Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options)
+    : Session(env, std::make_shared<const DeviceIdentity>(std::move(identity)), options) {}
+
+Session::Session(const SessionEnvironment& env, std::shared_ptr<const DeviceIdentity> identity,
+                 SessionOptions options)
     : env_(env),
       identity_(std::move(identity)),
       options_(options),
@@ -67,7 +71,7 @@ Session::Session(const SessionEnvironment& env, DeviceIdentity identity, Session
             o.conflict = options.conflict;
             o.clock = options.clock;
             o.signs_with_time = platform_defaults(env.platform->kind()).signs_with_time;
-            o.needs_registration = registration_pending(*env.platform, identity_, wall());
+            o.needs_registration = registration_pending(*env.platform, *identity_, wall());
             o.seed = options.seed;
             return o;
           }(),
@@ -104,12 +108,12 @@ std::chrono::system_clock::time_point Session::wall() const {
 }
 
 void Session::log(loop::LogLevel level, const std::string& message) const {
-  if (env_.log) env_.log(level, identity_.device, message);
+  if (env_.log) env_.log(level, identity_->device, message);
 }
 
 void Session::log_per_message(std::string_view kind, const std::string& message) const {
   if (env_.log_limit) {
-    env_.log_limit->log(loop::LogLevel::warning, identity_.device, kind, message);
+    env_.log_limit->log(loop::LogLevel::warning, identity_->device, kind, message);
   } else {
     log(loop::LogLevel::warning, message);
   }
@@ -142,7 +146,7 @@ void Session::apply(const SessionDecision& d) {
 
 void Session::tell(StoryLine line) const {
   if (env_.story) {
-    env_.story(identity_.device, line);
+    env_.story(identity_->device, line);
   } else {
     log(line.level, line.message);
   }
@@ -202,7 +206,7 @@ void Session::notice(SessionNotice n) {
 
 void Session::open_connection() {
   auto now = SteadyClock::now();
-  auto params = env_.platform->connect_params(identity_, wall(), random_connid());
+  auto params = env_.platform->connect_params(*identity_, wall(), random_connid());
   if (!params.problem.empty()) {
     apply(core_.connect_failed(now, ConnectFailure::misconfigured, params.problem));
     return;
@@ -239,7 +243,7 @@ void Session::open_connection() {
     mqtt::Connection::Handler& handler = *this;
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
-  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
+  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_->device);
   const auto where = o.host + ":" + std::to_string(o.port);
   if (story_.attempt(now)) {
     tell({StoryEvent::connecting, loop::LogLevel::info, "connecting to " + where, ""});
@@ -276,8 +280,8 @@ void Session::went_online() {
         ""});
   // Whatever was in flight on the previous link goes again (at-least-once).
   forget_inflight();
-  env_.outbox->release(identity_.device);
-  for (const auto& filter : env_.platform->subscriptions(identity_)) {
+  env_.outbox->release(identity_->device);
+  for (const auto& filter : env_.platform->subscriptions(*identity_)) {
     connection_->subscribe({{filter, 1}});
   }
   pump(std::numeric_limits<std::size_t>::max());
@@ -350,7 +354,7 @@ void Session::on_message(const mqtt::Message& message) {
   auto qos = message.qos;
   auto id = message.packet_id;
   if (core_.state() == SessionState::registering) {
-    auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+    auto r = env_.platform->decode_downlink(*identity_, message.topic, message.payload);
     if (r.registration) {
       if (qos > 0 && connection_) connection_->ack(id);
       handle_registration(*r.registration);
@@ -364,7 +368,7 @@ void Session::on_message(const mqtt::Message& message) {
 
 void Session::handle_registration(const Registration& registration) {
   auto now = SteadyClock::now();
-  if (auto error = env_.platform->save_registration(identity_, registration)) {
+  if (auto error = env_.platform->save_registration(*identity_, registration)) {
     if (connection_) connection_->disconnect();
     apply(core_.connect_failed(now, ConnectFailure::misconfigured,
                                "storing the registration failed: " + *error));
@@ -381,11 +385,11 @@ void Session::handle_downlink(const mqtt::Message& message) {
                                               " bytes: over the size limit");
     return;
   }
-  auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+  auto r = env_.platform->decode_downlink(*identity_, message.topic, message.payload);
   if (r.command) {
     ++commands_;
     changed();
-    if (env_.on_command) env_.on_command(identity_.device, *r.command);
+    if (env_.on_command) env_.on_command(identity_->device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log_per_message("refused message", "the platform refused message " + r.ack->id + " (code " +
                                            std::to_string(r.ack->code) + ": " + r.ack->message +
@@ -410,7 +414,7 @@ void Session::on_puback(std::uint16_t packet_id) {
     auto parts = parts_left_.find(seq);
     if (parts != parts_left_.end() && --parts->second == 0) {
       parts_left_.erase(parts);
-      env_.outbox->ack(identity_.device, seq);
+      env_.outbox->ack(identity_->device, seq);
       if (held_ > 0) --held_;
       ++acknowledged_;
     }
@@ -435,17 +439,17 @@ void Session::on_writable() {
 }
 
 void Session::refill() {
-  if (held_ >= env_.outbox->backlog(identity_.device)) return;
-  auto records = env_.outbox->take(identity_.device, options_.take_batch);
+  if (held_ >= env_.outbox->backlog(identity_->device)) return;
+  auto records = env_.outbox->take(identity_->device, options_.take_batch);
   for (auto& record : records) {
-    auto uplink = env_.platform->encode_uplink(identity_, record);
+    auto uplink = env_.platform->encode_uplink(*identity_, record);
     if (!uplink.ok() || uplink.publications.empty()) {
       // It can never be sent; keeping it would block the device's queue for good.
       ++dropped_;
       log(loop::LogLevel::warning,
           "record " + std::to_string(record.seq) + " cannot be sent (" +
               (uplink.error ? uplink.error->reason : std::string("empty")) + "); dropped");
-      env_.outbox->ack(identity_.device, record.seq);
+      env_.outbox->ack(identity_->device, record.seq);
       continue;
     }
     ++held_;
@@ -484,7 +488,7 @@ std::size_t Session::pump(std::size_t budget) {
                parts != parts_left_.end() && --parts->second == 0) {
       // QoS 0 (a platform that wants it): nothing will acknowledge it.
       parts_left_.erase(parts);
-      env_.outbox->ack(identity_.device, seq);
+      env_.outbox->ack(identity_->device, seq);
       if (held_ > 0) --held_;
       ++acknowledged_;
     }
@@ -493,7 +497,7 @@ std::size_t Session::pump(std::size_t budget) {
 }
 
 bool Session::reply(const Command& command, const CommandResult& result) {
-  auto publication = env_.platform->encode_reply(identity_, command, result);
+  auto publication = env_.platform->encode_reply(*identity_, command, result);
   if (!publication) return true;
   if (replies_.size() >= kMaxQueuedReplies) {
     log(loop::LogLevel::warning, "too many command replies waiting for the cloud; dropping one");
@@ -560,14 +564,14 @@ SessionStatus Session::take_status() {
 
 SessionStatus Session::status() const {
   SessionStatus s;
-  s.device = identity_.device;
+  s.device = identity_->device;
   s.state = core_.state();
   if (auto until = core_.until()) {
     s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               *until - SteadyClock::now());
   }
   if (s.state == SessionState::online) s.online_since = online_since_;
-  s.backlog = env_.outbox->backlog(identity_.device);
+  s.backlog = env_.outbox->backlog(identity_->device);
   s.inflight = connection_ ? connection_->inflight() : 0;
   s.published = published_;
   s.acknowledged = acknowledged_;

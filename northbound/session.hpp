@@ -83,6 +83,10 @@ struct SessionEnvironment {
 class Session : private mqtt::Connection::Handler {
  public:
   Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options);
+  // `identity` shared with its owner (the gateway's list of devices): one copy per device, not
+  // one per holder.
+  Session(const SessionEnvironment& env, std::shared_ptr<const DeviceIdentity> identity,
+          SessionOptions options);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -102,8 +106,8 @@ class Session : private mqtt::Connection::Handler {
   SessionStatus take_status();
   SessionState state() const { return core_.state(); }
   bool online() const { return core_.state() == SessionState::online; }
-  const std::string& device() const { return identity_.device; }
-  const DeviceIdentity& identity() const { return identity_; }
+  const std::string& device() const { return identity_->device; }
+  const DeviceIdentity& identity() const { return *identity_; }
 
  private:
   struct Pending {
@@ -141,7 +145,7 @@ class Session : private mqtt::Connection::Handler {
   std::chrono::system_clock::time_point wall() const;
 
   const SessionEnvironment& env_;
-  DeviceIdentity identity_;
+  std::shared_ptr<const DeviceIdentity> identity_;  // never null
   SessionOptions options_;
   SessionCore core_;
   SessionPublishGate gate_;

@@ -268,11 +268,11 @@ int main(int argc, char** argv) {
   std::printf("edgegw RSS %.1f MiB = %.1f KiB per device (outbox, config and all)\n", rss / 1024.0,
               static_cast<double>(rss) / devices);
 
-  double cpu0 = process_cpu_seconds(edgegw.pid());
+  double cpu0 = test::process_cpu_seconds_fine(edgegw.pid());
   auto idle_start = Clock::now();
   while (seconds_since(idle_start) < idle_seconds) usleep(200000);
   const double idle_cpu =
-      (process_cpu_seconds(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100;
+      (test::process_cpu_seconds_fine(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100;
   std::printf("idle %.0f s with all online: edgegw CPU %.2f %% of one core; %zu still online\n",
               idle_seconds, idle_cpu, census(status_file).online);
   auto compare_with_engine = [&] {

@@ -37,7 +37,9 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
 }
 
 Northbound::~Northbound() {
-  // Sessions use the resolver and the TLS contexts: they go first.
+  // Sessions use the resolver and the TLS contexts: they go first. Their marks are dropped first
+  // (each session would otherwise look for itself in the list as it goes: quadratic).
+  changes_.take();
   sessions_.clear();
 }
 

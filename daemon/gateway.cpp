@@ -113,8 +113,9 @@ void Gateway::build_northbound(const config::Config& config) {
   northbound_ = std::make_unique<northbound::Northbound>(loop_, *outbox_, std::move(options),
                                                          std::move(handlers));
   for (const auto& device : config.devices) {
-    identities_.push_back(device.cloud);
-    identities_.back().device = device.name;
+    auto identity = std::make_shared<northbound::DeviceIdentity>(device.cloud);
+    identity->device = device.name;
+    identities_.push_back(std::move(identity));
   }
 }
 

@@ -115,6 +115,7 @@ class Gateway final : private DeviceSide {
   GatewayCounters counters() const;
   store::Outbox& outbox() { return *outbox_; }
   const northbound::Northbound& northbound() const { return *northbound_; }
+  northbound::Northbound& northbound() { return *northbound_; }  // its change marks (status)
   const southbound::LocalMqttSource* local_mqtt() const { return local_mqtt_.get(); }
   // Each Modbus bus that has devices: its name and request counters (status, metrics).
   std::vector<std::pair<std::string, southbound::BusStats>> bus_stats() const;
@@ -188,7 +189,8 @@ class Gateway final : private DeviceSide {
   std::set<std::string> read_on_get_;  // devices with property_get = "device"
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
-  std::vector<northbound::DeviceIdentity> identities_;
+  // Shared with the sessions (one copy of each identity, not one per holder).
+  std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_;
   GatewayCommandSink gateway_commands_;
 
   loop::EventSource post_;

@@ -25,12 +25,14 @@
 namespace edgegw::daemon {
 namespace {
 
-std::vector<northbound::DeviceIdentity> identities_of(const config::Config& config) {
-  std::vector<northbound::DeviceIdentity> out;
+std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_of(
+    const config::Config& config) {
+  std::vector<std::shared_ptr<const northbound::DeviceIdentity>> out;
   out.reserve(config.devices.size());
   for (const auto& device : config.devices) {
-    out.push_back(device.cloud);
-    out.back().device = device.name;
+    auto identity = std::make_shared<northbound::DeviceIdentity>(device.cloud);
+    identity->device = device.name;
+    out.push_back(std::move(identity));
   }
   return out;
 }
@@ -83,10 +85,10 @@ bool Gateway::apply_cloud(const config::Config& next, GatewayReload& done) {
   old->stop();  // DISCONNECT before the same identities connect again
   old.reset();
   std::set<std::string> before;
-  for (const auto& id : old_identities) before.insert(id.device);
+  for (const auto& id : old_identities) before.insert(id->device);
   for (const auto& id : identities_) {
-    (before.erase(id.device) ? done.sessions_restarted : done.sessions_started)
-        .push_back(id.device);
+    (before.erase(id->device) ? done.sessions_restarted : done.sessions_started)
+        .push_back(id->device);
     if (started_) northbound_->add_device(id);
   }
   done.sessions_stopped.assign(before.begin(), before.end());
@@ -113,27 +115,28 @@ void Gateway::apply_gateway_identity(const config::Config& next, bool cloud_rebu
 void Gateway::apply_sessions(const config::Config& next, GatewayReload& done) {
   auto wanted = identities_of(next);
   std::set<std::string> wanted_names;
-  for (const auto& id : wanted) wanted_names.insert(id.device);
-  std::map<std::string, const northbound::DeviceIdentity*> running;
+  for (const auto& id : wanted) wanted_names.insert(id->device);
+  std::map<std::string, std::shared_ptr<const northbound::DeviceIdentity>> running;
   for (const auto& id : identities_) {
-    if (wanted_names.count(id.device)) {
-      running.emplace(id.device, &id);
+    if (wanted_names.count(id->device)) {
+      running.emplace(id->device, id);
     } else {
-      northbound_->remove_device(id.device);
-      done.sessions_stopped.push_back(id.device);
+      northbound_->remove_device(id->device);
+      done.sessions_stopped.push_back(id->device);
     }
   }
-  for (const auto& id : wanted) {
-    auto it = running.find(id.device);
-    if (it != running.end() && *it->second == id) {
+  for (auto& id : wanted) {
+    auto it = running.find(id->device);
+    if (it != running.end() && *it->second == *id) {
       ++done.sessions_kept;
+      id = it->second;  // the running session's copy: still one per device
       continue;
     }
     if (it != running.end()) {
-      northbound_->remove_device(id.device);
-      done.sessions_restarted.push_back(id.device);
+      northbound_->remove_device(id->device);
+      done.sessions_restarted.push_back(id->device);
     } else {
-      done.sessions_started.push_back(id.device);
+      done.sessions_started.push_back(id->device);
     }
     if (started_) northbound_->add_device(id);
   }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -47,6 +48,37 @@ std::optional<std::string> write_file_atomically(const std::filesystem::path& pa
     return "cannot rename " + temp.string() + " to " + path.string() + ": " + why;
   }
   return std::nullopt;
+}
+
+StampLocation locate_stamp(const std::filesystem::path& path, std::string_view text,
+                           std::string_view marker) {
+  StampLocation where;
+  const auto at = text.find(marker);
+  struct stat st {};
+  if (at == std::string_view::npos || ::stat(path.c_str(), &st) != 0) return where;
+  where.inode = st.st_ino;
+  where.offset = at + marker.size();
+  while (where.offset + where.width < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[where.offset + where.width]))) {
+    ++where.width;
+  }
+  if (where.width == 0) where.offset = std::string_view::npos;
+  return where;
+}
+
+bool rewrite_stamp(const std::filesystem::path& path, const StampLocation& where,
+                   std::string_view digits) {
+  if (where.offset == std::string_view::npos || digits.size() != where.width) return false;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  const bool same = ::fstat(fd, &st) == 0 && st.st_ino == where.inode &&
+                    static_cast<std::size_t>(st.st_size) >= where.offset + where.width;
+  const bool done =
+      same && ::pwrite(fd, digits.data(), digits.size(), static_cast<off_t>(where.offset)) ==
+                  static_cast<ssize_t>(digits.size());
+  ::close(fd);
+  return done;
 }
 
 }  // namespace edgegw::daemon

@@ -1,6 +1,12 @@
 // Where the running daemon leaves its state for `edgegw status` and node_exporter, and how: each
 // file is written whole to a temporary file beside it and renamed over the old one, so a reader
 // never sees half a file (rename(2) within one directory is atomic).
+//
+// The periodic refresh of a file whose content did not change (so a reader can tell a live daemon
+// from a dead one) replaces only its time stamp, in place: the same digits count at the same
+// offset, one pwrite(2) of ~13 bytes instead of rewriting 4 MB for 10,000 devices every 5 s. A
+// reader racing it may at worst see a mix of two time stamps a few seconds apart, never a broken
+// file.
 #pragma once
 
 #include <sys/types.h>
@@ -32,5 +38,19 @@ inline constexpr mode_t kMetricsFileMode = 0644;
 // stays untouched).
 std::optional<std::string> write_file_atomically(const std::filesystem::path& path,
                                                  std::string_view text, mode_t mode = 0644);
+
+// Where the number after `marker` sits in the file just written with `text`; `offset` is npos
+// when there is none (the file then cannot be refreshed in place).
+struct StampLocation {
+  ino_t inode = 0;
+  std::size_t offset = std::string_view::npos;
+  std::size_t width = 0;
+};
+StampLocation locate_stamp(const std::filesystem::path& path, std::string_view text,
+                           std::string_view marker);
+// Overwrites the number at `where` with `digits`. False, having changed nothing, when `path` is no
+// longer the file that was written (another inode) or the width differs: write it whole then.
+bool rewrite_stamp(const std::filesystem::path& path, const StampLocation& where,
+                   std::string_view digits);
 
 }  // namespace edgegw::daemon

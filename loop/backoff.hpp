@@ -30,6 +30,26 @@ struct BackoffOptions {
   bool operator==(const BackoffOptions&) const = default;
 };
 
+// SplitMix64 (Steele, Lea, Flood 2014): a UniformRandomBitGenerator of 8 bytes. Every session
+// holds a Backoff, and std::mt19937_64 is 2.5 KB of state — most of a Session at 10,000 devices —
+// for jitter that only needs to spread reconnects, not to be cryptographic.
+class SplitMix64 {
+ public:
+  using result_type = std::uint64_t;
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
 class Backoff {
  public:
   using Clock = std::chrono::steady_clock;
@@ -61,7 +81,7 @@ class Backoff {
   std::chrono::milliseconds uniform(std::chrono::milliseconds lo, std::chrono::milliseconds hi);
 
   BackoffOptions options_;
-  std::mt19937_64 rng_;
+  SplitMix64 rng_;
   unsigned attempts_ = 0;
   Clock::time_point up_since_{};
   bool up_ = false;

@@ -31,17 +31,20 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
   env_.story = std::move(handlers.story);
   log_limit_ = std::make_unique<loop::LogRateLimit>(loop, env_.log, options_.log_limit);
   env_.log_limit = log_limit_.get();
+  env_.changes = &changes_;
   env_.wall_clock = std::move(handlers.wall_clock);
   env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
 }
 
 Northbound::~Northbound() {
-  // Sessions use the resolver and the TLS contexts: they go first.
+  // Sessions use the resolver and the TLS contexts: they go first. Their marks are dropped first
+  // (each session would otherwise look for itself in the list as it goes: quadratic).
+  changes_.take();
   gateway_.reset();
   sessions_.clear();
 }
 
-SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
+SessionOptions Northbound::session_options(const DeviceIdentity& identity) const {
   SessionOptions o;
   o.backoff = reconnect_backoff(options_.cloud, options_.stable_after);
   o.conflict = options_.conflict;
@@ -54,13 +57,18 @@ SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
 }
 
 bool Northbound::add_device(DeviceIdentity identity) {
-  if (sessions_.count(identity.device)) return false;
-  if (gateway_ && gateway_->device() == identity.device) return false;
-  auto name = identity.device;
-  auto options = session_options(identity);
+  return add_device(std::make_shared<const DeviceIdentity>(std::move(identity)));
+}
+
+bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
+  if (sessions_.count(identity->device)) return false;
+  if (gateway_ && gateway_->device() == identity->device) return false;
+  auto name = identity->device;
+  auto options = session_options(*identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
   auto* raw = session.get();
   sessions_.emplace(name, std::move(session));
+  ++membership_;
   raw->start();
   return true;
 }
@@ -70,6 +78,7 @@ bool Northbound::remove_device(const std::string& device) {
   if (it == sessions_.end()) return false;
   it->second->stop();
   sessions_.erase(it);
+  ++membership_;
   return true;
 }
 
@@ -143,14 +152,21 @@ std::optional<SessionStatus> Northbound::status(const std::string& device) const
 }
 
 std::string Northbound::summary() const {
-  std::map<SessionState, std::size_t> counts;
-  for (const auto& [name, session] : sessions_) ++counts[session->state()];
   std::string out;
-  for (const auto& [state, n] : counts) {
+  for (std::size_t i = 0; i < SessionChanges::kStates; ++i) {
+    const auto state = static_cast<SessionState>(i);
+    const std::size_t n = changes_.count(state);
+    if (n == 0) continue;
     if (!out.empty()) out += ", ";
     out += std::string(to_string(state)) + " " + std::to_string(n);
   }
   return out.empty() ? std::string("no devices") : out;
+}
+
+std::vector<SessionStatus> Northbound::take_changed() {
+  std::vector<SessionStatus> out;
+  for (Session* session : changes_.take()) out.push_back(session->take_status());
+  return out;
 }
 
 void Northbound::stop() {

@@ -26,6 +26,7 @@
 #include "northbound/connect_slots.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
+#include "northbound/session_changes.hpp"
 #include "northbound/session_status.hpp"
 #include "store/outbox.hpp"
 
@@ -69,6 +70,8 @@ class Northbound {
   // Adds a device and starts its session (connecting through the limiter). False if the name is
   // taken.
   bool add_device(DeviceIdentity identity);
+  // The same with an identity the caller keeps too (shared, not copied).
+  bool add_device(std::shared_ptr<const DeviceIdentity> identity);
   // Stops and removes a device's session (its records stay in the outbox). False if unknown.
   bool remove_device(const std::string& device);
   bool has_device(const std::string& device) const { return sessions_.count(device) > 0; }
@@ -100,8 +103,19 @@ class Northbound {
 
   std::vector<SessionStatus> status() const;  // sorted by device name
   std::optional<SessionStatus> status(const std::string& device) const;
-  // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ...").
+  // Counts per state, for the one-line STATUS= summary ("online 9998, backoff 2, ..."). Kept as
+  // the sessions change: costs the number of states, not of sessions.
   std::string summary() const;
+
+  // The status of each session that changed since the last call (all of them at the first),
+  // in no particular order; clears their marks. For a single reader (the daemon's status file):
+  // with nothing changed it costs nothing, whatever the number of sessions.
+  std::vector<SessionStatus> take_changed();
+  // Counts every change a session marked, and every device added or removed: equal between two
+  // calls means nothing any status() reports changed (apart from retry_at's wall-clock reading).
+  std::uint64_t changes() const { return changes_.marks() + membership_; }
+  // Counts devices added and removed (a reader of take_changed() rebuilds when this moved).
+  std::uint64_t membership() const { return membership_; }
 
   void stop();  // DISCONNECT every session (shutdown)
 
@@ -111,7 +125,7 @@ class Northbound {
   std::size_t tls_contexts() const { return tls_.size(); }
 
  private:
-  SessionOptions session_options(const DeviceIdentity& identity);
+  SessionOptions session_options(const DeviceIdentity& identity) const;
 
   NorthboundOptions options_;
   store::Outbox& outbox_;
@@ -123,6 +137,8 @@ class Northbound {
   SessionEnvironment env_;
   std::unique_ptr<loop::LogRateLimit> log_limit_;  // outlives sessions_ (declared before it)
   std::uint64_t seed_;
+  SessionChanges changes_;  // outlives sessions_ (each session leaves it on destruction)
+  std::uint64_t membership_ = 0;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::unique_ptr<Session> gateway_;  // [gateway.cloud]; null without one
   Session* find(const std::string& name) const;

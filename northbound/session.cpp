@@ -57,6 +57,10 @@ bool registration_pending(const Platform& platform, const DeviceIdentity& id,
 }  // namespace
 
 Session::Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options)
+    : Session(env, std::make_shared<const DeviceIdentity>(std::move(identity)), options) {}
+
+Session::Session(const SessionEnvironment& env, std::shared_ptr<const DeviceIdentity> identity,
+                 SessionOptions options)
     : env_(env),
       identity_(std::move(identity)),
       options_(options),
@@ -67,26 +71,49 @@ Session::Session(const SessionEnvironment& env, DeviceIdentity identity, Session
             o.conflict = options.conflict;
             o.clock = options.clock;
             o.signs_with_time = platform_defaults(env.platform->kind()).signs_with_time;
-            o.needs_registration = registration_pending(*env.platform, identity_, wall());
+            o.needs_registration = registration_pending(*env.platform, *identity_, wall());
             o.seed = options.seed;
             return o;
           }(),
           *env.limiter, env.slots, [this] { arm_timer(SteadyClock::now()); }),
-      gate_(options.max_inflight, options.publish_rate) {}
+      gate_(options.max_inflight, options.publish_rate),
+      counted_state_(core_.state()) {
+  if (env_.changes) {
+    env_.changes->enter(counted_state_);
+    changed();  // a new session is news to the status reader
+  }
+}
 
-Session::~Session() = default;
+Session::~Session() {
+  if (!env_.changes) return;
+  env_.changes->leave(counted_state_);
+  if (marked_) env_.changes->forget(this);
+}
+
+void Session::changed() {
+  if (!env_.changes) return;
+  if (const auto state = core_.state(); state != counted_state_) {
+    env_.changes->leave(counted_state_);
+    env_.changes->enter(state);
+    counted_state_ = state;
+  }
+  if (!marked_) {
+    marked_ = true;
+    env_.changes->mark(this);
+  }
+}
 
 std::chrono::system_clock::time_point Session::wall() const {
   return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
 }
 
 void Session::log(loop::LogLevel level, const std::string& message) const {
-  if (env_.log) env_.log(level, identity_.device, message);
+  if (env_.log) env_.log(level, identity_->device, message);
 }
 
 void Session::log_per_message(std::string_view kind, const std::string& message) const {
   if (env_.log_limit) {
-    env_.log_limit->log(loop::LogLevel::warning, identity_.device, kind, message);
+    env_.log_limit->log(loop::LogLevel::warning, identity_->device, kind, message);
   } else {
     log(loop::LogLevel::warning, message);
   }
@@ -114,11 +141,12 @@ void Session::apply(const SessionDecision& d) {
     timer_.set_enabled(SD_EVENT_OFF);
   }
   if (d.connect) open_connection();
+  changed();
 }
 
 void Session::tell(StoryLine line) const {
   if (env_.story) {
-    env_.story(identity_.device, line);
+    env_.story(identity_->device, line);
   } else {
     log(line.level, line.message);
   }
@@ -190,7 +218,7 @@ bool Session::apply_route(mqtt::ConnectOptions& o) {
 
 void Session::open_connection() {
   auto now = SteadyClock::now();
-  auto params = env_.platform->connect_params(identity_, wall(), random_connid());
+  auto params = env_.platform->connect_params(*identity_, wall(), random_connid());
   if (!params.problem.empty()) {
     apply(core_.connect_failed(now, ConnectFailure::misconfigured, params.problem));
     return;
@@ -228,7 +256,7 @@ void Session::open_connection() {
     mqtt::Connection::Handler& handler = *this;
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
-  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_.device);
+  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_->device);
   auto where = std::string(o.ws_path ? (o.tls ? "wss://" : "ws://") : "") + o.host + ":" +
                std::to_string(o.port) + (o.ws_path ? *o.ws_path : "");
   if (o.proxy) where += " through proxy " + o.proxy->host + ":" + std::to_string(o.proxy->port);
@@ -259,6 +287,9 @@ void Session::on_connected(bool /*session_present*/) {
 
 void Session::went_online() {
   online_since_ = wall();
+  // Online, the timer is only wanted when the publish rate holds records back; arm_timer() makes
+  // it again then. 10,000 idle sessions keep no disabled sd-event source (~300 bytes each).
+  timer_.reset();
   const auto online = story_.online(SteadyClock::now());
   const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(online.took).count();
   tell({StoryEvent::online, loop::LogLevel::info,
@@ -267,8 +298,8 @@ void Session::went_online() {
         ""});
   // Whatever was in flight on the previous link goes again (at-least-once).
   forget_inflight();
-  env_.outbox->release(identity_.device);
-  for (const auto& filter : env_.platform->subscriptions(identity_)) {
+  env_.outbox->release(identity_->device);
+  for (const auto& filter : env_.platform->subscriptions(*identity_)) {
     connection_->subscribe({{filter, 1}});
   }
   pump(std::numeric_limits<std::size_t>::max());
@@ -341,7 +372,7 @@ void Session::on_message(const mqtt::Message& message) {
   auto qos = message.qos;
   auto id = message.packet_id;
   if (core_.state() == SessionState::registering) {
-    auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+    auto r = env_.platform->decode_downlink(*identity_, message.topic, message.payload);
     if (r.registration) {
       if (qos > 0 && connection_) connection_->ack(id);
       handle_registration(*r.registration);
@@ -355,7 +386,7 @@ void Session::on_message(const mqtt::Message& message) {
 
 void Session::handle_registration(const Registration& registration) {
   auto now = SteadyClock::now();
-  if (auto error = env_.platform->save_registration(identity_, registration)) {
+  if (auto error = env_.platform->save_registration(*identity_, registration)) {
     if (connection_) connection_->disconnect();
     apply(core_.connect_failed(now, ConnectFailure::misconfigured,
                                "storing the registration failed: " + *error));
@@ -372,10 +403,11 @@ void Session::handle_downlink(const mqtt::Message& message) {
                                               " bytes: over the size limit");
     return;
   }
-  auto r = env_.platform->decode_downlink(identity_, message.topic, message.payload);
+  auto r = env_.platform->decode_downlink(*identity_, message.topic, message.payload);
   if (r.command) {
     ++commands_;
-    if (env_.on_command) env_.on_command(identity_.device, *r.command);
+    changed();
+    if (env_.on_command) env_.on_command(identity_->device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log_per_message("refused message", "the platform refused message " + r.ack->id + " (code " +
                                            std::to_string(r.ack->code) + ": " + r.ack->message +
@@ -392,6 +424,7 @@ void Session::handle_downlink(const mqtt::Message& message) {
 }
 
 void Session::on_puback(std::uint16_t packet_id) {
+  changed();  // inflight and acknowledged
   auto it = inflight_.find(packet_id);
   if (it != inflight_.end()) {
     auto seq = it->second;
@@ -399,7 +432,7 @@ void Session::on_puback(std::uint16_t packet_id) {
     auto parts = parts_left_.find(seq);
     if (parts != parts_left_.end() && --parts->second == 0) {
       parts_left_.erase(parts);
-      env_.outbox->ack(identity_.device, seq);
+      env_.outbox->ack(identity_->device, seq);
       if (held_ > 0) --held_;
       ++acknowledged_;
     }
@@ -424,13 +457,13 @@ void Session::on_writable() {
 }
 
 void Session::refill() {
-  if (held_ >= env_.outbox->backlog(identity_.device)) return;
-  auto records = env_.outbox->take(identity_.device, options_.take_batch);
+  if (held_ >= env_.outbox->backlog(identity_->device)) return;
+  auto records = env_.outbox->take(identity_->device, options_.take_batch);
   for (auto& record : records) {
-    auto uplink = env_.platform->encode_uplink(identity_, record);
+    auto uplink = env_.platform->encode_uplink(*identity_, record);
     const auto what = disposition(uplink);
     if (what == UplinkDisposition::done) {
-      env_.outbox->ack(identity_.device, record.seq);  // delivered as far as this platform goes
+      env_.outbox->ack(identity_->device, record.seq);  // delivered as far as this platform goes
       continue;
     }
     if (what == UplinkDisposition::drop) {
@@ -439,7 +472,7 @@ void Session::refill() {
       log(loop::LogLevel::warning,
           "record " + std::to_string(record.seq) + " cannot be sent (" +
               (uplink.error ? uplink.error->reason : std::string("empty")) + "); dropped");
-      env_.outbox->ack(identity_.device, record.seq);
+      env_.outbox->ack(identity_->device, record.seq);
       continue;
     }
     ++held_;
@@ -469,6 +502,7 @@ std::size_t Session::pump(std::size_t budget) {
     gate_.spend(now, 1);
     ++published_;
     ++sent;
+    changed();
     auto seq = next.seq;
     pending_.pop_front();
     if (*id != 0) {
@@ -477,7 +511,7 @@ std::size_t Session::pump(std::size_t budget) {
                parts != parts_left_.end() && --parts->second == 0) {
       // QoS 0 (a platform that wants it): nothing will acknowledge it.
       parts_left_.erase(parts);
-      env_.outbox->ack(identity_.device, seq);
+      env_.outbox->ack(identity_->device, seq);
       if (held_ > 0) --held_;
       ++acknowledged_;
     }
@@ -486,7 +520,7 @@ std::size_t Session::pump(std::size_t budget) {
 }
 
 bool Session::reply(const Command& command, const CommandResult& result) {
-  auto publication = env_.platform->encode_reply(identity_, command, result);
+  auto publication = env_.platform->encode_reply(*identity_, command, result);
   if (!publication) return true;
   if (replies_.size() >= kMaxQueuedReplies) {
     log(loop::LogLevel::warning, "too many command replies waiting for the cloud; dropping one");
@@ -505,6 +539,7 @@ void Session::flush_replies() {
     if (!connection_->publish(p.topic, p.payload, p.qos)) break;
     gate_.spend(now, 1);
     ++published_;
+    changed();
     replies_.pop_front();
   }
 }
@@ -545,16 +580,21 @@ void Session::on_timer() {
   }
 }
 
+SessionStatus Session::take_status() {
+  marked_ = false;
+  return status();
+}
+
 SessionStatus Session::status() const {
   SessionStatus s;
-  s.device = identity_.device;
+  s.device = identity_->device;
   s.state = core_.state();
   if (auto until = core_.until()) {
     s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               *until - SteadyClock::now());
   }
   if (s.state == SessionState::online) s.online_since = online_since_;
-  s.backlog = env_.outbox->backlog(identity_.device);
+  s.backlog = env_.outbox->backlog(identity_->device);
   s.inflight = connection_ ? connection_->inflight() : 0;
   s.published = published_;
   s.acknowledged = acknowledged_;

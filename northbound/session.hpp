@@ -17,7 +17,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,7 +27,9 @@
 #include "loop/log_sink.hpp"
 #include "mqtt/connection.hpp"
 #include "northbound/cloud_options.hpp"
+#include "northbound/fifo.hpp"
 #include "northbound/platform.hpp"
+#include "northbound/session_changes.hpp"
 #include "northbound/session_core.hpp"
 #include "northbound/session_publish_gate.hpp"
 #include "northbound/session_status.hpp"
@@ -72,6 +73,8 @@ struct SessionEnvironment {
   // Per-message lines (malformed or oversized downlinks, refused messages) go through this, per
   // device and kind; null: they go straight to `log`.
   loop::LogRateLimit* log_limit = nullptr;
+  // Marks of changed sessions and the count per state (status, STATUS=); null: not tracked.
+  SessionChanges* changes = nullptr;
   WallClock wall_clock;
   // Called just before every connect attempt (tests and metrics); may be empty.
   std::function<void(const std::string& device)> on_connect_attempt;
@@ -80,6 +83,10 @@ struct SessionEnvironment {
 class Session : private mqtt::Connection::Handler {
  public:
   Session(const SessionEnvironment& env, DeviceIdentity identity, SessionOptions options);
+  // `identity` shared with its owner (the gateway's list of devices): one copy per device, not
+  // one per holder.
+  Session(const SessionEnvironment& env, std::shared_ptr<const DeviceIdentity> identity,
+          SessionOptions options);
   ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -95,10 +102,12 @@ class Session : private mqtt::Connection::Handler {
   bool reply(const Command& command, const CommandResult& result);
 
   SessionStatus status() const;
+  // status(), and clears this session's mark in env.changes (the reader took it).
+  SessionStatus take_status();
   SessionState state() const { return core_.state(); }
   bool online() const { return core_.state() == SessionState::online; }
-  const std::string& device() const { return identity_.device; }
-  const DeviceIdentity& identity() const { return identity_; }
+  const std::string& device() const { return identity_->device; }
+  const DeviceIdentity& identity() const { return *identity_; }
 
  private:
   struct Pending {
@@ -115,6 +124,8 @@ class Session : private mqtt::Connection::Handler {
   void on_writable() override;
 
   void apply(const SessionDecision& decision);
+  // Something status() reports may have changed: marks this session in env.changes.
+  void changed();
   void open_connection();
   bool apply_route(mqtt::ConnectOptions& o);
   void went_online();
@@ -135,7 +146,7 @@ class Session : private mqtt::Connection::Handler {
   std::chrono::system_clock::time_point wall() const;
 
   const SessionEnvironment& env_;
-  DeviceIdentity identity_;
+  std::shared_ptr<const DeviceIdentity> identity_;  // never null
   SessionOptions options_;
   SessionCore core_;
   SessionPublishGate gate_;
@@ -143,11 +154,11 @@ class Session : private mqtt::Connection::Handler {
   loop::EventSource timer_;
   SessionStory story_;
 
-  std::deque<Pending> pending_;                                // taken, not yet published
+  Fifo<Pending> pending_;                                      // taken, not yet published
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_;  // packet id → record seq
   std::unordered_map<std::uint64_t, unsigned> parts_left_;     // seq → publications not yet acked
   std::uint64_t held_ = 0;  // records taken from the outbox and not yet acked
-  std::deque<Publication> replies_;
+  Fifo<Publication> replies_;
 
   std::chrono::system_clock::time_point online_since_{};
   std::uint64_t published_ = 0;
@@ -155,6 +166,8 @@ class Session : private mqtt::Connection::Handler {
   std::uint64_t commands_ = 0;
   std::uint64_t dropped_ = 0;  // records the platform cannot encode (logged, acked away)
   bool suback_refusal_logged_ = false;
+  bool marked_ = false;         // in env.changes until the reader takes it
+  SessionState counted_state_;  // the state env.changes counts this session in
 };
 
 }  // namespace edgegw::northbound

@@ -13,7 +13,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
-#include <deque>
+
+#include "northbound/fifo.hpp"
 
 namespace edgegw::northbound {
 
@@ -63,7 +64,7 @@ class SessionPublishGate {
   unsigned max_inflight_;
   std::size_t per_window_;
   Clock::duration window_;
-  std::deque<Clock::time_point> sent_;
+  Fifo<Clock::time_point> sent_;  // no storage while nothing was sent lately
 };
 
 }  // namespace edgegw::northbound

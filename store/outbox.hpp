@@ -174,6 +174,7 @@ class Outbox {
   Statement insert_device_, insert_record_, insert_records_, delete_range_;
   Statement update_device_, device_rows_, page_count_, freelist_count_, take_;
   Statement quarantine_insert_;
+  Statement oldest_record_;  // prepared on first use (the fleet's health only)
 
   HighWaterMark hwm_;
   HighWaterMark::Seqs hwm_seqs_;

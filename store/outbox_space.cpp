@@ -79,11 +79,20 @@ std::uint64_t Outbox::incoming_bytes() {
   return per_row * appends_.size();
 }
 
+// Each device's first record is the head of its (device_id, seq) key range: one seek per device,
+// no arrival index to keep up on every append.
 std::optional<std::int64_t> Outbox::oldest_record_time_ms() {
-  oldest_batch_.bind(1, std::int64_t{1});
+  if (!oldest_record_.get()) {
+    oldest_record_ = Statement(db_.get(),
+                               "SELECT min((SELECT time_ms FROM records r WHERE r.device_id = d.id "
+                               "ORDER BY r.seq LIMIT 1)) FROM devices d");
+  }
   std::optional<std::int64_t> out;
-  if (oldest_batch_.step() == SQLITE_ROW) out = oldest_batch_.column_int(1);
-  oldest_batch_.reset();
+  if (oldest_record_.step() == SQLITE_ROW &&
+      sqlite3_column_type(oldest_record_.get(), 0) != SQLITE_NULL) {
+    out = oldest_record_.column_int(0);
+  }
+  oldest_record_.reset();
   return out;
 }
 

@@ -5,8 +5,17 @@
 //   - the daemon's RSS per device and its idle CPU with all online
 //   - one reading per device published locally: time until the cloud acknowledged all of them
 //   - the cloud killed and restarted: time until 99% / 100% are back, connect attempts per device
-// Usage: daemon_sessions_bench [--devices 10000] [--rate 1000] [--idle-seconds 20]
-//        (EDGEGW_BIN=path runs another build of the daemon, e.g. the sanitizer one)
+//   - `figure | ours | peer | ratio` lines: the daemon's RSS per device and idle CPU against the
+//     engine alone (N bare TLS sessions, signed the same way, on the same emulator, after the
+//     daemon stopped), measured in the same run
+//   - --status-ticks 1000,5000,10000: the CPU of one idle housekeeping tick of the status file
+//     (StatusPublisher over a real Gateway with N sessions online, in this process) against a
+//     rebuild from scratch (what every tick did before issue 18), at each count
+// Usage: daemon_sessions_bench [--devices 10000] [--rate 1000] [--idle-seconds 20] [--quick 1]
+//                              [--status-ticks 1000,5000,10000]
+//        --quick 1 skips the delivery and cloud-restart phases.
+//        (EDGEGW_BIN=path runs another build of the daemon, e.g. the sanitizer one or an older
+//        one for a before/after comparison)
 #include <sys/resource.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -21,6 +30,10 @@
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "mqtt/tls_context.hpp"
+#include "northbound/platform.hpp"
+#include "status_ticks.hpp"
+#include "support/engine_sessions.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
 #include "support/process_usage.hpp"
@@ -135,13 +148,74 @@ std::string config_for(std::size_t devices, double rate, const test::CloudEmulat
   return c;
 }
 
+void print_figure(const std::string& figure, double ours, double peer, const char* unit) {
+  std::printf("%-40s | %8.2f %-4s | %8.2f %-4s | %5.2f\n", figure.c_str(), ours, unit, peer, unit,
+              peer > 0 ? ours / peer : 0.0);
+  std::fflush(stdout);
+}
+
+struct EngineFloor {
+  double rss_kib = 0, heap_kib = 0, idle_cpu = 0;
+  std::size_t online = 0;
+};
+
+// The peer: the same N devices as bare engine sessions (TLS, Aliyun-signed by the same platform
+// code, same keepalive) from this process, idle on a loop that sleeps until something is due.
+EngineFloor engine_floor(const test::CloudEmulator& cloud, std::size_t devices, double idle_s,
+                         const std::filesystem::path& state_dir) {
+  northbound::CloudOptions options;
+  options.platform = northbound::PlatformKind::aliyun;
+  options.host = "127.0.0.1";
+  options.port = cloud.tls_port();
+  options.ca_file = cloud.ca_file();
+  auto platform = northbound::make_platform(options, state_dir);
+  mqtt::TlsContextCache tls;
+  mqtt::TlsConfig tls_config;
+  tls_config.ca_file = cloud.ca_file().string();
+  std::string error;
+  auto context = tls.get(tls_config, &error);
+  EngineFloor f;
+  const long rss0 = rss_kib();
+  const auto heap0 = test::heap_in_use();
+  test::EngineSessions engine;
+  f.online = engine.connect(devices, [&](std::size_t i) {
+    northbound::DeviceIdentity id;
+    id.device = "dev-" + std::to_string(i);
+    id.product_key = "a1Bench";
+    id.device_name = id.device;
+    id.device_secret = "secret-" + id.device;
+    const auto p = platform->connect_params(id, std::chrono::system_clock::now(), "00000");
+    mqtt::ConnectOptions o;
+    o.host = p.host;
+    o.port = p.port;
+    o.tls = context;
+    o.client_id = p.client_id;
+    o.username = p.username;
+    o.password = p.password;
+    o.keepalive = p.keepalive;
+    o.clean_session = p.clean_session;
+    return o;
+  });
+  f.rss_kib = static_cast<double>(rss_kib() - rss0) / devices;
+  f.heap_kib = static_cast<double>(test::heap_in_use() - heap0) / 1024.0 / devices;
+  const double cpu0 = test::cpu_seconds();
+  const auto start = Clock::now();
+  engine.idle(idle_s);
+  f.idle_cpu = (test::cpu_seconds() - cpu0) / seconds_since(start) * 100;
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t devices = 10000;
   double rate = 1000, idle_seconds = 20;
+  bool quick = false;
+  std::string status_ticks;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
+    if (a == "--quick") quick = v != "0";
+    if (a == "--status-ticks") status_ticks = v;
     if (a == "--devices") devices = std::stoul(v);
     if (a == "--rate") rate = std::stod(v);
     if (a == "--idle-seconds") idle_seconds = std::stod(v);
@@ -150,6 +224,7 @@ int main(int argc, char** argv) {
   getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;  // the brokers inherit it; edgegw raises its own
   setrlimit(RLIMIT_NOFILE, &limit);
+  if (!status_ticks.empty()) return bench::status_ticks(status_ticks);
 
   test::Registry registry;
   for (std::size_t i = 0; i < devices; ++i) {
@@ -193,13 +268,29 @@ int main(int argc, char** argv) {
   std::printf("edgegw RSS %.1f MiB = %.1f KiB per device (outbox, config and all)\n", rss / 1024.0,
               static_cast<double>(rss) / devices);
 
-  double cpu0 = process_cpu_seconds(edgegw.pid());
+  double cpu0 = test::process_cpu_seconds_fine(edgegw.pid());
   auto idle_start = Clock::now();
   while (seconds_since(idle_start) < idle_seconds) usleep(200000);
+  const double idle_cpu =
+      (test::process_cpu_seconds_fine(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100;
   std::printf("idle %.0f s with all online: edgegw CPU %.2f %% of one core; %zu still online\n",
-              idle_seconds,
-              (process_cpu_seconds(edgegw.pid()) - cpu0) / seconds_since(idle_start) * 100,
-              census(status_file).online);
+              idle_seconds, idle_cpu, census(status_file).online);
+  auto compare_with_engine = [&] {
+    const EngineFloor engine = engine_floor(cloud, devices, idle_seconds, dir.path() / "engine");
+    std::printf("engine alone: %zu of %zu online, heap %.2f KiB/session\n", engine.online, devices,
+                engine.heap_kib);
+    std::printf("%-40s | %13s | %13s | %5s\n", "figure", "edgegw", "peer (engine)", "ratio");
+    const std::string at = ", " + std::to_string(devices) + " TLS devices";
+    print_figure("memory per device (RSS)" + at, static_cast<double>(rss) / devices, engine.rss_kib,
+                 "KiB");
+    print_figure("idle CPU, % of a core" + at, idle_cpu, engine.idle_cpu, "%");
+  };
+  if (quick) {
+    auto stopped = edgegw.stop(std::chrono::seconds(30));
+    std::printf("edgegw stopped with exit code %d\n", stopped ? *stopped : -1);
+    compare_with_engine();
+    return 0;
+  }
 
   auto acked_before = census(status_file).acknowledged;
   auto publish_start = Clock::now();
@@ -253,5 +344,6 @@ int main(int argc, char** argv) {
     std::printf("its log ends:\n%s\n",
                 log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
   }
+  compare_with_engine();
   return 0;
 }

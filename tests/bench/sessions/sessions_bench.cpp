@@ -4,8 +4,12 @@
 //   - RSS per session, idle CPU with all online
 //   - broker killed and restarted: time until 99% are back, connect attempts per session
 //   - drain: messages/s published and acknowledged from a backlog spread over many devices
+//   - `figure | ours | peer | ratio` lines: heap per session and idle CPU of the session layer
+//     against bare engine sessions (mqtt::Connection alone) at the same count, in the same run
+//   - --engine 50000: the engine's own heap and idle CPU per session at that count (the broker
+//     listens on several ports: one port gives only ~28,000 loopback connections)
 // Usage: sessions_bench [--devices 1000,5000,10000] [--rate 1000] [--drain-devices 1000]
-//                       [--drain-records 1000000] [--idle-seconds 5]
+//                       [--drain-records 1000000] [--idle-seconds 5] [--engine 50000]
 #include <sys/resource.h>
 #include <systemd/sd-event.h>
 
@@ -19,6 +23,7 @@
 #include "northbound/northbound.hpp"
 #include "store/outbox.hpp"
 #include "support/device_identities.hpp"
+#include "support/engine_sessions.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
 #include "support/process_usage.hpp"
@@ -39,15 +44,56 @@ void raise_nofile() {
   setrlimit(RLIMIT_NOFILE, &r);
 }
 
-std::unique_ptr<test::MosquittoBroker> start_broker() {
-  auto port = test::free_tcp_port();
-  auto broker = std::make_unique<test::MosquittoBroker>(
-      "listener " + std::to_string(port) +
-          " 127.0.0.1\nallow_anonymous true\nmax_connections -1\nmax_inflight_messages 0\n"
-          "max_queued_messages 100000\n",
-      std::vector<std::uint16_t>{port});
+std::unique_ptr<test::MosquittoBroker> start_broker(std::size_t listeners = 1) {
+  std::vector<std::uint16_t> ports;
+  std::string config;
+  for (std::size_t i = 0; i < listeners; ++i) {
+    ports.push_back(test::free_tcp_port());
+    config += "listener " + std::to_string(ports.back()) + " 127.0.0.1\n";
+  }
+  config +=
+      "allow_anonymous true\nmax_connections -1\nmax_inflight_messages 0\n"
+      "max_queued_messages 100000\n";
+  auto broker = std::make_unique<test::MosquittoBroker>(config, ports);
   broker->start();
   return broker;
+}
+
+void print_figure(const std::string& figure, double ours, double peer, const char* unit) {
+  std::printf("%-44s | %8.2f %-4s | %8.2f %-4s | %5.2f\n", figure.c_str(), ours, unit, peer, unit,
+              peer > 0 ? ours / peer : 0.0);
+  std::fflush(stdout);
+}
+
+struct EngineFigures {
+  double heap_kib = 0, rss_kib = 0, idle_cpu = 0;
+  std::size_t online = 0;
+};
+
+// The peer: `n` bare engine sessions (plain TCP, keepalive 300 s like the rig), spread over the
+// broker's ports, then idle as a daemon's loop is.
+EngineFigures engine_floor(const test::MosquittoBroker& broker, std::size_t n, double idle_s) {
+  EngineFigures f;
+  const auto heap0 = test::heap_in_use();
+  const long rss0 = rss_kib();
+  {
+    test::EngineSessions engine;
+    f.online = engine.connect(n, [&](std::size_t i) {
+      mqtt::ConnectOptions o;
+      o.host = "127.0.0.1";
+      o.port = broker.ports()[i % broker.ports().size()];
+      o.client_id = "engine-" + std::to_string(i);
+      o.keepalive = std::chrono::seconds(300);
+      return o;
+    });
+    f.heap_kib = static_cast<double>(test::heap_in_use() - heap0) / 1024.0 / n;
+    f.rss_kib = static_cast<double>(rss_kib() - rss0) / n;
+    const double cpu0 = cpu_seconds();
+    const auto start = Clock::now();
+    engine.idle(idle_s);
+    f.idle_cpu = (cpu_seconds() - cpu0) / seconds_since(start) * 100;
+  }
+  return f;
 }
 
 struct Rig {
@@ -95,6 +141,20 @@ struct Rig {
     for (int i = 0; i < 1024 && sd_event_run(loop, 0) > 0; ++i) {
     }
   }
+  // Idle as the daemon is: the loop sleeps until something is due; commit and drain once a second
+  // (the daemon's housekeeping tick).
+  void idle(double seconds) {
+    const auto start = Clock::now();
+    auto tick = start;
+    while (seconds_since(start) < seconds) {
+      sd_event_run(loop, 200000);
+      if (Clock::now() - tick >= std::chrono::seconds(1)) {
+        tick = Clock::now();
+        if (outbox->has_pending()) outbox->commit();
+        northbound->drain(20000);
+      }
+    }
+  }
   std::size_t online() const {
     std::size_t n = 0;
     for (const auto& s : northbound->status()) n += s.state == northbound::SessionState::online;
@@ -118,16 +178,18 @@ struct Rig {
 void bench_sessions(std::size_t n, double rate, double idle_seconds) {
   auto broker = start_broker();
   long rss_before = rss_kib();
+  const auto heap_before = test::heap_in_use();
   auto rig = std::make_unique<Rig>(broker->port(), rate, 30);
   for (std::size_t i = 0; i < n; ++i) {
     rig->northbound->add_device(test::anonymous_identity("dev-" + std::to_string(i)));
   }
   double cold = rig->until_online(n, 1.0, 600);
   long rss_after = rss_kib();
+  const double heap_kib = static_cast<double>(test::heap_in_use() - heap_before) / 1024.0 / n;
 
   double cpu0 = cpu_seconds();
   auto idle_start = Clock::now();
-  while (seconds_since(idle_start) < idle_seconds) rig->turn();
+  rig->idle(idle_seconds);
   double idle_cpu = (cpu_seconds() - cpu0) / seconds_since(idle_start) * 100;
 
   auto before = rig->attempts.size();
@@ -144,8 +206,24 @@ void bench_sessions(std::size_t n, double rate, double idle_seconds) {
       n, cold, rate, static_cast<double>(rss_after - rss_before) / n, idle_cpu, back99,
       back99 < 0 ? -1 : back99 + back100, per_session);
   std::fflush(stdout);
-  broker->stop();  // the server closes first: TIME_WAIT stays on its side, not on our ports
   rig.reset();
+  const EngineFigures engine = engine_floor(*broker, n, idle_seconds);
+  const std::string at = ", " + std::to_string(n) + " sessions";
+  print_figure("heap per session (mallinfo2)" + at, heap_kib, engine.heap_kib, "KiB");
+  print_figure("idle CPU, % of a core" + at, idle_cpu, engine.idle_cpu, "%");
+  broker->stop();  // the server closes first: TIME_WAIT stays on its side, not on our ports
+}
+
+// The engine alone at a count one port cannot hold (--engine 50000).
+void bench_engine(std::size_t n, double idle_seconds) {
+  auto broker = start_broker((n + 19999) / 20000);
+  const auto start = Clock::now();
+  const EngineFigures f = engine_floor(*broker, n, idle_seconds);
+  std::printf(
+      "engine alone, %zu plain sessions (%zu online, %.0f s to connect and idle): heap %.2f "
+      "KiB/session, RSS %.2f KiB/session, idle CPU %.2f %% of a core\n",
+      n, f.online, seconds_since(start), f.heap_kib, f.rss_kib, f.idle_cpu);
+  broker->stop();
 }
 
 void bench_drain(std::size_t devices, std::size_t records, double rate) {
@@ -197,6 +275,7 @@ int main(int argc, char** argv) {
   double rate = 1000;
   std::size_t drain_devices = 1000, drain_records = 1000000;
   double idle_seconds = 5;
+  std::size_t engine_only = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--devices") counts = parse_list(v);
@@ -204,8 +283,14 @@ int main(int argc, char** argv) {
     if (a == "--drain-devices") drain_devices = std::stoul(v);
     if (a == "--drain-records") drain_records = std::stoul(v);
     if (a == "--idle-seconds") idle_seconds = std::stod(v);
+    if (a == "--engine") engine_only = std::stoul(v);
   }
   raise_nofile();
+  if (engine_only > 0) {
+    bench_engine(engine_only, idle_seconds);
+    return 0;
+  }
+  std::printf("%-44s | %13s | %13s | %5s\n", "figure", "ours", "peer (engine)", "ratio");
   for (auto n : counts) {
     if (n > 0) bench_sessions(n, rate, idle_seconds);
   }

@@ -16,6 +16,7 @@
 //
 //   pipeline_bench [messages per run, default 20000] [devices, default: 1 then 100]
 //                  [repeats, default 1: each figure is the median of this many runs]
+// $EDGEGW_BENCH_BINARY runs another edgegw build (the one of this tree by default).
 #include <systemd/sd-event.h>
 
 #include <algorithm>
@@ -219,7 +220,9 @@ class Bench {
                 "\"\n[device.mqtt]\ntopic = \"bench/" + device_name(i) + "\"\n";
     }
     auto file = dir.write("edgegw.toml", config);
-    Process edgegw({EDGEGW_BINARY, "-c", file.string(), "run"});
+    // $EDGEGW_BENCH_BINARY: another build, to compare two versions on the same load.
+    const char* binary = std::getenv("EDGEGW_BENCH_BINARY");
+    Process edgegw({binary && *binary ? binary : EDGEGW_BINARY, "-c", file.string(), "run"});
     try {
       const auto m =
           measure(local->port(), devices, messages, "bench/", "", {edgegw.pid(), local->pid()});

@@ -9,6 +9,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/version.hpp"
 #include "loop/guarded.hpp"
+#include "mqtt/output_batch.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -30,7 +31,13 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
             return northbound_->reply(device, command, result);
           },
           command_catalog(config)),
-      commit_wakeup_(loop, [this] { group_commit_.run(std::chrono::steady_clock::now()); }),
+      // One write per connection for the commit's PUBACKs to the local broker and the
+      // publishes of the drain that follows (mqtt/output_batch.hpp).
+      commit_wakeup_(loop,
+                     [this] {
+                       mqtt::OutputBatch batch;
+                       group_commit_.run(std::chrono::steady_clock::now());
+                     }),
       group_commit_(outbox, commit_wakeup_, [this] { drain(); }),
       session_journal_(loop) {
   describe_devices(config);  // the journal fields of every device's lines

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "loop/guarded.hpp"
+#include "mqtt/output_batch.hpp"
 #include "mqtt/ws_handshake.hpp"
 
 namespace edgegw::mqtt {
@@ -72,6 +73,7 @@ Connection::Connection(sd_event* loop, Resolver& resolver, Handler& handler)
 
 Connection::~Connection() {
   *alive_ = false;
+  OutputBatch::forget(*this);
   teardown();
   timer_.reset();
 }
@@ -372,6 +374,9 @@ int Connection::on_io_event(sd_event_source* source, int, std::uint32_t events, 
 }
 
 void Connection::handle_io(std::uint32_t events) {
+  // What the handler sends in answer to this read (a publish per PUBACK, an ack per message, on
+  // this connection or others) goes out with one write per connection.
+  OutputBatch batch;
   Guard guard(*this);
   switch (phase_) {
     case Phase::tcp_connecting:
@@ -509,9 +514,7 @@ std::optional<std::uint16_t> Connection::publish(std::string_view topic, std::st
   }
   encode_publish(out_, topic, payload, qos, retain, false, id);
   state_.packet_sent(now());
-  if (flush() == Flush::failed) {
-    queue_failure(write_failure());
-  }
+  flush_soon();
   return id;
 }
 
@@ -523,7 +526,7 @@ std::optional<std::uint16_t> Connection::subscribe(
   if (id == 0) return std::nullopt;
   encode_subscribe(out_, id, filters);
   state_.packet_sent(now());
-  if (flush() == Flush::failed) queue_failure(write_failure());
+  flush_soon();
   return id;
 }
 
@@ -534,13 +537,18 @@ std::optional<std::uint16_t> Connection::unsubscribe(const std::vector<std::stri
   if (id == 0) return std::nullopt;
   encode_unsubscribe(out_, id, filters);
   state_.packet_sent(now());
-  if (flush() == Flush::failed) queue_failure(write_failure());
+  flush_soon();
   return id;
 }
 
 void Connection::ack(std::uint16_t packet_id) {
   if (phase_ != Phase::online || pending_failure_ || packet_id == 0) return;
   constexpr std::size_t kPubackSize = 4;
+  // Output held back by an OutputBatch is ours, not the broker's doing: write it before judging.
+  if (output_full(kPubackSize) && output_deferred_ && flush() == Flush::failed) {
+    queue_failure(write_failure());
+    return;
+  }
   if (output_full(kPubackSize)) {
     queue_failure({CloseReason::protocol_error, 0,
                    "the broker sends QoS 1 messages but does not read our acknowledgements (" +
@@ -550,7 +558,7 @@ void Connection::ack(std::uint16_t packet_id) {
   }
   encode_puback(out_, packet_id);
   state_.packet_sent(now());
-  if (flush() == Flush::failed) queue_failure(write_failure());
+  flush_soon();
 }
 
 void Connection::disconnect() {

@@ -97,6 +97,8 @@ struct Outcome {
   std::string detail;
 };
 
+class OutputBatch;
+
 class Connection {
  public:
   struct Handler {
@@ -132,13 +134,15 @@ class Connection {
   // False (and nothing will be reported) only when the loop cannot give us the timer that bounds
   // the attempt (no memory, a finished loop): the owner treats that as a failed attempt.
   bool connect(ConnectOptions options);
-  // Queues a PUBLISH. Returns the packet id (0 for QoS 0), or nullopt when not online, the
-  // in-flight window is full (QoS 1) or too much output is queued.
+  // Queues a PUBLISH and writes it (at the close of the open OutputBatch, if any). Returns the
+  // packet id (0 for QoS 0), or nullopt when not online, the in-flight window is full (QoS 1) or
+  // too much output is queued.
   std::optional<std::uint16_t> publish(std::string_view topic, std::string_view payload, int qos,
                                        bool retain = false);
   std::optional<std::uint16_t> subscribe(const std::vector<std::pair<std::string, int>>& filters);
   std::optional<std::uint16_t> unsubscribe(const std::vector<std::string>& filters);
-  // Sends PUBACK for an incoming QoS 1 message now (after the owner stored it). When the broker
+  // Sends PUBACK for an incoming QoS 1 message now, or at the close of the open OutputBatch
+  // (after the owner stored it). When the broker
   // does not read and max_queued_bytes of output are waiting, the connection is closed instead
   // (protocol_error, reported from the loop): the broker is flooding us.
   void ack(std::uint16_t packet_id);
@@ -154,6 +158,7 @@ class Connection {
 
  private:
   struct Guard;
+  friend class OutputBatch;
   enum class Flush { done, blocked, failed };
   enum class Read { data, again, closed };
 
@@ -186,6 +191,9 @@ class Connection {
   bool dispatch_publish(Publish& publish);
   Flush flush();
   bool flush_or_close();
+  // After queuing a packet: flush now, or when the open OutputBatch closes (output_batch.cpp).
+  void flush_soon();
+  void flush_deferred();  // the batch closed
   Outcome write_failure();
   void queue_failure(Outcome outcome);
   void update_io_events();
@@ -218,6 +226,7 @@ class Connection {
   std::string last_connect_error_;
   std::string out_;
   std::size_t out_pos_ = 0;
+  bool output_deferred_ = false;  // in the open OutputBatch's list
   std::optional<Outcome> pending_failure_;
   std::string handshake_in_;  // the proxy's or WebSocket server's HTTP answer, until complete
   std::string ws_key_;        // our Sec-WebSocket-Key while the upgrade is under way

@@ -77,12 +77,15 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
                    [this](loop::LogLevel level, std::string_view device, std::string_view message) {
                      if (log_) log_(level, device, message);
                    }) {
-  for (const auto& device : devices_) {
-    for (const auto& filter : device_filters(device.options)) {
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    const auto& device = devices_[i];
+    const auto device_filter_list = device_filters(device.options);
+    for (const auto& filter : device_filter_list) {
       if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
         filters_.push_back(filter);
       }
     }
+    index_device(i, device_filter_list);
     const auto& reply = device.options.reply_topic;
     if (!reply.empty() && std::find(filters_.begin(), filters_.end(), reply) == filters_.end()) {
       filters_.push_back(reply);
@@ -225,13 +228,40 @@ int LocalMqttSource::on_timer(sd_event_source* timer, std::uint64_t, void* self)
   });
 }
 
+void LocalMqttSource::index_device(std::size_t index, const std::vector<std::string>& filters) {
+  const bool wildcard = std::any_of(filters.begin(), filters.end(), [](const std::string& f) {
+    return f.find_first_of("+#") != std::string::npos;
+  });
+  if (wildcard) {
+    wildcard_devices_.push_back(index);
+    return;
+  }
+  for (const auto& filter : filters) {
+    auto& devices = exact_devices_[filter];
+    if (devices.empty() || devices.back() != index) devices.push_back(index);
+  }
+}
+
+std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::string& topic) const {
+  static const std::vector<std::size_t> kNone;
+  const auto exact = exact_devices_.find(topic);
+  const auto& plain = exact == exact_devices_.end() ? kNone : exact->second;
+  std::vector<const LocalMqttDevice*> matched;
+  // Both index lists are ascending: merge them, so the order is the configuration's.
+  auto p = plain.begin();
+  for (std::size_t w : wildcard_devices_) {
+    if (!device_matches(devices_[w].options, topic)) continue;
+    for (; p != plain.end() && *p < w; ++p) matched.push_back(&devices_[*p]);
+    matched.push_back(&devices_[w]);
+  }
+  for (; p != plain.end(); ++p) matched.push_back(&devices_[*p]);
+  return matched;
+}
+
 void LocalMqttSource::on_message(const mqtt::Message& message) {
   ++counters_.received;
   if (take_reply(message)) return;
-  std::vector<const LocalMqttDevice*> matched;
-  for (const auto& device : devices_) {
-    if (device_matches(device.options, message.topic)) matched.push_back(&device);
-  }
+  const auto matched = devices_for(message.topic);
   if (matched.empty()) {
     ++counters_.unmatched;
     log(loop::LogLevel::debug, {},

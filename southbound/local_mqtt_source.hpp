@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "loop/backoff.hpp"
@@ -135,6 +136,9 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   bool refuse_oversized(const mqtt::Message& message,
                         const std::vector<const LocalMqttDevice*>& matched);
   bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
+  void index_device(std::size_t index, const std::vector<std::string>& filters);
+  // The devices a message on `topic` concerns, in configuration order.
+  std::vector<const LocalMqttDevice*> devices_for(const std::string& topic) const;
   void fail_pending_commands(const std::string& why);
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
   std::string broker() const;  // "local broker HOST:PORT"
@@ -143,6 +147,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   LocalMqttOptions options_;
   std::vector<LocalMqttDevice> devices_;
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
+  // Which devices a topic concerns without matching every device's filters per message: a device
+  // whose filters are all plain topics is found by hash; only those with wildcards are matched.
+  std::unordered_map<std::string, std::vector<std::size_t>> exact_devices_;
+  std::vector<std::size_t> wildcard_devices_;
   ReadingSink sink_;
   loop::LogSink log_;
   std::function<void(const std::string&, DeviceReply)> on_reply_;

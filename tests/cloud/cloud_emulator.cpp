@@ -18,7 +18,8 @@ std::uint16_t distinct_free_port(std::set<std::uint16_t>& taken) {
 
 }  // namespace
 
-CloudEmulator::CloudEmulator(Registry devices) : registry_(std::move(devices)) {
+CloudEmulator::CloudEmulator(Registry devices, CloudEmulatorOptions options)
+    : registry_(std::move(devices)), options_(options) {
   std::set<std::uint16_t> taken;
   tls_port_ = distinct_free_port(taken);
   mtls_port_ = distinct_free_port(taken);
@@ -54,7 +55,8 @@ std::string CloudEmulator::config() const {
       "certfile " + pki_.server().cert.string() + "\nkeyfile " + pki_.server().key.string() + "\n";
   // The log goes to the support broker's own log file (flushed per line; mosquitto allows only
   // one log_dest file).
-  std::string c = "per_listener_settings true\n";
+  std::string c = "per_listener_settings true\nmax_queued_messages " +
+                  std::to_string(options_.max_queued_messages) + "\n";
   c += listener(plain_port_, "plain");
   c += listener(tls_port_, "tls") + server_cert;
   c += listener(mtls_port_, "mtls") + server_cert + "cafile " + pki_.ca_cert().string() +

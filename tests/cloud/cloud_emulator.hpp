@@ -35,9 +35,17 @@ using TencentDevice = cloud::TencentDevice;
 using HuaweiDevice = cloud::HuaweiDevice;
 using MqttDevice = cloud::MqttDevice;
 
+// Broker settings a test may change. The defaults are a stock mosquitto's, as a cloud would be.
+struct CloudEmulatorOptions {
+  // QoS 1 messages the broker queues per client beyond those in flight; past it mosquitto drops
+  // for that client. 0: no limit. A bench whose observer counts every message sets 0, so that it
+  // measures the gateway and not the observer's queue (tests/bench/pipeline).
+  unsigned max_queued_messages = 1000;
+};
+
 class CloudEmulator {
  public:
-  explicit CloudEmulator(Registry devices = {});
+  explicit CloudEmulator(Registry devices = {}, CloudEmulatorOptions options = {});
   ~CloudEmulator();
   CloudEmulator(const CloudEmulator&) = delete;
   CloudEmulator& operator=(const CloudEmulator&) = delete;
@@ -83,6 +91,7 @@ class CloudEmulator {
   std::string config() const;
 
   Registry registry_;
+  CloudEmulatorOptions options_;
   TestPki pki_;
   TempDir dir_;
   std::uint16_t tls_port_ = 0;

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cctype>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cloud/cloud_emulator.hpp"
 #include "cloud/cloud_emulator_suite.hpp"
@@ -404,6 +406,50 @@ TEST(CloudEmulatorRestart, ComesBackOnTheSamePortsAndRemembersActivations) {
   EXPECT_FALSE(cloud.running());
   cloud.start();
   EXPECT_EQ(run_probe(o).connack, 0);
+}
+
+// How many of `count` QoS 1 messages reach an observer that reads nothing while they are
+// published (stopped with SIGSTOP), so all but the broker's 20 in flight wait in its queue at once.
+int messages_delivered_to_a_stalled_observer(const CloudEmulator& cloud, int count) {
+  std::vector<std::string> client{"-h", "127.0.0.1",
+                                  "-p", std::to_string(cloud.plain_port()),
+                                  "-u", cloud.observer_username(),
+                                  "-P", cloud.observer_password(),
+                                  "-q", "1",
+                                  "-t", "devices/d/telemetry"};
+  // Line-buffered, so that the SUBACK line is in the output file as soon as it is printed.
+  std::vector<std::string> sub{"stdbuf", "-oL", "mosquitto_sub", "-d", "-C", std::to_string(count),
+                               "-W",     "10"};
+  sub.insert(sub.end(), client.begin(), client.end());
+  Process observer(sub);
+  EXPECT_TRUE(wait_until([&] { return observer.output().find("SUBACK") != std::string::npos; },
+                         std::chrono::seconds(10)));
+  observer.signal(SIGSTOP);
+  std::string publish = "seq " + std::to_string(count) + " | mosquitto_pub -l";
+  for (const auto& arg : client) publish += " '" + arg + "'";
+  EXPECT_EQ(run_command({"sh", "-c", publish}).exit_code, 0);
+  observer.signal(SIGCONT);
+  observer.wait(std::chrono::seconds(20));
+  // Payloads are the numbers 1..count, one per line; -d adds lines that do not start with one.
+  std::istringstream lines(observer.output());
+  int delivered = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ++delivered;
+  }
+  return delivered;
+}
+
+// The pipeline bench counts every message at an observer: mosquitto's default queue (1000 per
+// client) dropped for it and the bench stalled; max_queued_messages 0 keeps them all.
+TEST(CloudEmulatorQueue, MaxQueuedMessagesZeroKeepsEveryMessageForASlowObserver) {
+  {
+    CloudEmulator stock;
+    stock.start();
+    EXPECT_LT(messages_delivered_to_a_stalled_observer(stock, 1500), 1500);
+  }
+  CloudEmulator unlimited({}, CloudEmulatorOptions{.max_queued_messages = 0});
+  unlimited.start();
+  EXPECT_EQ(messages_delivered_to_a_stalled_observer(unlimited, 1500), 1500) << unlimited.log();
 }
 
 TEST(CloudEmulatorScript, StartsPrintsItsPortsAndStopsOnSigterm) {

@@ -29,6 +29,7 @@ class MosquittoBroker {
   void resume();  // SIGCONT
 
   bool running() const { return process_ && process_->running(); }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }  // -1 before start()
   std::uint16_t port() const { return ports_.at(0); }
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   std::string log() const;

@@ -1,18 +1,25 @@
 // Sustained messages/s from a local broker to the cloud emulator, QoS 1 on both sides, with 1 and
 // 100 devices: edgegw (local MQTT source -> SQLite outbox -> one cloud session per device) against
 // a mosquitto bridge doing the same forwarding (local broker bridged to the cloud broker, QoS 1,
-// persistence on). Printed side by side with the ratio.
+// persistence on). Printed as figure | ours | peer | ratio: msg/s, and CPU per message - edgegw
+// plus the local broker it needs against the local broker running the bridge (the cloud broker and
+// this bench's own clients are not counted on either side) - for store sync "normal" and "full".
 //
 // Both paths run against the same emulator (mosquitto + the edgegw-cloud plugin) on its PLAIN
 // listener: the generic MQTT platform with username/password. TLS is left out on purpose so the
 // figures compare the forwarding machinery, not TLS record costs (edgegw would pay those per
 // device, the bridge once). The load is closed-loop: a publisher keeps at most kWindow messages
 // between "published to the local broker" and "seen at the cloud", so neither path is measured
-// by how much its broker can buffer.
+// by how much its broker can buffer. The emulator queues without limit for the bench's observer
+// (max_queued_messages 0): with mosquitto's default 1000 it dropped for the observer and the bench
+// stalled, measuring its own observer instead of the gateway.
 //
 //   pipeline_bench [messages per run, default 20000] [devices, default: 1 then 100]
+//                  [repeats, default 1: each figure is the median of this many runs]
+// $EDGEGW_BENCH_BINARY runs another edgegw build (the one of this tree by default).
 #include <systemd/sd-event.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +35,7 @@
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
 #include "support/process.hpp"
+#include "support/process_usage.hpp"
 #include "support/temp_dir.hpp"
 
 namespace edgegw::test {
@@ -36,9 +44,27 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Under the cloud broker's per-subscriber queue (mosquitto's max_queued_messages, 1000): a larger
-// window would make the emulator drop messages for the counting observer.
+// Messages between "published to the local broker" and "seen at the cloud".
 constexpr std::size_t kWindow = 500;
+
+// One run: the rate seen at the cloud and the CPU the forwarding side spent per message.
+struct Measurement {
+  double messages_per_second = 0;
+  double cpu_us_per_message = 0;
+  double broker_cpu_us_per_message = 0;  // the local broker's share of it
+};
+
+enum class Sync { normal, full };
+const char* to_string(Sync sync) {
+  return sync == Sync::normal ? "normal" : "full";
+}
+
+// CPU seconds of the forwarding side's processes together.
+double cpu_seconds_of(const std::vector<pid_t>& pids) {
+  double total = 0;
+  for (pid_t pid : pids) total += process_cpu_seconds(pid);
+  return total;
+}
 
 std::string device_name(int i) {
   return "dev-" + std::to_string(i);
@@ -83,7 +109,8 @@ class Bench {
                               .username = device_name(i),
                               .password = "pw-" + std::to_string(i)});
     }
-    cloud_ = std::make_unique<CloudEmulator>(registry);
+    cloud_ =
+        std::make_unique<CloudEmulator>(registry, CloudEmulatorOptions{.max_queued_messages = 0});
     cloud_->start();
   }
   ~Bench() {
@@ -113,10 +140,13 @@ class Bench {
   }
 
   // Publishes `messages` QoS 1 messages round-robin over `devices` local topics and returns the
-  // messages/s seen at the cloud. The first round (one per device) is a warm-up: it waits until
-  // every device's path works, and is not counted.
-  double measure(std::uint16_t local_port, int devices, std::size_t messages,
-                 const std::string& topic_prefix, const std::string& topic_suffix) {
+  // messages/s seen at the cloud and the CPU `forwarders` (the local broker last) spent per
+  // message meanwhile. The first
+  // rounds (one message per device) are a warm-up: they wait until every device's path works, and
+  // are not counted.
+  Measurement measure(std::uint16_t local_port, int devices, std::size_t messages,
+                      const std::string& topic_prefix, const std::string& topic_suffix,
+                      const std::vector<pid_t>& forwarders) {
     auto cloud = observer();
     Client publisher(loop_, *resolver_);
     mqtt::ConnectOptions o;
@@ -152,6 +182,8 @@ class Bench {
     const std::uint64_t base_received = cloud->received;
     sent = base_received;  // the window counts from here
     const std::uint64_t target = sent + messages;
+    const double cpu_before = cpu_seconds_of(forwarders);
+    const double broker_before = process_cpu_seconds(forwarders.back());
     const auto start = Clock::now();
     while (cloud->received < base_received + messages) {
       bool progressed = false;
@@ -163,16 +195,20 @@ class Bench {
       }
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = cpu_seconds_of(forwarders) - cpu_before;
+    const double broker_cpu = process_cpu_seconds(forwarders.back()) - broker_before;
     publisher.connection.disconnect();
     cloud->connection.disconnect();
-    return static_cast<double>(messages) / seconds;
+    const auto n = static_cast<double>(messages);
+    return {n / seconds, cpu * 1e6 / n, broker_cpu * 1e6 / n};
   }
 
-  double run_edgegw(int devices, std::size_t messages) {
+  Measurement run_edgegw(int devices, std::size_t messages, Sync sync) {
     TempDir dir;
     auto local = local_broker(dir, "");
     std::string config = "[gateway]\nstate_dir = \"" + (dir / "state").string() +
-                         "\"\nlog_level = \"warning\"\n"
+                         "\"\nlog_level = \"warning\"\n[store]\nsync = \"" + to_string(sync) +
+                         "\"\n"
                          "[cloud]\nplatform = \"mqtt\"\nhost = \"127.0.0.1\"\nport = " +
                          std::to_string(cloud_->plain_port()) +
                          "\ntls = false\nallow_plaintext = true\npublish_rate = 100000\n"
@@ -184,11 +220,14 @@ class Bench {
                 "\"\n[device.mqtt]\ntopic = \"bench/" + device_name(i) + "\"\n";
     }
     auto file = dir.write("edgegw.toml", config);
-    Process edgegw({EDGEGW_BINARY, "-c", file.string(), "run"});
+    // $EDGEGW_BENCH_BINARY: another build, to compare two versions on the same load.
+    const char* binary = std::getenv("EDGEGW_BENCH_BINARY");
+    Process edgegw({binary && *binary ? binary : EDGEGW_BINARY, "-c", file.string(), "run"});
     try {
-      const double rate = measure(local->port(), devices, messages, "bench/", "");
+      const auto m =
+          measure(local->port(), devices, messages, "bench/", "", {edgegw.pid(), local->pid()});
       edgegw.stop();
-      return rate;
+      return m;
     } catch (const std::exception& e) {
       const std::string out = edgegw.output();
       throw std::runtime_error(std::string(e.what()) + "\n--- edgegw (last 3000 bytes) ---\n" +
@@ -196,7 +235,7 @@ class Bench {
     }
   }
 
-  double run_bridge(int devices, std::size_t messages) {
+  Measurement run_bridge(int devices, std::size_t messages) {
     TempDir dir;
     const std::string bridge =
         "persistence true\npersistence_location " + dir.path().string() +
@@ -207,7 +246,7 @@ class Bench {
         "\ncleansession false\ntry_private false\nnotifications false\n"
         "bridge_protocol_version mqttv311\ntopic devices/# out 1\n";
     auto local = local_broker(dir, bridge);
-    return measure(local->port(), devices, messages, "devices/", "/telemetry");
+    return measure(local->port(), devices, messages, "devices/", "/telemetry", {local->pid()});
   }
 
  private:
@@ -230,19 +269,58 @@ class Bench {
 }  // namespace
 }  // namespace edgegw::test
 
+namespace {
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+void print_row(const std::string& figure, double ours, double peer) {
+  std::printf("%-36s | %10.1f | %10.1f | %5.2f\n", figure.c_str(), ours, peer, ours / peer);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  using edgegw::test::Measurement;
+  using edgegw::test::Sync;
   const std::size_t messages = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  std::vector<int> counts{1, 100};
+  if (argc > 2) counts = {std::atoi(argv[2])};
+  const int repeats = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
   try {
     edgegw::test::Bench bench;
-    std::printf("local MQTT -> cloud emulator, QoS 1 both sides, plain TCP, %zu messages per run\n",
-                messages);
-    std::printf("%8s  %14s  %14s  %7s\n", "devices", "edgegw msg/s", "bridge msg/s", "ratio");
-    std::vector<int> counts{1, 100};
-    if (argc > 2) counts = {std::atoi(argv[2])};
+    std::printf(
+        "local MQTT -> cloud emulator, QoS 1 both sides, plain TCP, %zu messages per run, median "
+        "of %d\nours = edgegw + its local broker; peer = a local mosquitto bridging to the cloud "
+        "(persistence on)\n",
+        messages, repeats);
+    std::printf("%-36s | %10s | %10s | %5s\n", "figure", "ours", "peer", "ratio");
     for (int devices : counts) {
-      const double edgegw = bench.run_edgegw(devices, messages);
-      const double bridge = bench.run_bridge(devices, messages);
-      std::printf("%8d  %14.0f  %14.0f  %7.2f\n", devices, edgegw, bridge, edgegw / bridge);
+      // Interleaved, so that a change in the machine's load hits every column alike.
+      std::vector<double> rate[2], cpu[2], broker_cpu[2], bridge_rate, bridge_cpu;
+      for (int r = 0; r < repeats; ++r) {
+        for (Sync sync : {Sync::normal, Sync::full}) {
+          const Measurement m = bench.run_edgegw(devices, messages, sync);
+          rate[static_cast<int>(sync)].push_back(m.messages_per_second);
+          cpu[static_cast<int>(sync)].push_back(m.cpu_us_per_message);
+          broker_cpu[static_cast<int>(sync)].push_back(m.broker_cpu_us_per_message);
+        }
+        const Measurement b = bench.run_bridge(devices, messages);
+        bridge_rate.push_back(b.messages_per_second);
+        bridge_cpu.push_back(b.cpu_us_per_message);
+      }
+      const std::string who = std::to_string(devices) + (devices == 1 ? " device" : " devices");
+      for (Sync sync : {Sync::normal, Sync::full}) {
+        const auto i = static_cast<int>(sync);
+        const std::string tag = ", " + who + ", sync=" + edgegw::test::to_string(sync);
+        print_row("msg/s" + tag, median(rate[i]), median(bridge_rate));
+        print_row("CPU us/msg" + tag, median(cpu[i]), median(bridge_cpu));
+        // The local broker alone, against the broker that runs the bridge: what is left of
+        // "ours" is edgegw's own cost.
+        print_row("  of which local broker", median(broker_cpu[i]), median(bridge_cpu));
+      }
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {

@@ -158,6 +158,19 @@ TEST_F(LocalMqttTest, ValuesArriveAsRecordsOfTheMatchingDevices) {
   EXPECT_EQ(source_->counters().acked, 2u);
 }
 
+// Devices with plain topics are found by hash and those with wildcards by matching: a topic both
+// kinds share still yields its records in configuration order, and an event topic is found too.
+TEST_F(LocalMqttTest, DevicesSharingATopicGetRecordsInConfigurationOrder) {
+  auto with_event = device("door", "site/door/telemetry");
+  with_event.options.events.push_back({"opened", "site/shared", {}});
+  make_source({device("wild", "site/#"), device("first", "site/shared"), with_event,
+               device("second", "site/shared"), device("other", "site/other")});
+  publish("site/shared", "1");
+  ASSERT_TRUE(run_until([&] { return handed_.size() >= 4; }));
+  EXPECT_EQ(payload_names(), (std::vector<std::string>{"wild", "first", "door", "second"}));
+  EXPECT_EQ(handed_[2].record.kind, store::RecordKind::event);
+}
+
 TEST_F(LocalMqttTest, Qos1IsAcknowledgedOnlyAfterCommit) {
   make_source({device("room1", "sensors/room1")}, /*auto_commit=*/false);
   publish("sensors/room1", R"({"v":1})");

@@ -115,6 +115,10 @@ void Gateway::build_northbound(const config::Config& config) {
 }
 
 void Gateway::build_buses(const config::Config& config) {
+  baselines_file_ = config.gateway.state_dir / "event-baselines.json";
+  std::string problem;
+  baselines_ = load_event_baselines(baselines_file_, &problem);
+  if (!problem.empty()) spdlog::warn("events: {}", problem);
   for (const auto& options : config.buses) {
     auto devices = modbus_devices_of(config, options.name);
     if (devices.empty()) continue;  // a bus without devices needs no thread
@@ -150,6 +154,7 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
                            fmt::format("modbus device {} {}", device, message));
         }
       });
+  slot->bus->restore_baselines(baselines_);
   for (const auto& device : slot->devices) {
     bus_of_device_[device.name] = slot->bus.get();
     if (device.options.read_on_get) read_on_get_.insert(device.name);
@@ -207,6 +212,8 @@ void Gateway::stop() {
   const std::size_t queued = outbox_->pending_appends();
   if (!group_commit_.flush() && queued > 0) {
     spdlog::error("outbox: {} reading(s) received just before the stop were not stored", queued);
+  } else {
+    save_baselines();
   }
 }
 
@@ -221,10 +228,38 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
 }
 
 void Gateway::on_bus_ready(Bus& slot) {
-  for (auto& record : slot.bus->take_readings()) append(std::move(record));
+  // Baselines first: the bus sets them after the records they follow, so these never run ahead
+  // of the readings taken next.
+  bool changed = false;
+  take_baselines(slot, &changed);
+  auto records = slot.bus->take_readings();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    std::function<void()> on_committed;
+    if (changed && i + 1 == records.size()) on_committed = [this] { save_baselines(); };
+    append(std::move(records[i]), std::move(on_committed));
+  }
+  if (changed && records.empty() && outbox_->pending_appends() == 0) save_baselines();
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
   for (const auto& result : slot.bus->take_read_results()) router_.on_read_result(result);
   arm_command_timer();
+}
+
+void Gateway::take_baselines(Bus& slot, bool* changed) {
+  auto taken = slot.bus->take_baselines();
+  if (!taken) return;
+  for (auto& [device, conditions] : *taken) baselines_[device] = std::move(conditions);
+  baselines_unsaved_ = true;
+  *changed = true;
+}
+
+// Once nothing appended before is uncommitted (a commit callback, the housekeeping tick, stop).
+void Gateway::save_baselines() {
+  if (!baselines_unsaved_) return;
+  if (auto problem = save_event_baselines(baselines_file_, baselines_)) {
+    spdlog::warn("events: cannot save the conditions' baselines: {}", *problem);
+    return;
+  }
+  baselines_unsaved_ = false;
 }
 
 void Gateway::drain() {
@@ -305,6 +340,7 @@ int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self)
         s, usec + std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count());
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     g->group_commit_.tick(std::chrono::steady_clock::now());
+    if (g->outbox_->pending_appends() == 0) g->save_baselines();
     g->drain();
   });
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <random>
 #include <system_error>
+#include <utility>
 
 #include "southbound/modbus_link.hpp"
 
@@ -101,6 +102,22 @@ std::vector<store::Record> ModbusBus::take_readings() {
   std::vector<store::Record> out;
   out.swap(readings_);
   return out;
+}
+
+void ModbusBus::restore_baselines(const Baselines& baselines) {
+  std::lock_guard lock(mutex_);
+  for (auto& device : devices_) {
+    auto it = baselines.find(device.name());
+    if (it == baselines.end()) continue;
+    device.restore_baselines(it->second);
+    baselines_[device.name()] = it->second;
+  }
+}
+
+std::optional<ModbusBus::Baselines> ModbusBus::take_baselines() {
+  std::lock_guard lock(mutex_);
+  if (!std::exchange(baselines_changed_, false)) return std::nullopt;
+  return baselines_;
 }
 
 std::vector<WriteResult> ModbusBus::take_write_results() {
@@ -336,6 +353,16 @@ void ModbusBus::poll_device(DevicePoller& device) {
     if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();
   }
   publish(std::move(result.records));
+  if (result.baselines) {
+    // After the records: a baseline is never taken ahead of the event it follows (saved late, the
+    // worst a crash does is send that event again; saved early, it would lose it).
+    {
+      std::lock_guard lock(mutex_);
+      baselines_[device.name()] = std::move(*result.baselines);
+      baselines_changed_ = true;
+    }
+    signal();
+  }
   // A TCP endpoint where no device answers any more may be a half-open connection: start afresh.
   if (options_.transport != Transport::rtu && link_->connected() &&
       std::all_of(devices_.begin(), devices_.end(), [](const auto& d) { return d.offline(); })) {

@@ -18,8 +18,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -84,6 +86,12 @@ class ModbusBus {
   // Readable (eventfd semantics) when readings or write results are waiting.
   int event_fd() const { return event_fd_; }
   std::vector<store::Record> take_readings();
+  // Device -> its event conditions' baselines (event_conditions.hpp). restore: before start().
+  using Baselines = std::map<std::string, EventConditions::Baselines>;
+  void restore_baselines(const Baselines& baselines);
+  // Every device's baselines when a poll changed some since the last call (take it after
+  // take_readings(): they describe the readings taken).
+  std::optional<Baselines> take_baselines();
   // Queues a write; its result arrives through take_write_results().
   void submit_write(WriteRequest request);
   std::vector<WriteResult> take_write_results();
@@ -131,6 +139,8 @@ class ModbusBus {
   std::atomic<bool> stop_requested_{false};  // read by the bus thread without the mutex
   std::deque<WriteRequest> writes_;
   std::vector<store::Record> readings_;
+  Baselines baselines_;
+  bool baselines_changed_ = false;
   std::vector<WriteResult> results_;
   std::deque<ReadRequest> reads_;
   std::vector<ReadResult> read_results_;

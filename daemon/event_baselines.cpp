@@ -59,8 +59,11 @@ std::optional<std::string> save_event_baselines(const std::filesystem::path& fil
   temp += ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return errno_text("cannot create", temp);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
+  // No fsync: it would widen the time between the commit of an event and the save of the
+  // baseline that follows it, where a SIGKILL makes the event go twice. A renamed file survives
+  // any crash of the process; a power cut may bring back the previous baseline, which at worst
+  // sends an event again.
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   std::string problem = ok ? std::string() : errno_text("cannot write", temp);
   ::close(fd);
   if (ok && ::rename(temp.c_str(), file.c_str()) != 0) {
@@ -70,11 +73,6 @@ std::optional<std::string> save_event_baselines(const std::filesystem::path& fil
   if (!ok) {
     ::unlink(temp.c_str());
     return problem;
-  }
-  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);  // the rename must survive a power cut
-    ::close(dfd);
   }
   return std::nullopt;
 }

@@ -1,8 +1,9 @@
 // The Modbus event conditions' baselines across restarts (southbound/event_conditions.hpp):
 // state_dir/event-baselines.json, {"<device>":{"<condition key>":<value>}}, replaced atomically
-// (temp file, fsync, rename, fsync of the directory). Rewritten only when a condition's side
-// flips, after the records of that poll were committed, so a crash can at worst send an event
-// twice, never lose one. A missing or damaged file means no baselines: the first values read are.
+// (temp file, rename; no fsync, see save_event_baselines). Rewritten only when a condition's side
+// flips, right after the commit of that poll's records, so a crash can at worst send an event
+// twice (killed in the microseconds between the two), never lose one. A missing or damaged file
+// means no baselines: the first values read are.
 #pragma once
 
 #include <filesystem>

@@ -31,7 +31,12 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
           },
           command_catalog(config)),
       commit_wakeup_(loop, [this] { group_commit_.run(std::chrono::steady_clock::now()); }),
-      group_commit_(outbox, commit_wakeup_, [this] { drain(); }),
+      group_commit_(outbox, commit_wakeup_,
+                    [this] {
+                      // What the baselines follow is durable now (nothing appended is pending).
+                      if (outbox_->pending_appends() == 0) save_baselines();
+                      drain();
+                    }),
       session_journal_(loop) {
   describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
@@ -232,13 +237,15 @@ void Gateway::on_bus_ready(Bus& slot) {
   // of the readings taken next.
   bool changed = false;
   take_baselines(slot, &changed);
-  auto records = slot.bus->take_readings();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    std::function<void()> on_committed;
-    if (changed && i + 1 == records.size()) on_committed = [this] { save_baselines(); };
-    append(std::move(records[i]), std::move(on_committed));
+  for (auto& record : slot.bus->take_readings()) append(std::move(record));
+  // Saved after the next commit (GroupCommit's after_commit), or now if nothing waits for one.
+  if (changed) {
+    if (outbox_->pending_appends() == 0) {
+      save_baselines();
+    } else {
+      group_commit_.request(std::chrono::steady_clock::now());
+    }
   }
-  if (changed && records.empty() && outbox_->pending_appends() == 0) save_baselines();
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
   for (const auto& result : slot.bus->take_read_results()) router_.on_read_result(result);
   arm_command_timer();

@@ -22,7 +22,7 @@ std::optional<double> number(const store::FieldValue& v) {
 }  // namespace
 
 EventConditions::EventConditions(std::vector<PointEventOptions> events) {
-  for (auto& e : events) conditions_.push_back({std::move(e), std::nullopt});
+  for (auto& e : events) conditions_.push_back({std::move(e), std::nullopt, std::nullopt});
 }
 
 bool EventConditions::met(const Condition& c, const store::FieldValue& value) {

@@ -197,18 +197,13 @@ void ModbusBus::log(loop::LogLevel level, const std::string& device,
   if (log_) log_(level, device, message);
 }
 
-void ModbusBus::publish(std::vector<store::Record> records) {
-  if (records.empty()) return;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& r : records) readings_.push_back(std::move(r));
-    if (readings_.size() > kMaxQueuedRecords) {
-      const std::size_t excess = readings_.size() - kMaxQueuedRecords;
-      readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
-      counters_.dropped += excess;
-    }
+void ModbusBus::push_readings(std::vector<store::Record>& records) {
+  for (auto& r : records) readings_.push_back(std::move(r));
+  if (readings_.size() > kMaxQueuedRecords) {
+    const std::size_t excess = readings_.size() - kMaxQueuedRecords;
+    readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
+    counters_.dropped += excess;
   }
-  signal();
 }
 
 void ModbusBus::publish_result(WriteResult result) {
@@ -352,17 +347,18 @@ void ModbusBus::poll_device(DevicePoller& device) {
   for (const auto& r : result.records) {
     if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();
   }
-  publish(std::move(result.records));
   if (result.baselines) {
-    // After the records: a baseline is never taken ahead of the event it follows (saved late, the
-    // worst a crash does is send that event again; saved early, it would lose it).
-    {
-      std::lock_guard lock(mutex_);
-      baselines_[device.name()] = std::move(*result.baselines);
-      baselines_changed_ = true;
-    }
-    signal();
+    // Under the records' lock: the owner takes baselines, then readings, so it never holds a
+    // baseline whose event it has not taken yet (saved ahead of its event, a crash would lose it).
+    std::lock_guard lock(mutex_);
+    baselines_[device.name()] = std::move(*result.baselines);
+    baselines_changed_ = true;
+    push_readings(result.records);
+  } else {
+    std::lock_guard lock(mutex_);
+    push_readings(result.records);
   }
+  if (!result.records.empty() || result.baselines) signal();
   // A TCP endpoint where no device answers any more may be a half-open connection: start afresh.
   if (options_.transport != Transport::rtu && link_->connected() &&
       std::all_of(devices_.begin(), devices_.end(), [](const auto& d) { return d.offline(); })) {

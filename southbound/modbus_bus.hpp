@@ -114,7 +114,7 @@ class ModbusBus {
   bool ensure_connected();
   void pace();
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
-  void publish(std::vector<store::Record> records);
+  void push_readings(std::vector<store::Record>& records);  // mutex_ held; moves them out
   void publish_result(WriteResult result);
   void signal();
 

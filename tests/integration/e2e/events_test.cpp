@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cloud/cloud_emulator.hpp"
@@ -175,9 +176,11 @@ class EventsTest : public ::testing::TestWithParam<Platform> {
   }
 
   // Every event the cloud accepted so far (the plugin drops malformed ones; checked again here
-  // so a failure says why).
+  // so a failure says why). A QoS 1 resend of one record (byte for byte the same: its PUBACK was
+  // lost in a restart) counts once: what must not happen is a second event.
   std::vector<SeenEvent> events() const {
     std::vector<SeenEvent> out;
+    std::set<std::string> lines;
     std::istringstream in(seen_ + (observer_ ? observer_->output() : std::string()));
     for (std::string line; std::getline(in, line);) {
       const auto space = line.find(' ');
@@ -185,7 +188,7 @@ class EventsTest : public ::testing::TestWithParam<Platform> {
       SeenEvent e;
       e.topic = line.substr(0, space);
       e.check = cloud::check_event(GetParam(), e.topic, line.substr(space + 1));
-      if (!e.check.is_event) continue;
+      if (!e.check.is_event || !lines.insert(line).second) continue;
       e.payload = nlohmann::json::parse(line.substr(space + 1), nullptr, false);
       out.push_back(std::move(e));
     }
@@ -264,10 +267,21 @@ TEST_P(EventsTest, ModbusConditionAndLocalTopicEventsArriveInThePlatformsFormatA
       [&] { return !events_named("LimitAbove").empty() && !events_named("DoorAlarm").empty(); },
       40s))
       << edgegw_->output() << seen_ << observer_->output();
-  // Both accepted (the limit went on polling at 150 after the restart: no second LimitAbove).
-  ASSERT_TRUE(wait_until([&] { return committed_events() == 0; }, 20s)) << edgegw_->output();
+  // The limit goes on being polled at 150 after the restart (the tick point's readings show the
+  // polls): no second LimitAbove.
+  const auto uplinks = [&] {
+    const std::string out = observer_->output();
+    std::size_t n = 0;
+    for (auto at = out.find(meter_uplink_topic()); at != std::string::npos;
+         at = out.find(meter_uplink_topic(), at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const auto after_events = uplinks();
+  ASSERT_TRUE(wait_until([&] { return uplinks() >= after_events + 3; }, 20s)) << edgegw_->output();
   const auto limit = events_named("LimitAbove");
-  ASSERT_EQ(limit.size(), 1u);
+  ASSERT_EQ(limit.size(), 1u) << seen_ << observer_->output();
   EXPECT_TRUE(limit[0].check.ok()) << limit[0].check.problem;
   const auto door = events_named("DoorAlarm");
   ASSERT_EQ(door.size(), 1u);
@@ -357,9 +371,7 @@ TEST_P(EventsTest, AConditionsBaselineSurvivesARestart) {
   EXPECT_TRUE(events_named("LimitAbove")[0].check.ok());
 
   // Already above before this restart: nothing new, however long it polls.
-  ASSERT_TRUE(wait_until([&] { return committed_events() == 0; }, 20s));
   restart([] {});
-  ASSERT_TRUE(wait_until([&] { return committed_events() == 0; }, 20s));
   const auto polls = polls_seen();
   // The tick point moves: readings keep coming, each a poll that read the limit too.
   ASSERT_TRUE(wait_until([&] { return polls_seen() >= polls + 5; }, 20s)) << edgegw_->output();

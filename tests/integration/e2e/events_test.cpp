@@ -221,9 +221,11 @@ class EventsTest : public ::testing::TestWithParam<Platform> {
     modbus_free(ctx);
     return ok;
   }
-  int committed_events() const {
-    auto r = run_command({"sqlite3", "file:" + (dir_ / "state" / "outbox.db").string() + "?mode=ro",
+  int committed_events() {
+    auto r = run_command({"sqlite3", "-cmd", ".timeout 2000",
+                          "file:" + (dir_ / "state" / "outbox.db").string() + "?mode=ro",
                           "SELECT count(*) FROM records WHERE kind = 1"});
+    last_count_ = r.output;
     return r.exit_code == 0 ? std::atoi(r.output.c_str()) : -1;
   }
 
@@ -233,7 +235,8 @@ class EventsTest : public ::testing::TestWithParam<Platform> {
   std::uint16_t modbus_port_ = 0;
   std::unique_ptr<Process> simulator_, observer_, edgegw_;
   std::filesystem::path config_;
-  std::string seen_;  // what earlier observers received
+  std::string seen_;        // what earlier observers received
+  std::string last_count_;  // what sqlite3 said last
   int edgegw_runs_ = 0;
 };
 
@@ -256,7 +259,8 @@ TEST_P(EventsTest, ModbusConditionAndLocalTopicEventsArriveInThePlatformsFormatA
   cloud_.kill();
   ASSERT_TRUE(write_register(11, 150));
   ASSERT_TRUE(publish_local("sensors/room1/alarm", R"({"level":3})"));
-  ASSERT_TRUE(wait_until([&] { return committed_events() == 2; }, 20s)) << edgegw_->output();
+  ASSERT_TRUE(wait_until([&] { return committed_events() == 2; }, 20s))
+      << last_count_ << edgegw_->output();
   edgegw_->signal(SIGKILL);
   ASSERT_TRUE(edgegw_->wait(10s).has_value());
 

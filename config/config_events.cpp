@@ -20,6 +20,14 @@ void read_event_name(TableReader& t, std::string& out) {
   }
 }
 
+// `type`: Tencent's event type. Every platform accepts the key (a config can move between
+// clouds), only Tencent sends it.
+void read_event_type(TableReader& t, std::string& out) {
+  if (t.read_nonempty("type", out) && !northbound::valid_tencent_event_type(out)) {
+    t.problem("type", "an event's type is \"info\", \"alert\" or \"fault\" (got \"" + out + "\")");
+  }
+}
+
 void read_pointer(TableReader& t, const std::string& key, const std::string& pointer,
                   std::vector<std::pair<std::string, std::string>>& out, const std::string& name) {
   if (!pointer.empty() && pointer.front() != '/') {
@@ -79,6 +87,7 @@ void read_mqtt_events(TableReader& t, southbound::MqttDeviceOptions& out) {
   for_each_table(t, "event", [&](TableReader& e) {
     southbound::MqttEventOptions event;
     read_event_name(e, event.event);
+    read_event_type(e, event.type);
     if (e.require("topic") && e.read_nonempty("topic", event.topic)) {
       if (auto problem = mqtt::topic_filter_problem(event.topic)) {
         e.problem("topic", "not a valid MQTT topic filter: it " + std::string(*problem));
@@ -105,6 +114,7 @@ void read_modbus_events(TableReader& t, southbound::ModbusDeviceOptions& out) {
   for_each_table(t, "event", [&](TableReader& e) {
     southbound::PointEventOptions event;
     read_event_name(e, event.event);
+    read_event_type(e, event.type);
     if (e.require("point") && e.read_nonempty("point", event.point) &&
         !points.contains(event.point)) {
       e.problem("point", "the device has no point named '" + event.point + "'");

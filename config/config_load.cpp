@@ -137,6 +137,17 @@ class Loader {
     }
   }
 
+  // The platform needs each event's type with the identity (Tencent's event_post carries it).
+  static void collect_event_types(DeviceConfig& device) {
+    auto put = [&](const auto& events) {
+      for (const auto& e : events) {
+        if (!e.type.empty()) device.cloud.event_types[e.event] = e.type;
+      }
+    };
+    if (device.modbus) put(device.modbus->events);
+    if (device.mqtt) put(device.mqtt->events);
+  }
+
   void read_device(TableReader& t, DeviceConfig& device) {
     if (t.require("name") && t.read_nonempty("name", device.name)) {
       if (!valid_name(device.name)) {
@@ -175,6 +186,7 @@ class Loader {
       device.mqtt.emplace();
       read_device_mqtt(*mqtt, *device.mqtt);
     }
+    collect_event_types(device);
     if (device.modbus && device.mqtt) {
       t.table_problem("a device reads from [device.modbus] or [device.mqtt], not both");
     } else if (!device.modbus && !device.mqtt) {

@@ -38,7 +38,12 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
                        mqtt::OutputBatch batch;
                        group_commit_.run(std::chrono::steady_clock::now());
                      }),
-      group_commit_(outbox, commit_wakeup_, [this] { drain(); }),
+      group_commit_(outbox, commit_wakeup_,
+                    [this] {
+                      // What the baselines follow is durable now (nothing appended is pending).
+                      if (outbox_->pending_appends() == 0) save_baselines();
+                      drain();
+                    }),
       session_journal_(loop) {
   describe_devices(config);  // the journal fields of every device's lines
   build_northbound(config);
@@ -135,6 +140,10 @@ std::optional<northbound::DeviceIdentity> Gateway::gateway_identity(const config
 }
 
 void Gateway::build_buses(const config::Config& config) {
+  baselines_file_ = config.gateway.state_dir / "event-baselines.json";
+  std::string problem;
+  baselines_ = load_event_baselines(baselines_file_, &problem);
+  if (!problem.empty()) spdlog::warn("events: {}", problem);
   for (const auto& options : config.buses) {
     auto devices = modbus_devices_of(config, options.name);
     if (devices.empty()) continue;  // a bus without devices needs no thread
@@ -170,6 +179,7 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
                            fmt::format("modbus device {} {}", device, message));
         }
       });
+  slot->bus->restore_baselines(baselines_);
   for (const auto& device : slot->devices) {
     bus_of_device_[device.name] = slot->bus.get();
     if (device.options.read_on_get) read_on_get_.insert(device.name);
@@ -228,6 +238,8 @@ void Gateway::stop() {
   const std::size_t queued = outbox_->pending_appends();
   if (!group_commit_.flush() && queued > 0) {
     spdlog::error("outbox: {} reading(s) received just before the stop were not stored", queued);
+  } else {
+    save_baselines();
   }
 }
 
@@ -242,10 +254,40 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
 }
 
 void Gateway::on_bus_ready(Bus& slot) {
+  // Baselines first: the bus sets them after the records they follow, so these never run ahead
+  // of the readings taken next.
+  bool changed = false;
+  take_baselines(slot, &changed);
   for (auto& record : slot.bus->take_readings()) append(std::move(record));
+  // Saved after the next commit (GroupCommit's after_commit), or now if nothing waits for one.
+  if (changed) {
+    if (outbox_->pending_appends() == 0) {
+      save_baselines();
+    } else {
+      group_commit_.request(std::chrono::steady_clock::now());
+    }
+  }
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
   for (const auto& result : slot.bus->take_read_results()) router_.on_read_result(result);
   arm_command_timer();
+}
+
+void Gateway::take_baselines(Bus& slot, bool* changed) {
+  auto taken = slot.bus->take_baselines();
+  if (!taken) return;
+  for (auto& [device, conditions] : *taken) baselines_[device] = std::move(conditions);
+  baselines_unsaved_ = true;
+  *changed = true;
+}
+
+// Once nothing appended before is uncommitted (a commit callback, the housekeeping tick, stop).
+void Gateway::save_baselines() {
+  if (!baselines_unsaved_) return;
+  if (auto problem = save_event_baselines(baselines_file_, baselines_)) {
+    spdlog::warn("events: cannot save the conditions' baselines: {}", *problem);
+    return;
+  }
+  baselines_unsaved_ = false;
 }
 
 void Gateway::drain() {
@@ -357,6 +399,7 @@ int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self)
         s, usec + std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count());
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     g->group_commit_.tick(std::chrono::steady_clock::now());
+    if (g->outbox_->pending_appends() == 0) g->save_baselines();
     g->drain();
   });
 }

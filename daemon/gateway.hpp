@@ -33,6 +33,7 @@
 
 #include "config/config.hpp"
 #include "daemon/command_router.hpp"
+#include "daemon/event_baselines.hpp"
 #include "daemon/group_commit.hpp"
 #include "daemon/last_values.hpp"
 #include "daemon/session_journal.hpp"
@@ -135,6 +136,10 @@ class Gateway final : private DeviceSide {
   static constexpr auto kHousekeeping = std::chrono::seconds(1);
 
   void build_buses(const config::Config& config);
+  // Event baselines (event_baselines.hpp): merged from the buses, saved once the records they
+  // follow are committed.
+  void take_baselines(Bus& slot, bool* changed);
+  void save_baselines();
   void build_local_mqtt(const config::Config& config);
   static std::vector<southbound::ModbusDevice> modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus);
@@ -185,6 +190,9 @@ class Gateway final : private DeviceSide {
   SessionJournal session_journal_;  // outlives every Northbound (a reload builds a new one)
   std::unique_ptr<northbound::Northbound> northbound_;
   std::vector<std::unique_ptr<Bus>> buses_;
+  std::filesystem::path baselines_file_;
+  EventBaselines baselines_;
+  bool baselines_unsaved_ = false;
   std::map<std::string, southbound::ModbusBus*> bus_of_device_;
   std::set<std::string> read_on_get_;  // devices with property_get = "device"
   std::unique_ptr<mqtt::Resolver> local_resolver_;

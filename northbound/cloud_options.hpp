@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -128,6 +129,10 @@ struct DeviceIdentity {
   // certificate auth (tencent, huawei, mqtt)
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
+  // The type of each of the device's events, by identifier (`type` of [[device.modbus.event]] and
+  // [[device.mqtt.event]]): Tencent's data template gives every event one of "info", "alert",
+  // "fault"; an event not listed is "info". The other platforms have no such field.
+  std::map<std::string, std::string> event_types;
   // per-device overrides of [cloud]
   std::optional<std::chrono::seconds> keepalive;
   std::optional<double> publish_rate;

@@ -31,6 +31,10 @@ UplinkResult one_publication(const store::Record& r, std::string topic, std::str
 
 }  // namespace
 
+bool valid_tencent_event_type(std::string_view type) {
+  return type == "info" || type == "alert" || type == "fault";
+}
+
 bool valid_event_identifier(std::string_view identifier) {
   if (identifier.empty() || identifier.size() > 64) return false;
   for (char c : identifier) {
@@ -58,7 +62,10 @@ UplinkResult encode_tencent_event(const DeviceIdentity& id, const store::Record&
   append_json_string(payload, std::to_string(r.seq));
   payload += ",\"version\":\"1.0\",\"eventId\":";
   append_json_string(payload, r.event);
-  payload += ",\"type\":\"info\",\"timestamp\":" + std::to_string(r.time_ms) +
+  const auto type = id.event_types.find(r.event);
+  payload += ",\"type\":";
+  append_json_string(payload, type == id.event_types.end() ? "info" : type->second);
+  payload += ",\"timestamp\":" + std::to_string(r.time_ms) +
              ",\"params\":" + json_fields_object(r.fields) + "}";
   return one_publication(r, "$thing/up/event/" + id.product_id + "/" + id.device_name,
                          std::move(payload), kTencentMaxPayload);

@@ -8,7 +8,8 @@
 //            "method":"thing.event.{identifier}.post"}; the answer on …/{identifier}/post_reply
 //   tencent $thing/up/event/{pid}/{dn}
 //           {"method":"event_post","clientToken":"<seq>","version":"1.0","eventId":"{identifier}",
-//            "type":"info","timestamp":ms,"params":{…}}
+//            "type":"info"|"alert"|"fault","timestamp":ms,"params":{…}} (type: the identity's
+//           event_types, default info); the answer event_reply on $thing/down/event/{pid}/{dn}
 //   huawei  $oc/devices/{device_id}/sys/messages/up   (IoTDA's sys/events/up carries only the
 //           platform's own system services — $ota, $sub_device_manager —, so a device's own event
 //           goes up as a device message) {"name":"{identifier}","id":"<seq>","content":{…}}
@@ -34,5 +35,8 @@ UplinkResult encode_mqtt_event(const DeviceIdentity& id, const store::Record& r,
 // Whether an event identifier can go into the platforms' topics and method names: 1–64 of
 // [A-Za-z0-9_] (the Alibaba thing model's rule for identifiers, the strictest of the four).
 bool valid_event_identifier(std::string_view identifier);
+
+// Whether `type` is one of Tencent's event types: "info", "alert", "fault".
+bool valid_tencent_event_type(std::string_view type);
 
 }  // namespace edgegw::northbound

@@ -48,7 +48,7 @@ class TencentPlatform final : public Platform {
   }
 
   std::vector<std::string> subscriptions(const DeviceIdentity& id) const override {
-    return {base(id) + "control", action_topic("down", id)};
+    return {base(id) + "control", action_topic("down", id), event_reply_topic(id)};
   }
 
   UplinkResult encode_uplink(const DeviceIdentity& id, const store::Record& r) const override {
@@ -65,6 +65,7 @@ class TencentPlatform final : public Platform {
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,
                                  std::string_view payload) const override {
+    if (topic == event_reply_topic(id)) return decode_event_reply(payload);
     const bool data_template = topic == action_topic("down", id);
     if (topic != base(id) + "control" && !data_template) {
       return downlink_error(DownlinkProblem::unknown_topic,
@@ -153,6 +154,32 @@ class TencentPlatform final : public Platform {
   static constexpr const char* kDataTemplate = "data_template";
   static std::string action_topic(std::string_view direction, const DeviceIdentity& id) {
     return "$thing/" + std::string(direction) + "/action/" + id.product_id + "/" + id.device_name;
+  }
+
+  static std::string event_reply_topic(const DeviceIdentity& id) {
+    return "$thing/down/event/" + id.product_id + "/" + id.device_name;
+  }
+
+  // {"method":"event_reply","clientToken":T,"code":C,"status":S}: the cloud's answer to an
+  // event_post. PUBACK already removed the record; a code other than 0 (the data template refused
+  // the event: unknown eventId, bad params) is logged by the session as a refused message.
+  static DownlinkResult decode_event_reply(std::string_view payload) {
+    std::string why;
+    auto j = parse_json_object(payload, &why);
+    if (!j) return downlink_error(DownlinkProblem::malformed, "event_reply: " + why);
+    if (json_member_text(*j, "method") != "event_reply") {
+      return downlink_error(DownlinkProblem::unsupported,
+                            "not an event_reply: \"" + json_member_text(*j, "method") + "\"");
+    }
+    UplinkAck ack;
+    ack.id = json_member_text(*j, "clientToken");
+    auto code = j->find("code");
+    ack.code = code != j->end() && code->is_number_integer() ? code->get<int>() : 0;
+    ack.ok = ack.code == 0;
+    ack.message = json_member_text(*j, "status");
+    DownlinkResult out;
+    out.ack = std::move(ack);
+    return out;
   }
 
   static std::string base(const DeviceIdentity& id) {

@@ -273,6 +273,7 @@ DevicePoller::PollResult DevicePoller::poll(const ReadFn& read, Clock::time_poin
     out.records.push_back(std::move(reading));
   }
   for (auto& event : events_.take(name(), time_ms)) out.records.push_back(std::move(event));
+  if (events_.baselines_changed()) out.baselines = events_.baselines();
   schedule(now);
   return out;
 }

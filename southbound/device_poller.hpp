@@ -77,6 +77,8 @@ class DevicePoller {
     std::vector<store::Record> records;  // a status change first, then telemetry (if any)
     // Lines about this device (its name is not in them: the bus logs them with it as `device`).
     std::vector<std::pair<loop::LogLevel, std::string>> logs;
+    // The event conditions' baselines, when this poll changed them (event_conditions.hpp).
+    std::optional<EventConditions::Baselines> baselines;
   };
 
   DevicePoller(ModbusDevice device, Clock::time_point first_due);
@@ -94,6 +96,8 @@ class DevicePoller {
   const DevicePollStats& stats() const { return stats_; }
   // Every point is due now (after a write: the new value comes back soon).
   void poll_soon(Clock::time_point now);
+  // The event conditions' baselines saved before a restart; before the first poll.
+  void restore_baselines(const EventConditions::Baselines& b) { events_.restore(b); }
   // Reads in the current plan (after splits); for tests and benchmarks.
   std::vector<ReadBlock> plan() const;
 

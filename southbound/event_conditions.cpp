@@ -1,6 +1,7 @@
 #include "southbound/event_conditions.hpp"
 
 #include <type_traits>
+#include <utility>
 
 namespace edgegw::southbound {
 namespace {
@@ -21,7 +22,7 @@ std::optional<double> number(const store::FieldValue& v) {
 }  // namespace
 
 EventConditions::EventConditions(std::vector<PointEventOptions> events) {
-  for (auto& e : events) conditions_.push_back({std::move(e), std::nullopt});
+  for (auto& e : events) conditions_.push_back({std::move(e), std::nullopt, std::nullopt});
 }
 
 bool EventConditions::met(const Condition& c, const store::FieldValue& value) {
@@ -57,7 +58,53 @@ void EventConditions::observe(const std::string& point, const store::FieldValue&
       raised_.push_back(std::move(r));
     }
     c.previous = value;
+    if (!c.saved || side(c.options, *c.saved) != side(c.options, value)) {
+      c.saved = value;
+      baselines_changed_ = true;
+    }
   }
+}
+
+// What the condition depends on: the value itself for `change`, else which side of the edge or
+// threshold it is on.
+store::FieldValue EventConditions::side(const PointEventOptions& o, const store::FieldValue& v) {
+  if (o.when == EventTrigger::change) return v;
+  const auto n = number(v);
+  if (!n) return v;
+  switch (o.when) {
+    case EventTrigger::above:
+      return *n > o.threshold;
+    case EventTrigger::below:
+      return *n < o.threshold;
+    default:
+      return *n != 0;
+  }
+}
+
+std::string EventConditions::key(const PointEventOptions& o) {
+  return o.event + "|" + o.point + "|" + std::to_string(static_cast<int>(o.when)) + "|" +
+         std::to_string(o.threshold);
+}
+
+EventConditions::Baselines EventConditions::baselines() const {
+  Baselines out;
+  for (const auto& c : conditions_) {
+    if (c.saved) out[key(c.options)] = *c.saved;
+  }
+  return out;
+}
+
+void EventConditions::restore(const Baselines& baselines) {
+  for (auto& c : conditions_) {
+    auto it = baselines.find(key(c.options));
+    if (it == baselines.end()) continue;
+    c.previous = it->second;
+    c.saved = it->second;
+  }
+}
+
+bool EventConditions::baselines_changed() {
+  return std::exchange(baselines_changed_, false);
 }
 
 std::vector<store::Record> EventConditions::take(const std::string& device, std::int64_t time_ms) {
@@ -71,7 +118,11 @@ std::vector<store::Record> EventConditions::take(const std::string& device, std:
 }
 
 void EventConditions::reset() {
-  for (auto& c : conditions_) c.previous.reset();
+  for (auto& c : conditions_) {
+    c.previous.reset();
+    c.saved.reset();
+  }
+  baselines_changed_ = true;
   raised_.clear();
 }
 

@@ -3,9 +3,17 @@
 // what they raise comes back as event Records, which follow the poll's reading into the outbox.
 // Fed every decoded value, not only the ones the deadband lets through, so an edge is never
 // missed because the reading was filtered. Pure: values in, records out; unit-tested.
+//
+// Baselines outlive a restart (issue 15: an event must survive a kill -9 and arrive once): the
+// owner saves baselines() when baselines_changed() and hands them back to restore() at the next
+// start. So a condition already met before the restart stays met and raises nothing, and a
+// threshold crossed while edgegw was down raises its event on the first poll. A baseline only
+// changes when the condition's side flips (above/below the threshold, zero/non-zero, or any
+// change for `change`), so saving costs one write per edge, not one per poll.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,17 +35,29 @@ class EventConditions {
   // Forget the baselines (the device went offline: what it reads on return raises nothing).
   void reset();
 
+  // Each condition's baseline by its key (event, point, trigger and threshold: a changed condition
+  // in the configuration does not inherit the old one's baseline).
+  using Baselines = std::map<std::string, store::FieldValue>;
+  Baselines baselines() const;
+  void restore(const Baselines& baselines);
+  // Whether baselines() changed since the last call.
+  bool baselines_changed();
+
   bool empty() const { return conditions_.empty(); }
 
  private:
   struct Condition {
     PointEventOptions options;
     std::optional<store::FieldValue> previous;
+    std::optional<store::FieldValue> saved;  // the value at the last flip of its side
   };
   static bool met(const Condition& c, const store::FieldValue& value);
+  static store::FieldValue side(const PointEventOptions& o, const store::FieldValue& value);
+  static std::string key(const PointEventOptions& o);
 
   std::vector<Condition> conditions_;
   std::vector<store::Record> raised_;
+  bool baselines_changed_ = false;
 };
 
 }  // namespace edgegw::southbound

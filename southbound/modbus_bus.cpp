@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <random>
 #include <system_error>
+#include <utility>
 
 #include "southbound/modbus_link.hpp"
 
@@ -105,6 +106,22 @@ std::vector<store::Record> ModbusBus::take_readings() {
   return out;
 }
 
+void ModbusBus::restore_baselines(const Baselines& baselines) {
+  std::lock_guard lock(mutex_);
+  for (auto& device : devices_) {
+    auto it = baselines.find(device.name());
+    if (it == baselines.end()) continue;
+    device.restore_baselines(it->second);
+    baselines_[device.name()] = it->second;
+  }
+}
+
+std::optional<ModbusBus::Baselines> ModbusBus::take_baselines() {
+  std::lock_guard lock(mutex_);
+  if (!std::exchange(baselines_changed_, false)) return std::nullopt;
+  return baselines_;
+}
+
 std::vector<WriteResult> ModbusBus::take_write_results() {
   std::lock_guard lock(mutex_);
   std::vector<WriteResult> out;
@@ -192,22 +209,19 @@ void ModbusBus::log(loop::LogLevel level, const std::string& device,
   if (log_) log_(level, device, message);
 }
 
-void ModbusBus::publish(std::vector<store::Record> records) {
-  if (records.empty()) return;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& r : records) readings_.push_back(std::move(r));
-    if (readings_.size() > kMaxQueuedRecords) {
-      const std::size_t excess = readings_.size() - kMaxQueuedRecords;
-      readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
-      counters_.dropped += excess;
-    }
-    // One wakeup per batch the loop takes, not one per poll: a bus polling faster than the loop
-    // turns would otherwise cost a write and a loop wakeup per poll.
-    if (readings_signaled_) return;
-    readings_signaled_ = true;
+// Under mutex_. True when the loop must be woken: one wakeup per batch the loop takes, not one
+// per poll (a bus polling faster than the loop turns would otherwise cost a write and a loop
+// wakeup per poll).
+bool ModbusBus::push_readings(std::vector<store::Record>& records) {
+  for (auto& r : records) readings_.push_back(std::move(r));
+  if (readings_.size() > kMaxQueuedRecords) {
+    const std::size_t excess = readings_.size() - kMaxQueuedRecords;
+    readings_.erase(readings_.begin(), readings_.begin() + static_cast<std::ptrdiff_t>(excess));
+    counters_.dropped += excess;
   }
-  signal();
+  if (readings_signaled_) return false;
+  readings_signaled_ = true;
+  return true;
 }
 
 void ModbusBus::publish_result(WriteResult result) {
@@ -357,7 +371,19 @@ void ModbusBus::poll_device(DevicePoller& device) {
   for (const auto& r : result.records) {
     if (r.kind == store::RecordKind::telemetry) counters_.points += r.fields.size();
   }
-  publish(std::move(result.records));
+  bool wake = false;
+  if (result.baselines) {
+    // Under the records' lock: the owner takes baselines, then readings, so it never holds a
+    // baseline whose event it has not taken yet (saved ahead of its event, a crash would lose it).
+    std::lock_guard lock(mutex_);
+    baselines_[device.name()] = std::move(*result.baselines);
+    baselines_changed_ = true;
+    wake = push_readings(result.records);
+  } else if (!result.records.empty()) {
+    std::lock_guard lock(mutex_);
+    wake = push_readings(result.records);
+  }
+  if (wake) signal();
   // A TCP endpoint where no device answers any more may be a half-open connection: start afresh.
   if (options_.transport != Transport::rtu && link_->connected() &&
       std::all_of(devices_.begin(), devices_.end(), [](const auto& d) { return d.offline(); })) {

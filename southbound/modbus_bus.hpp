@@ -18,8 +18,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -84,6 +86,12 @@ class ModbusBus {
   // Readable (eventfd semantics) when readings or write results are waiting.
   int event_fd() const { return event_fd_; }
   std::vector<store::Record> take_readings();
+  // Device -> its event conditions' baselines (event_conditions.hpp). restore: before start().
+  using Baselines = std::map<std::string, EventConditions::Baselines>;
+  void restore_baselines(const Baselines& baselines);
+  // Every device's baselines when a poll changed some since the last call (take it after
+  // take_readings(): they describe the readings taken).
+  std::optional<Baselines> take_baselines();
   // Queues a write; its result arrives through take_write_results().
   void submit_write(WriteRequest request);
   std::vector<WriteResult> take_write_results();
@@ -109,7 +117,7 @@ class ModbusBus {
   bool ensure_connected();
   void pace();
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
-  void publish(std::vector<store::Record> records);
+  bool push_readings(std::vector<store::Record>& records);  // mutex_ held; moves them out
   void publish_result(WriteResult result);
   void signal();
 
@@ -136,6 +144,8 @@ class ModbusBus {
   std::vector<std::string> poll_requests_;
   std::vector<store::Record> readings_;
   bool readings_signaled_ = false;  // the eventfd was written for readings_ not yet taken
+  Baselines baselines_;
+  bool baselines_changed_ = false;
   std::vector<WriteResult> results_;
   std::deque<ReadRequest> reads_;
   std::vector<ReadResult> read_results_;

@@ -73,6 +73,7 @@ struct PointEventOptions {
   std::string point;  // the point's name
   EventTrigger when = EventTrigger::change;
   double threshold = 0;  // above / below
+  std::string type;      // Tencent's event type (info, alert, fault); "" = not set (info)
   bool operator==(const PointEventOptions&) const = default;
 };
 
@@ -106,6 +107,7 @@ struct MqttEventOptions {
   std::string event;  // the identifier the platform knows the event by
   std::string topic;  // a filter; matched before the device's telemetry topic
   std::vector<std::pair<std::string, std::string>> fields;  // name -> JSON pointer
+  std::string type;  // Tencent's event type (info, alert, fault); "" = not set (info)
   bool operator==(const MqttEventOptions&) const = default;
 };
 

@@ -4,6 +4,7 @@
 
 #include "cloud/aliyun_checks.hpp"
 #include "cloud/connect_checks.hpp"
+#include "cloud/event_checks.hpp"
 #include "cloud/huawei_checks.hpp"
 #include "cloud/signing.hpp"
 #include "cloud/tencent_checks.hpp"
@@ -258,6 +259,58 @@ TEST(CloudSigning, Base64) {
   EXPECT_EQ(base64_decode("c2VjcmV0a2V5"), "secretkey");
   EXPECT_EQ(base64_decode("YQ=="), "a");
   EXPECT_FALSE(base64_decode("a$=="));
+}
+
+// Events as the pages show them pass; each platform's wrong shapes are named.
+TEST(EventChecks, EachPlatformsEventShape) {
+  auto ok = check_event(Platform::aliyun, "/sys/pk/dn/thing/event/LimitAbove/post",
+                        R"({"id":"42","version":"1.0","params":{"value":{"limit":150},)"
+                        R"("time":1700000000123},"method":"thing.event.LimitAbove.post"})");
+  EXPECT_TRUE(ok.ok()) << ok.problem;
+  EXPECT_EQ(ok.identifier, "LimitAbove");
+  EXPECT_FALSE(
+      check_event(Platform::aliyun, "/sys/pk/dn/thing/event/property/post", "{}").is_event);
+  EXPECT_EQ(check_event(
+                Platform::aliyun, "/sys/pk/dn/thing/event/A/post",
+                R"({"id":"1","version":"1.0","params":{"limit":1},"method":"thing.event.A.post"})")
+                .problem,
+            "params.value is not an object");
+
+  const std::string tencent = "$thing/up/event/PID/dn";
+  ok = check_event(Platform::tencent, tencent,
+                   R"({"method":"event_post","clientToken":"7","version":"1.0","eventId":"Door",)"
+                   R"("type":"alert","timestamp":1,"params":{"level":3}})");
+  EXPECT_TRUE(ok.ok()) << ok.problem;
+  EXPECT_EQ(ok.identifier, "Door");
+  EXPECT_EQ(check_event(Platform::tencent, tencent,
+                        R"({"method":"event_post","clientToken":"7","eventId":"Door",)"
+                        R"("type":"fatal","params":{}})")
+                .problem,
+            "type is not info, alert or fault");
+  EXPECT_EQ(check_event(Platform::tencent, tencent, R"({"method":"report","params":{}})").problem,
+            "method is not event_post");
+  EXPECT_FALSE(check_event(Platform::tencent, "PID/dn/event", "{}").is_event);
+
+  ok = check_event(Platform::huawei, "$oc/devices/d1/sys/messages/up",
+                   R"({"name":"Door","id":"9","content":{"level":3}})");
+  EXPECT_TRUE(ok.ok()) << ok.problem;
+  EXPECT_EQ(check_event(Platform::huawei, "$oc/devices/d1/sys/events/up",
+                        R"({"services":[{"service_id":"door","event_type":"Door","paras":{}}]})")
+                .problem,
+            "service_id is not a system service");
+  EXPECT_TRUE(check_event(Platform::huawei, "$oc/devices/d1/sys/events/up",
+                          R"({"services":[{"service_id":"$time_sync","event_type":)"
+                          R"("time_sync_request","paras":{"device_send_time":1}}]})")
+                  .ok());
+
+  ok = check_event(Platform::mqtt, "devices/m1/events/Door",
+                   R"({"device":"m1","event":"Door","seq":3,"time":1,"params":{}})");
+  EXPECT_TRUE(ok.ok()) << ok.problem;
+  EXPECT_EQ(check_event(Platform::mqtt, "devices/m1/events/Door",
+                        R"({"device":"m2","event":"Door","seq":3,"time":1,"params":{}})")
+                .problem,
+            "device is not the topic's");
+  EXPECT_FALSE(check_event(Platform::mqtt, "devices/m1/telemetry", "{}").is_event);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "cloud/connect_checks.hpp"
+#include "cloud/event_checks.hpp"
 #include "cloud/registry.hpp"
 #include "cloud/tencent_checks.hpp"
 #include "cloud/topic_access.hpp"
@@ -162,13 +164,45 @@ int on_basic_auth(int, void* event_data, void* userdata) {
   }
 }
 
+// An event a device publishes must have its platform's shape (event_checks.hpp): a malformed one
+// is dropped and logged. A Tencent event_post is answered with event_reply on $thing/down/event,
+// as the cloud does.
+int check_event_publish(const mosquitto_evt_acl_check* ev, const Session& session) {
+  const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
+  const EventCheck check = check_event(session.identity.platform, ev->topic, payload);
+  if (!check.is_event) return MOSQ_ERR_SUCCESS;
+  if (!check.problem.empty()) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: refused event of %s on '%s': %s",
+                         session.identity.name.c_str(), ev->topic, check.problem.c_str());
+    return MOSQ_ERR_ACL_DENIED;
+  }
+  if (session.identity.platform == Platform::tencent) {
+    const auto j = nlohmann::json::parse(payload, nullptr, false);
+    std::string reply_topic = ev->topic;
+    reply_topic.replace(0, std::string_view("$thing/up/").size(), "$thing/down/");
+    const std::string reply = nlohmann::json{{"method", "event_reply"},
+                                             {"clientToken", j.value("clientToken", "")},
+                                             {"code", 0},
+                                             {"status", ""},
+                                             {"data", nlohmann::json::object()}}
+                                  .dump();
+    // To its subscribers (the device must subscribe to $thing/down/event, as on the cloud).
+    mosquitto_broker_publish_copy(nullptr, reply_topic.c_str(), static_cast<int>(reply.size()),
+                                  reply.data(), 1, false, nullptr);
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
 int on_acl_check(int, void* event_data, void*) {
   auto* ev = static_cast<mosquitto_evt_acl_check*>(event_data);
   if (ev->access == MOSQ_ACL_UNSUBSCRIBE) return MOSQ_ERR_SUCCESS;
   auto it = g_state->sessions.find(ev->client);
   if (it == g_state->sessions.end()) return MOSQ_ERR_ACL_DENIED;
   const Identity& identity = it->second.identity;
-  if (topic_allowed(identity, ev->topic)) return MOSQ_ERR_SUCCESS;
+  if (topic_allowed(identity, ev->topic)) {
+    if (ev->access != MOSQ_ACL_WRITE) return MOSQ_ERR_SUCCESS;
+    return check_event_publish(ev, it->second);
+  }
   if (ev->access != MOSQ_ACL_READ) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: denied %s %s '%s'", identity.name.c_str(),
                          ev->access == MOSQ_ACL_WRITE ? "publish to" : "subscribe to", ev->topic);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "e2e_fixture.hpp"
@@ -359,6 +360,56 @@ TEST_F(E2eTest, EventsFromAModbusConditionAndALocalTopicSurviveASigkill) {
   for (const auto& post : property_posts("room-1")) {
     EXPECT_EQ(post.params.find("level"), std::string::npos) << post.params;
   }
+  stop_edgegw();
+}
+
+// Alibaba's per-device uplink quota (30 messages/s, the default publish_rate there) holds while
+// a backlog drains: 150 local messages queued for room-1 while edgegw was stopped go up at most
+// 30 in any second, by the times the cloud side received them (mosquitto_sub's %U, on the
+// emulator's host). The window is 0.95 s: delivery to the observer may bunch a few ms.
+TEST_F(E2eTest, PublishRateHoldsWhileABacklogDrains) {
+  start_all();
+  ASSERT_TRUE(wait_until([&] { return !property_posts("meter-1").empty(); }, 30s))
+      << edgegw_->output();
+  stop_edgegw();
+  const std::string topic =
+      std::string("/sys/") + kProductKey + "/room-1/thing/event/property/post";
+  auto r = run_command({"sh", "-c",
+                        "seq 1 150 | sed 's/.*/{\"n\":&}/' | mosquitto_pub -h 127.0.0.1 -p " +
+                            std::to_string(local_->port()) + " -q 1 -t sensors/room1/data -l"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Process timed({"mosquitto_sub", "-h", "127.0.0.1", "-p", std::to_string(cloud_.tls_port()),
+                 "--cafile", cloud_.ca_file().string(), "-u", cloud_.observer_username(), "-P",
+                 cloud_.observer_password(), "-q", "1", "-F", "%U %t", "-t", topic});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        publish_at_cloud(topic, "{}");
+        return timed.output().find(topic) != std::string::npos;
+      },
+      20s, 200ms));
+  auto times = [&] {
+    std::vector<double> out;
+    std::istringstream in(timed.output());
+    for (std::string line; std::getline(in, line);) {
+      if (line.find(topic) != std::string::npos) out.push_back(std::stod(line));
+    }
+    return out;
+  };
+  const std::size_t probes = times().size();
+  start_edgegw();
+  ASSERT_TRUE(wait_until([&] { return times().size() >= probes + 150; }, 30s)) << edgegw_->output();
+  const auto t = times();
+  std::vector<double> drained(t.begin() + static_cast<std::ptrdiff_t>(probes), t.end());
+  std::size_t most = 0;
+  for (std::size_t i = 0, j = 0; i < drained.size(); ++i) {
+    while (j < drained.size() && drained[j] - drained[i] < 0.95) ++j;
+    most = std::max(most, j - i);
+  }
+  const double seconds = drained.back() - drained.front();
+  std::printf("drained %zu messages in %.2f s, at most %zu in any 0.95 s window\n", drained.size(),
+              seconds, most);
+  EXPECT_LE(most, 30u);
+  EXPECT_GT(drained.size() / seconds, 20.0);  // the quota, not a crawl
   stop_edgegw();
 }
 

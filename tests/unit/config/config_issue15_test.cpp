@@ -31,7 +31,7 @@ TEST_F(ConfigTest, ModbusEventsAreRead) {
   const auto& events = c.devices.at(0).modbus->events;
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0],
-            (southbound::PointEventOptions{"OverVoltage", "volts", EventTrigger::above, 250}));
+            (southbound::PointEventOptions{"OverVoltage", "volts", EventTrigger::above, 250, ""}));
   EXPECT_EQ(events[1].when, EventTrigger::rising);
 }
 
@@ -63,6 +63,25 @@ TEST_F(ConfigTest, MqttEventsAndTypedFieldsAreRead) {
   ASSERT_EQ(m.events.size(), 1u);
   EXPECT_EQ(m.events[0].event, "DoorAlarm");
   EXPECT_EQ(m.events[0].topic, "room/alarm/+");
+}
+
+// Tencent's data template gives each event a type; it reaches the identity (what encodes the
+// event_post), and anything but info / alert / fault is refused where it is written.
+TEST_F(ConfigTest, AnEventsTypeIsReadIntoTheIdentityAndChecked) {
+  write(mqtt_head() + modbus_device("[[device.modbus.event]]\nevent = \"OverVoltage\"\n"
+                                    "point = \"volts\"\nwhen = \"above\"\nthreshold = 250\n"
+                                    "type = \"alert\"\n"
+                                    "[[device.modbus.event]]\nevent = \"DoorOpened\"\n"
+                                    "point = \"door\"\nwhen = \"rising\"\n"));
+  const Config c = load();
+  EXPECT_EQ(c.devices.at(0).modbus->events.at(0).type, "alert");
+  EXPECT_EQ(c.devices.at(0).cloud.event_types,
+            (std::map<std::string, std::string>{{"OverVoltage", "alert"}}));
+  write(mqtt_head() + modbus_device("[[device.modbus.event]]\nevent = \"OverVoltage\"\n"
+                                    "point = \"volts\"\nwhen = \"change\"\n"  // 25-28
+                                    "type = \"fatal\"\n"));
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 29, 8, "\"info\", \"alert\" or \"fault\"")) << dump(p);
 }
 
 TEST_F(ConfigTest, AnUnknownFieldTypeIsRefused) {

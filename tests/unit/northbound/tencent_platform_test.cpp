@@ -107,7 +107,8 @@ class TencentPayloads : public ::testing::Test {
 TEST_F(TencentPayloads, SubscribesToControlAndDataTemplateActions) {
   EXPECT_EQ(platform_->subscriptions(id_),
             (std::vector<std::string>{"ABCDEF1234/meter-1/control",
-                                      "$thing/down/action/ABCDEF1234/meter-1"}));
+                                      "$thing/down/action/ABCDEF1234/meter-1",
+                                      "$thing/down/event/ABCDEF1234/meter-1"}));
 }
 
 TEST_F(TencentPayloads, ReportOnTheEventTopic) {
@@ -210,6 +211,54 @@ TEST_F(TencentPayloads, TlsAlertsThatRefuseTheDeviceBackOffLongOthersRetry) {
             ConnectVerdict::retry_soon);
   EXPECT_EQ(classify_tls_failure("certificate verify failed: certificate has expired").verdict,
             ConnectVerdict::retry_soon);
+}
+
+}  // namespace
+}  // namespace edgegw::northbound
+
+namespace edgegw::northbound {
+namespace {
+
+// The cloud answers each event_post with an event_reply on $thing/down/event: code 0 is fine,
+// anything else is the data template refusing the event, which the session logs (an ack not ok).
+TEST(TencentPlatform, EventReplyIsDecodedAsTheEventsAck) {
+  auto platform = make_platform(cloud_for(PlatformKind::tencent), "/x");
+  const std::string topic = "$thing/down/event/ABCDEF1234/meter-1";
+  auto r = platform->decode_downlink(
+      tencent_device(), topic,
+      R"({"method":"event_reply","clientToken":"42","code":0,"status":"","data":{}})");
+  ASSERT_TRUE(r.ok()) << r.error->reason;
+  ASSERT_TRUE(r.ack.has_value());
+  EXPECT_EQ(*r.ack, (UplinkAck{"42", true, 0, ""}));
+  r = platform->decode_downlink(
+      tencent_device(), topic,
+      R"({"method":"event_reply","clientToken":"43","code":406,"status":"eventId not found"})");
+  ASSERT_TRUE(r.ack.has_value());
+  EXPECT_EQ(*r.ack, (UplinkAck{"43", false, 406, "eventId not found"}));
+  EXPECT_FALSE(r.command.has_value());
+  r = platform->decode_downlink(tencent_device(), topic, "not json");
+  EXPECT_FALSE(r.ok());
+}
+
+// The event's type is the one configured for it (event_types), "info" when none is.
+TEST(TencentPlatform, EventTypeIsTheConfiguredOne) {
+  auto platform = make_platform(cloud_for(PlatformKind::tencent), "/x");
+  auto id = tencent_device();
+  id.event_types = {{"PowerAlarm", "fault"}};
+  store::Record r;
+  r.kind = store::RecordKind::event;
+  r.device = id.device;
+  r.seq = 7;
+  r.time_ms = 1;
+  r.event = "PowerAlarm";
+  r.fields = {{"v", 1.5}};
+  auto out = platform->encode_uplink(id, r);
+  ASSERT_TRUE(out.ok());
+  auto j = nlohmann::json::parse(out.publications.at(0).payload);
+  EXPECT_EQ(j["type"], "fault");
+  r.event = "Other";
+  out = platform->encode_uplink(id, r);
+  EXPECT_EQ(nlohmann::json::parse(out.publications.at(0).payload)["type"], "info");
 }
 
 }  // namespace

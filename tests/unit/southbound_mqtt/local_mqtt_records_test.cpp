@@ -14,7 +14,7 @@ MqttDeviceOptions room() {
   o.topic = "sensors/room1/telemetry";
   o.fields = {{"temperature", "/temp"}, {"count", "/n"}, {"on", "/on"}};
   o.types = {{"temperature", FieldType::floating}, {"count", FieldType::integer}};
-  o.events = {{"DoorAlarm", "sensors/room1/alarm/+", {}}};
+  o.events = {{"DoorAlarm", "sensors/room1/alarm/+", {}, ""}};
   return o;
 }
 

@@ -1,9 +1,11 @@
 #include "northbound/northbound.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <stdexcept>
 
+#include "northbound/aliyun_topology.hpp"
 #include "northbound/session_defaults.hpp"
 
 namespace edgegw::northbound {
@@ -33,10 +35,22 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
   env_.log_limit = log_limit_.get();
   env_.wall_clock = std::move(handlers.wall_clock);
   env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
+  if (options_.cloud.mode == CloudMode::gateway) {
+    topology_protocol_ = make_topology(options_.cloud);
+    if (!topology_protocol_) {
+      throw std::invalid_argument("cloud.mode = \"gateway\" is not available on this platform");
+    }
+    TopologyOptions t;
+    t.retry = reconnect_backoff(options_.cloud, options_.stable_after);
+    t.logins_per_second = options_.cloud.sub_logins_per_second;
+    t.seed = seed_;
+    topology_ = std::make_unique<GatewayTopology>(env_, *topology_protocol_, t);
+  }
 }
 
 Northbound::~Northbound() {
   // Sessions use the resolver and the TLS contexts: they go first.
+  topology_.reset();
   gateway_.reset();
   sessions_.clear();
 }
@@ -54,8 +68,9 @@ SessionOptions Northbound::session_options(const DeviceIdentity& identity) {
 }
 
 bool Northbound::add_device(DeviceIdentity identity) {
-  if (sessions_.count(identity.device)) return false;
+  if (has_device(identity.device)) return false;
   if (gateway_ && gateway_->device() == identity.device) return false;
+  if (topology_) return topology_->add(std::move(identity));
   auto name = identity.device;
   auto options = session_options(identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
@@ -66,6 +81,7 @@ bool Northbound::add_device(DeviceIdentity identity) {
 }
 
 bool Northbound::remove_device(const std::string& device) {
+  if (topology_ && topology_->has(device)) return topology_->remove(device);
   auto it = sessions_.find(device);
   if (it == sessions_.end()) return false;
   it->second->stop();
@@ -78,12 +94,14 @@ bool Northbound::start_gateway(DeviceIdentity identity) {
   stop_gateway();
   auto options = session_options(identity);
   gateway_ = std::make_unique<Session>(env_, std::move(identity), options);
+  if (topology_) topology_->attach(gateway_.get());
   gateway_->start();
   return true;
 }
 
 void Northbound::stop_gateway() {
   if (!gateway_) return;
+  if (topology_) topology_->attach(nullptr);
   gateway_->stop();
   gateway_.reset();
 }
@@ -101,6 +119,7 @@ Session* Northbound::find(const std::string& name) const {
 }
 
 bool Northbound::restart(const std::string& device) {
+  if (topology_ && topology_->has(device)) return false;  // carried by the gateway session
   Session* session = find(device);
   if (!session) return false;
   if (session == gateway_.get()) {
@@ -116,6 +135,10 @@ std::size_t Northbound::drain(std::size_t budget) {
   std::size_t sent = 0;
   for (const auto& device : outbox_.drain_order()) {
     if (sent >= budget) break;
+    if (topology_ && topology_->has(device)) {
+      sent += topology_->pump(device, budget - sent);
+      continue;
+    }
     Session* session = find(device);
     if (!session || !session->online()) continue;
     sent += session->pump(budget - sent);
@@ -125,6 +148,7 @@ std::size_t Northbound::drain(std::size_t budget) {
 
 bool Northbound::reply(const std::string& device, const Command& command,
                        const CommandResult& result) {
+  if (topology_ && topology_->has(device)) return topology_->reply(device, command, result);
   Session* session = find(device);
   return session && session->reply(command, result);
 }
@@ -133,10 +157,16 @@ std::vector<SessionStatus> Northbound::status() const {
   std::vector<SessionStatus> out;
   out.reserve(sessions_.size());
   for (const auto& [name, session] : sessions_) out.push_back(session->status());
+  if (topology_) {
+    auto subs = topology_->status();
+    out.insert(out.end(), subs.begin(), subs.end());
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.device < b.device; });
+  }
   return out;
 }
 
 std::optional<SessionStatus> Northbound::status(const std::string& device) const {
+  if (topology_ && topology_->has(device)) return topology_->status(device);
   auto it = sessions_.find(device);
   if (it == sessions_.end()) return std::nullopt;
   return it->second->status();
@@ -145,6 +175,9 @@ std::optional<SessionStatus> Northbound::status(const std::string& device) const
 std::string Northbound::summary() const {
   std::map<SessionState, std::size_t> counts;
   for (const auto& [name, session] : sessions_) ++counts[session->state()];
+  if (topology_) {
+    for (const auto& s : topology_->status()) ++counts[s.state];
+  }
   std::string out;
   for (const auto& [state, n] : counts) {
     if (!out.empty()) out += ", ";

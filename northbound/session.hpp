@@ -29,6 +29,7 @@
 #include "mqtt/connection.hpp"
 #include "northbound/cloud_options.hpp"
 #include "northbound/platform.hpp"
+#include "northbound/session_carrier.hpp"
 #include "northbound/session_core.hpp"
 #include "northbound/session_publish_gate.hpp"
 #include "northbound/session_status.hpp"
@@ -100,6 +101,15 @@ class Session : private mqtt::Connection::Handler {
   const std::string& device() const { return identity_.device; }
   const DeviceIdentity& identity() const { return identity_; }
 
+  // A layer sharing this session's connection (gateway mode); null detaches. It must outlive
+  // the session or detach first.
+  void set_carrier(SessionCarrier* carrier) { carrier_ = carrier; }
+  // Publishes and subscribes for the carrier on this session's link: the packet id (0 for QoS
+  // 0), or nullopt when offline or the window / output queue is full.
+  std::optional<std::uint16_t> carry(const Publication& publication);
+  std::optional<std::uint16_t> carry_subscribe(const std::string& filter);
+  unsigned link_inflight() const { return connection_ ? connection_->inflight() : 0; }
+
  private:
   struct Pending {
     std::uint64_t seq;
@@ -154,6 +164,7 @@ class Session : private mqtt::Connection::Handler {
   std::uint64_t commands_ = 0;
   std::uint64_t dropped_ = 0;  // records the platform cannot encode (logged, acked away)
   bool suback_refusal_logged_ = false;
+  SessionCarrier* carrier_ = nullptr;
 };
 
 }  // namespace edgegw::northbound

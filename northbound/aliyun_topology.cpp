@@ -142,9 +142,12 @@ class AliyunTopology final : public TopologyProtocol {
   }
 
   json login_entry(const DeviceIdentity& sub, const std::string& ts) const {
-    return {{"productKey", sub.product_key}, {"deviceName", sub.device_name},
-            {"clientId", sub.client_id},     {"timestamp", ts},
-            {"signMethod", to_string(method_)}, {"sign", sign(sub, ts)},
+    return {{"productKey", sub.product_key},
+            {"deviceName", sub.device_name},
+            {"clientId", sub.client_id},
+            {"timestamp", ts},
+            {"signMethod", to_string(method_)},
+            {"sign", sign(sub, ts)},
             {"cleanSession", "true"}};
   }
 

@@ -40,7 +40,9 @@ GatewayTopology::GatewayTopology(const SessionEnvironment& env, const TopologyPr
                                  TopologyOptions options)
     : env_(env), protocol_(protocol), options_(options) {}
 
-GatewayTopology::~GatewayTopology() { attach(nullptr); }
+GatewayTopology::~GatewayTopology() {
+  attach(nullptr);
+}
 
 std::chrono::system_clock::time_point GatewayTopology::wall() const {
   return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
@@ -87,8 +89,8 @@ bool GatewayTopology::remove(const std::string& device) {
   if (!sub) return false;
   if (sub->state == SubState::online && gateway_) {
     auto id = std::to_string(next_request_++);
-    gateway_->carry(protocol_.request(TopologyStep::logout, gateway_->identity(), {&sub->id}, id,
-                                      wall()));
+    gateway_->carry(
+        protocol_.request(TopologyStep::logout, gateway_->identity(), {&sub->id}, id, wall()));
   }
   std::erase_if(inflight_, [&](const auto& entry) { return entry.second.device == device; });
   by_key_.erase(sub->key);
@@ -186,8 +188,8 @@ void GatewayTopology::send_requests() {
     const std::size_t cap = sub->solo ? 1 : protocol_.max_batch();
     auto& batch = sub->in_topology ? logins : adds;
     if (tokens_ < static_cast<double>(batch.size() + 1)) {
-      next = std::min(next, now + std::chrono::milliseconds(static_cast<long>(
-                                      1000.0 / options_.logins_per_second) + 1));
+      next = std::min(next, now + std::chrono::milliseconds(
+                                      static_cast<long>(1000.0 / options_.logins_per_second) + 1));
       continue;
     }
     if (sub->solo && !batch.empty() &&

@@ -33,8 +33,8 @@ struct sd_event_source;
 namespace edgegw::northbound {
 
 struct TopologyOptions {
-  loop::BackoffOptions retry;        // a refused sub-device's retries
-  double logins_per_second = 5;      // sub-devices added or logged in per second
+  loop::BackoffOptions retry;                      // a refused sub-device's retries
+  double logins_per_second = 5;                    // sub-devices added or logged in per second
   std::chrono::milliseconds reply_timeout{10000};  // an unanswered request counts as refused
   std::size_t take_batch = 64;
   std::uint64_t seed = 0;
@@ -107,11 +107,11 @@ class GatewayTopology final : public SessionCarrier {
   const TopologyProtocol& protocol_;
   TopologyOptions options_;
   Session* gateway_ = nullptr;
-  std::map<std::string, std::unique_ptr<Sub>> subs_;       // by local name
-  std::unordered_map<std::string, std::string> by_key_;    // platform key → local name
-  std::map<std::string, Request> requests_;                // request id → what it asked
-  std::unordered_map<std::uint16_t, Inflight> inflight_;   // packet id → record
-  std::deque<Publication> replies_;                        // command answers waiting for the link
+  std::map<std::string, std::unique_ptr<Sub>> subs_;      // by local name
+  std::unordered_map<std::string, std::string> by_key_;   // platform key → local name
+  std::map<std::string, Request> requests_;               // request id → what it asked
+  std::unordered_map<std::uint16_t, Inflight> inflight_;  // packet id → record
+  std::deque<Publication> replies_;                       // command answers waiting for the link
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

@@ -160,7 +160,8 @@ std::vector<SessionStatus> Northbound::status() const {
   if (topology_) {
     auto subs = topology_->status();
     out.insert(out.end(), subs.begin(), subs.end());
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.device < b.device; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.device < b.device; });
   }
   return out;
 }

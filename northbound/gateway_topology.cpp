@@ -31,7 +31,8 @@ struct GatewayTopology::Sub {
   std::deque<Pending> pending;
   std::unordered_map<std::uint64_t, unsigned> parts_left;
   std::uint64_t held = 0, inflight = 0, published = 0, acknowledged = 0, commands = 0;
-  std::uint64_t attempts = 0;
+  std::uint64_t attempts = 0;  // tries to get online (an add and its login count once)
+  bool attempt_open = false;   // a try is under way: its next request is not a new attempt
   std::string last_error;
   std::chrono::system_clock::time_point online_since{};
 };
@@ -121,6 +122,7 @@ void GatewayTopology::carrier_online() {
 
 void GatewayTopology::go_offline(Sub& sub) {
   if (sub.state != SubState::refused) sub.state = SubState::offline;
+  sub.attempt_open = false;
   sub.in_topology = false;
   sub.pending.clear();
   sub.parts_left.clear();
@@ -156,7 +158,8 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   const auto now = SteadyClock::now();
   for (Sub* sub : batch) {
     sub->state = step == TopologyStep::add ? SubState::adding : SubState::logging_in;
-    if (step == TopologyStep::login) ++sub->attempts;
+    if (!sub->attempt_open) ++sub->attempts;
+    sub->attempt_open = true;
   }
   tokens_ -= static_cast<double>(batch.size());
   requests_[id] = {step, std::move(names), now + options_.reply_timeout};
@@ -211,12 +214,16 @@ void GatewayTopology::send_requests() {
 void GatewayTopology::refused(Sub& sub, const std::string& why) {
   const auto now = SteadyClock::now();
   sub.state = SubState::refused;
-  sub.last_error = why;
+  sub.attempt_open = false;
   const auto delay = sub.backoff.next_delay();
   sub.retry_at = now + delay;
-  log(loop::LogLevel::warning, sub.id.device,
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(delay).count();
+  // Said once as a warning; the same refusal again (every retry) only at debug level.
+  const auto level = why == sub.last_error ? loop::LogLevel::debug : loop::LogLevel::warning;
+  sub.last_error = why;
+  log(level, sub.id.device,
       "the platform refused this sub-device (" + why + "); next attempt in " +
-          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(delay).count()) +
+          std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
           " s; check that it exists, is enabled and belongs to the gateway's product");
 }
 
@@ -250,6 +257,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
 
 void GatewayTopology::went_online(Sub& sub) {
   sub.state = SubState::online;
+  sub.attempt_open = false;
   sub.backoff.reset();
   sub.last_error.clear();
   sub.online_since = wall();

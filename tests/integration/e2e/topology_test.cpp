@@ -6,6 +6,7 @@
 // reading lost.
 #include <signal.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -36,8 +37,9 @@ class TopologyTest : public FleetTest {
   void write_gateway_config() {
     const std::string text =
         "[gateway]\nstate_dir = \"" + (dir_ / "state").string() + "\"\nname = \"" + kGateway +
-        "\"\nstatus_file = \"" + (dir_ / "status.json").string() + "\"\n[gateway.cloud]\n" +
-        aliyun_keys(kGateway) + "[cloud]\nplatform = \"aliyun\"\nhost = \"127.0.0.1\"\nport = " +
+        "\"\nstatus_file = \"" + (dir_ / "status.json").string() + "\"\nmetrics_file = \"" +
+        (dir_ / "metrics.prom").string() + "\"\n[gateway.cloud]\n" + aliyun_keys(kGateway) +
+        "[cloud]\nplatform = \"aliyun\"\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(cloud_.tls_port()) + "\nca_file = \"" + cloud_.ca_file().string() +
         "\"\nmode = \"gateway\"\nsub_logins_per_second = 50\n"
         "backoff_min = \"100ms\"\nbackoff_max = \"1s\"\n"
@@ -105,6 +107,17 @@ class TopologyTest : public FleetTest {
     return it == devices.end() ? "" : it->second.value("state", "");
   }
 
+  // The metrics file's edgegw_session_online sample for a device ("" before the first).
+  std::string online_metric(const std::string& device) const {
+    std::ifstream in(dir_ / "metrics.prom");
+    const std::string prefix = "edgegw_session_online{device=\"" + device + "\"";
+    std::string found;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(prefix, 0) == 0) found = line.substr(line.rfind(' ') + 1);
+    }
+    return found;
+  }
+
   // Publishes {"key":n} for door-1 until a post carrying `key` reaches the cloud.
   bool door_reaches_cloud(const std::string& key) {
     return wait_until(
@@ -134,6 +147,9 @@ TEST_P(TopologyTest, SubDevicesReportThroughTheGatewaysOneConnection) {
   EXPECT_TRUE(wait_until([&] { return state_of("pump-1") == "online"; }, 10s))
       << state_of("pump-1");
   EXPECT_EQ(state_of("door-1"), "online");
+  EXPECT_TRUE(wait_until([&] { return online_metric("pump-1") == "1"; }, 10s))
+      << online_metric("pump-1");
+  EXPECT_EQ(online_metric("off-1"), "0");
   edgegw_->signal(SIGTERM);
   EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
 }

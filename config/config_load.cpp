@@ -104,6 +104,16 @@ class Loader {
                      "platform \"aliyun\" only so far; use mode = \"device\"");
       return;
     }
+    // The topology requests are signed with each sub-device's device secret; dynamic
+    // registration of sub-devices (thing/sub/register) and tokens are not built here.
+    for (const auto& device : config_.devices) {
+      if (device.cloud.auth == northbound::AuthMode::secret) continue;
+      auto pos = device_pos_.find(device.name);
+      problems_.add(pos == device_pos_.end() ? cloud->pos() : pos->second,
+                    "device '" + device.name +
+                        "': a sub-device in cloud.mode = \"gateway\" signs its topology requests "
+                        "with its device secret; give it auth = \"secret\" and a device_secret");
+    }
     constexpr std::size_t kAliyunMaxSubDevices = 2000;
     if (config_.devices.size() > kAliyunMaxSubDevices) {
       cloud->problem("mode", std::to_string(config_.devices.size()) +

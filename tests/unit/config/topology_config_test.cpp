@@ -61,6 +61,18 @@ TEST_F(TopologyConfig, PastTwoThousandSubDevicesAlibabaIsNamed) {
   EXPECT_TRUE(has_problem(p, main(), 5, 8, "2,000 sub-devices")) << dump(p);
 }
 
+TEST_F(TopologyConfig, ASubDeviceWithoutADeviceSecretIsRefused) {
+  const auto token = secret("token");
+  write(aliyun_head("mode = \"gateway\"\n") + gateway_identity() + aliyun_devices(1) +
+        mqtt_device("t1") +
+        "[device.cloud]\nproduct_key = \"a1SubPK\"\ndevice_name = \"t1\"\nauth = \"token\"\n"
+        "device_token_file = \"" +
+        token + "\"\n");
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 19, 8, "device 't1': a sub-device")) << dump(p);
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+}
+
 TEST_F(TopologyConfig, PlatformsWithoutATopologyHereAreRefused) {
   write(mqtt_head() + "mode = \"gateway\"\n[gateway.cloud]\nusername = \"gw\"\n" + mqtt_device());
   const auto p = problems();

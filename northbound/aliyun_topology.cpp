@@ -23,6 +23,9 @@ namespace {
 using nlohmann::json;
 constexpr std::size_t kAliyunMaxBatch = 5;
 constexpr int kAlinkOk = 200;
+// "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page); the
+// reply (or its absence: reply_timeout) says whether it arrived.
+constexpr int kSessionQos = 0;
 
 // topo/add spells the methods in camel case.
 std::string_view topo_method_name(SignMethod method) {
@@ -156,12 +159,12 @@ class AliyunTopology final : public TopologyProtocol {
     json doc = {{"id", std::string(id)}};
     if (subs.size() == 1) {
       doc["params"] = login_entry(*subs.front(), ts);
-      return {session_prefix(gw) + "login", doc.dump(), 1};
+      return {session_prefix(gw) + "login", doc.dump(), kSessionQos};
     }
     json list = json::array();
     for (const auto* sub : subs) list.push_back(login_entry(*sub, ts));
     doc["params"] = {{"deviceList", list}};
-    return {session_prefix(gw) + "batch_login", doc.dump(), 1};
+    return {session_prefix(gw) + "batch_login", doc.dump(), kSessionQos};
   }
 
   Publication logout(const DeviceIdentity& gw, const std::vector<const DeviceIdentity*>& subs,
@@ -170,14 +173,14 @@ class AliyunTopology final : public TopologyProtocol {
     if (subs.size() == 1) {
       doc["params"] = {{"productKey", subs.front()->product_key},
                        {"deviceName", subs.front()->device_name}};
-      return {session_prefix(gw) + "logout", doc.dump(), 1};
+      return {session_prefix(gw) + "logout", doc.dump(), kSessionQos};
     }
     json list = json::array();
     for (const auto* sub : subs) {
       list.push_back({{"productKey", sub->product_key}, {"deviceName", sub->device_name}});
     }
     doc["params"] = list;
-    return {session_prefix(gw) + "batch_logout", doc.dump(), 1};
+    return {session_prefix(gw) + "batch_logout", doc.dump(), kSessionQos};
   }
 
   SignMethod method_;

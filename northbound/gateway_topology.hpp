@@ -34,7 +34,7 @@ namespace edgegw::northbound {
 
 struct TopologyOptions {
   loop::BackoffOptions retry;                      // a refused sub-device's retries
-  double logins_per_second = 5;                    // sub-devices added or logged in per second
+  double logins_per_second = 50;                   // sub-devices added or logged in per second
   std::chrono::milliseconds reply_timeout{10000};  // an unanswered request counts as refused
   std::size_t take_batch = 64;
   std::uint64_t seed = 0;

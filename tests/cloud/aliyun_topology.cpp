@@ -59,7 +59,8 @@ int check_all(const Registry& registry, const json& list, const char* method_key
 
 TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view gw_pk,
                                       std::string_view gw_dn, std::string_view topic,
-                                      std::string_view payload, AliyunGatewayState& state) {
+                                      std::string_view payload, AliyunGatewayState& state,
+                                      int qos) {
   TopologyAnswer a;
   const std::string gw = std::string(gw_pk) + "/" + std::string(gw_dn);
   const std::string session = "/ext/session/" + gw + "/combine/";
@@ -79,6 +80,7 @@ TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view
   if (add) code = check_all(registry, list, "signmethod", false, state);
   if (login) code = check_all(registry, list, "signMethod", true, state);
   if (logout) code = list.is_array() && !list.empty() && list.size() <= kMaxPerCall ? 200 : 460;
+  if ((login || logout) && qos != 0) code = 460;
   a.reply_payload = reply(doc, code);
   if (code != 200) return a;
   for (const auto& e : list) {

@@ -4,7 +4,8 @@
 // productKey…timestamp…")), at most 5 per call, and says which sub-devices are now online through
 // that gateway (their /sys/{pk}/{dn} topics then belong to the gateway's connection).
 // Codes: 200 ok, 460 bad request (malformed, too many), 6100 unknown device, 522 disabled,
-// 6401 not in the gateway's topology, 6287 bad signature.
+// 6401 not in the gateway's topology, 6287 bad signature. Login and logout "support only QoS 0"
+// (Alibaba's page): one sent with QoS 1 is refused with 460 here.
 #pragma once
 
 #include <set>
@@ -31,6 +32,7 @@ struct TopologyAnswer {
 
 TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view gw_pk,
                                       std::string_view gw_dn, std::string_view topic,
-                                      std::string_view payload, AliyunGatewayState& state);
+                                      std::string_view payload, AliyunGatewayState& state,
+                                      int qos = 0);
 
 }  // namespace edgegw::cloud

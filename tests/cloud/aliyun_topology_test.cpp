@@ -34,7 +34,8 @@ class AliyunTopologyTest : public ::testing::Test {
   }
   cloud::TopologyAnswer ask(TopologyStep step, std::vector<const DeviceIdentity*> subs) {
     auto p = protocol->request(step, gw, subs, "7", std::chrono::system_clock::now());
-    auto a = cloud::answer_aliyun_topology(registry, "a1Gw", "gw", p.topic, p.payload, state);
+    auto a =
+        cloud::answer_aliyun_topology(registry, "a1Gw", "gw", p.topic, p.payload, state, p.qos);
     auto reply = protocol->decode_reply(gw, a.reply_topic, a.reply_payload);
     EXPECT_TRUE(reply);
     if (reply) {
@@ -60,6 +61,16 @@ TEST_F(AliyunTopologyTest, AddedThenLoggedInAsABatch) {
   EXPECT_EQ(a.now_online, (std::vector<std::string>{"a1Sub/s1", "a1Sub/s2"}));
   a = ask(TopologyStep::logout, {&s1});
   EXPECT_EQ(a.now_offline, (std::vector<std::string>{"a1Sub/s1"}));
+}
+
+// "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page).
+TEST_F(AliyunTopologyTest, LoginAndLogoutAreSentAtQos0) {
+  auto s1 = sub("s1", "secret-1"), s2 = sub("s2", "secret-2");
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(protocol->request(TopologyStep::login, gw, {&s1}, "1", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::login, gw, {&s1, &s2}, "2", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::logout, gw, {&s1}, "3", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::logout, gw, {&s1, &s2}, "4", now).qos, 0);
 }
 
 TEST_F(AliyunTopologyTest, LoginBeforeTheTopologyIsRefused) {

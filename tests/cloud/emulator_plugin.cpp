@@ -198,7 +198,7 @@ int on_message(int, void* event_data, void*) {
   auto& state = g_state->gateways[identity.name];
   auto answer = answer_aliyun_topology(
       g_state->registry, gw.substr(0, slash), gw.substr(slash + 1), ev->topic,
-      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state);
+      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
   if (!answer.handled) return MOSQ_ERR_SUCCESS;
   for (const auto& key : answer.now_online) identity.topic_roots.push_back("/sys/" + key);
   for (const auto& key : answer.now_offline) std::erase(identity.topic_roots, "/sys/" + key);

@@ -263,6 +263,10 @@ void read_cloud(TableReader& t, northbound::CloudOptions& out) {
   t.read_int("max_inflight", out.max_inflight, 1, 65535);
   out.publish_rate = northbound::default_publish_rate(out.platform);
   t.read_number("publish_rate", out.publish_rate, 0, 100000, true);
+  t.read_choice("mode", out.mode,
+                {std::pair{std::string_view("device"), northbound::CloudMode::device},
+                 std::pair{std::string_view("gateway"), northbound::CloudMode::gateway}});
+  t.read_number("sub_logins_per_second", out.sub_logins_per_second, 0.1, 1000, false);
   t.report_unknown_keys();
 }
 

@@ -56,6 +56,7 @@ class Loader {
     read_devices();
     root_.report_unknown_keys();
     refuse_no_devices();
+    check_gateway_mode();
   }
 
  private:
@@ -85,6 +86,42 @@ class Loader {
     check_identity_unique(*cloud, gateway_device);
     device_pos_.emplace(gateway_device.name, gateway->value_pos("name"));
     config_.gateway.cloud = std::move(gateway_device.cloud);
+  }
+
+  // cloud.mode = "gateway": the gateway identity carries every device; only platforms with a
+  // topology protocol here, and Alibaba's 2,000 online sub-devices per gateway.
+  void check_gateway_mode() {
+    if (config_.cloud.mode != northbound::CloudMode::gateway || !platform_known_) return;
+    auto cloud = root_.subtable("cloud");
+    if (!cloud) return;
+    if (!config_.gateway.cloud) {
+      cloud->problem("mode",
+                     "\"gateway\" needs the gateway's own identity: add a [gateway.cloud] table "
+                     "(the same keys as a device's [device.cloud])");
+    }
+    if (config_.cloud.platform != northbound::PlatformKind::aliyun) {
+      cloud->problem("mode",
+                     "\"gateway\" (sub-devices over the gateway's session) is built for "
+                     "platform \"aliyun\" only so far; use mode = \"device\"");
+      return;
+    }
+    // The topology requests are signed with each sub-device's device secret; dynamic
+    // registration of sub-devices (thing/sub/register) and tokens are not built here.
+    for (const auto& device : config_.devices) {
+      if (device.cloud.auth == northbound::AuthMode::secret) continue;
+      auto pos = device_pos_.find(device.name);
+      problems_.add(pos == device_pos_.end() ? cloud->pos() : pos->second,
+                    "device '" + device.name +
+                        "': a sub-device in cloud.mode = \"gateway\" signs its topology requests "
+                        "with its device secret; give it auth = \"secret\" and a device_secret");
+    }
+    constexpr std::size_t kAliyunMaxSubDevices = 2000;
+    if (config_.devices.size() > kAliyunMaxSubDevices) {
+      cloud->problem("mode", std::to_string(config_.devices.size()) +
+                                 " devices: Alibaba keeps at most 2,000 sub-devices online per "
+                                 "gateway; split them over several gateways or use mode = "
+                                 "\"device\"");
+    }
   }
 
   void read_buses() {

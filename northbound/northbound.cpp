@@ -1,9 +1,12 @@
 #include "northbound/northbound.hpp"
 
+#include <algorithm>
+#include <array>
 #include <functional>
 #include <random>
 #include <stdexcept>
 
+#include "northbound/aliyun_topology.hpp"
 #include "northbound/session_defaults.hpp"
 
 namespace edgegw::northbound {
@@ -34,12 +37,24 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
   env_.changes = &changes_;
   env_.wall_clock = std::move(handlers.wall_clock);
   env_.on_connect_attempt = std::move(handlers.on_connect_attempt);
+  if (options_.cloud.mode == CloudMode::gateway) {
+    topology_protocol_ = make_topology(options_.cloud);
+    if (!topology_protocol_) {
+      throw std::invalid_argument("cloud.mode = \"gateway\" is not available on this platform");
+    }
+    TopologyOptions t;
+    t.retry = reconnect_backoff(options_.cloud, options_.stable_after);
+    t.logins_per_second = options_.cloud.sub_logins_per_second;
+    t.seed = seed_;
+    topology_ = std::make_unique<GatewayTopology>(env_, *topology_protocol_, t);
+  }
 }
 
 Northbound::~Northbound() {
   // Sessions use the resolver and the TLS contexts: they go first. Their marks are dropped first
   // (each session would otherwise look for itself in the list as it goes: quadratic).
   changes_.take();
+  topology_.reset();
   gateway_.reset();
   sessions_.clear();
 }
@@ -61,8 +76,9 @@ bool Northbound::add_device(DeviceIdentity identity) {
 }
 
 bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
-  if (sessions_.count(identity->device)) return false;
+  if (has_device(identity->device)) return false;
   if (gateway_ && gateway_->device() == identity->device) return false;
+  if (topology_) return topology_->add(*identity);
   auto name = identity->device;
   auto options = session_options(*identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
@@ -74,6 +90,7 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
 }
 
 bool Northbound::remove_device(const std::string& device) {
+  if (topology_ && topology_->has(device)) return topology_->remove(device);
   auto it = sessions_.find(device);
   if (it == sessions_.end()) return false;
   it->second->stop();
@@ -87,12 +104,14 @@ bool Northbound::start_gateway(DeviceIdentity identity) {
   stop_gateway();
   auto options = session_options(identity);
   gateway_ = std::make_unique<Session>(env_, std::move(identity), options);
+  if (topology_) topology_->attach(gateway_.get());
   gateway_->start();
   return true;
 }
 
 void Northbound::stop_gateway() {
   if (!gateway_) return;
+  if (topology_) topology_->attach(nullptr);
   gateway_->stop();
   gateway_.reset();
 }
@@ -110,6 +129,7 @@ Session* Northbound::find(const std::string& name) const {
 }
 
 bool Northbound::restart(const std::string& device) {
+  if (topology_ && topology_->has(device)) return false;  // carried by the gateway session
   Session* session = find(device);
   if (!session) return false;
   if (session == gateway_.get()) {
@@ -125,6 +145,10 @@ std::size_t Northbound::drain(std::size_t budget) {
   std::size_t sent = 0;
   for (const auto& device : outbox_.drain_order()) {
     if (sent >= budget) break;
+    if (topology_ && topology_->has(device)) {
+      sent += topology_->pump(device, budget - sent);
+      continue;
+    }
     Session* session = find(device);
     if (!session || !session->online()) continue;
     sent += session->pump(budget - sent);
@@ -134,6 +158,7 @@ std::size_t Northbound::drain(std::size_t budget) {
 
 bool Northbound::reply(const std::string& device, const Command& command,
                        const CommandResult& result) {
+  if (topology_ && topology_->has(device)) return topology_->reply(device, command, result);
   Session* session = find(device);
   return session && session->reply(command, result);
 }
@@ -142,20 +167,34 @@ std::vector<SessionStatus> Northbound::status() const {
   std::vector<SessionStatus> out;
   out.reserve(sessions_.size());
   for (const auto& [name, session] : sessions_) out.push_back(session->status());
+  if (topology_) {
+    auto subs = topology_->status();
+    out.insert(out.end(), subs.begin(), subs.end());
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.device < b.device; });
+  }
   return out;
 }
 
 std::optional<SessionStatus> Northbound::status(const std::string& device) const {
+  if (topology_ && topology_->has(device)) return topology_->status(device);
   auto it = sessions_.find(device);
   if (it == sessions_.end()) return std::nullopt;
   return it->second->status();
 }
 
 std::string Northbound::summary() const {
+  std::array<std::size_t, SessionChanges::kStates> counts{};
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    counts[i] = changes_.count(static_cast<SessionState>(i));
+  // Sub-devices (cloud.mode = "gateway", at most a few thousand) are counted afresh.
+  if (topology_) {
+    for (const auto& s : topology_->status()) ++counts[static_cast<std::size_t>(s.state)];
+  }
   std::string out;
   for (std::size_t i = 0; i < SessionChanges::kStates; ++i) {
     const auto state = static_cast<SessionState>(i);
-    const std::size_t n = changes_.count(state);
+    const std::size_t n = counts[i];
     if (n == 0) continue;
     if (!out.empty()) out += ", ";
     out += std::string(to_string(state)) + " " + std::to_string(n);
@@ -166,6 +205,11 @@ std::string Northbound::summary() const {
 std::vector<SessionStatus> Northbound::take_changed() {
   std::vector<SessionStatus> out;
   for (Session* session : changes_.take()) out.push_back(session->take_status());
+  // Sub-devices carry no change marks: each is reported every time (bounded by the platform's
+  // sub-device limit, 2,000 on Alibaba).
+  if (topology_) {
+    for (auto& s : topology_->status()) out.push_back(std::move(s));
+  }
   return out;
 }
 

@@ -24,6 +24,7 @@
 #include "northbound/cloud_options.hpp"
 #include "northbound/connect_limiter.hpp"
 #include "northbound/connect_slots.hpp"
+#include "northbound/gateway_topology.hpp"
 #include "northbound/platform.hpp"
 #include "northbound/session.hpp"
 #include "northbound/session_changes.hpp"
@@ -74,8 +75,12 @@ class Northbound {
   bool add_device(std::shared_ptr<const DeviceIdentity> identity);
   // Stops and removes a device's session (its records stay in the outbox). False if unknown.
   bool remove_device(const std::string& device);
-  bool has_device(const std::string& device) const { return sessions_.count(device) > 0; }
-  std::size_t size() const { return sessions_.size(); }
+  bool has_device(const std::string& device) const {
+    return sessions_.count(device) > 0 || (topology_ && topology_->has(device));
+  }
+  std::size_t size() const { return sessions_.size() + (topology_ ? topology_->size() : 0); }
+  // cloud.mode = "gateway": the sub-devices carried over the gateway session; null otherwise.
+  const GatewayTopology* topology() const { return topology_.get(); }
 
   // Offers committed records to online sessions, fairly; returns publications sent. Call once per
   // tick after Outbox::commit().
@@ -141,6 +146,10 @@ class Northbound {
   std::uint64_t membership_ = 0;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::unique_ptr<Session> gateway_;  // [gateway.cloud]; null without one
+  // cloud.mode = "gateway": the devices as sub-devices of gateway_ (declared after it: it
+  // detaches from the gateway session when it goes).
+  std::unique_ptr<TopologyProtocol> topology_protocol_;
+  std::unique_ptr<GatewayTopology> topology_;
   Session* find(const std::string& name) const;
 };
 

@@ -124,7 +124,9 @@ void Session::start() {
 }
 
 void Session::stop() {
+  const bool was_online = online();
   apply(core_.stop());
+  if (was_online && carrier_) carrier_->carrier_offline();
   connection_.reset();
   timer_.set_enabled(SD_EVENT_OFF);
 }
@@ -303,6 +305,19 @@ void Session::went_online() {
     connection_->subscribe({{filter, 1}});
   }
   pump(std::numeric_limits<std::size_t>::max());
+  if (carrier_) carrier_->carrier_online();
+}
+
+std::optional<std::uint16_t> Session::carry(const Publication& publication) {
+  if (!online() || !connection_ || !connection_->connected()) return std::nullopt;
+  auto id = connection_->publish(publication.topic, publication.payload, publication.qos);
+  if (id) ++published_;
+  return id;
+}
+
+std::optional<std::uint16_t> Session::carry_subscribe(const std::string& filter) {
+  if (!online() || !connection_ || !connection_->connected()) return std::nullopt;
+  return connection_->subscribe({{filter, 1}});
 }
 
 void Session::forget_inflight() {
@@ -318,6 +333,7 @@ void Session::on_closed(const mqtt::Outcome& outcome) {
   std::string detail = std::string(mqtt::to_string(outcome.reason));
   if (!outcome.detail.empty()) detail += ": " + outcome.detail;
   forget_inflight();
+  if (was == SessionState::online && carrier_) carrier_->carrier_offline();
   SessionDecision d;
   if (outcome.reason == mqtt::CloseReason::refused) {
     auto verdict = env_.platform->classify_connack(outcome.connack_code);
@@ -378,7 +394,7 @@ void Session::on_message(const mqtt::Message& message) {
       handle_registration(*r.registration);
       return;
     }
-  } else {
+  } else if (!carrier_ || !carrier_->carrier_message(message)) {
     handle_downlink(message);
   }
   if (qos > 0 && connection_ && connection_->connected()) connection_->ack(id);
@@ -424,6 +440,10 @@ void Session::handle_downlink(const mqtt::Message& message) {
 }
 
 void Session::on_puback(std::uint16_t packet_id) {
+  if (carrier_ && carrier_->carrier_puback(packet_id)) {
+    pump(std::numeric_limits<std::size_t>::max());
+    return;
+  }
   changed();  // inflight and acknowledged
   auto it = inflight_.find(packet_id);
   if (it != inflight_.end()) {
@@ -454,6 +474,7 @@ void Session::on_suback(std::uint16_t /*packet_id*/, std::vector<int> return_cod
 void Session::on_writable() {
   flush_replies();
   pump(std::numeric_limits<std::size_t>::max());
+  if (carrier_) carrier_->carrier_writable();
 }
 
 void Session::refill() {

@@ -29,6 +29,7 @@
 #include "northbound/cloud_options.hpp"
 #include "northbound/fifo.hpp"
 #include "northbound/platform.hpp"
+#include "northbound/session_carrier.hpp"
 #include "northbound/session_changes.hpp"
 #include "northbound/session_core.hpp"
 #include "northbound/session_publish_gate.hpp"
@@ -109,6 +110,15 @@ class Session : private mqtt::Connection::Handler {
   const std::string& device() const { return identity_->device; }
   const DeviceIdentity& identity() const { return *identity_; }
 
+  // A layer sharing this session's connection (gateway mode); null detaches. It must outlive
+  // the session or detach first.
+  void set_carrier(SessionCarrier* carrier) { carrier_ = carrier; }
+  // Publishes and subscribes for the carrier on this session's link: the packet id (0 for QoS
+  // 0), or nullopt when offline or the window / output queue is full.
+  std::optional<std::uint16_t> carry(const Publication& publication);
+  std::optional<std::uint16_t> carry_subscribe(const std::string& filter);
+  unsigned link_inflight() const { return connection_ ? connection_->inflight() : 0; }
+
  private:
   struct Pending {
     std::uint64_t seq;
@@ -168,6 +178,7 @@ class Session : private mqtt::Connection::Handler {
   bool suback_refusal_logged_ = false;
   bool marked_ = false;         // in env.changes until the reader takes it
   SessionState counted_state_;  // the state env.changes counts this session in
+  SessionCarrier* carrier_ = nullptr;
 };
 
 }  // namespace edgegw::northbound

@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cloud/aliyun_topology.hpp"
 #include "cloud/connect_checks.hpp"
 #include "cloud/event_checks.hpp"
 #include "cloud/registry.hpp"
@@ -57,6 +58,8 @@ struct EmulatorState {
   std::unordered_map<std::string, std::vector<const mosquitto*>>
       logins;  // identity name -> clients
   std::unordered_map<const mosquitto*, std::string> psk_identities;
+  // Alibaba gateways: identity name -> its sub-device topology and who is online through it.
+  std::unordered_map<std::string, AliyunGatewayState> gateways;
   int instances = 0;
 };
 EmulatorState* g_state = nullptr;
@@ -117,6 +120,9 @@ void forget_session(const mosquitto* client) {
   if (login != g_state->logins.end()) {
     std::erase(login->second, client);
     if (login->second.empty()) g_state->logins.erase(login);
+  }
+  if (auto gw = g_state->gateways.find(it->second.identity.name); gw != g_state->gateways.end()) {
+    gw->second.online.clear();  // its sub-devices go offline with the gateway's connection
   }
   g_state->sessions.erase(it);
 }
@@ -210,6 +216,34 @@ int on_acl_check(int, void* event_data, void*) {
   return MOSQ_ERR_ACL_DENIED;
 }
 
+// An Alibaba gateway's topology messages (cloud/aliyun_topology.hpp): answered on the request's
+// topic + "_reply"; a sub-device logged in makes its /sys/{pk}/{dn} topics the gateway's own.
+int on_message(int, void* event_data, void*) {
+  auto* ev = static_cast<mosquitto_evt_message*>(event_data);
+  auto it = g_state->sessions.find(ev->client);
+  if (it == g_state->sessions.end() || it->second.identity.platform != Platform::aliyun) {
+    return MOSQ_ERR_SUCCESS;
+  }
+  Identity& identity = it->second.identity;
+  constexpr std::string_view kPrefix = "aliyun ";
+  const std::string gw = identity.name.substr(kPrefix.size());
+  const auto slash = gw.find('/');
+  if (slash == std::string::npos) return MOSQ_ERR_SUCCESS;
+  auto& state = g_state->gateways[identity.name];
+  auto answer = answer_aliyun_topology(
+      g_state->registry, gw.substr(0, slash), gw.substr(slash + 1), ev->topic,
+      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
+  if (!answer.handled) return MOSQ_ERR_SUCCESS;
+  for (const auto& key : answer.now_online) identity.topic_roots.push_back("/sys/" + key);
+  for (const auto& key : answer.now_offline) std::erase(identity.topic_roots, "/sys/" + key);
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s %s: %s", identity.name.c_str(), ev->topic,
+                       answer.reply_payload.c_str());
+  mosquitto_broker_publish_copy(it->second.client_id.c_str(), answer.reply_topic.c_str(),
+                                static_cast<int>(answer.reply_payload.size()),
+                                answer.reply_payload.data(), 1, false, nullptr);
+  return MOSQ_ERR_SUCCESS;
+}
+
 int on_psk_key(int, void* event_data, void*) {
   auto* ev = static_cast<mosquitto_evt_psk_key*>(event_data);
   try {
@@ -277,6 +311,7 @@ int init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options, int
   mosquitto_callback_register(id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, self.get());
   mosquitto_callback_register(id, MOSQ_EVT_PSK_KEY, on_psk_key, nullptr, self.get());
   mosquitto_callback_register(id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr, self.get());
+  mosquitto_callback_register(id, MOSQ_EVT_MESSAGE, on_message, nullptr, self.get());
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s listener checks %zu devices",
                        listener.c_str(),
                        g_state->registry.aliyun.size() + g_state->registry.tencent.size() +
@@ -315,6 +350,7 @@ int mosquitto_plugin_cleanup(void* userdata, mosquitto_opt*, int) {
   mosquitto_callback_unregister(self->id, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
   mosquitto_callback_unregister(self->id, MOSQ_EVT_PSK_KEY, on_psk_key, nullptr);
   mosquitto_callback_unregister(self->id, MOSQ_EVT_DISCONNECT, on_disconnect, nullptr);
+  mosquitto_callback_unregister(self->id, MOSQ_EVT_MESSAGE, on_message, nullptr);
   delete self;
   if (g_state && --g_state->instances == 0) {
     delete g_state;

@@ -69,9 +69,11 @@ class FleetTest : public ::testing::TestWithParam<cloud::Platform> {
   std::filesystem::path config_;
   std::string gateway_extra_;
 
- private:
   void start_simulator();
   void start_observer();
+  // Stops the observer, keeping what it saw for payloads() (a cloud outage's restart).
+  void stop_observer();
+  std::string observed_;  // what stopped observers saw
 };
 
 std::string platform_name(const ::testing::TestParamInfo<cloud::Platform>& info);

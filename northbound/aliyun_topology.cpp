@@ -1,0 +1,200 @@
+#include "northbound/aliyun_topology.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "northbound/signing.hpp"
+
+namespace edgegw::northbound {
+
+std::string_view to_string(TopologyStep step) {
+  switch (step) {
+    case TopologyStep::add:
+      return "topology add";
+    case TopologyStep::login:
+      return "sub-device login";
+    case TopologyStep::logout:
+      return "sub-device logout";
+  }
+  return "?";
+}
+
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kAliyunMaxBatch = 5;
+constexpr int kAlinkOk = 200;
+// "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page); the
+// reply (or its absence: reply_timeout) says whether it arrived.
+constexpr int kSessionQos = 0;
+
+// topo/add spells the methods in camel case.
+std::string_view topo_method_name(SignMethod method) {
+  switch (method) {
+    case SignMethod::hmacmd5:
+      return "hmacMd5";
+    case SignMethod::hmacsha1:
+      return "hmacSha1";
+    case SignMethod::hmacsha256:
+      return "hmacSha256";
+  }
+  return "hmacSha256";
+}
+
+class AliyunTopology final : public TopologyProtocol {
+ public:
+  explicit AliyunTopology(const CloudOptions& cloud) : method_(cloud.aliyun.sign_method) {}
+
+  std::size_t max_batch() const override { return kAliyunMaxBatch; }
+
+  std::string key(const DeviceIdentity& sub) const override {
+    return sub.product_key + "/" + sub.device_name;
+  }
+
+  std::optional<std::string> route(std::string_view topic) const override {
+    constexpr std::string_view kSys = "/sys/";
+    if (!topic.starts_with(kSys)) return std::nullopt;
+    auto rest = topic.substr(kSys.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto end = rest.find('/', slash + 1);
+    if (end == std::string_view::npos) return std::nullopt;
+    return std::string(rest.substr(0, end));
+  }
+
+  std::vector<std::string> subscriptions(const DeviceIdentity& gw) const override {
+    const auto session = session_prefix(gw);
+    return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add_reply",
+            session + "login_reply", session + "batch_login_reply", session + "logout_reply",
+            session + "batch_logout_reply"};
+  }
+
+  Publication request(TopologyStep step, const DeviceIdentity& gw,
+                      const std::vector<const DeviceIdentity*>& subs, std::string_view id,
+                      std::chrono::system_clock::time_point now) const override {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+    const auto ts = std::to_string(ms.count());
+    switch (step) {
+      case TopologyStep::add:
+        return add(gw, subs, id, ts);
+      case TopologyStep::login:
+        return login(gw, subs, id, ts);
+      case TopologyStep::logout:
+        return logout(gw, subs, id);
+    }
+    return {};
+  }
+
+  std::optional<TopologyReply> decode_reply(const DeviceIdentity& gw, std::string_view topic,
+                                            std::string_view payload) const override {
+    TopologyReply reply;
+    const auto session = session_prefix(gw);
+    if (topic == "/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add_reply") {
+      reply.step = TopologyStep::add;
+    } else if (topic == session + "login_reply" || topic == session + "batch_login_reply") {
+      reply.step = TopologyStep::login;
+    } else if (topic == session + "logout_reply" || topic == session + "batch_logout_reply") {
+      reply.step = TopologyStep::logout;
+    } else {
+      return std::nullopt;
+    }
+    auto doc = json::parse(payload, nullptr, false);
+    if (!doc.is_object()) {
+      reply.message = "malformed reply";
+      return reply;
+    }
+    if (auto it = doc.find("id"); it != doc.end()) {
+      reply.id = it->is_string() ? it->get<std::string>() : it->dump();
+    }
+    if (auto it = doc.find("code"); it != doc.end() && it->is_number_integer()) {
+      reply.code = it->get<int>();
+    }
+    if (auto it = doc.find("message"); it != doc.end() && it->is_string()) {
+      reply.message = it->get<std::string>();
+    }
+    reply.ok = reply.code == kAlinkOk;
+    return reply;
+  }
+
+ private:
+  static std::string session_prefix(const DeviceIdentity& gw) {
+    return "/ext/session/" + gw.product_key + "/" + gw.device_name + "/combine/";
+  }
+
+  std::string sign(const DeviceIdentity& sub, const std::string& ts) const {
+    const auto content = "clientId" + sub.client_id + "deviceName" + sub.device_name +
+                         "productKey" + sub.product_key + "timestamp" + ts;
+    return hmac_hex(method_, sub.device_secret, content, HexCase::upper);
+  }
+
+  Publication add(const DeviceIdentity& gw, const std::vector<const DeviceIdentity*>& subs,
+                  std::string_view id, const std::string& ts) const {
+    json params = json::array();
+    for (const auto* sub : subs) {
+      params.push_back({{"productKey", sub->product_key},
+                        {"deviceName", sub->device_name},
+                        {"clientId", sub->client_id},
+                        {"timestamp", ts},
+                        {"signmethod", topo_method_name(method_)},
+                        {"sign", sign(*sub, ts)}});
+    }
+    json doc = {{"id", std::string(id)},
+                {"version", "1.0"},
+                {"params", params},
+                {"method", "thing.topo.add"}};
+    return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add", doc.dump(), 1};
+  }
+
+  json login_entry(const DeviceIdentity& sub, const std::string& ts) const {
+    return {{"productKey", sub.product_key},
+            {"deviceName", sub.device_name},
+            {"clientId", sub.client_id},
+            {"timestamp", ts},
+            {"signMethod", to_string(method_)},
+            {"sign", sign(sub, ts)},
+            {"cleanSession", "true"}};
+  }
+
+  Publication login(const DeviceIdentity& gw, const std::vector<const DeviceIdentity*>& subs,
+                    std::string_view id, const std::string& ts) const {
+    json doc = {{"id", std::string(id)}};
+    if (subs.size() == 1) {
+      doc["params"] = login_entry(*subs.front(), ts);
+      return {session_prefix(gw) + "login", doc.dump(), kSessionQos};
+    }
+    json list = json::array();
+    for (const auto* sub : subs) list.push_back(login_entry(*sub, ts));
+    doc["params"] = {{"deviceList", list}};
+    return {session_prefix(gw) + "batch_login", doc.dump(), kSessionQos};
+  }
+
+  Publication logout(const DeviceIdentity& gw, const std::vector<const DeviceIdentity*>& subs,
+                     std::string_view id) const {
+    json doc = {{"id", std::string(id)}};
+    if (subs.size() == 1) {
+      doc["params"] = {{"productKey", subs.front()->product_key},
+                       {"deviceName", subs.front()->device_name}};
+      return {session_prefix(gw) + "logout", doc.dump(), kSessionQos};
+    }
+    json list = json::array();
+    for (const auto* sub : subs) {
+      list.push_back({{"productKey", sub->product_key}, {"deviceName", sub->device_name}});
+    }
+    doc["params"] = list;
+    return {session_prefix(gw) + "batch_logout", doc.dump(), kSessionQos};
+  }
+
+  SignMethod method_;
+};
+
+}  // namespace
+
+std::unique_ptr<TopologyProtocol> make_aliyun_topology(const CloudOptions& cloud) {
+  return std::make_unique<AliyunTopology>(cloud);
+}
+
+std::unique_ptr<TopologyProtocol> make_topology(const CloudOptions& cloud) {
+  if (cloud.platform == PlatformKind::aliyun) return make_aliyun_topology(cloud);
+  return nullptr;
+}
+
+}  // namespace edgegw::northbound

@@ -1,0 +1,463 @@
+#include "northbound/gateway_topology.hpp"
+
+#include <systemd/sd-event.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "loop/guarded.hpp"
+
+namespace edgegw::northbound {
+
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::size_t kMaxQueuedReplies = 256;
+constexpr std::uint64_t kTimerAccuracyUsec = 1000;
+constexpr auto kNever = SteadyClock::time_point::max();
+}  // namespace
+
+struct GatewayTopology::Sub {
+  Sub(DeviceIdentity identity, std::string platform_key, const loop::BackoffOptions& retry,
+      std::uint64_t seed)
+      : id(std::move(identity)), key(std::move(platform_key)), backoff(retry, seed) {}
+  DeviceIdentity id;
+  std::string key;
+  SubState state = SubState::offline;
+  bool in_topology = false;  // added in this gateway link's life
+  bool solo = false;         // its batch was refused: the next request carries it alone
+  loop::Backoff backoff;
+  SteadyClock::time_point retry_at = kNever;
+  std::deque<Pending> pending;
+  std::unordered_map<std::uint64_t, unsigned> parts_left;
+  std::uint64_t held = 0, inflight = 0, published = 0, acknowledged = 0, commands = 0;
+  std::uint64_t attempts = 0;  // tries to get online (an add and its login count once)
+  bool attempt_open = false;   // a try is under way: its next request is not a new attempt
+  std::string last_error;
+  std::chrono::system_clock::time_point online_since{};
+};
+
+GatewayTopology::GatewayTopology(const SessionEnvironment& env, const TopologyProtocol& protocol,
+                                 TopologyOptions options)
+    : env_(env), protocol_(protocol), options_(options) {}
+
+GatewayTopology::~GatewayTopology() {
+  attach(nullptr);
+}
+
+std::chrono::system_clock::time_point GatewayTopology::wall() const {
+  return env_.wall_clock ? env_.wall_clock() : std::chrono::system_clock::now();
+}
+
+void GatewayTopology::log(loop::LogLevel level, const std::string& device,
+                          const std::string& message) const {
+  if (env_.log) env_.log(level, device, message);
+}
+
+void GatewayTopology::attach(Session* gateway) {
+  if (gateway_ == gateway) return;
+  if (gateway_) {
+    gateway_->set_carrier(nullptr);
+    carrier_offline();
+  }
+  gateway_ = gateway;
+  if (!gateway_) return;
+  gateway_->set_carrier(this);
+  if (gateway_->online()) carrier_online();
+}
+
+GatewayTopology::Sub* GatewayTopology::find(const std::string& device) const {
+  auto it = subs_.find(device);
+  return it == subs_.end() ? nullptr : it->second.get();
+}
+
+bool GatewayTopology::add(DeviceIdentity identity) {
+  if (subs_.count(identity.device)) return false;
+  auto key = protocol_.key(identity);
+  if (by_key_.count(key)) return false;
+  auto name = identity.device;
+  const auto seed = options_.seed ^ std::hash<std::string>{}(name);
+  auto sub = std::make_unique<Sub>(std::move(identity), key, options_.retry, seed);
+  if (gateway_ && gateway_->online()) sub->state = SubState::queued;
+  by_key_.emplace(key, name);
+  subs_.emplace(name, std::move(sub));
+  send_requests();
+  return true;
+}
+
+bool GatewayTopology::remove(const std::string& device) {
+  Sub* sub = find(device);
+  if (!sub) return false;
+  if (sub->state == SubState::online && gateway_) {
+    auto id = std::to_string(next_request_++);
+    gateway_->carry(
+        protocol_.request(TopologyStep::logout, gateway_->identity(), {&sub->id}, id, wall()));
+  }
+  std::erase_if(inflight_, [&](const auto& entry) { return entry.second.device == device; });
+  by_key_.erase(sub->key);
+  subs_.erase(device);
+  return true;
+}
+
+bool GatewayTopology::online(const std::string& device) const {
+  Sub* sub = find(device);
+  return sub && sub->state == SubState::online && gateway_ && gateway_->online();
+}
+
+void GatewayTopology::carrier_online() {
+  for (const auto& filter : protocol_.subscriptions(gateway_->identity())) {
+    gateway_->carry_subscribe(filter);
+  }
+  for (auto& [name, sub] : subs_) {
+    sub->in_topology = false;
+    sub->solo = false;
+    if (sub->state != SubState::refused) sub->state = SubState::queued;
+  }
+  tokens_ = static_cast<double>(protocol_.max_batch());
+  tokens_at_ = SteadyClock::now();
+  log(loop::LogLevel::info, gateway_->device(),
+      "gateway online: bringing " + std::to_string(subs_.size()) + " sub-devices online");
+  send_requests();
+}
+
+void GatewayTopology::go_offline(Sub& sub) {
+  if (sub.state != SubState::refused) sub.state = SubState::offline;
+  sub.attempt_open = false;
+  sub.in_topology = false;
+  sub.pending.clear();
+  sub.parts_left.clear();
+  sub.held = 0;
+  sub.inflight = 0;
+}
+
+void GatewayTopology::carrier_offline() {
+  std::size_t were_online = 0;
+  for (auto& [name, sub] : subs_) {
+    if (sub->state == SubState::online) ++were_online;
+    go_offline(*sub);
+  }
+  inflight_.clear();
+  requests_.clear();
+  if (were_online > 0 && gateway_) {
+    log(loop::LogLevel::info, gateway_->device(),
+        "gateway link lost: " + std::to_string(were_online) + " sub-devices offline");
+  }
+}
+
+bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
+  std::vector<const DeviceIdentity*> ids;
+  std::vector<std::string> names;
+  for (Sub* sub : batch) {
+    ids.push_back(&sub->id);
+    names.push_back(sub->id.device);
+  }
+  auto id = std::to_string(next_request_++);
+  if (!gateway_->carry(protocol_.request(step, gateway_->identity(), ids, id, wall()))) {
+    return false;  // window full: on_writable / the timer try again
+  }
+  const auto now = SteadyClock::now();
+  for (Sub* sub : batch) {
+    sub->state = step == TopologyStep::add ? SubState::adding : SubState::logging_in;
+    if (!sub->attempt_open) ++sub->attempts;
+    sub->attempt_open = true;
+  }
+  tokens_ -= static_cast<double>(batch.size());
+  requests_[id] = {step, std::move(names), now + options_.reply_timeout};
+  return true;
+}
+
+void GatewayTopology::send_requests() {
+  if (!gateway_ || !gateway_->online()) return;
+  const auto now = SteadyClock::now();
+  const double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
+  tokens_ = std::min(tokens_ + elapsed * options_.logins_per_second,
+                     static_cast<double>(protocol_.max_batch()));
+  tokens_at_ = now;
+  auto next = kNever;
+  std::vector<Sub*> adds, logins;
+  auto flush = [&](TopologyStep step, std::vector<Sub*>& batch) {
+    bool sent = batch.empty() || send(step, batch);
+    batch.clear();
+    if (!sent) next = std::min(next, now + std::chrono::milliseconds(100));
+    return sent;
+  };
+  for (auto& [name, sub] : subs_) {
+    if (sub->state == SubState::refused && sub->retry_at <= now) {
+      sub->state = SubState::queued;
+      sub->solo = true;
+    }
+    if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
+    if (sub->state != SubState::queued) continue;
+    const std::size_t cap = sub->solo ? 1 : protocol_.max_batch();
+    auto& batch = sub->in_topology ? logins : adds;
+    if (tokens_ < static_cast<double>(batch.size() + 1)) {
+      next = std::min(next, now + std::chrono::milliseconds(
+                                      static_cast<long>(1000.0 / options_.logins_per_second) + 1));
+      continue;
+    }
+    if (sub->solo && !batch.empty() &&
+        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
+      break;
+    }
+    batch.push_back(sub.get());
+    if (batch.size() >= cap &&
+        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
+      break;
+    }
+  }
+  flush(TopologyStep::add, adds);
+  flush(TopologyStep::login, logins);
+  for (const auto& [id, request] : requests_) next = std::min(next, request.deadline);
+  if (next != kNever) arm_timer(next);
+}
+
+void GatewayTopology::refused(Sub& sub, const std::string& why) {
+  const auto now = SteadyClock::now();
+  sub.state = SubState::refused;
+  sub.attempt_open = false;
+  const auto delay = sub.backoff.next_delay();
+  sub.retry_at = now + delay;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(delay).count();
+  // Said once as a warning; the same refusal again (every retry) only at debug level.
+  const auto level = why == sub.last_error ? loop::LogLevel::debug : loop::LogLevel::warning;
+  sub.last_error = why;
+  log(level, sub.id.device,
+      "the platform refused this sub-device (" + why + "); next attempt in " +
+          std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
+          " s; check that it exists, is enabled and belongs to the gateway's product");
+}
+
+void GatewayTopology::handle_reply(const TopologyReply& reply) {
+  auto it = requests_.find(reply.id);
+  if (it == requests_.end()) return;  // a reply to an older link's request
+  auto request = std::move(it->second);
+  requests_.erase(it);
+  const auto why = std::string(to_string(reply.step)) + " refused, code " +
+                   std::to_string(reply.code) + (reply.message.empty() ? "" : ": " + reply.message);
+  for (const auto& name : request.devices) {
+    Sub* sub = find(name);
+    if (!sub) continue;
+    if (reply.ok) {
+      sub->solo = false;
+      if (request.step == TopologyStep::add) {
+        sub->in_topology = true;
+        sub->state = SubState::queued;
+      } else if (request.step == TopologyStep::login) {
+        went_online(*sub);
+      }
+    } else if (request.devices.size() > 1) {
+      sub->state = SubState::queued;  // find out which one: each alone
+      sub->solo = true;
+    } else {
+      refused(*sub, why);
+    }
+  }
+  send_requests();
+}
+
+void GatewayTopology::went_online(Sub& sub) {
+  sub.state = SubState::online;
+  sub.attempt_open = false;
+  sub.backoff.reset();
+  sub.last_error.clear();
+  sub.online_since = wall();
+  sub.pending.clear();
+  sub.parts_left.clear();
+  sub.held = 0;
+  for (const auto& filter : env_.platform->subscriptions(sub.id)) gateway_->carry_subscribe(filter);
+  env_.outbox->release(sub.id.device);
+  log(loop::LogLevel::info, sub.id.device, "online as a sub-device of " + gateway_->device());
+  pump(sub.id.device, std::numeric_limits<std::size_t>::max());
+}
+
+void GatewayTopology::expire_requests(SteadyClock::time_point now) {
+  std::vector<std::string> late;
+  for (const auto& [id, request] : requests_) {
+    if (request.deadline <= now) late.push_back(id);
+  }
+  for (const auto& id : late) {
+    TopologyReply timeout;
+    timeout.step = requests_[id].step;
+    timeout.id = id;
+    timeout.message = "no reply from the platform";
+    handle_reply(timeout);
+  }
+}
+
+bool GatewayTopology::carrier_message(const mqtt::Message& message) {
+  if (auto reply = protocol_.decode_reply(gateway_->identity(), message.topic, message.payload)) {
+    handle_reply(*reply);
+    return true;
+  }
+  auto key = protocol_.route(message.topic);
+  if (!key) return false;
+  auto name = by_key_.find(*key);
+  if (name == by_key_.end()) return false;
+  Sub& sub = *find(name->second);
+  if (message.dropped_payload > 0) return true;
+  auto r = env_.platform->decode_downlink(sub.id, message.topic, message.payload);
+  if (r.command) {
+    ++sub.commands;
+    if (env_.on_command) env_.on_command(sub.id.device, *r.command);
+  } else if (r.ack && !r.ack->ok) {
+    log(loop::LogLevel::warning, sub.id.device,
+        "the platform refused message " + r.ack->id + " (code " + std::to_string(r.ack->code) +
+            ": " + r.ack->message + ")");
+  } else if (r.error && r.error->reply && replies_.size() < kMaxQueuedReplies) {
+    replies_.push_back(*r.error->reply);
+    flush_replies();
+  }
+  return true;
+}
+
+bool GatewayTopology::carrier_puback(std::uint16_t packet_id) {
+  auto it = inflight_.find(packet_id);
+  if (it == inflight_.end()) return false;
+  auto entry = std::move(it->second);
+  inflight_.erase(it);
+  Sub* sub = find(entry.device);
+  if (!sub) return true;
+  if (sub->inflight > 0) --sub->inflight;
+  auto parts = sub->parts_left.find(entry.seq);
+  if (parts != sub->parts_left.end() && --parts->second == 0) {
+    sub->parts_left.erase(parts);
+    env_.outbox->ack(sub->id.device, entry.seq);
+    if (sub->held > 0) --sub->held;
+    ++sub->acknowledged;
+  }
+  pump(entry.device, std::numeric_limits<std::size_t>::max());
+  return true;
+}
+
+void GatewayTopology::carrier_writable() {
+  flush_replies();
+  send_requests();
+}
+
+void GatewayTopology::refill(Sub& sub) {
+  if (sub.held >= env_.outbox->backlog(sub.id.device)) return;
+  for (auto& record : env_.outbox->take(sub.id.device, options_.take_batch)) {
+    auto uplink = env_.platform->encode_uplink(sub.id, record);
+    if (!uplink.ok() || uplink.publications.empty()) {
+      log(loop::LogLevel::warning, sub.id.device,
+          "record " + std::to_string(record.seq) + " cannot be sent (" +
+              (uplink.error ? uplink.error->reason : std::string("empty")) + "); dropped");
+      env_.outbox->ack(sub.id.device, record.seq);
+      continue;
+    }
+    ++sub.held;
+    sub.parts_left[record.seq] = static_cast<unsigned>(uplink.publications.size());
+    for (auto& publication : uplink.publications) {
+      sub.pending.push_back({record.seq, std::move(publication)});
+    }
+  }
+}
+
+std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget) {
+  Sub* sub = find(device);
+  if (!sub || !online(device)) return 0;
+  flush_replies();
+  std::size_t sent = 0;
+  while (sent < budget) {
+    if (sub->pending.empty()) refill(*sub);
+    if (sub->pending.empty()) break;
+    auto& next = sub->pending.front();
+    auto id = gateway_->carry(next.publication);
+    if (!id) break;  // the gateway's window is full: its PUBACKs resume
+    ++sent;
+    ++sub->published;
+    auto seq = next.seq;
+    sub->pending.pop_front();
+    if (*id != 0) {
+      inflight_[*id] = {device, seq};
+      ++sub->inflight;
+    } else if (auto parts = sub->parts_left.find(seq);
+               parts != sub->parts_left.end() && --parts->second == 0) {
+      sub->parts_left.erase(parts);
+      env_.outbox->ack(device, seq);
+      if (sub->held > 0) --sub->held;
+      ++sub->acknowledged;
+    }
+  }
+  return sent;
+}
+
+bool GatewayTopology::reply(const std::string& device, const Command& command,
+                            const CommandResult& result) {
+  Sub* sub = find(device);
+  if (!sub) return false;
+  auto publication = env_.platform->encode_reply(sub->id, command, result);
+  if (!publication) return true;
+  if (replies_.size() >= kMaxQueuedReplies) return false;
+  replies_.push_back(std::move(*publication));
+  flush_replies();
+  return true;
+}
+
+void GatewayTopology::flush_replies() {
+  while (gateway_ && !replies_.empty() && gateway_->carry(replies_.front())) replies_.pop_front();
+}
+
+std::optional<SessionStatus> GatewayTopology::status(const std::string& device) const {
+  Sub* sub = find(device);
+  if (!sub) return std::nullopt;
+  SessionStatus s;
+  s.device = device;
+  switch (sub->state) {
+    case SubState::online:
+      s.state = online(device) ? SessionState::online : SessionState::waiting;
+      break;
+    case SubState::refused:
+      s.state = SessionState::auth_failed;
+      s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                sub->retry_at - SteadyClock::now());
+      break;
+    case SubState::offline:
+      s.state = SessionState::waiting;
+      break;
+    default:
+      s.state = SessionState::connecting;
+  }
+  if (s.state == SessionState::online) s.online_since = sub->online_since;
+  s.backlog = env_.outbox->backlog(device);
+  s.inflight = sub->inflight;
+  s.published = sub->published;
+  s.acknowledged = sub->acknowledged;
+  s.commands = sub->commands;
+  s.connect_attempts = sub->attempts;
+  s.last_error = sub->last_error;
+  return s;
+}
+
+std::vector<SessionStatus> GatewayTopology::status() const {
+  std::vector<SessionStatus> out;
+  out.reserve(subs_.size());
+  for (const auto& [name, sub] : subs_) out.push_back(*status(name));
+  return out;
+}
+
+void GatewayTopology::arm_timer(SteadyClock::time_point at) {
+  auto usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count());
+  if (!timer_) {
+    if (sd_event_add_time(env_.loop, timer_.out(), CLOCK_MONOTONIC, usec, kTimerAccuracyUsec,
+                          &GatewayTopology::timer_trampoline, this) < 0) {
+      log(loop::LogLevel::error, "", "cannot add the sub-devices' timer to the event loop");
+    }
+    return;
+  }
+  sd_event_source_set_time(timer_.get(), usec);
+  timer_.set_enabled(SD_EVENT_ONESHOT);
+}
+
+int GatewayTopology::timer_trampoline(sd_event_source* source, std::uint64_t, void* self) {
+  return loop::guarded(source, "sub-device topology timer",
+                       [&] { static_cast<GatewayTopology*>(self)->on_timer(); });
+}
+
+void GatewayTopology::on_timer() {
+  expire_requests(SteadyClock::now());
+  send_requests();
+}
+
+}  // namespace edgegw::northbound

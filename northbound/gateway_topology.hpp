@@ -1,0 +1,121 @@
+// cloud.mode = "gateway": every [[device]] is a sub-device carried over the gateway identity's one
+// Session. To the rest of the daemon each sub-device looks like a per-device Session: its own
+// outbox slice in order, acked only on PUBACK, its own status, commands routed to it by topic.
+//
+//   gateway online ─► subscribe the topology replies ─► add (≤ max_batch per request)
+//     ─► login (batches, ≤ logins_per_second sub-devices) ─► online: subscribe its downlink,
+//        outbox.release(device), publish its records on its own topics through the gateway link
+//   a refused add/login (reply code) ─► that batch's devices retry one by one with backoff
+//     (loop::Backoff); the others carry on
+//   gateway link lost ─► every sub-device offline, in-flight forgotten (at-least-once); back in
+//     batches when the link returns
+//
+// Everything runs on the loop thread; nothing throws.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "loop/backoff.hpp"
+#include "loop/event_source.hpp"
+#include "northbound/session.hpp"
+#include "northbound/session_carrier.hpp"
+#include "northbound/topology_protocol.hpp"
+
+struct sd_event_source;
+
+namespace edgegw::northbound {
+
+struct TopologyOptions {
+  loop::BackoffOptions retry;                      // a refused sub-device's retries
+  double logins_per_second = 50;                   // sub-devices added or logged in per second
+  std::chrono::milliseconds reply_timeout{10000};  // an unanswered request counts as refused
+  std::size_t take_batch = 64;
+  std::uint64_t seed = 0;
+};
+
+class GatewayTopology final : public SessionCarrier {
+ public:
+  GatewayTopology(const SessionEnvironment& env, const TopologyProtocol& protocol,
+                  TopologyOptions options);
+  ~GatewayTopology() override;
+  GatewayTopology(const GatewayTopology&) = delete;
+  GatewayTopology& operator=(const GatewayTopology&) = delete;
+
+  // The gateway session that carries the sub-devices; null detaches (all go offline).
+  void attach(Session* gateway);
+  bool add(DeviceIdentity sub);  // false if the name is taken
+  bool remove(const std::string& device);
+  bool has(const std::string& device) const { return subs_.count(device) > 0; }
+  std::size_t size() const { return subs_.size(); }
+  bool online(const std::string& device) const;
+
+  // Publishes up to `budget` records of one online sub-device; returns publications sent.
+  std::size_t pump(const std::string& device, std::size_t budget);
+  bool reply(const std::string& device, const Command& command, const CommandResult& result);
+
+  std::vector<SessionStatus> status() const;
+  std::optional<SessionStatus> status(const std::string& device) const;
+
+  // SessionCarrier
+  void carrier_online() override;
+  void carrier_offline() override;
+  bool carrier_message(const mqtt::Message& message) override;
+  bool carrier_puback(std::uint16_t packet_id) override;
+  void carrier_writable() override;
+
+ private:
+  enum class SubState { offline, queued, adding, logging_in, online, refused };
+  struct Pending {
+    std::uint64_t seq;
+    Publication publication;
+  };
+  struct Sub;
+  struct Request {
+    TopologyStep step;
+    std::vector<std::string> devices;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  struct Inflight {
+    std::string device;
+    std::uint64_t seq;
+  };
+
+  Sub* find(const std::string& device) const;
+  void send_requests();
+  bool send(TopologyStep step, std::vector<Sub*> batch);
+  void handle_reply(const TopologyReply& reply);
+  void refused(Sub& sub, const std::string& why);
+  void went_online(Sub& sub);
+  void go_offline(Sub& sub);
+  void refill(Sub& sub);
+  void flush_replies();
+  void expire_requests(std::chrono::steady_clock::time_point now);
+  void on_timer();
+  void arm_timer(std::chrono::steady_clock::time_point at);
+  static int timer_trampoline(sd_event_source* source, std::uint64_t usec, void* self);
+  void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
+  std::chrono::system_clock::time_point wall() const;
+
+  const SessionEnvironment& env_;
+  const TopologyProtocol& protocol_;
+  TopologyOptions options_;
+  Session* gateway_ = nullptr;
+  std::map<std::string, std::unique_ptr<Sub>> subs_;      // by local name
+  std::unordered_map<std::string, std::string> by_key_;   // platform key → local name
+  std::map<std::string, Request> requests_;               // request id → what it asked
+  std::unordered_map<std::uint16_t, Inflight> inflight_;  // packet id → record
+  std::deque<Publication> replies_;                       // command answers waiting for the link
+  std::uint64_t next_request_ = 1;
+  double tokens_ = 0;  // sub-devices that may be added / logged in now
+  std::chrono::steady_clock::time_point tokens_at_{};
+  loop::EventSource timer_;
+};
+
+}  // namespace edgegw::northbound

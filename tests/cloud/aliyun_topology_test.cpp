@@ -1,0 +1,96 @@
+// The gateway's Alibaba topology requests (northbound/aliyun_topology) against the emulator's
+// independent answers (cloud/aliyun_topology): signatures, the topology order, refusals.
+#include "cloud/aliyun_topology.hpp"
+
+#include <gtest/gtest.h>
+
+#include "northbound/aliyun_topology.hpp"
+
+namespace edgegw {
+namespace {
+
+using northbound::DeviceIdentity;
+using northbound::TopologyStep;
+
+class AliyunTopologyTest : public ::testing::Test {
+ protected:
+  AliyunTopologyTest() {
+    registry.add(cloud::AliyunDevice{"a1Sub", "s1", "secret-1"});
+    registry.add(cloud::AliyunDevice{"a1Sub", "s2", "secret-2"});
+    cloud::AliyunDevice off{"a1Sub", "off", "secret-3"};
+    off.disabled = true;
+    registry.add(off);
+    gw.product_key = "a1Gw";
+    gw.device_name = "gw";
+  }
+  static DeviceIdentity sub(const std::string& dn, const std::string& secret) {
+    DeviceIdentity d;
+    d.device = dn;
+    d.product_key = "a1Sub";
+    d.device_name = dn;
+    d.client_id = "a1Sub." + dn;
+    d.device_secret = secret;
+    return d;
+  }
+  cloud::TopologyAnswer ask(TopologyStep step, std::vector<const DeviceIdentity*> subs) {
+    auto p = protocol->request(step, gw, subs, "7", std::chrono::system_clock::now());
+    auto a =
+        cloud::answer_aliyun_topology(registry, "a1Gw", "gw", p.topic, p.payload, state, p.qos);
+    auto reply = protocol->decode_reply(gw, a.reply_topic, a.reply_payload);
+    EXPECT_TRUE(reply);
+    if (reply) {
+      EXPECT_EQ(reply->id, "7");
+      last_code = reply->code;
+    }
+    return a;
+  }
+  cloud::Registry registry;
+  cloud::AliyunGatewayState state;
+  DeviceIdentity gw;
+  std::unique_ptr<northbound::TopologyProtocol> protocol =
+      northbound::make_aliyun_topology(northbound::CloudOptions{});
+  int last_code = 0;
+};
+
+TEST_F(AliyunTopologyTest, AddedThenLoggedInAsABatch) {
+  auto s1 = sub("s1", "secret-1"), s2 = sub("s2", "secret-2");
+  ask(TopologyStep::add, {&s1, &s2});
+  EXPECT_EQ(last_code, 200);
+  auto a = ask(TopologyStep::login, {&s1, &s2});
+  EXPECT_EQ(last_code, 200);
+  EXPECT_EQ(a.now_online, (std::vector<std::string>{"a1Sub/s1", "a1Sub/s2"}));
+  a = ask(TopologyStep::logout, {&s1});
+  EXPECT_EQ(a.now_offline, (std::vector<std::string>{"a1Sub/s1"}));
+}
+
+// "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page).
+TEST_F(AliyunTopologyTest, LoginAndLogoutAreSentAtQos0) {
+  auto s1 = sub("s1", "secret-1"), s2 = sub("s2", "secret-2");
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(protocol->request(TopologyStep::login, gw, {&s1}, "1", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::login, gw, {&s1, &s2}, "2", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::logout, gw, {&s1}, "3", now).qos, 0);
+  EXPECT_EQ(protocol->request(TopologyStep::logout, gw, {&s1, &s2}, "4", now).qos, 0);
+}
+
+TEST_F(AliyunTopologyTest, LoginBeforeTheTopologyIsRefused) {
+  auto s1 = sub("s1", "secret-1");
+  ask(TopologyStep::login, {&s1});
+  EXPECT_EQ(last_code, 6401);
+}
+
+TEST_F(AliyunTopologyTest, AWrongSecretOrADisabledDeviceIsRefused) {
+  auto bad = sub("s1", "not-the-secret"), off = sub("off", "secret-3");
+  ask(TopologyStep::add, {&bad});
+  EXPECT_EQ(last_code, 6287);
+  ask(TopologyStep::add, {&off});
+  EXPECT_EQ(last_code, 522);
+}
+
+TEST_F(AliyunTopologyTest, SubDeviceTopicsRouteToTheirKey) {
+  EXPECT_EQ(protocol->route("/sys/a1Sub/s1/thing/service/property/set"), "a1Sub/s1");
+  EXPECT_FALSE(protocol->route("/ext/session/a1Gw/gw/combine/login_reply"));
+}
+
+}  // namespace
+}  // namespace edgegw

@@ -1,0 +1,83 @@
+// cloud.mode: "device" (one session per device, the default) or "gateway" (the gateway identity
+// carries every device as a sub-device of the platform's topology).
+#include <gtest/gtest.h>
+
+#include "config_fixture.hpp"
+
+namespace edgegw::config {
+namespace {
+
+class TopologyConfig : public ConfigTest {
+ protected:
+  std::string aliyun_head(const std::string& cloud_extra) const {
+    return "[gateway]\nstate_dir = \"" + state_dir() + "\"\n[cloud]\nplatform = \"aliyun\"\n" +
+           cloud_extra;
+  }
+  std::string gateway_identity() {
+    return "[gateway.cloud]\nproduct_key = \"a1GwPK\"\ndevice_name = \"gw\"\n"
+           "device_secret_file = \"" +
+           secret("gw-secret") + "\"\n";
+  }
+  std::string aliyun_devices(unsigned n) {
+    const auto s = secret("dev-secret");
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+      out += mqtt_device("d" + std::to_string(i)) +
+             "[device.cloud]\nproduct_key = \"a1SubPK\"\ndevice_name = \"sub" + std::to_string(i) +
+             "\"\ndevice_secret_file = \"" + s + "\"\n";
+    }
+    return out;
+  }
+};
+
+TEST_F(TopologyConfig, DeviceModeIsTheDefault) {
+  write(aliyun_head("") + aliyun_devices(1));
+  EXPECT_EQ(load().cloud.mode, northbound::CloudMode::device);
+}
+
+TEST_F(TopologyConfig, GatewayModeWithTheGatewayIdentityLoads) {
+  write(aliyun_head("mode = \"gateway\"\nsub_logins_per_second = 10\n") + gateway_identity() +
+        aliyun_devices(2));
+  const Config c = load();
+  EXPECT_EQ(c.cloud.mode, northbound::CloudMode::gateway);
+  EXPECT_EQ(c.cloud.sub_logins_per_second, 10);
+}
+
+TEST_F(TopologyConfig, GatewayModeWithoutTheGatewayIdentityIsRefused) {
+  write(aliyun_head("mode = \"gateway\"\n") + aliyun_devices(1));
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 5, 8, "[gateway.cloud]")) << dump(p);
+}
+
+TEST_F(TopologyConfig, AnUnknownModeIsRefused) {
+  write(aliyun_head("mode = \"hub\"\n") + aliyun_devices(1));
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 5, 8, "must be one of")) << dump(p);
+}
+
+TEST_F(TopologyConfig, PastTwoThousandSubDevicesAlibabaIsNamed) {
+  write(aliyun_head("mode = \"gateway\"\n") + gateway_identity() + aliyun_devices(2001));
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 5, 8, "2,000 sub-devices")) << dump(p);
+}
+
+TEST_F(TopologyConfig, ASubDeviceWithoutADeviceSecretIsRefused) {
+  const auto token = secret("token");
+  write(aliyun_head("mode = \"gateway\"\n") + gateway_identity() + aliyun_devices(1) +
+        mqtt_device("t1") +
+        "[device.cloud]\nproduct_key = \"a1SubPK\"\ndevice_name = \"t1\"\nauth = \"token\"\n"
+        "device_token_file = \"" +
+        token + "\"\n");
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 19, 8, "device 't1': a sub-device")) << dump(p);
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+}
+
+TEST_F(TopologyConfig, PlatformsWithoutATopologyHereAreRefused) {
+  write(mqtt_head() + "mode = \"gateway\"\n[gateway.cloud]\nusername = \"gw\"\n" + mqtt_device());
+  const auto p = problems();
+  EXPECT_TRUE(has_problem(p, main(), 8, 8, "aliyun")) << dump(p);
+}
+
+}  // namespace
+}  // namespace edgegw::config

@@ -162,7 +162,7 @@ TEST_F(LocalMqttTest, ValuesArriveAsRecordsOfTheMatchingDevices) {
 // kinds share still yields its records in configuration order, and an event topic is found too.
 TEST_F(LocalMqttTest, DevicesSharingATopicGetRecordsInConfigurationOrder) {
   auto with_event = device("door", "site/door/telemetry");
-  with_event.options.events.push_back({"opened", "site/shared", {}});
+  with_event.options.events.push_back({"opened", "site/shared", {}, {}});
   make_source({device("wild", "site/#"), device("first", "site/shared"), with_event,
                device("second", "site/shared"), device("other", "site/other")});
   publish("site/shared", "1");

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ class Fleet final : private RemoteOperationsHost {
   std::string name_;
   std::string state_dir_;
   HealthSchedule schedule_;
+  // The outbox's oldest record costs a seek per device: read at most every kOldestEvery.
+  std::optional<std::int64_t> oldest_record_ms_;
+  std::chrono::steady_clock::time_point oldest_read_at_{};
   RemoteOperations operations_;
   std::unique_ptr<GatewayEvents> events_;
   bool was_online_ = false;

@@ -6,18 +6,6 @@
 
 namespace edgegw::northbound {
 
-std::string_view to_string(TopologyStep step) {
-  switch (step) {
-    case TopologyStep::add:
-      return "topology add";
-    case TopologyStep::login:
-      return "sub-device login";
-    case TopologyStep::logout:
-      return "sub-device logout";
-  }
-  return "?";
-}
-
 namespace {
 
 using nlohmann::json;
@@ -50,7 +38,8 @@ class AliyunTopology final : public TopologyProtocol {
     return sub.product_key + "/" + sub.device_name;
   }
 
-  std::optional<std::string> route(std::string_view topic) const override {
+  std::optional<TopologyRoute> route(const DeviceIdentity&, std::string_view topic,
+                                     std::string_view) const override {
     constexpr std::string_view kSys = "/sys/";
     if (!topic.starts_with(kSys)) return std::nullopt;
     auto rest = topic.substr(kSys.size());
@@ -58,7 +47,7 @@ class AliyunTopology final : public TopologyProtocol {
     if (slash == std::string_view::npos) return std::nullopt;
     auto end = rest.find('/', slash + 1);
     if (end == std::string_view::npos) return std::nullopt;
-    return std::string(rest.substr(0, end));
+    return TopologyRoute{std::string(rest.substr(0, end)), std::string(topic)};
   }
 
   std::vector<std::string> subscriptions(const DeviceIdentity& gw) const override {
@@ -190,11 +179,6 @@ class AliyunTopology final : public TopologyProtocol {
 
 std::unique_ptr<TopologyProtocol> make_aliyun_topology(const CloudOptions& cloud) {
   return std::make_unique<AliyunTopology>(cloud);
-}
-
-std::unique_ptr<TopologyProtocol> make_topology(const CloudOptions& cloud) {
-  if (cloud.platform == PlatformKind::aliyun) return make_aliyun_topology(cloud);
-  return nullptr;
 }
 
 }  // namespace edgegw::northbound

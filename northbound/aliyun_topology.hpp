@@ -17,7 +17,4 @@ namespace edgegw::northbound {
 
 std::unique_ptr<TopologyProtocol> make_aliyun_topology(const CloudOptions& cloud);
 
-// The topology for cloud.platform; null for platforms without one here.
-std::unique_ptr<TopologyProtocol> make_topology(const CloudOptions& cloud);
-
 }  // namespace edgegw::northbound

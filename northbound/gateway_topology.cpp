@@ -93,10 +93,16 @@ bool GatewayTopology::remove(const std::string& device) {
     gateway_->carry(
         protocol_.request(TopologyStep::logout, gateway_->identity(), {&sub->id}, id, wall()));
   }
-  std::erase_if(inflight_, [&](const auto& entry) { return entry.second.device == device; });
+  for (auto& [id, records] : inflight_) {
+    std::erase_if(records, [&](const Inflight& record) { return record.device == device; });
+  }
   by_key_.erase(sub->key);
   subs_.erase(device);
   return true;
+}
+
+bool GatewayTopology::logs_in_next(const Sub& sub) const {
+  return sub.in_topology || !protocol_.needs_add();
 }
 
 bool GatewayTopology::online(const std::string& device) const {
@@ -189,21 +195,17 @@ void GatewayTopology::send_requests() {
     if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
     if (sub->state != SubState::queued) continue;
     const std::size_t cap = sub->solo ? 1 : protocol_.max_batch();
-    auto& batch = sub->in_topology ? logins : adds;
+    const bool login = logs_in_next(*sub);
+    auto& batch = login ? logins : adds;
     if (tokens_ < static_cast<double>(batch.size() + 1)) {
       next = std::min(next, now + std::chrono::milliseconds(
                                       static_cast<long>(1000.0 / options_.logins_per_second) + 1));
       continue;
     }
-    if (sub->solo && !batch.empty() &&
-        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
-      break;
-    }
+    const auto step = login ? TopologyStep::login : TopologyStep::add;
+    if (sub->solo && !batch.empty() && !flush(step, batch)) break;
     batch.push_back(sub.get());
-    if (batch.size() >= cap &&
-        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
-      break;
-    }
+    if (batch.size() >= cap && !flush(step, batch)) break;
   }
   flush(TopologyStep::add, adds);
   flush(TopologyStep::login, logins);
@@ -232,12 +234,19 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
   if (it == requests_.end()) return;  // a reply to an older link's request
   auto request = std::move(it->second);
   requests_.erase(it);
-  const auto why = std::string(to_string(reply.step)) + " refused, code " +
+  const auto why = std::string(to_string(request.step)) + " refused, code " +
                    std::to_string(reply.code) + (reply.message.empty() ? "" : ": " + reply.message);
+  std::unordered_map<std::string, std::string> refused_one;  // platform key → why
+  for (const auto& r : reply.refused) {
+    refused_one[r.key] = std::string(to_string(request.step)) + " refused, code " + r.code +
+                         (r.message.empty() ? "" : ": " + r.message);
+  }
   for (const auto& name : request.devices) {
     Sub* sub = find(name);
     if (!sub) continue;
-    if (reply.ok) {
+    if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
+      refused(*sub, one->second);
+    } else if (reply.ok) {
       sub->solo = false;
       if (request.step == TopologyStep::add) {
         sub->in_topology = true;
@@ -264,7 +273,11 @@ void GatewayTopology::went_online(Sub& sub) {
   sub.pending.clear();
   sub.parts_left.clear();
   sub.held = 0;
-  for (const auto& filter : env_.platform->subscriptions(sub.id)) gateway_->carry_subscribe(filter);
+  if (protocol_.subscribes_sub_topics()) {
+    for (const auto& filter : env_.platform->subscriptions(sub.id)) {
+      gateway_->carry_subscribe(filter);
+    }
+  }
   env_.outbox->release(sub.id.device);
   log(loop::LogLevel::info, sub.id.device, "online as a sub-device of " + gateway_->device());
   pump(sub.id.device, std::numeric_limits<std::size_t>::max());
@@ -289,13 +302,13 @@ bool GatewayTopology::carrier_message(const mqtt::Message& message) {
     handle_reply(*reply);
     return true;
   }
-  auto key = protocol_.route(message.topic);
-  if (!key) return false;
-  auto name = by_key_.find(*key);
+  auto route = protocol_.route(gateway_->identity(), message.topic, message.payload);
+  if (!route) return false;
+  auto name = by_key_.find(route->key);
   if (name == by_key_.end()) return false;
   Sub& sub = *find(name->second);
   if (message.dropped_payload > 0) return true;
-  auto r = env_.platform->decode_downlink(sub.id, message.topic, message.payload);
+  auto r = env_.platform->decode_downlink(sub.id, route->topic, message.payload);
   if (r.command) {
     ++sub.commands;
     if (env_.on_command) env_.on_command(sub.id.device, *r.command);
@@ -303,30 +316,35 @@ bool GatewayTopology::carrier_message(const mqtt::Message& message) {
     log(loop::LogLevel::warning, sub.id.device,
         "the platform refused message " + r.ack->id + " (code " + std::to_string(r.ack->code) +
             ": " + r.ack->message + ")");
-  } else if (r.error && r.error->reply && replies_.size() < kMaxQueuedReplies) {
-    replies_.push_back(*r.error->reply);
-    flush_replies();
+  } else if (r.error && r.error->reply) {
+    queue_reply(sub, *r.error->reply);
   }
   return true;
 }
 
+// One PUBACK acknowledges every sub-device record part its publication carried.
 bool GatewayTopology::carrier_puback(std::uint16_t packet_id) {
   auto it = inflight_.find(packet_id);
   if (it == inflight_.end()) return false;
-  auto entry = std::move(it->second);
+  auto records = std::move(it->second);
   inflight_.erase(it);
-  Sub* sub = find(entry.device);
-  if (!sub) return true;
-  if (sub->inflight > 0) --sub->inflight;
-  auto parts = sub->parts_left.find(entry.seq);
-  if (parts != sub->parts_left.end() && --parts->second == 0) {
-    sub->parts_left.erase(parts);
-    env_.outbox->ack(sub->id.device, entry.seq);
-    if (sub->held > 0) --sub->held;
-    ++sub->acknowledged;
+  for (const auto& entry : records) {
+    Sub* sub = find(entry.device);
+    if (!sub) continue;
+    if (sub->inflight > 0) --sub->inflight;
+    part_done(*sub, entry.seq);
   }
-  pump(entry.device, std::numeric_limits<std::size_t>::max());
+  for (const auto& entry : records) pump(entry.device, std::numeric_limits<std::size_t>::max());
   return true;
+}
+
+void GatewayTopology::part_done(Sub& sub, std::uint64_t seq) {
+  auto parts = sub.parts_left.find(seq);
+  if (parts == sub.parts_left.end() || --parts->second > 0) return;
+  sub.parts_left.erase(parts);
+  env_.outbox->ack(sub.id.device, seq);
+  if (sub.held > 0) --sub.held;
+  ++sub.acknowledged;
 }
 
 void GatewayTopology::carrier_writable() {
@@ -353,33 +371,80 @@ void GatewayTopology::refill(Sub& sub) {
   }
 }
 
+// Gathers the front record part of `device` and, where the platform batches, of other online
+// sub-devices (at most one each, so each keeps its order), and publishes what carry() makes of
+// them. A part leaves its queue only once the publication carrying it went out.
 std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget) {
-  Sub* sub = find(device);
-  if (!sub || !online(device)) return 0;
+  Sub* first = find(device);
+  if (!first || !online(device)) return 0;
   flush_replies();
   std::size_t sent = 0;
   while (sent < budget) {
-    if (sub->pending.empty()) refill(*sub);
-    if (sub->pending.empty()) break;
-    auto& next = sub->pending.front();
-    auto id = gateway_->carry(next.publication);
-    if (!id) break;  // the gateway's window is full: its PUBACKs resume
-    ++sent;
-    ++sub->published;
-    auto seq = next.seq;
-    sub->pending.pop_front();
-    if (*id != 0) {
-      inflight_[*id] = {device, seq};
-      ++sub->inflight;
-    } else if (auto parts = sub->parts_left.find(seq);
-               parts != sub->parts_left.end() && --parts->second == 0) {
-      sub->parts_left.erase(parts);
-      env_.outbox->ack(device, seq);
-      if (sub->held > 0) --sub->held;
-      ++sub->acknowledged;
+    auto batch = gather(*first);
+    if (batch.empty()) break;
+    std::vector<SubPublication> parts;
+    parts.reserve(batch.size());
+    for (Sub* sub : batch) parts.push_back({&sub->id, &sub->pending.front().publication});
+    bool window_full = false;
+    std::vector<bool> gone(batch.size(), false);
+    for (auto& carried : protocol_.carry(gateway_->identity(), parts)) {
+      if (sent >= budget || !publish_carried(carried, batch, gone)) {
+        window_full = true;  // the gateway's window is full: its PUBACKs resume
+        break;
+      }
+      ++sent;
     }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (gone[i]) batch[i]->pending.pop_front();
+    }
+    if (window_full) break;
   }
   return sent;
+}
+
+std::vector<GatewayTopology::Sub*> GatewayTopology::gather(Sub& first) {
+  std::vector<Sub*> batch;
+  auto take = [&](Sub& sub) {
+    if (sub.pending.empty()) refill(sub);
+    if (!sub.pending.empty()) batch.push_back(&sub);
+  };
+  take(first);
+  const std::size_t want = protocol_.max_carried();
+  if (batch.empty() || want <= 1 || subs_.size() < 2) return batch;
+  // Visits at most `want` other sub-devices per call, resuming where the last call stopped.
+  auto it = subs_.upper_bound(gather_from_);
+  const std::size_t visits = std::min(want, subs_.size());
+  for (std::size_t visited = 0; visited < visits && batch.size() < want; ++visited) {
+    if (it == subs_.end()) it = subs_.begin();
+    Sub& sub = *it->second;
+    gather_from_ = it->first;
+    ++it;
+    if (&sub == &first || sub.state != SubState::online) continue;
+    if (sub.pending.empty() && sub.held >= env_.outbox->backlog(sub.id.device)) continue;
+    take(sub);
+  }
+  return batch;
+}
+
+bool GatewayTopology::publish_carried(const CarriedPublication& carried,
+                                      const std::vector<Sub*>& batch, std::vector<bool>& gone) {
+  auto id = gateway_->carry(carried.publication);
+  if (!id) return false;
+  std::vector<Inflight> records;
+  for (std::size_t index : carried.parts) {
+    Sub& sub = *batch[index];
+    const auto seq = sub.pending.front().seq;
+    gone[index] = true;
+    ++sub.published;
+    if (*id != 0) {
+      records.push_back({sub.id.device, seq});
+      ++sub.inflight;
+    } else {
+      part_done(sub, seq);
+    }
+  }
+  if (*id != 0) inflight_[*id] = std::move(records);
+  return true;
 }
 
 bool GatewayTopology::reply(const std::string& device, const Command& command,
@@ -388,8 +453,15 @@ bool GatewayTopology::reply(const std::string& device, const Command& command,
   if (!sub) return false;
   auto publication = env_.platform->encode_reply(sub->id, command, result);
   if (!publication) return true;
-  if (replies_.size() >= kMaxQueuedReplies) return false;
-  replies_.push_back(std::move(*publication));
+  return queue_reply(*sub, *publication);
+}
+
+// A sub-device's answer goes out the way the platform carries it (IoTDA: the gateway's topic).
+bool GatewayTopology::queue_reply(const Sub& sub, const Publication& publication) {
+  if (!gateway_ || replies_.size() >= kMaxQueuedReplies) return false;
+  for (auto& carried : protocol_.carry(gateway_->identity(), {{&sub.id, &publication}})) {
+    replies_.push_back(std::move(carried.publication));
+  }
   flush_replies();
   return true;
 }

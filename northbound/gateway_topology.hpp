@@ -2,10 +2,14 @@
 // Session. To the rest of the daemon each sub-device looks like a per-device Session: its own
 // outbox slice in order, acked only on PUBACK, its own status, commands routed to it by topic.
 //
-//   gateway online ─► subscribe the topology replies ─► add (≤ max_batch per request)
+//   gateway online ─► subscribe the topology replies ─► add (≤ max_batch per request; not on
+//     platforms whose sub-devices exist already: TopologyProtocol::needs_add)
 //     ─► login (batches, ≤ logins_per_second sub-devices) ─► online: subscribe its downlink,
-//        outbox.release(device), publish its records on its own topics through the gateway link
-//   a refused add/login (reply code) ─► that batch's devices retry one by one with backoff
+//        outbox.release(device), publish its records through the gateway link as the platform
+//        carries them (TopologyProtocol::carry: on its own topics, or several sub-devices' records
+//        batched in one gateway publication whose PUBACK acknowledges them all)
+//   a refused add/login (reply code) ─► that batch's devices retry one by one with backoff;
+//     a sub-device refused by name in an otherwise ok answer retries alone
 //     (loop::Backoff); the others carry on
 //   gateway link lost ─► every sub-device offline, in-flight forgotten (at-least-once); back in
 //     batches when the link returns
@@ -95,6 +99,12 @@ class GatewayTopology final : public SessionCarrier {
   void went_online(Sub& sub);
   void go_offline(Sub& sub);
   void refill(Sub& sub);
+  std::vector<Sub*> gather(Sub& first);
+  bool publish_carried(const CarriedPublication& carried, const std::vector<Sub*>& batch,
+                       std::vector<bool>& gone);
+  void part_done(Sub& sub, std::uint64_t seq);
+  bool queue_reply(const Sub& sub, const Publication& publication);
+  bool logs_in_next(const Sub& sub) const;
   void flush_replies();
   void expire_requests(std::chrono::steady_clock::time_point now);
   void on_timer();
@@ -107,11 +117,13 @@ class GatewayTopology final : public SessionCarrier {
   const TopologyProtocol& protocol_;
   TopologyOptions options_;
   Session* gateway_ = nullptr;
-  std::map<std::string, std::unique_ptr<Sub>> subs_;      // by local name
-  std::unordered_map<std::string, std::string> by_key_;   // platform key → local name
-  std::map<std::string, Request> requests_;               // request id → what it asked
-  std::unordered_map<std::uint16_t, Inflight> inflight_;  // packet id → record
-  std::deque<Publication> replies_;                       // command answers waiting for the link
+  std::map<std::string, std::unique_ptr<Sub>> subs_;     // by local name
+  std::unordered_map<std::string, std::string> by_key_;  // platform key → local name
+  std::map<std::string, Request> requests_;              // request id → what it asked
+  // packet id → the record parts its publication carried (several when the platform batches)
+  std::unordered_map<std::uint16_t, std::vector<Inflight>> inflight_;
+  std::string gather_from_;          // where gather() resumes its round over the sub-devices
+  std::deque<Publication> replies_;  // command answers waiting for the link
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

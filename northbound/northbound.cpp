@@ -6,8 +6,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "northbound/aliyun_topology.hpp"
 #include "northbound/session_defaults.hpp"
+#include "northbound/topology_factory.hpp"
 
 namespace edgegw::northbound {
 

@@ -1,7 +1,8 @@
 // A platform's topology messages: how a gateway adds its sub-devices, logs them in and out over
-// its own connection, and which sub-device an incoming topic is for. One implementation per
-// platform that has them (aliyun so far: northbound/aliyun_topology.hpp). Pure functions of their
-// arguments, like Platform.
+// its own connection, which sub-device an incoming message is for, and how a sub-device's own
+// publications travel through the gateway's connection. One implementation per platform that has
+// them (northbound/aliyun_topology.hpp, northbound/huawei_topology.hpp; make_topology() in
+// northbound/topology_factory.hpp picks one). Pure functions of their arguments, like Platform.
 #pragma once
 
 #include <chrono>
@@ -26,7 +27,38 @@ struct TopologyReply {
   bool ok = false;
   int code = 0;  // the platform's code (Alink 200 ok)
   std::string message;
+  // Sub-devices (platform keys) the platform refused one by one in an answer that is otherwise
+  // ok (IoTDA's failed_devices); the request's other sub-devices succeeded.
+  struct Refusal {
+    std::string key;
+    std::string code;
+    std::string message;
+    bool operator==(const Refusal&) const = default;
+  };
+  std::vector<Refusal> refused;
   bool operator==(const TopologyReply&) const = default;
+};
+
+// An incoming message for a sub-device: its key and the topic its Platform decodes it on (the
+// sub-device's own topic, also when the platform sent it on the gateway's).
+struct TopologyRoute {
+  std::string key;
+  std::string topic;
+  bool operator==(const TopologyRoute&) const = default;
+};
+
+// One publication of a sub-device as its Platform encoded it (its own topic and payload).
+struct SubPublication {
+  const DeviceIdentity* sub = nullptr;
+  const Publication* publication = nullptr;
+};
+
+// What the gateway publishes for some of those: `parts` are the indices (into carry()'s input)
+// of the sub-device publications it carries, all acknowledged by its one PUBACK.
+struct CarriedPublication {
+  Publication publication;
+  std::vector<std::size_t> parts;
+  bool operator==(const CarriedPublication&) const = default;
 };
 
 class TopologyProtocol {
@@ -36,8 +68,29 @@ class TopologyProtocol {
   virtual std::size_t max_batch() const = 0;
   // A sub-device's key in the platform's topics (aliyun "productKey/deviceName").
   virtual std::string key(const DeviceIdentity& sub) const = 0;
-  // The key of the sub-device an incoming topic is addressed to; nullopt: not a sub-device topic.
-  virtual std::optional<std::string> route(std::string_view topic) const = 0;
+  // Whether sub-devices must be added to the gateway's topology before they log in (Alibaba's
+  // thing/topo/add); false: they exist in the platform already and only log in.
+  virtual bool needs_add() const { return true; }
+  // Whether an online sub-device subscribes its Platform's downlink topics through the gateway
+  // (Alibaba); false: its commands arrive on the gateway's own topics (IoTDA).
+  virtual bool subscribes_sub_topics() const { return true; }
+  // The sub-device an incoming message is addressed to, by topic or payload; nullopt: not a
+  // sub-device's (the gateway's own, or unknown).
+  virtual std::optional<TopologyRoute> route(const DeviceIdentity& gateway, std::string_view topic,
+                                             std::string_view payload) const = 0;
+  // How sub-device publications (uplink records and command answers) go out through the gateway:
+  // each input part is carried by exactly one output publication; a part's own order is kept.
+  // The default sends each as it is (Alibaba: the sub-device's own topics).
+  virtual std::vector<CarriedPublication> carry(const DeviceIdentity& gateway,
+                                                const std::vector<SubPublication>& parts) const {
+    (void)gateway;
+    std::vector<CarriedPublication> out;
+    out.reserve(parts.size());
+    for (std::size_t i = 0; i < parts.size(); ++i) out.push_back({*parts[i].publication, {i}});
+    return out;
+  }
+  // The most parts carry() can put in one publication (1: no batching).
+  virtual std::size_t max_carried() const { return 1; }
   // Where the platform answers the gateway's topology requests (subscribed once online).
   virtual std::vector<std::string> subscriptions(const DeviceIdentity& gateway) const = 0;
   // A request for `subs` (1..max_batch) with request id `id`, signed at `now`.

@@ -88,8 +88,11 @@ TEST_F(AliyunTopologyTest, AWrongSecretOrADisabledDeviceIsRefused) {
 }
 
 TEST_F(AliyunTopologyTest, SubDeviceTopicsRouteToTheirKey) {
-  EXPECT_EQ(protocol->route("/sys/a1Sub/s1/thing/service/property/set"), "a1Sub/s1");
-  EXPECT_FALSE(protocol->route("/ext/session/a1Gw/gw/combine/login_reply"));
+  const auto route = protocol->route(gw, "/sys/a1Sub/s1/thing/service/property/set", "{}");
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->key, "a1Sub/s1");
+  EXPECT_EQ(route->topic, "/sys/a1Sub/s1/thing/service/property/set");
+  EXPECT_FALSE(protocol->route(gw, "/ext/session/a1Gw/gw/combine/login_reply", "{}"));
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 #include "cloud/aliyun_topology.hpp"
 #include "cloud/connect_checks.hpp"
 #include "cloud/event_checks.hpp"
+#include "cloud/huawei_topology.hpp"
 #include "cloud/registry.hpp"
 #include "cloud/tencent_checks.hpp"
 #include "cloud/topic_access.hpp"
@@ -60,6 +61,8 @@ struct EmulatorState {
   std::unordered_map<const mosquitto*, std::string> psk_identities;
   // Alibaba gateways: identity name -> its sub-device topology and who is online through it.
   std::unordered_map<std::string, AliyunGatewayState> gateways;
+  // Huawei gateways: identity name -> its sub-devices online through its connection.
+  std::unordered_map<std::string, HuaweiGatewayState> huawei_gateways;
   int instances = 0;
 };
 EmulatorState* g_state = nullptr;
@@ -123,6 +126,10 @@ void forget_session(const mosquitto* client) {
   }
   if (auto gw = g_state->gateways.find(it->second.identity.name); gw != g_state->gateways.end()) {
     gw->second.online.clear();  // its sub-devices go offline with the gateway's connection
+  }
+  if (auto gw = g_state->huawei_gateways.find(it->second.identity.name);
+      gw != g_state->huawei_gateways.end()) {
+    gw->second.online.clear();
   }
   g_state->sessions.erase(it);
 }
@@ -216,14 +223,42 @@ int on_acl_check(int, void* event_data, void*) {
   return MOSQ_ERR_ACL_DENIED;
 }
 
+// A Huawei gateway's sub-device messages (cloud/huawei_topology.hpp): status updates answered on
+// its sys/events/down; a batched report that names a sub-device not online through it, or is
+// malformed, is logged as refused (the platform would drop it).
+void huawei_gateway_message(const mosquitto_evt_message* ev, Session& session) {
+  constexpr std::string_view kPrefix = "huawei ";
+  const Identity& identity = session.identity;
+  auto& state = g_state->huawei_gateways[identity.name];
+  auto answer = answer_huawei_topology(
+      g_state->registry, identity.name.substr(kPrefix.size()), ev->topic,
+      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state);
+  if (!answer.handled) return;
+  if (!answer.problem.empty()) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                         "edgegw-cloud: refused sub-device message of %s on '%s': %s",
+                         identity.name.c_str(), ev->topic, answer.problem.c_str());
+  }
+  if (answer.reply_topic.empty()) return;
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s %s: %s", identity.name.c_str(), ev->topic,
+                       answer.reply_payload.c_str());
+  // To its subscribers (the gateway subscribes to its sys/events/down, as on the cloud).
+  mosquitto_broker_publish_copy(nullptr, answer.reply_topic.c_str(),
+                                static_cast<int>(answer.reply_payload.size()),
+                                answer.reply_payload.data(), 1, false, nullptr);
+}
+
 // An Alibaba gateway's topology messages (cloud/aliyun_topology.hpp): answered on the request's
 // topic + "_reply"; a sub-device logged in makes its /sys/{pk}/{dn} topics the gateway's own.
 int on_message(int, void* event_data, void*) {
   auto* ev = static_cast<mosquitto_evt_message*>(event_data);
   auto it = g_state->sessions.find(ev->client);
-  if (it == g_state->sessions.end() || it->second.identity.platform != Platform::aliyun) {
+  if (it == g_state->sessions.end()) return MOSQ_ERR_SUCCESS;
+  if (it->second.identity.platform == Platform::huawei) {
+    huawei_gateway_message(ev, it->second);
     return MOSQ_ERR_SUCCESS;
   }
+  if (it->second.identity.platform != Platform::aliyun) return MOSQ_ERR_SUCCESS;
   Identity& identity = it->second.identity;
   constexpr std::string_view kPrefix = "aliyun ";
   const std::string gw = identity.name.substr(kPrefix.size());

@@ -8,6 +8,7 @@
 #include "config/config_sections.hpp"
 #include "config/units.hpp"
 #include "northbound/platform_rules.hpp"
+#include "northbound/topology_factory.hpp"
 
 namespace edgegw::config {
 namespace {
@@ -89,7 +90,8 @@ class Loader {
   }
 
   // cloud.mode = "gateway": the gateway identity carries every device; only platforms with a
-  // topology protocol here, and Alibaba's 2,000 online sub-devices per gateway.
+  // topology protocol here (northbound/topology_factory.hpp), and Alibaba's 2,000 online
+  // sub-devices per gateway.
   void check_gateway_mode() {
     if (config_.cloud.mode != northbound::CloudMode::gateway || !platform_known_) return;
     auto cloud = root_.subtable("cloud");
@@ -99,12 +101,14 @@ class Loader {
                      "\"gateway\" needs the gateway's own identity: add a [gateway.cloud] table "
                      "(the same keys as a device's [device.cloud])");
     }
-    if (config_.cloud.platform != northbound::PlatformKind::aliyun) {
+    if (!northbound::make_topology(config_.cloud)) {
       cloud->problem("mode",
                      "\"gateway\" (sub-devices over the gateway's session) is built for "
-                     "platform \"aliyun\" only so far; use mode = \"device\"");
+                     "platforms \"aliyun\" and \"huawei\" so far; use mode = \"device\"");
       return;
     }
+    // IoTDA's sub-devices exist in the platform already; the gateway only names them.
+    if (config_.cloud.platform != northbound::PlatformKind::aliyun) return;
     // The topology requests are signed with each sub-device's device secret; dynamic
     // registration of sub-devices (thing/sub/register) and tokens are not built here.
     for (const auto& device : config_.devices) {

@@ -28,6 +28,7 @@ Registry fleet_registry() {
                      .device_name = "off-1",
                      .device_secret = "secret-off-1",
                      .disabled = true});
+  r.add(HuaweiDevice{.device_id = "fleet_off-1", .secret = "secret-off-1", .disabled = true});
   return r;
 }
 

@@ -73,6 +73,25 @@ TEST_F(TopologyConfig, ASubDeviceWithoutADeviceSecretIsRefused) {
   EXPECT_EQ(p.size(), 1u) << dump(p);
 }
 
+// IoTDA's sub-devices are named by device_id only (no signed topology requests): a certificate
+// sub-device is fine, and Alibaba's 2,000 limit is not Huawei's.
+TEST_F(TopologyConfig, HuaweiGatewayModeLoads) {
+  const auto s = secret("dev-secret");
+  std::string text = "[gateway]\nstate_dir = \"" + state_dir() +
+                     "\"\n[cloud]\nplatform = \"huawei\"\nhost = \"iot.example\"\n"
+                     "mode = \"gateway\"\n[gateway.cloud]\ndevice_id = \"gw\"\n"
+                     "device_secret_file = \"" +
+                     s + "\"\n";
+  for (int i = 0; i < 3; ++i) {
+    text += mqtt_device("d" + std::to_string(i)) + "[device.cloud]\ndevice_id = \"sub" +
+            std::to_string(i) + "\"\ndevice_secret_file = \"" + s + "\"\n";
+  }
+  write(text);
+  const auto p = problems();
+  EXPECT_TRUE(p.empty()) << dump(p);
+  EXPECT_EQ(load().cloud.mode, northbound::CloudMode::gateway);
+}
+
 TEST_F(TopologyConfig, PlatformsWithoutATopologyHereAreRefused) {
   write(mqtt_head() + "mode = \"gateway\"\n[gateway.cloud]\nusername = \"gw\"\n" + mqtt_device());
   const auto p = problems();

@@ -74,8 +74,9 @@ std::optional<DeviceReport> gateway_as_device(const StatusReport& r) {
   return d;
 }
 
-void device_metrics(std::string& out, const StatusReport& r) {
-  const std::optional<DeviceReport> gw = gateway_as_device(r);
+// The sessions' state families: each device's, then the gateway identity's.
+void session_metrics(std::string& out, const StatusReport& r,
+                     const std::optional<DeviceReport>& gw) {
   {
     Family f(out, "edgegw_session_state", "gauge",
              "The cloud session's state: 1 for the state it is in.");
@@ -100,6 +101,11 @@ void device_metrics(std::string& out, const StatusReport& r) {
                gw->state == "online" ? 1 : 0);
     }
   }
+}
+
+void device_metrics(std::string& out, const StatusReport& r) {
+  const std::optional<DeviceReport> gw = gateway_as_device(r);
+  session_metrics(out, r, gw);
   struct Counter {
     const char* name;
     const char* type;

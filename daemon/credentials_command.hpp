@@ -1,5 +1,6 @@
 // `edgegw credentials DEVICE`: the MQTT connect parameters the daemon would use for DEVICE, signed
-// for a given moment, as one JSON object - for connecting by hand with mosquitto_pub.
+// for a given moment, as one JSON object - for connecting by hand with mosquitto_pub. DEVICE may
+// also be gateway.name: the gateway's own identity ([gateway.cloud]), marked "role": "gateway".
 #pragma once
 
 #include <chrono>

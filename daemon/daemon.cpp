@@ -287,13 +287,16 @@ void Daemon::on_housekeeping() {
   retire_fleet_ = false;
 }
 
+std::unique_ptr<MetricsHttp> Daemon::make_metrics_http(const config::ListenAddress& address) {
+  return std::make_unique<MetricsHttp>(
+      loop_, address, [this] { return status_->metrics_text(); }, [this] { return health(); });
+}
+
 bool Daemon::start_metrics_http() {
   store_probe_ = std::make_unique<DirectoryProbe>(config_.store.path.parent_path());
   if (!config_.metrics.listen) return true;
   try {
-    metrics_http_ = std::make_unique<MetricsHttp>(
-        loop_, *config_.metrics.listen, [this] { return status_->metrics_text(); },
-        [this] { return health(); });
+    metrics_http_ = make_metrics_http(*config_.metrics.listen);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return false;
@@ -301,6 +304,53 @@ bool Daemon::start_metrics_http() {
   spdlog::info("metrics: serving /metrics and /healthz on http://{}",
                config_.metrics.listen->text());
   return true;
+}
+
+void Daemon::rebind_metrics_http(const config::MetricsOptions& next) {
+  // Compared with what serves now, not with the last file: a reload after a refused address
+  // tries it again.
+  const std::optional<config::ListenAddress> serving =
+      metrics_http_ ? std::optional(metrics_http_->address()) : std::nullopt;
+  if (next.listen == serving) return;
+  if (!next.listen) {
+    metrics_http_.reset();
+    spdlog::info("metrics: no longer serving on http://{}", serving->text());
+    return;
+  }
+  std::unique_ptr<MetricsHttp> fresh;
+  std::string why;
+  // The new one first, so that scrapes go on if it cannot listen...
+  try {
+    fresh = make_metrics_http(*next.listen);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  // ... but the same port on another address (127.0.0.1 -> 0.0.0.0) may conflict with the old
+  // socket only: close it, try again, and take the old one back if the new still fails.
+  if (!fresh && metrics_http_ && serving->port == next.listen->port) {
+    metrics_http_.reset();
+    try {
+      fresh = make_metrics_http(*next.listen);
+    } catch (const std::exception& e) {
+      why = e.what();
+      try {
+        metrics_http_ = make_metrics_http(*serving);
+      } catch (const std::exception& again) {
+        spdlog::error("metrics: {} (and the old address is gone too)", again.what());
+      }
+    }
+  }
+  if (!fresh) {
+    if (metrics_http_) {
+      spdlog::warn("{}; still serving /metrics on http://{}", why, serving->text());
+    } else {
+      spdlog::warn("{}; /metrics is not served until a reload with an address that is free", why);
+    }
+    return;
+  }
+  metrics_http_ = std::move(fresh);
+  spdlog::info("metrics: serving /metrics and /healthz on http://{}{}", next.listen->text(),
+               serving ? " (was http://" + serving->text() + ")" : std::string());
 }
 
 Health Daemon::health() {
@@ -334,9 +384,7 @@ bool Daemon::apply_changes(const config::Config& next, const config::ConfigChang
   if (!(next.store == config_.store)) {
     spdlog::warn("[store] changed: this takes effect at the next restart");
   }
-  if (!(next.metrics == config_.metrics)) {
-    spdlog::warn("[metrics] changed: this takes effect at the next restart");
-  }
+  rebind_metrics_http(next.metrics);
   if (next.gateway.state_dir != config_.gateway.state_dir) {
     spdlog::warn("gateway.state_dir changed: this takes effect at the next restart");
   }

@@ -71,6 +71,10 @@ class Daemon {
   void publish_status(bool force = false);
   // [metrics] listen: the HTTP endpoint; false (after logging why) when it cannot listen.
   bool start_metrics_http();
+  // A reload's [metrics] listen: serve on the new address from now on, or keep the old one (and
+  // say why) when the new one cannot be had.
+  void rebind_metrics_http(const config::MetricsOptions& next);
+  std::unique_ptr<MetricsHttp> make_metrics_http(const config::ListenAddress& address);
   Health health();
 
   // --- Extension points for the modules (see the comment at the top) ---

@@ -1,6 +1,7 @@
 #include "daemon/metrics_file.hpp"
 
 #include <cstdint>
+#include <optional>
 
 namespace edgegw::daemon {
 namespace {
@@ -56,12 +57,38 @@ class Family {
   const char* name_;
 };
 
-void device_metrics(std::string& out, const StatusReport& r) {
+// The gateway identity's session as a device entry: the same families carry it, told apart by
+// role="gateway" (devices have no role label, so their series are as before).
+const std::string kGatewayRole = "gateway";
+
+std::optional<DeviceReport> gateway_as_device(const StatusReport& r) {
+  if (!r.gateway) return std::nullopt;
+  DeviceReport d;
+  d.name = r.gateway->name;
+  d.platform = r.gateway->platform;
+  d.state = r.gateway->state;
+  d.backlog = r.gateway->backlog;
+  d.published = r.gateway->published;
+  d.acknowledged = r.gateway->acknowledged;
+  d.connect_attempts = r.gateway->connect_attempts;
+  return d;
+}
+
+// The sessions' state families: each device's, then the gateway identity's.
+void session_metrics(std::string& out, const StatusReport& r,
+                     const std::optional<DeviceReport>& gw) {
   {
     Family f(out, "edgegw_session_state", "gauge",
              "The cloud session's state: 1 for the state it is in.");
     for (const auto& d : r.devices) {
       f.sample({{"device", &d.name}, {"platform", &d.platform}, {"state", &d.state}}, 1);
+    }
+    if (gw) {
+      f.sample({{"device", &gw->name},
+                {"platform", &gw->platform},
+                {"state", &gw->state},
+                {"role", &kGatewayRole}},
+               1);
     }
   }
   {
@@ -69,28 +96,42 @@ void device_metrics(std::string& out, const StatusReport& r) {
     for (const auto& d : r.devices) {
       f.sample({{"device", &d.name}, {"platform", &d.platform}}, d.state == "online" ? 1 : 0);
     }
+    if (gw) {
+      f.sample({{"device", &gw->name}, {"platform", &gw->platform}, {"role", &kGatewayRole}},
+               gw->state == "online" ? 1 : 0);
+    }
   }
+}
+
+void device_metrics(std::string& out, const StatusReport& r) {
+  const std::optional<DeviceReport> gw = gateway_as_device(r);
+  session_metrics(out, r, gw);
   struct Counter {
     const char* name;
     const char* type;
     const char* help;
     std::uint64_t DeviceReport::*field;
+    bool gateway;  // the gateway identity has one too
   };
   static constexpr Counter kCounters[] = {
       {"edgegw_backlog_records", "gauge",
-       "Records in the outbox that the cloud has not acknowledged yet.", &DeviceReport::backlog},
+       "Records in the outbox that the cloud has not acknowledged yet.", &DeviceReport::backlog,
+       true},
       {"edgegw_published_total", "counter", "Publishes sent since start (resends included).",
-       &DeviceReport::published},
+       &DeviceReport::published, true},
       {"edgegw_acknowledged_total", "counter", "PUBACKs received since start.",
-       &DeviceReport::acknowledged},
+       &DeviceReport::acknowledged, true},
       {"edgegw_dropped_total", "counter",
-       "Records the outbox dropped over store.max_size or store.max_age.", &DeviceReport::dropped},
+       "Records the outbox dropped over store.max_size or store.max_age.", &DeviceReport::dropped,
+       false},
       {"edgegw_connect_attempts_total", "counter", "Connection attempts since start.",
-       &DeviceReport::connect_attempts},
+       &DeviceReport::connect_attempts, true},
   };
   for (const auto& c : kCounters) {
     Family f(out, c.name, c.type, c.help);
     for (const auto& d : r.devices) f.sample({{"device", &d.name}}, d.*(c.field));
+    if (gw && c.gateway)
+      f.sample({{"device", &gw->name}, {"role", &kGatewayRole}}, (*gw).*(c.field));
   }
   Family f(out, "edgegw_modbus_source_online", "gauge",
            "1 when the Modbus device answers its polls, 0 when it does not.");
@@ -117,6 +158,26 @@ void device_metrics(std::string& out, const StatusReport& r) {
         counter.sample({{"device", &d.name}, {"bus", &d.bus}}, d.*(c.field));
     }
   }
+}
+
+// What only the gateway identity has: its last error, and the sub-devices it carries.
+void gateway_metrics(std::string& out, const StatusReport& r) {
+  if (!r.gateway) return;
+  const GatewayReport& g = *r.gateway;
+  if (!g.last_error.empty()) {
+    Family f(out, "edgegw_gateway_last_error_info", "gauge",
+             "1, with the gateway session's last error as the error label.");
+    f.sample({{"device", &g.name}, {"role", &kGatewayRole}, {"error", &g.last_error}}, 1);
+  }
+  if (!g.sub_devices) return;
+  {
+    Family f(out, "edgegw_gateway_sub_devices", "gauge",
+             "Devices carried as sub-devices of the gateway session (cloud.mode = \"gateway\").");
+    f.sample({{"device", &g.name}, {"role", &kGatewayRole}}, *g.sub_devices);
+  }
+  Family f(out, "edgegw_gateway_sub_devices_online", "gauge",
+           "Sub-devices online through the gateway session.");
+  f.sample({{"device", &g.name}, {"role", &kGatewayRole}}, g.sub_devices_online.value_or(0));
 }
 
 void bus_metrics(std::string& out, const StatusReport& r) {
@@ -195,6 +256,7 @@ std::string to_prometheus(const StatusReport& r) {
   std::string out;
   out.reserve(512 + r.devices.size() * 400);
   device_metrics(out, r);
+  gateway_metrics(out, r);
   bus_metrics(out, r);
   if (!r.local_broker.empty()) {
     Family f(out, "edgegw_local_broker_online", "gauge",

@@ -12,6 +12,10 @@
 //   edgegw_local_broker_online                    (only with devices on the local broker)
 //   edgegw_removed_device_backlog_records{device} backlog of devices no longer configured
 //   edgegw_certificate_expiry_timestamp_seconds{file,role}
+//   the gateway identity ([gateway.cloud]) in edgegw_session_state / _session_online /
+//   _backlog_records / _published_total / _acknowledged_total / _connect_attempts_total with
+//   role="gateway"; edgegw_gateway_last_error_info{device,role,error} (while there is one);
+//   edgegw_gateway_sub_devices / _sub_devices_online{device,role} (cloud.mode = "gateway")
 //   edgegw_status_timestamp_seconds, edgegw_reloads_total, edgegw_reloads_refused_total
 #pragma once
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "daemon/gateway.hpp"
+#include "daemon/status_gateway.hpp"
 #include "daemon/version.hpp"
 #include "northbound/platform_defaults.hpp"
 
@@ -153,6 +154,8 @@ StatusReport collect_status(const config::Config& config, const Gateway* gateway
   }
   const PollsByDevice polls = polls_by_device(buses);
   std::set<std::string> configured;
+  // The gateway identity's records are its own (the "gateway" entry), not a removed device's.
+  if (config.gateway.cloud) configured.insert(config.gateway.name);
   for (const auto& device : config.devices) {
     DeviceReport d = device_report(config, device);
     if (auto it = sessions.find(device.name); it != sessions.end()) add_session(d, it->second);
@@ -175,6 +178,7 @@ StatusReport collect_status(const config::Config& config, const Gateway* gateway
         *outbox, [&](const std::string& name) { return configured.count(name) > 0; });
   }
   r.certificates = certificates.report();
+  r.gateway = gateway_report(config, gateway, outbox);
   return r;
 }
 
@@ -201,6 +205,7 @@ bool StatusCollector::update(const config::Config& config, Gateway* gateway,
   }
   changed |= update_header(config, gateway, facts);
   if (certificates_checked) changed |= assign(report_.certificates, certificates.report());
+  changed |= assign(report_.gateway, gateway_report(config, gateway, outbox));
   report_.written_at_ms = now_ms;
   return changed;
 }
@@ -289,9 +294,9 @@ bool StatusCollector::update_outbox(const store::Outbox& outbox, const DaemonFac
   work_.devices_visited += report_.devices.size();
   changed |= assign(report_.total_backlog, outbox.total_backlog());
   changed |= assign(report_.store, store_report(outbox, facts));
-  changed |=
-      assign(report_.removed_devices,
-             removed_devices(outbox, [&](const std::string& n) { return find(n) != nullptr; }));
+  changed |= assign(report_.removed_devices, removed_devices(outbox, [&](const std::string& n) {
+                      return find(n) != nullptr || (report_.gateway && report_.gateway->name == n);
+                    }));
   return changed;
 }
 

@@ -77,6 +77,24 @@ std::string when_text(const DeviceReport& d, std::int64_t now_ms) {
   return "";
 }
 
+// The gateway's own session on one line: what an admin checks first when nothing arrives.
+std::string gateway_text(const GatewayReport& g, std::int64_t now_ms) {
+  DeviceReport as_device;  // when_text() reads the same fields
+  as_device.state = g.state;
+  as_device.online_since_ms = g.online_since_ms;
+  as_device.retry_at_ms = g.retry_at_ms;
+  std::string out = "Gateway " + g.name + " (" + g.platform + ", " + g.mode + " mode): " + g.state;
+  if (const std::string when = when_text(as_device, now_ms); !when.empty()) out += " " + when;
+  out += ", connects " + std::to_string(g.connect_attempts);
+  if (g.sub_devices) {
+    out += ", sub-devices online " + std::to_string(g.sub_devices_online.value_or(0)) + "/" +
+           std::to_string(*g.sub_devices);
+  }
+  out += ", backlog " + std::to_string(g.backlog) + ", operations " + std::to_string(g.commands);
+  if (!g.last_error.empty()) out += ", last error: " + g.last_error;
+  return out + "\n";
+}
+
 // Each Modbus device's own poll errors, so the one failing on a shared line is named.
 std::string modbus_devices_table(const StatusReport& r) {
   std::vector<std::vector<std::string>> rows = {
@@ -176,7 +194,9 @@ std::string format_status_table(const StatusReport& r, std::chrono::system_clock
     out += ", reloaded " + std::to_string(r.reloads) + "x";
     if (r.reloads_refused) out += " (" + std::to_string(r.reloads_refused) + " refused)";
   }
-  out += "\n\n";
+  out += "\n";
+  if (r.gateway) out += gateway_text(*r.gateway, now_ms);
+  out += "\n";
   std::vector<std::vector<std::string>> rows = {{"DEVICE", "SOURCE", "STATE", "", "BACKLOG",
                                                  "PUBLISHED", "ACKED", "DROPPED", "CONNECTS",
                                                  "LAST ERROR"}};

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "daemon/status_gateway.hpp"
+
 namespace edgegw::daemon {
 namespace {
 
@@ -241,6 +243,8 @@ std::string to_json(const StatusReport& r) {
     w.key("device").string(o.device);
     w.next().key("backlog").number(o.backlog);
   });
+  w.next().key("gateway", 1);
+  out += r.gateway ? gateway_json(*r.gateway) : std::string("null");
   out += "\n}\n";
   return out;
 }
@@ -289,6 +293,9 @@ std::optional<StatusReport> status_from_json(const std::string& text, std::strin
         get(o, "backlog", b.backlog);
         r.removed_devices.push_back(std::move(b));
       }
+    }
+    if (auto it = j.find("gateway"); it != j.end() && it->is_object()) {
+      r.gateway = gateway_from_json(*it);
     }
     return r;
   } catch (const json::exception& e) {

@@ -84,6 +84,27 @@ struct StoreReport {
   bool operator==(const StoreReport&) const = default;
 };
 
+// The gateway's own cloud session ([gateway.cloud], docs/operations.md "Fleet"): not a device, so
+// apart from `devices`. With cloud.mode = "gateway" it carries the devices as sub-devices.
+struct GatewayReport {
+  std::string name;      // gateway.name
+  std::string platform;  // as a device's
+  std::string mode;      // device | gateway (cloud.mode)
+  std::string state;     // as a device's session state
+  std::optional<std::int64_t> retry_at_ms;
+  std::optional<std::int64_t> online_since_ms;
+  std::uint64_t backlog = 0;  // its health and event records not yet acknowledged
+  std::uint64_t published = 0;
+  std::uint64_t acknowledged = 0;
+  std::uint64_t commands = 0;  // remote operations received
+  std::uint64_t connect_attempts = 0;
+  std::string last_error;
+  // cloud.mode = "gateway": the sub-devices it carries, and how many of them are online.
+  std::optional<std::uint64_t> sub_devices;
+  std::optional<std::uint64_t> sub_devices_online;
+  bool operator==(const GatewayReport&) const = default;
+};
+
 struct StatusReport {
   int pid = 0;
   std::int64_t written_at_ms = 0;
@@ -101,6 +122,7 @@ struct StatusReport {
   std::vector<BusReport> buses;
   std::vector<CertificateReport> certificates;
   std::vector<OrphanBacklog> removed_devices;
+  std::optional<GatewayReport> gateway;  // "gateway": null without [gateway.cloud]
 
   // Equal apart from the time it was written (whether a rewrite says anything new).
   bool same_state(const StatusReport& other) const;

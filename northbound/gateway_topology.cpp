@@ -110,6 +110,13 @@ bool GatewayTopology::online(const std::string& device) const {
   return sub && sub->state == SubState::online && gateway_ && gateway_->online();
 }
 
+std::size_t GatewayTopology::online_count() const {
+  if (!gateway_ || !gateway_->online()) return 0;
+  std::size_t n = 0;
+  for (const auto& [name, sub] : subs_) n += sub->state == SubState::online ? 1 : 0;
+  return n;
+}
+
 void GatewayTopology::carrier_online() {
   for (const auto& filter : protocol_.subscriptions(gateway_->identity())) {
     gateway_->carry_subscribe(filter);

@@ -59,6 +59,8 @@ class GatewayTopology final : public SessionCarrier {
   bool has(const std::string& device) const { return subs_.count(device) > 0; }
   std::size_t size() const { return subs_.size(); }
   bool online(const std::string& device) const;
+  // Sub-devices online now (status: the gateway's entry); O(sub-devices).
+  std::size_t online_count() const;
 
   // Publishes up to `budget` records of one online sub-device; returns publications sent.
   std::size_t pump(const std::string& device, std::size_t budget);

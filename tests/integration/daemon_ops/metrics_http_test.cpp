@@ -1,7 +1,8 @@
 // [metrics] listen under the real binary: GET /metrics answers the metric names of the metrics
 // file, /healthz says 200 while the store writes and 503 (with the reason) while the outbox cannot
 // commit or its directory takes no new files, other methods are 405, other paths 404, IPv6
-// loopback works, and a port already taken stops the start with the address in the error.
+// loopback works, a port already taken stops the start with the address in the error, and a
+// reload moves the endpoint (or keeps the old one when the new port is taken).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -174,6 +176,79 @@ TEST_F(MetricsHttp, APortInUseStopsTheStartNamingTheAddress) {
             std::string::npos)
       << daemon_->output();
   EXPECT_FALSE(std::filesystem::exists(dir_ / "state" / "outbox.db"));  // nothing else started
+}
+
+// A reload moves the endpoint to a changed [metrics] listen; a new port that is taken keeps the
+// old one serving, and says why; [metrics] removed stops it.
+TEST_F(MetricsHttp, AReloadMovesTheEndpointOrKeepsTheOldOneWhenTheNewPortIsTaken) {
+  start_listening({"meter-1"}, "127.0.0.1:" + std::to_string(port_));
+  ASSERT_TRUE(wait_health(200)) << daemon_->output();
+  const auto reload_to = [&](const std::string& metrics, std::uint64_t reloads) {
+    dir_.write("edgegw.toml", config_text({"meter-1"}) + metrics);
+    daemon_->signal(SIGHUP);
+    return wait_status([&](const daemon::StatusReport& r) { return r.reloads == reloads; });
+  };
+  // Moved: the new port answers, the old one no longer does.
+  const std::uint16_t moved = free_tcp_port();
+  ASSERT_TRUE(reload_to("[metrics]\nlisten = \"127.0.0.1:" + std::to_string(moved) + "\"\n", 1))
+      << daemon_->output();
+  EXPECT_TRUE(wait_until([&] { return http("127.0.0.1", moved, "GET", "/healthz").status == 200; },
+                         10s, 50ms))
+      << daemon_->output();
+  EXPECT_EQ(http("127.0.0.1", port_, "GET", "/healthz").status, 0);
+  EXPECT_NE(daemon_->output().find("(was http://127.0.0.1:" + std::to_string(port_) + ")"),
+            std::string::npos)
+      << daemon_->output();
+
+  // A port someone else holds: the old endpoint keeps serving, and the log says why.
+  const std::uint16_t held_port = free_tcp_port();
+  const int held = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(held_port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(held, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(held, 1), 0);
+  ASSERT_TRUE(reload_to("[metrics]\nlisten = \"127.0.0.1:" + std::to_string(held_port) + "\"\n", 2))
+      << daemon_->output();
+  ::close(held);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return daemon_->output().find("cannot listen on 127.0.0.1:" + std::to_string(held_port) +
+                                      ": Address already in use; still serving /metrics on "
+                                      "http://127.0.0.1:" +
+                                      std::to_string(moved)) != std::string::npos;
+      },
+      10s))
+      << daemon_->output();
+  EXPECT_EQ(http("127.0.0.1", moved, "GET", "/healthz").status, 200);
+
+  // Now free: the same file reloaded again takes it.
+  daemon_->signal(SIGHUP);
+  EXPECT_TRUE(wait_until(
+      [&] { return http("127.0.0.1", held_port, "GET", "/healthz").status == 200; }, 10s, 50ms))
+      << daemon_->output();
+  EXPECT_EQ(http("127.0.0.1", moved, "GET", "/healthz").status, 0);
+
+  // The same port on every address: it conflicts only with the old socket, which makes way.
+  ASSERT_TRUE(reload_to("[metrics]\nlisten = \"0.0.0.0:" + std::to_string(held_port) + "\"\n", 4))
+      << daemon_->output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return daemon_->output().find("on http://0.0.0.0:" + std::to_string(held_port) +
+                                      " (was http://127.0.0.1:" + std::to_string(held_port) +
+                                      ")") != std::string::npos;
+      },
+      10s))
+      << daemon_->output();
+  EXPECT_EQ(http("127.0.0.1", held_port, "GET", "/healthz").status, 200);
+
+  // [metrics] gone: nothing listens.
+  ASSERT_TRUE(reload_to("", 5)) << daemon_->output();
+  EXPECT_TRUE(wait_until(
+      [&] { return http("127.0.0.1", held_port, "GET", "/healthz").status == 0; }, 10s, 50ms));
+  daemon_->signal(SIGTERM);
+  EXPECT_EQ(daemon_->wait(20s), std::optional<int>(0)) << daemon_->output();
 }
 
 // Another process holding the outbox's write lock (sqlite3 on the file, a backup tool): the

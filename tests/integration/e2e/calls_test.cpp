@@ -5,7 +5,8 @@
 //   - a command forwarded to the local MQTT device is answered from the device's reply;
 //   - a command the device never answers is answered as failed after its timeout;
 //   - an unknown command is answered "not supported", at once;
-//   - a property get is answered with the last values (Alibaba, Huawei);
+//   - a property get is answered with the last values (Alibaba, Huawei), or with property_get =
+//     "device" with what the device holds now;
 //   - Alibaba RRPC is answered on the RRPC response topic.
 #include <gtest/gtest.h>
 #include <modbus.h>
@@ -164,7 +165,7 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
         "\n"
         "[[device]]\nname = \"pump-1\"\n[device.cloud]\n" +
         device_cloud(platform, "pump-1", pump_secret.string()) +
-        "[device.modbus]\nbus = \"sim\"\nunit = 1\ninterval = \"200ms\"\n"
+        "[device.modbus]\nbus = \"sim\"\nunit = 1\n" + pump_modbus_ +
         "[[device.modbus.point]]\nname = \"setpoint\"\naddress = 10\nwritable = true\n"
         "[[device.command]]\nname = \"set_speed\"\nservice_id = \"motor\"\n"
         "write = { rpm = \"setpoint\" }\noutput = [\"setpoint\"]\n"
@@ -249,6 +250,18 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
     return value;
   }
 
+  // Writes a holding register on the slave behind edgegw's back (another Modbus master).
+  bool write_register(int address, int value) {
+    modbus_t* ctx = modbus_new_tcp("127.0.0.1", modbus_port_);
+    const bool ok = ctx && modbus_set_slave(ctx, 1) == 0 && modbus_connect(ctx) == 0 &&
+                    modbus_write_register(ctx, address, static_cast<std::uint16_t>(value)) == 1;
+    if (ctx) {
+      modbus_close(ctx);
+      modbus_free(ctx);
+    }
+    return ok;
+  }
+
   // Plays the door: answers every "open" published on door/cmd with its id.
   void answer_door_calls() {
     std::istringstream in(door_->output());
@@ -270,6 +283,7 @@ class CallsTest : public ::testing::TestWithParam<Platform> {
   std::filesystem::path config_;
   std::set<std::string> answered_;
   int gets_ = 0;
+  std::string pump_modbus_ = "interval = \"200ms\"\n";  // the pump's [device.modbus] options
 };
 
 TEST_P(CallsTest, CommandsAreAnsweredFromTheDeviceOrRefused) {
@@ -348,6 +362,31 @@ TEST_P(CallsTest, PropertyGetAndRrpcAreAnswered) {
       },
       20s, 200ms))
       << edgegw_->output();
+}
+
+// property_get = "device": a property get reads the slave now, so a value changed on the device
+// since the last poll (an hour apart here: the last value is stale) is answered fresh.
+TEST_P(CallsTest, PropertyGetFromTheDeviceAnswersTheValueReadNow) {
+  if (GetParam() == Platform::tencent || GetParam() == Platform::mqtt) {
+    GTEST_SKIP() << "no property get on this platform";
+  }
+  pump_modbus_ = "interval = \"1h\"\nproperty_get = \"device\"\n";
+  start_all();  // the pump's first poll (setpoint 0) reached the cloud
+  const auto pump = target("pump-1");
+  // Someone else sets the setpoint on the device; edgegw's next poll is an hour away.
+  ASSERT_TRUE(write_register(10, 4321));
+  ASSERT_EQ(read_register(10), 4321);
+  auto got = send(pump, cloud::property_get_call(pump, "501", R"(["setpoint"])"));
+  ASSERT_TRUE(got) << edgegw_->output() << observer_->output();
+  EXPECT_TRUE(got->ok) << got->code << " " << got->message;
+  EXPECT_EQ(got->values["setpoint"], "4321") << edgegw_->output();
+  // Again after another change: read anew each time, not cached from the first get.
+  ASSERT_TRUE(write_register(10, 77));
+  got = send(pump, cloud::property_get_call(pump, "502", R"(["setpoint"])"));
+  ASSERT_TRUE(got) << edgegw_->output();
+  EXPECT_EQ(got->values["setpoint"], "77");
+  edgegw_->signal(SIGTERM);
+  EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
 }
 
 INSTANTIATE_TEST_SUITE_P(Platforms, CallsTest,

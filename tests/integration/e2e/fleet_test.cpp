@@ -4,6 +4,9 @@
 // operations.
 #include <signal.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "fleet_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -13,16 +16,74 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// `edgegw status --json`'s "gateway" entry (null before the first status file).
+nlohmann::json gateway_status(const std::filesystem::path& config) {
+  const auto r = run_command({EDGEGW_BINARY, "-c", config.string(), "status", "--json"});
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  return j.is_object() && j.contains("gateway") ? j["gateway"] : nlohmann::json();
+}
+
+// The metrics file's sample whose line starts with `prefix` ("" when there is none).
+std::string metric(const std::filesystem::path& file, const std::string& prefix) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) return line.substr(line.rfind(' ') + 1);
+  }
+  return "";
+}
+
 TEST_P(FleetTest, TheGatewayIdentityLogsInAndComesBackAfterAnOutage) {
-  start_all();
+  start_all("health_min_interval = \"1s\"\nstatus_file = \"" + (dir_ / "status.json").string() +
+            "\"\nmetrics_file = \"" + (dir_ / "metrics.prom").string() + "\"\n");
+  // What an admin reads about the gateway's own session: online, not counted as a device.
+  ASSERT_TRUE(
+      wait_until([&] { return gateway_status(config_).value("state", "") == "online"; }, 10s))
+      << gateway_status(config_).dump();
+  auto g = gateway_status(config_);
+  EXPECT_EQ(g.value("name", ""), kGateway);
+  EXPECT_EQ(g.value("mode", ""), "device");
+  EXPECT_TRUE(g["sub_devices"].is_null());
+  const int connects = g.value("connect_attempts", 0);
+  EXPECT_GE(connects, 1);
   // Supervised like a device's session: after the cloud was killed it logs in again.
   const std::size_t before = logins(cloud_identity(kGateway));
   cloud_.kill();
+  // While the cloud is away: not online, the error said, and its health reports (the devices
+  // went to backoff) wait in the outbox as the gateway's backlog, not as a removed device's.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        g = gateway_status(config_);
+        return g.value("state", "") != "online" && !g.value("last_error", "").empty() &&
+               g.value("backlog", 0) > 0;
+      },
+      20s))
+      << g.dump() << edgegw_->output();
+  const auto text = run_command({EDGEGW_BINARY, "-c", config_.string(), "status"}).output;
+  EXPECT_NE(text.find("Gateway " + std::string(kGateway) + " ("), std::string::npos) << text;
+  EXPECT_EQ(text.find("Removed from the configuration"), std::string::npos) << text;
+  EXPECT_TRUE(wait_until(
+      [&] { return !metric(dir_ / "metrics.prom", "edgegw_gateway_last_error_info{").empty(); },
+      10s));
   cloud_.start();
   ASSERT_GE(before, 1u);
   // The broker's log file is appended to across restarts: a new line means a new login.
   EXPECT_TRUE(wait_until([&] { return logins(cloud_identity(kGateway)) > before; }, 30s))
       << edgegw_->output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        g = gateway_status(config_);
+        return g.value("state", "") == "online" && g.value("connect_attempts", 0) > connects;
+      },
+      20s))
+      << g.dump();
+  // The metrics carry it beside the devices, told apart by role="gateway".
+  const std::string online = "edgegw_session_online{device=\"" + std::string(kGateway) + "\"";
+  EXPECT_TRUE(wait_until([&] { return metric(dir_ / "metrics.prom", online) == "1"; }, 10s))
+      << read_file(dir_ / "metrics.prom");
+  EXPECT_NE(read_file(dir_ / "metrics.prom")
+                .find("edgegw_connect_attempts_total{device=\"" + std::string(kGateway) +
+                      "\",role=\"gateway\"}"),
+            std::string::npos);
   edgegw_->signal(SIGTERM);
   EXPECT_EQ(edgegw_->wait(20s), std::optional<int>(0)) << edgegw_->output();
 }

@@ -187,6 +187,22 @@ class TopologyTest : public FleetTest {
     return out;
   }
 
+  // `edgegw status --json`'s "gateway" entry.
+  nlohmann::json status_gateway() const {
+    const auto r = run_command({EDGEGW_BINARY, "-c", config_.string(), "status", "--json"});
+    auto j = nlohmann::json::parse(r.output, nullptr, false);
+    return j.is_object() && j.contains("gateway") ? j["gateway"] : nlohmann::json();
+  }
+
+  // The metrics file's sample whose line starts with `prefix` ("" when there is none).
+  std::string metric_line(const std::string& prefix) const {
+    std::ifstream in(dir_ / "metrics.prom");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(prefix, 0) == 0) return line.substr(line.rfind(' ') + 1);
+    }
+    return "";
+  }
+
   std::string state_of(const std::string& device) const {
     auto devices = status_devices();
     auto it = devices.find(device);
@@ -276,6 +292,24 @@ TEST_P(TopologyTest, ARefusedSubDeviceIsReportedWhileTheOthersCarryOn) {
       << edgegw_->output();
   EXPECT_EQ(state_of("pump-1"), "online");
   EXPECT_EQ(state_of("door-1"), "online");
+  // The gateway's own entry counts what it carries: 3 sub-devices, 2 of them online.
+  nlohmann::json gw;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        gw = status_gateway();
+        return gw.value("sub_devices_online", -1) == 2;
+      },
+      10s))
+      << gw.dump();
+  EXPECT_EQ(gw.value("state", ""), "online");
+  EXPECT_EQ(gw.value("mode", ""), "gateway");
+  EXPECT_EQ(gw.value("sub_devices", 0), 3);
+  const std::string online_subs = "edgegw_gateway_sub_devices_online{device=\"" +
+                                  std::string(kGateway) + "\",role=\"gateway\"}";
+  EXPECT_TRUE(wait_until([&] { return metric_line(online_subs) == "2"; }, 10s))
+      << metric_line(online_subs);
+  const auto text = run_command({EDGEGW_BINARY, "-c", config_.string(), "status"}).output;
+  EXPECT_NE(text.find("sub-devices online 2/3"), std::string::npos) << text;
   // Retried with backoff, and said once: not a warning per retry.
   ASSERT_TRUE(
       wait_until([&] { return status_devices()["off-1"].value("connect_attempts", 0) >= 3; }, 20s))

@@ -101,6 +101,39 @@ TEST_F(Metrics, EveryFamilyHasHelpAndTypeOnceAndTheTextEndsInANewline) {
   EXPECT_EQ(text_.back(), '\n');
 }
 
+TEST(GatewayMetrics, TheGatewaySessionIsInTheSameFamiliesWithRoleGateway) {
+  StatusReport r = sample_report(1, 2);
+  const std::string without = to_prometheus(r);
+  EXPECT_EQ(without.find("role=\"gateway\""), std::string::npos) << without;
+  GatewayReport g;
+  g.name = "edge-gw";
+  g.platform = "aliyun";
+  g.mode = "gateway";
+  g.state = "online";
+  g.connect_attempts = 2;
+  g.last_error = "keepalive timeout";
+  g.sub_devices = 3;
+  g.sub_devices_online = 2;
+  r.gateway = g;
+  const std::string text = to_prometheus(r);
+  EXPECT_TRUE(has_line(text,
+                       "edgegw_session_state{device=\"edge-gw\",platform=\"aliyun\",state="
+                       "\"online\",role=\"gateway\"} 1"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, "edgegw_session_online{device=\"edge-gw\",platform=\"aliyun\",role=\"gateway\"} 1"));
+  EXPECT_TRUE(
+      has_line(text, "edgegw_connect_attempts_total{device=\"edge-gw\",role=\"gateway\"} 2"));
+  EXPECT_TRUE(has_line(text,
+                       "edgegw_gateway_last_error_info{device=\"edge-gw\",role=\"gateway\","
+                       "error=\"keepalive timeout\"} 1"));
+  EXPECT_TRUE(has_line(text, "edgegw_gateway_sub_devices{device=\"edge-gw\",role=\"gateway\"} 3"));
+  EXPECT_TRUE(
+      has_line(text, "edgegw_gateway_sub_devices_online{device=\"edge-gw\",role=\"gateway\"} 2"));
+  // Not a device: no drop counter of its own.
+  EXPECT_EQ(text.find("edgegw_dropped_total{device=\"edge-gw\""), std::string::npos);
+}
+
 TEST(PrometheusLabel, Escapes) {
   EXPECT_EQ(prometheus_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
 }

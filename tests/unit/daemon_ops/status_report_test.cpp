@@ -25,6 +25,26 @@ TEST(StatusReport, JsonEscapesWhatDevicesAndErrorsMayHold) {
   EXPECT_EQ(back->config_file, r.config_file);
 }
 
+TEST(StatusReport, TheGatewayEntryRoundTripsAndIsNullWithoutOne) {
+  StatusReport r = sample_report(1, 2);
+  EXPECT_NE(to_json(r).find("\"gateway\": null"), std::string::npos) << to_json(r);
+  GatewayReport g;
+  g.name = "edge-gw";
+  g.platform = "aliyun";
+  g.mode = "gateway";
+  g.state = "backoff";
+  g.retry_at_ms = 1'700'000'001'000;
+  g.backlog = 3;
+  g.connect_attempts = 7;
+  g.last_error = "connection refused \"x\"";
+  g.sub_devices = 12;
+  g.sub_devices_online = 0;
+  r.gateway = g;
+  const auto back = status_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r);
+}
+
 TEST(StatusReport, EmptyListsAndAbsentValuesRoundTrip) {
   StatusReport r;
   r.pid = 3;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "northbound/signing.hpp"
+#include "northbound/tencent_topology.hpp"
 
 namespace edgegw::northbound {
 
@@ -194,6 +195,7 @@ std::unique_ptr<TopologyProtocol> make_aliyun_topology(const CloudOptions& cloud
 
 std::unique_ptr<TopologyProtocol> make_topology(const CloudOptions& cloud) {
   if (cloud.platform == PlatformKind::aliyun) return make_aliyun_topology(cloud);
+  if (cloud.platform == PlatformKind::tencent) return make_tencent_topology(cloud);
   return nullptr;
 }
 

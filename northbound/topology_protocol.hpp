@@ -1,7 +1,7 @@
 // A platform's topology messages: how a gateway adds its sub-devices, logs them in and out over
 // its own connection, and which sub-device an incoming topic is for. One implementation per
-// platform that has them (aliyun so far: northbound/aliyun_topology.hpp). Pure functions of their
-// arguments, like Platform.
+// platform that has them (northbound/aliyun_topology.hpp, northbound/tencent_topology.hpp). Pure
+// functions of their arguments, like Platform.
 #pragma once
 
 #include <chrono>
@@ -19,6 +19,14 @@ namespace edgegw::northbound {
 enum class TopologyStep { add, login, logout };
 std::string_view to_string(TopologyStep step);
 
+// One sub-device's result in a platform answer that judges each sub-device apart.
+struct TopologyDeviceResult {
+  std::string key;  // TopologyProtocol::key of the sub-device
+  bool ok = false;
+  int code = 0;
+  bool operator==(const TopologyDeviceResult&) const = default;
+};
+
 // The platform's answer to one topology request.
 struct TopologyReply {
   TopologyStep step = TopologyStep::add;
@@ -26,6 +34,9 @@ struct TopologyReply {
   bool ok = false;
   int code = 0;  // the platform's code (Alink 200 ok)
   std::string message;
+  // Platforms whose answers name no request but give a result per sub-device (Tencent's
+  // $gateway/operation/result): `id` is empty and each device's result stands for itself.
+  std::vector<TopologyDeviceResult> devices;
   bool operator==(const TopologyReply&) const = default;
 };
 

@@ -1,6 +1,6 @@
-// cloud.mode = "gateway" end to end on Alibaba (issue 20): the devices are sub-devices of the
-// gateway identity and reach the cloud through its one connection. What a user checks: the cloud
-// sees one connection, each sub-device's readings arrive on its own Alink topics, a command to one
+// cloud.mode = "gateway" end to end on Alibaba and Tencent (issue 20): the devices are sub-devices
+// of the gateway identity and reach the cloud through its one connection. What a user checks: the
+// cloud sees one connection, each sub-device's readings arrive on its own topics, a command to one
 // is answered on its own reply topic, a refused sub-device is reported for that device while the
 // others carry on, and after the gateway's connection is lost everything comes back with no
 // reading lost.
@@ -18,6 +18,20 @@ namespace edgegw::test {
 namespace {
 
 using namespace std::chrono_literals;
+using cloud::Platform;
+
+// What differs per platform in gateway mode; the scenarios are the same.
+struct GatewayModeBits {
+  const char* platform;      // [cloud] platform
+  const char* id_member;     // the record's sequence in a reading's payload
+  const char* refused_code;  // the disabled sub-device's refusal, as its last_error shows it
+};
+
+const GatewayModeBits& bits(Platform platform) {
+  static const GatewayModeBits aliyun{"aliyun", "id", "522"};
+  static const GatewayModeBits tencent{"tencent", "clientToken", "-807"};
+  return platform == Platform::tencent ? tencent : aliyun;
+}
 
 class TopologyTest : public FleetTest {
  protected:
@@ -38,10 +52,9 @@ class TopologyTest : public FleetTest {
     const std::string text =
         "[gateway]\nstate_dir = \"" + (dir_ / "state").string() + "\"\nname = \"" + kGateway +
         "\"\nstatus_file = \"" + (dir_ / "status.json").string() + "\"\nmetrics_file = \"" +
-        (dir_ / "metrics.prom").string() + "\"\n[gateway.cloud]\n" + aliyun_keys(kGateway) +
-        "[cloud]\nplatform = \"aliyun\"\nhost = \"127.0.0.1\"\nport = " +
-        std::to_string(cloud_.tls_port()) + "\nca_file = \"" + cloud_.ca_file().string() +
-        "\"\nmode = \"gateway\"\nsub_logins_per_second = 50\n"
+        (dir_ / "metrics.prom").string() + "\"\n[gateway.cloud]\n" + keys(kGateway) + "[cloud]\n" +
+        cloud_keys() +
+        "mode = \"gateway\"\nsub_logins_per_second = 50\n"
         "backoff_min = \"100ms\"\nbackoff_max = \"1s\"\n"
         "[local_mqtt]\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(local_->port()) +
@@ -50,32 +63,56 @@ class TopologyTest : public FleetTest {
         std::to_string(modbus_port_) +
         "\ntimeout = \"200ms\"\nretries = 0\n"
         "[[device]]\nname = \"pump-1\"\n[device.cloud]\n" +
-        aliyun_keys("pump-1") +
+        keys("pump-1") +
         "[device.modbus]\nbus = \"sim\"\nunit = 1\ninterval = \"200ms\"\n"
         "[[device.modbus.point]]\nname = \"tick\"\naddress = 6\n"
         "[[device.modbus.point]]\nname = \"setpoint\"\naddress = 10\nwritable = true\n"
         "[[device.command]]\nname = \"set_speed\"\nwrite = { rpm = \"setpoint\" }\n"
         "output = [\"setpoint\"]\n"
         "[[device]]\nname = \"door-1\"\n[device.cloud]\n" +
-        aliyun_keys("door-1") + "[device.mqtt]\ntopic = \"door/data\"\n" +
-        "[[device]]\nname = \"off-1\"\n[device.cloud]\n" + aliyun_keys("off-1") +
+        keys("door-1") + "[device.mqtt]\ntopic = \"door/data\"\n" +
+        "[[device]]\nname = \"off-1\"\n[device.cloud]\n" + keys("off-1") +
         "[device.mqtt]\ntopic = \"off/data\"\n";
     config_ = dir_.write("edgegw.toml", text);
   }
 
-  std::string aliyun_keys(const std::string& name) {
+  // The gateway logs in over TLS (Alibaba) or TLS-PSK (Tencent).
+  std::string cloud_keys() const {
+    std::string text =
+        "platform = \"" + std::string(bits(GetParam()).platform) + "\"\nhost = \"127.0.0.1\"\n";
+    if (GetParam() == Platform::tencent) {
+      return text + "port = " + std::to_string(cloud_.psk_port()) + "\n";
+    }
+    return text + "port = " + std::to_string(cloud_.tls_port()) + "\nca_file = \"" +
+           cloud_.ca_file().string() + "\"\n";
+  }
+
+  std::string keys(const std::string& name) {
+    if (GetParam() == Platform::tencent) {
+      const auto psk = dir_.write(name + "-psk", kPsk);
+      return "product_id = \"" + std::string(kProductId) + "\"\ndevice_name = \"" + name +
+             "\"\ndevice_psk_file = \"" + psk.string() + "\"\n";
+    }
     const auto secret = dir_.write(name + "-secret", "secret-" + name);
     return "product_key = \"" + std::string(kProductKey) + "\"\ndevice_name = \"" + name +
            "\"\ndevice_secret_file = \"" + secret.string() + "\"\n";
   }
 
-  // The Alink ids (the records' sequences) of a device's property posts.
+  // Where a sub-device's readings arrive: its own Alink property post, or Tencent's
+  // {pid}/{dn}/event (a device's; the gateway's own health goes to $thing/up/property).
+  std::string readings_topic(const std::string& device) const {
+    if (GetParam() == Platform::tencent) return std::string(kProductId) + "/" + device + "/event";
+    return property_topic(device);
+  }
+
+  // The ids (the records' sequences) of a device's readings.
   std::set<std::uint64_t> ids(const std::string& device) const {
     std::set<std::uint64_t> out;
-    for (const auto& payload : payloads(property_topic(device))) {
+    const std::string member = bits(GetParam()).id_member;
+    for (const auto& payload : payloads(readings_topic(device))) {
       auto j = nlohmann::json::parse(payload, nullptr, false);
-      if (j.is_object() && j.contains("id") && j["id"].is_string()) {
-        out.insert(std::stoull(j["id"].get<std::string>()));
+      if (j.is_object() && j.contains(member) && j[member].is_string()) {
+        out.insert(std::stoull(j[member].get<std::string>()));
       }
     }
     return out;
@@ -84,7 +121,7 @@ class TopologyTest : public FleetTest {
   // The values of property `name` posted for a device.
   std::set<std::string> values(const std::string& device, const std::string& name) const {
     std::set<std::string> out;
-    for (const auto& payload : payloads(property_topic(device))) {
+    for (const auto& payload : payloads(readings_topic(device))) {
       auto props = properties_of(payload);
       if (auto it = props.find(name); it != props.end()) out.insert(it->second);
     }
@@ -176,7 +213,8 @@ TEST_P(TopologyTest, ARefusedSubDeviceIsReportedWhileTheOthersCarryOn) {
       [&] {
         auto devices = status_devices();
         return devices.count("off-1") && devices["off-1"].value("state", "") != "online" &&
-               devices["off-1"].value("last_error", "").find("522") != std::string::npos;
+               devices["off-1"].value("last_error", "").find(bits(GetParam()).refused_code) !=
+                   std::string::npos;
       },
       20s))
       << edgegw_->output();
@@ -229,8 +267,8 @@ TEST_P(TopologyTest, AfterTheGatewaysConnectionIsLostNothingIsLost) {
   EXPECT_TRUE(wait_until([&] { return state_of("pump-1") == "online"; }, 10s));
 }
 
-INSTANTIATE_TEST_SUITE_P(Platforms, TopologyTest, ::testing::Values(cloud::Platform::aliyun),
-                         platform_name);
+INSTANTIATE_TEST_SUITE_P(Platforms, TopologyTest,
+                         ::testing::Values(Platform::aliyun, Platform::tencent), platform_name);
 
 }  // namespace
 }  // namespace edgegw::test

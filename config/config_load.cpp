@@ -104,20 +104,20 @@ class Loader {
     if (!northbound::make_topology(config_.cloud)) {
       cloud->problem("mode",
                      "\"gateway\" (sub-devices over the gateway's session) is built for "
-                     "platforms \"aliyun\" and \"huawei\" so far; use mode = \"device\"");
+                     "platforms \"aliyun\", \"huawei\" and \"tencent\"; use mode = \"device\"");
       return;
     }
+    const auto platform = config_.cloud.platform;
+    if (platform == northbound::PlatformKind::tencent) return check_tencent_sub_devices();
     // IoTDA's sub-devices exist in the platform already; the gateway only names them.
-    if (config_.cloud.platform != northbound::PlatformKind::aliyun) return;
+    if (platform != northbound::PlatformKind::aliyun) return;
     // The topology requests are signed with each sub-device's device secret; dynamic
     // registration of sub-devices (thing/sub/register) and tokens are not built here.
     for (const auto& device : config_.devices) {
       if (device.cloud.auth == northbound::AuthMode::secret) continue;
-      auto pos = device_pos_.find(device.name);
-      problems_.add(pos == device_pos_.end() ? cloud->pos() : pos->second,
-                    "device '" + device.name +
-                        "': a sub-device in cloud.mode = \"gateway\" signs its topology requests "
-                        "with its device secret; give it auth = \"secret\" and a device_secret");
+      sub_device_problem(device.name,
+                         "a sub-device in cloud.mode = \"gateway\" signs its topology requests "
+                         "with its device secret; give it auth = \"secret\" and a device_secret");
     }
     constexpr std::size_t kAliyunMaxSubDevices = 2000;
     if (config_.devices.size() > kAliyunMaxSubDevices) {
@@ -126,6 +126,24 @@ class Loader {
                                  "gateway; split them over several gateways or use mode = "
                                  "\"device\"");
     }
+  }
+
+  // Tencent's bind is signed with the sub-device's PSK (the certificate variant is not built);
+  // the gateway itself may log in with any of its auth modes.
+  void check_tencent_sub_devices() {
+    for (const auto& device : config_.devices) {
+      if (!device.cloud.device_psk.empty()) continue;
+      sub_device_problem(device.name,
+                         "a sub-device in cloud.mode = \"gateway\" signs its bind request with "
+                         "its device key; give it a device_psk (certificate-only sub-devices "
+                         "cannot be bound here)");
+    }
+  }
+
+  void sub_device_problem(const std::string& device, const std::string& message) {
+    auto pos = device_pos_.find(device);
+    problems_.add(pos == device_pos_.end() ? root_.subtable("cloud")->pos() : pos->second,
+                  "device '" + device + "': " + message);
   }
 
   void read_buses() {

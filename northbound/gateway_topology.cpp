@@ -236,7 +236,43 @@ void GatewayTopology::refused(Sub& sub, const std::string& why) {
           " s; check that it exists, is enabled and belongs to the gateway's product");
 }
 
+void GatewayTopology::accepted(Sub& sub, TopologyStep step) {
+  sub.solo = false;
+  if (step == TopologyStep::add) {
+    sub.in_topology = true;
+    sub.state = SubState::queued;
+  } else if (step == TopologyStep::login) {
+    went_online(sub);
+  }
+}
+
+// Each result names its sub-device, not the request: the request of that step still waiting for
+// the device is the one answered; the others in it wait for their own results (or time out).
+void GatewayTopology::handle_device_results(const TopologyReply& reply) {
+  for (const auto& result : reply.devices) {
+    auto name = by_key_.find(result.key);
+    if (name == by_key_.end()) continue;
+    auto request = std::find_if(requests_.begin(), requests_.end(), [&](const auto& entry) {
+      return entry.second.step == reply.step &&
+             std::find(entry.second.devices.begin(), entry.second.devices.end(), name->second) !=
+                 entry.second.devices.end();
+    });
+    if (request == requests_.end()) continue;  // answered already, or an older link's request
+    std::erase(request->second.devices, name->second);
+    if (request->second.devices.empty()) requests_.erase(request);
+    Sub* sub = find(name->second);
+    if (result.ok) {
+      accepted(*sub, reply.step);
+    } else {
+      refused(*sub,
+              std::string(to_string(reply.step)) + " refused, code " + std::to_string(result.code));
+    }
+  }
+  send_requests();
+}
+
 void GatewayTopology::handle_reply(const TopologyReply& reply) {
+  if (reply.id.empty() && !reply.devices.empty()) return handle_device_results(reply);
   auto it = requests_.find(reply.id);
   if (it == requests_.end()) return;  // a reply to an older link's request
   auto request = std::move(it->second);
@@ -254,13 +290,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
       refused(*sub, one->second);
     } else if (reply.ok) {
-      sub->solo = false;
-      if (request.step == TopologyStep::add) {
-        sub->in_topology = true;
-        sub->state = SubState::queued;
-      } else if (request.step == TopologyStep::login) {
-        went_online(*sub);
-      }
+      accepted(*sub, request.step);
     } else if (request.devices.size() > 1) {
       sub->state = SubState::queued;  // find out which one: each alone
       sub->solo = true;

@@ -97,6 +97,8 @@ class GatewayTopology final : public SessionCarrier {
   void send_requests();
   bool send(TopologyStep step, std::vector<Sub*> batch);
   void handle_reply(const TopologyReply& reply);
+  void handle_device_results(const TopologyReply& reply);
+  void accepted(Sub& sub, TopologyStep step);
   void refused(Sub& sub, const std::string& why);
   void went_online(Sub& sub);
   void go_offline(Sub& sub);

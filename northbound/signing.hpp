@@ -27,6 +27,9 @@ inline std::string hmac_hex(SignMethod method, std::string_view key, std::string
 // Standard base64 (RFC 4648, padding optional, no whitespace); nullopt if `text` is not base64.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// Standard base64 with padding, no line breaks (Tencent's sub-device bind signature).
+std::string base64_encode(std::string_view bytes);
+
 // The names the platforms put on the wire: "hmacmd5", "hmacsha1", "hmacsha256".
 std::string_view to_string(SignMethod method);
 

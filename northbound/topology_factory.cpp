@@ -2,6 +2,7 @@
 
 #include "northbound/aliyun_topology.hpp"
 #include "northbound/huawei_topology.hpp"
+#include "northbound/tencent_topology.hpp"
 
 namespace edgegw::northbound {
 
@@ -23,6 +24,8 @@ std::unique_ptr<TopologyProtocol> make_topology(const CloudOptions& cloud) {
       return make_aliyun_topology(cloud);
     case PlatformKind::huawei:
       return make_huawei_topology(cloud);
+    case PlatformKind::tencent:
+      return make_tencent_topology(cloud);
     default:
       return nullptr;
   }

@@ -1,7 +1,8 @@
 // A platform's topology messages: how a gateway adds its sub-devices, logs them in and out over
 // its own connection, which sub-device an incoming message is for, and how a sub-device's own
 // publications travel through the gateway's connection. One implementation per platform that has
-// them (northbound/aliyun_topology.hpp, northbound/huawei_topology.hpp; make_topology() in
+// them (northbound/aliyun_topology.hpp, northbound/huawei_topology.hpp,
+// northbound/tencent_topology.hpp; make_topology() in
 // northbound/topology_factory.hpp picks one). Pure functions of their arguments, like Platform.
 #pragma once
 
@@ -20,6 +21,14 @@ namespace edgegw::northbound {
 enum class TopologyStep { add, login, logout };
 std::string_view to_string(TopologyStep step);
 
+// One sub-device's result in a platform answer that judges each sub-device apart.
+struct TopologyDeviceResult {
+  std::string key;  // TopologyProtocol::key of the sub-device
+  bool ok = false;
+  int code = 0;
+  bool operator==(const TopologyDeviceResult&) const = default;
+};
+
 // The platform's answer to one topology request.
 struct TopologyReply {
   TopologyStep step = TopologyStep::add;
@@ -36,6 +45,9 @@ struct TopologyReply {
     bool operator==(const Refusal&) const = default;
   };
   std::vector<Refusal> refused;
+  // Platforms whose answers name no request but give a result per sub-device (Tencent's
+  // $gateway/operation/result): `id` is empty and each device's result stands for itself.
+  std::vector<TopologyDeviceResult> devices;
   bool operator==(const TopologyReply&) const = default;
 };
 

@@ -34,6 +34,7 @@
 #include "cloud/huawei_topology.hpp"
 #include "cloud/registry.hpp"
 #include "cloud/tencent_checks.hpp"
+#include "cloud/tencent_topology.hpp"
 #include "cloud/topic_access.hpp"
 
 // Not in the public headers, but exported by the broker binary (nm -D /usr/sbin/mosquitto). Weak:
@@ -63,6 +64,8 @@ struct EmulatorState {
   std::unordered_map<std::string, AliyunGatewayState> gateways;
   // Huawei gateways: identity name -> its sub-devices online through its connection.
   std::unordered_map<std::string, HuaweiGatewayState> huawei_gateways;
+  // Tencent gateways: identity name -> its bound sub-devices and who is online through it.
+  std::unordered_map<std::string, TencentGatewayState> tencent_gateways;
   int instances = 0;
 };
 EmulatorState* g_state = nullptr;
@@ -129,6 +132,10 @@ void forget_session(const mosquitto* client) {
   }
   if (auto gw = g_state->huawei_gateways.find(it->second.identity.name);
       gw != g_state->huawei_gateways.end()) {
+    gw->second.online.clear();
+  }
+  if (auto gw = g_state->tencent_gateways.find(it->second.identity.name);
+      gw != g_state->tencent_gateways.end()) {
     gw->second.online.clear();
   }
   g_state->sessions.erase(it);
@@ -248,34 +255,77 @@ void huawei_gateway_message(const mosquitto_evt_message* ev, Session& session) {
                                 answer.reply_payload.data(), 1, false, nullptr);
 }
 
+// Sends a topology answer to the gateway that asked and logs it.
+void send_answer(const Session& session, const char* topic, const TopologyAnswer& answer) {
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s %s: %s", session.identity.name.c_str(),
+                       topic, answer.reply_payload.c_str());
+  mosquitto_broker_publish_copy(session.client_id.c_str(), answer.reply_topic.c_str(),
+                                static_cast<int>(answer.reply_payload.size()),
+                                answer.reply_payload.data(), 1, false, nullptr);
+}
+
 // An Alibaba gateway's topology messages (cloud/aliyun_topology.hpp): answered on the request's
 // topic + "_reply"; a sub-device logged in makes its /sys/{pk}/{dn} topics the gateway's own.
+void aliyun_topology(Session& session, const mosquitto_evt_message* ev, const std::string& gw_pk,
+                     const std::string& gw_dn) {
+  auto& state = g_state->gateways[session.identity.name];
+  auto answer = answer_aliyun_topology(
+      g_state->registry, gw_pk, gw_dn, ev->topic,
+      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
+  if (!answer.handled) return;
+  auto& roots = session.identity.topic_roots;
+  for (const auto& key : answer.now_online) roots.push_back("/sys/" + key);
+  for (const auto& key : answer.now_offline) std::erase(roots, "/sys/" + key);
+  send_answer(session, ev->topic, answer);
+}
+
+// A Tencent gateway's $gateway/operation messages (cloud/tencent_topology.hpp): answered on
+// $gateway/operation/result; a sub-device online makes its topics the gateway's own.
+void tencent_topology(Session& session, const mosquitto_evt_message* ev, const std::string& gw_pid,
+                      const std::string& gw_dn) {
+  auto& state = g_state->tencent_gateways[session.identity.name];
+  auto answer = answer_tencent_topology(
+      g_state->registry, gw_pid, gw_dn, ev->topic,
+      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state,
+      std::time(nullptr));
+  if (!answer.handled) return;
+  auto& roots = session.identity.topic_roots;
+  auto sub_roots = [](const std::string& key) {
+    const auto slash = key.find('/');
+    return tencent_topic_roots(key.substr(0, slash), key.substr(slash + 1));
+  };
+  for (const auto& key : answer.now_online) {
+    for (auto& root : sub_roots(key)) roots.push_back(std::move(root));
+  }
+  for (const auto& key : answer.now_offline) {
+    for (const auto& root : sub_roots(key)) std::erase(roots, root);
+  }
+  send_answer(session, ev->topic, answer);
+}
+
 int on_message(int, void* event_data, void*) {
   auto* ev = static_cast<mosquitto_evt_message*>(event_data);
   auto it = g_state->sessions.find(ev->client);
   if (it == g_state->sessions.end()) return MOSQ_ERR_SUCCESS;
-  if (it->second.identity.platform == Platform::huawei) {
-    huawei_gateway_message(ev, it->second);
+  Session& session = it->second;
+  if (session.identity.platform == Platform::huawei) {
+    huawei_gateway_message(ev, session);
     return MOSQ_ERR_SUCCESS;
   }
-  if (it->second.identity.platform != Platform::aliyun) return MOSQ_ERR_SUCCESS;
-  Identity& identity = it->second.identity;
-  constexpr std::string_view kPrefix = "aliyun ";
-  const std::string gw = identity.name.substr(kPrefix.size());
-  const auto slash = gw.find('/');
-  if (slash == std::string::npos) return MOSQ_ERR_SUCCESS;
-  auto& state = g_state->gateways[identity.name];
-  auto answer = answer_aliyun_topology(
-      g_state->registry, gw.substr(0, slash), gw.substr(slash + 1), ev->topic,
-      std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
-  if (!answer.handled) return MOSQ_ERR_SUCCESS;
-  for (const auto& key : answer.now_online) identity.topic_roots.push_back("/sys/" + key);
-  for (const auto& key : answer.now_offline) std::erase(identity.topic_roots, "/sys/" + key);
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s %s: %s", identity.name.c_str(), ev->topic,
-                       answer.reply_payload.c_str());
-  mosquitto_broker_publish_copy(it->second.client_id.c_str(), answer.reply_topic.c_str(),
-                                static_cast<int>(answer.reply_payload.size()),
-                                answer.reply_payload.data(), 1, false, nullptr);
+  const auto platform = session.identity.platform;
+  if (platform != Platform::aliyun && platform != Platform::tencent) return MOSQ_ERR_SUCCESS;
+  // The identity's name is "<platform> <pk or pid>/<dn>".
+  const std::string& name = session.identity.name;
+  const auto space = name.find(' ');
+  const auto slash = name.find('/', space);
+  if (space == std::string::npos || slash == std::string::npos) return MOSQ_ERR_SUCCESS;
+  const std::string product = name.substr(space + 1, slash - space - 1);
+  const std::string device = name.substr(slash + 1);
+  if (platform == Platform::aliyun) {
+    aliyun_topology(session, ev, product, device);
+  } else {
+    tencent_topology(session, ev, product, device);
+  }
   return MOSQ_ERR_SUCCESS;
 }
 

@@ -6,16 +6,32 @@
 
 namespace edgegw::cloud {
 
+std::vector<std::string> tencent_topic_roots(std::string_view product_id,
+                                             std::string_view device_name) {
+  const std::string own = std::string(product_id) + "/" + std::string(device_name);
+  return {own,
+          "$shadow/operation/" + own,
+          "$shadow/operation/result/" + own,
+          "$ota/report/" + own,
+          "$ota/update/" + own,
+          "$thing/down/action/" + own,
+          "$thing/up/action/" + own,
+          "$thing/up/event/" + own,
+          "$thing/down/event/" + own,
+          "$thing/up/property/" + own,
+          "$thing/down/property/" + own};
+}
+
 namespace {
 
+// A gateway's own operation topics are allowed to every device here (the console decides which
+// products are gateways; the emulator does not model product types).
 Identity tencent_identity(const TencentDevice& d) {
   const std::string own = d.product_id + "/" + d.device_name;
-  return {Platform::tencent,
-          "tencent " + own,
-          {own, "$shadow/operation/" + own, "$shadow/operation/result/" + own, "$ota/report/" + own,
-           "$ota/update/" + own, "$thing/down/action/" + own, "$thing/up/action/" + own,
-           "$thing/up/event/" + own, "$thing/down/event/" + own, "$thing/up/property/" + own,
-           "$thing/down/property/" + own}};
+  auto roots = tencent_topic_roots(d.product_id, d.device_name);
+  roots.push_back("$gateway/operation/" + own);
+  roots.push_back("$gateway/operation/result/" + own);
+  return {Platform::tencent, "tencent " + own, std::move(roots)};
 }
 
 Verdict with_keepalive(const TencentDevice& d, const ConnectRequest& request) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cloud/connect_checks.hpp"
 
@@ -25,6 +26,10 @@ std::optional<TencentUsername> parse_tencent_username(std::string_view username)
 // The PSK of the TLS-PSK identity `${pid}${dn}`, as mosquitto wants it (hex of the raw key);
 // nullopt for an unknown identity or a device without PSK auth.
 std::optional<std::string> tencent_psk_hex(const Registry& registry, std::string_view identity);
+
+// The topics a device (or a sub-device online through its gateway) may use.
+std::vector<std::string> tencent_topic_roots(std::string_view product_id,
+                                             std::string_view device_name);
 
 Verdict check_tencent(const Registry& registry, const ConnectRequest& request);
 

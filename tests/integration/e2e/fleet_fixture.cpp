@@ -29,6 +29,10 @@ Registry fleet_registry() {
                      .device_secret = "secret-off-1",
                      .disabled = true});
   r.add(HuaweiDevice{.device_id = "fleet_off-1", .secret = "secret-off-1", .disabled = true});
+  r.add(TencentDevice{.product_id = FleetTest::kProductId,
+                      .device_name = "off-1",
+                      .psk = FleetTest::kPsk,
+                      .disabled = true});
   return r;
 }
 

@@ -1,8 +1,10 @@
 // cloud.mode: "device" (one session per device, the default) or "gateway" (the gateway identity
 // carries every device as a sub-device of the platform's topology).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "config_fixture.hpp"
+#include "support/test_pki.hpp"
 
 namespace edgegw::config {
 namespace {
@@ -90,6 +92,52 @@ TEST_F(TopologyConfig, HuaweiGatewayModeLoads) {
   const auto p = problems();
   EXPECT_TRUE(p.empty()) << dump(p);
   EXPECT_EQ(load().cloud.mode, northbound::CloudMode::gateway);
+}
+
+// Tencent: the gateway logs in with its PSK or its certificate; each sub-device's bind is signed
+// with its PSK.
+TEST_F(TopologyConfig, GatewayModeOnTencentLoadsWithAPskOrACertificateGateway) {
+  const auto psk = secret("psk");
+  const std::string sub = mqtt_device("s1") +
+                          "[device.cloud]\nproduct_id = \"SUBPID0001\"\ndevice_name = \"s1\"\n"
+                          "device_psk_file = \"" +
+                          psk + "\"\n";
+  const std::string head = "[gateway]\nstate_dir = \"" + state_dir() +
+                           "\"\n[cloud]\nplatform = \"tencent\"\nmode = \"gateway\"\n";
+  write(head +
+        "[gateway.cloud]\nproduct_id = \"GWPID00001\"\ndevice_name = \"gw\"\n"
+        "device_psk_file = \"" +
+        psk + "\"\n" + sub);
+  EXPECT_EQ(load().cloud.mode, northbound::CloudMode::gateway);
+
+  edgegw::test::TestPki pki;
+  const auto client = pki.issue("client", "GWPID00001gw");
+  ::chmod(client.key.c_str(), 0600);
+  write(head +
+        "[gateway.cloud]\nproduct_id = \"GWPID00001\"\ndevice_name = \"gw\"\n"
+        "auth = \"cert\"\ncert_file = \"" +
+        client.cert.string() + "\"\nkey_file = \"" + client.key.string() + "\"\n" + sub);
+  const auto p = problems();
+  EXPECT_TRUE(p.empty()) << dump(p);
+}
+
+TEST_F(TopologyConfig, ATencentSubDeviceWithoutAPskIsRefused) {
+  edgegw::test::TestPki pki;
+  const auto client = pki.issue("client", "SUBPID0001s1");
+  ::chmod(client.key.c_str(), 0600);
+  write("[gateway]\nstate_dir = \"" + state_dir() +
+        "\"\n[cloud]\nplatform = \"tencent\"\nmode = \"gateway\"\n"
+        "[gateway.cloud]\nproduct_id = \"GWPID00001\"\ndevice_name = \"gw\"\n"
+        "device_psk_file = \"" +
+        secret("psk") + "\"\n" + mqtt_device("s1") +
+        "[device.cloud]\nproduct_id = \"SUBPID0001\"\ndevice_name = \"s1\"\nauth = \"cert\"\n"
+        "cert_file = \"" +
+        client.cert.string() + "\"\nkey_file = \"" + client.key.string() + "\"\n");
+  const auto p = problems();
+  EXPECT_EQ(p.size(), 1u) << dump(p);
+  EXPECT_TRUE(!p.empty() && p[0].message.find("device 's1': a sub-device") != std::string::npos)
+      << dump(p);
+  EXPECT_TRUE(!p.empty() && p[0].message.find("device_psk") != std::string::npos) << dump(p);
 }
 
 TEST_F(TopologyConfig, PlatformsWithoutATopologyHereAreRefused) {

@@ -33,6 +33,7 @@ struct GatewayTopology::Sub {
   std::uint64_t held = 0, inflight = 0, published = 0, acknowledged = 0, commands = 0;
   std::uint64_t attempts = 0;  // tries to get online (an add and its login count once)
   bool attempt_open = false;   // a try is under way: its next request is not a new attempt
+  bool in_senders = false;     // queued in senders_
   std::string last_error;
   std::chrono::system_clock::time_point online_since{};
 };
@@ -94,6 +95,7 @@ bool GatewayTopology::remove(const std::string& device) {
         protocol_.request(TopologyStep::logout, gateway_->identity(), {&sub->id}, id, wall()));
   }
   std::erase_if(inflight_, [&](const auto& entry) { return entry.second.device == device; });
+  std::erase(senders_, sub);
   by_key_.erase(sub->key);
   subs_.erase(device);
   return true;
@@ -128,6 +130,7 @@ void GatewayTopology::go_offline(Sub& sub) {
   sub.parts_left.clear();
   sub.held = 0;
   sub.inflight = 0;
+  sub.in_senders = false;
 }
 
 void GatewayTopology::carrier_offline() {
@@ -138,6 +141,7 @@ void GatewayTopology::carrier_offline() {
   }
   inflight_.clear();
   requests_.clear();
+  senders_.clear();
   if (were_online > 0 && gateway_) {
     log(loop::LogLevel::info, gateway_->device(),
         "gateway link lost: " + std::to_string(were_online) + " sub-devices offline");
@@ -166,6 +170,10 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   return true;
 }
 
+// Requests go out in full batches (the platform's per-call limit, or all that are due if fewer):
+// with the rate limit's tokens trickling in, sending whatever the tokens allowed at each moment
+// would split a cold start into requests of one or two sub-devices each. Logins go before adds
+// so that sub-devices come online as they are added, not after the whole topology is.
 void GatewayTopology::send_requests() {
   if (!gateway_ || !gateway_->online()) return;
   const auto now = SteadyClock::now();
@@ -174,39 +182,39 @@ void GatewayTopology::send_requests() {
                      static_cast<double>(protocol_.max_batch()));
   tokens_at_ = now;
   auto next = kNever;
-  std::vector<Sub*> adds, logins;
-  auto flush = [&](TopologyStep step, std::vector<Sub*>& batch) {
-    bool sent = batch.empty() || send(step, batch);
-    batch.clear();
-    if (!sent) next = std::min(next, now + std::chrono::milliseconds(100));
-    return sent;
-  };
+  std::vector<Sub*> due[4];  // login, add, login alone, add alone
   for (auto& [name, sub] : subs_) {
     if (sub->state == SubState::refused && sub->retry_at <= now) {
       sub->state = SubState::queued;
-      sub->solo = true;
+      sub->solo = true;  // its batch was refused, or it was: it goes alone
     }
     if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
     if (sub->state != SubState::queued) continue;
-    const std::size_t cap = sub->solo ? 1 : protocol_.max_batch();
-    auto& batch = sub->in_topology ? logins : adds;
-    if (tokens_ < static_cast<double>(batch.size() + 1)) {
-      next = std::min(next, now + std::chrono::milliseconds(
-                                      static_cast<long>(1000.0 / options_.logins_per_second) + 1));
-      continue;
-    }
-    if (sub->solo && !batch.empty() &&
-        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
-      break;
-    }
-    batch.push_back(sub.get());
-    if (batch.size() >= cap &&
-        !flush(sub->in_topology ? TopologyStep::login : TopologyStep::add, batch)) {
-      break;
+    due[(sub->in_topology ? 0 : 1) + (sub->solo ? 2 : 0)].push_back(sub.get());
+  }
+  bool blocked = false;
+  for (std::size_t kind = 0; kind < 4 && !blocked; ++kind) {
+    const auto step = kind % 2 == 0 ? TopologyStep::login : TopologyStep::add;
+    const std::size_t cap = kind >= 2 ? 1 : protocol_.max_batch();
+    for (std::size_t at = 0; at < due[kind].size();) {
+      const std::size_t n = std::min(cap, due[kind].size() - at);
+      if (tokens_ < static_cast<double>(n)) {  // when enough tokens will be there
+        const double wait_s = (static_cast<double>(n) - tokens_) / options_.logins_per_second;
+        next = std::min(
+            next, now + std::chrono::microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000));
+        blocked = true;
+        break;
+      }
+      std::vector<Sub*> batch(due[kind].begin() + static_cast<std::ptrdiff_t>(at),
+                              due[kind].begin() + static_cast<std::ptrdiff_t>(at + n));
+      if (!send(step, std::move(batch))) {  // window full: on_writable / the timer try again
+        next = std::min(next, now + std::chrono::milliseconds(100));
+        blocked = true;
+        break;
+      }
+      at += n;
     }
   }
-  flush(TopologyStep::add, adds);
-  flush(TopologyStep::login, logins);
   for (const auto& [id, request] : requests_) next = std::min(next, request.deadline);
   if (next != kNever) arm_timer(next);
 }
@@ -325,7 +333,9 @@ bool GatewayTopology::carrier_puback(std::uint16_t packet_id) {
     if (sub->held > 0) --sub->held;
     ++sub->acknowledged;
   }
-  pump(entry.device, std::numeric_limits<std::size_t>::max());
+  // A slot is free: the next in turn gets it, not necessarily this device.
+  if (online(entry.device)) want_to_send(*sub);
+  serve(std::numeric_limits<std::size_t>::max());
   return true;
 }
 
@@ -357,29 +367,59 @@ std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget)
   Sub* sub = find(device);
   if (!sub || !online(device)) return 0;
   flush_replies();
+  want_to_send(*sub);
+  return serve(budget);
+}
+
+void GatewayTopology::want_to_send(Sub& sub) {
+  if (sub.in_senders) return;
+  sub.in_senders = true;
+  senders_.push_back(&sub);
+}
+
+std::size_t GatewayTopology::serve(std::size_t budget) {
   std::size_t sent = 0;
-  while (sent < budget) {
-    if (sub->pending.empty()) refill(*sub);
-    if (sub->pending.empty()) break;
-    auto& next = sub->pending.front();
-    auto id = gateway_->carry(next.publication);
-    if (!id) break;  // the gateway's window is full: its PUBACKs resume
-    ++sent;
-    ++sub->published;
-    auto seq = next.seq;
-    sub->pending.pop_front();
-    if (*id != 0) {
-      inflight_[*id] = {device, seq};
-      ++sub->inflight;
-    } else if (auto parts = sub->parts_left.find(seq);
-               parts != sub->parts_left.end() && --parts->second == 0) {
-      sub->parts_left.erase(parts);
-      env_.outbox->ack(device, seq);
-      if (sub->held > 0) --sub->held;
-      ++sub->acknowledged;
+  while (sent < budget && !senders_.empty()) {
+    Sub* sub = senders_.front();
+    senders_.pop_front();
+    sub->in_senders = false;
+    if (!online(sub->id.device)) continue;
+    switch (send_one(*sub)) {
+      case SendOutcome::sent:
+        ++sent;
+        want_to_send(*sub);  // back of the queue: it may have more
+        break;
+      case SendOutcome::nothing:
+        break;  // drained: it leaves the queue until it has something again
+      case SendOutcome::window_full:
+        senders_.push_front(sub);  // keeps its turn for the next free slot
+        sub->in_senders = true;
+        return sent;
     }
   }
   return sent;
+}
+
+GatewayTopology::SendOutcome GatewayTopology::send_one(Sub& sub) {
+  if (sub.pending.empty()) refill(sub);
+  if (sub.pending.empty()) return SendOutcome::nothing;
+  auto& next = sub.pending.front();
+  auto id = gateway_->carry(next.publication);
+  if (!id) return SendOutcome::window_full;  // the gateway's PUBACKs resume the queue
+  ++sub.published;
+  auto seq = next.seq;
+  sub.pending.pop_front();
+  if (*id != 0) {
+    inflight_[*id] = {sub.id.device, seq};
+    ++sub.inflight;
+  } else if (auto parts = sub.parts_left.find(seq);
+             parts != sub.parts_left.end() && --parts->second == 0) {
+    sub.parts_left.erase(parts);
+    env_.outbox->ack(sub.id.device, seq);
+    if (sub.held > 0) --sub.held;
+    ++sub.acknowledged;
+  }
+  return SendOutcome::sent;
 }
 
 bool GatewayTopology::reply(const std::string& device, const Command& command,

@@ -9,6 +9,9 @@
 //     (loop::Backoff); the others carry on
 //   gateway link lost ─► every sub-device offline, in-flight forgotten (at-least-once); back in
 //     batches when the link returns
+//   the gateway's in-flight window is shared: sub-devices with something to send wait in a
+//     round-robin queue and each turn sends one publication, so a device with a large backlog
+//     cannot hold the window while the others wait
 //
 // Everything runs on the loop thread; nothing throws.
 #pragma once
@@ -56,7 +59,8 @@ class GatewayTopology final : public SessionCarrier {
   std::size_t size() const { return subs_.size(); }
   bool online(const std::string& device) const;
 
-  // Publishes up to `budget` records of one online sub-device; returns publications sent.
+  // Queues one online sub-device to send and sends up to `budget` publications from the queue,
+  // one per device per turn (round robin); returns publications sent (of any device).
   std::size_t pump(const std::string& device, std::size_t budget);
   bool reply(const std::string& device, const Command& command, const CommandResult& result);
 
@@ -95,6 +99,10 @@ class GatewayTopology final : public SessionCarrier {
   void went_online(Sub& sub);
   void go_offline(Sub& sub);
   void refill(Sub& sub);
+  enum class SendOutcome { sent, nothing, window_full };
+  SendOutcome send_one(Sub& sub);
+  void want_to_send(Sub& sub);
+  std::size_t serve(std::size_t budget);
   void flush_replies();
   void expire_requests(std::chrono::steady_clock::time_point now);
   void on_timer();
@@ -112,6 +120,7 @@ class GatewayTopology final : public SessionCarrier {
   std::map<std::string, Request> requests_;               // request id → what it asked
   std::unordered_map<std::uint16_t, Inflight> inflight_;  // packet id → record
   std::deque<Publication> replies_;                       // command answers waiting for the link
+  std::deque<Sub*> senders_;  // online sub-devices waiting for a turn in the window (round robin)
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

@@ -34,6 +34,7 @@ struct GatewayTopology::Sub {
   std::uint64_t attempts = 0;  // tries to get online (an add and its login count once)
   bool attempt_open = false;   // a try is under way: its next request is not a new attempt
   bool in_senders = false;     // queued in senders_
+  bool marked = false;         // in changed_: its status moved since the last take_changed()
   std::string last_error;
   std::chrono::system_clock::time_point online_since{};
 };
@@ -96,6 +97,7 @@ bool GatewayTopology::remove(const std::string& device) {
   }
   std::erase_if(inflight_, [&](const auto& entry) { return entry.second.device == device; });
   std::erase(senders_, sub);
+  std::erase(changed_, sub);
   by_key_.erase(sub->key);
   subs_.erase(device);
   return true;
@@ -114,6 +116,7 @@ void GatewayTopology::carrier_online() {
     sub->in_topology = false;
     sub->solo = false;
     if (sub->state != SubState::refused) sub->state = SubState::queued;
+    mark(*sub);
   }
   tokens_ = static_cast<double>(protocol_.max_batch());
   tokens_at_ = SteadyClock::now();
@@ -124,6 +127,7 @@ void GatewayTopology::carrier_online() {
 
 void GatewayTopology::go_offline(Sub& sub) {
   if (sub.state != SubState::refused) sub.state = SubState::offline;
+  mark(sub);
   sub.attempt_open = false;
   sub.in_topology = false;
   sub.pending.clear();
@@ -162,6 +166,7 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   const auto now = SteadyClock::now();
   for (Sub* sub : batch) {
     sub->state = step == TopologyStep::add ? SubState::adding : SubState::logging_in;
+    mark(*sub);
     if (!sub->attempt_open) ++sub->attempts;
     sub->attempt_open = true;
   }
@@ -187,6 +192,7 @@ void GatewayTopology::send_requests() {
     if (sub->state == SubState::refused && sub->retry_at <= now) {
       sub->state = SubState::queued;
       sub->solo = true;  // its batch was refused, or it was: it goes alone
+      mark(*sub);
     }
     if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
     if (sub->state != SubState::queued) continue;
@@ -222,6 +228,7 @@ void GatewayTopology::send_requests() {
 void GatewayTopology::refused(Sub& sub, const std::string& why) {
   const auto now = SteadyClock::now();
   sub.state = SubState::refused;
+  mark(sub);
   sub.attempt_open = false;
   const auto delay = sub.backoff.next_delay();
   sub.retry_at = now + delay;
@@ -245,6 +252,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
   for (const auto& name : request.devices) {
     Sub* sub = find(name);
     if (!sub) continue;
+    mark(*sub);
     if (reply.ok) {
       sub->solo = false;
       if (request.step == TopologyStep::add) {
@@ -265,6 +273,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
 
 void GatewayTopology::went_online(Sub& sub) {
   sub.state = SubState::online;
+  mark(sub);
   sub.attempt_open = false;
   sub.backoff.reset();
   sub.last_error.clear();
@@ -306,6 +315,7 @@ bool GatewayTopology::carrier_message(const mqtt::Message& message) {
   auto r = env_.platform->decode_downlink(sub.id, message.topic, message.payload);
   if (r.command) {
     ++sub.commands;
+    mark(sub);
     if (env_.on_command) env_.on_command(sub.id.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log(loop::LogLevel::warning, sub.id.device,
@@ -326,6 +336,7 @@ bool GatewayTopology::carrier_puback(std::uint16_t packet_id) {
   Sub* sub = find(entry.device);
   if (!sub) return true;
   if (sub->inflight > 0) --sub->inflight;
+  mark(*sub);
   auto parts = sub->parts_left.find(entry.seq);
   if (parts != sub->parts_left.end() && --parts->second == 0) {
     sub->parts_left.erase(parts);
@@ -407,6 +418,7 @@ GatewayTopology::SendOutcome GatewayTopology::send_one(Sub& sub) {
   auto id = gateway_->carry(next.publication);
   if (!id) return SendOutcome::window_full;  // the gateway's PUBACKs resume the queue
   ++sub.published;
+  mark(sub);
   auto seq = next.seq;
   sub.pending.pop_front();
   if (*id != 0) {
@@ -443,20 +455,10 @@ std::optional<SessionStatus> GatewayTopology::status(const std::string& device) 
   if (!sub) return std::nullopt;
   SessionStatus s;
   s.device = device;
-  switch (sub->state) {
-    case SubState::online:
-      s.state = online(device) ? SessionState::online : SessionState::waiting;
-      break;
-    case SubState::refused:
-      s.state = SessionState::auth_failed;
-      s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                sub->retry_at - SteadyClock::now());
-      break;
-    case SubState::offline:
-      s.state = SessionState::waiting;
-      break;
-    default:
-      s.state = SessionState::connecting;
+  s.state = state_of(*sub);
+  if (s.state == SessionState::auth_failed) {
+    s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              sub->retry_at - SteadyClock::now());
   }
   if (s.state == SessionState::online) s.online_since = sub->online_since;
   s.backlog = env_.outbox->backlog(device);
@@ -467,6 +469,43 @@ std::optional<SessionStatus> GatewayTopology::status(const std::string& device) 
   s.connect_attempts = sub->attempts;
   s.last_error = sub->last_error;
   return s;
+}
+
+void GatewayTopology::mark(Sub& sub) {
+  ++marks_;
+  if (sub.marked) return;
+  sub.marked = true;
+  changed_.push_back(&sub);
+}
+
+std::vector<SessionStatus> GatewayTopology::take_changed() {
+  std::vector<SessionStatus> out;
+  out.reserve(changed_.size());
+  for (Sub* sub : changed_) {
+    sub->marked = false;
+    out.push_back(*status(sub->id.device));
+  }
+  changed_.clear();
+  return out;
+}
+
+void GatewayTopology::count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const {
+  for (const auto& [name, sub] : subs_) {
+    ++counts[static_cast<std::size_t>(state_of(*sub))];
+  }
+}
+
+SessionState GatewayTopology::state_of(const Sub& sub) const {
+  switch (sub.state) {
+    case SubState::online:
+      return gateway_ && gateway_->online() ? SessionState::online : SessionState::waiting;
+    case SubState::refused:
+      return SessionState::auth_failed;
+    case SubState::offline:
+      return SessionState::waiting;
+    default:
+      return SessionState::connecting;
+  }
 }
 
 std::vector<SessionStatus> GatewayTopology::status() const {

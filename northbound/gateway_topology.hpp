@@ -16,6 +16,7 @@
 // Everything runs on the loop thread; nothing throws.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -29,6 +30,7 @@
 #include "loop/event_source.hpp"
 #include "northbound/session.hpp"
 #include "northbound/session_carrier.hpp"
+#include "northbound/session_changes.hpp"
 #include "northbound/topology_protocol.hpp"
 
 struct sd_event_source;
@@ -66,6 +68,13 @@ class GatewayTopology final : public SessionCarrier {
 
   std::vector<SessionStatus> status() const;
   std::optional<SessionStatus> status(const std::string& device) const;
+  // The status of each sub-device whose status moved since the last call (state, counters,
+  // errors; the backlog is the outbox's to report), and clears the marks: with nothing changed
+  // it costs nothing, as Northbound::take_changed() for sessions. One reader.
+  std::vector<SessionStatus> take_changed();
+  std::uint64_t marks() const { return marks_; }  // every change marked, ever
+  // Adds each sub-device's state to `counts` (no strings copied: the once-a-second STATUS=).
+  void count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const;
 
   // SessionCarrier
   void carrier_online() override;
@@ -92,6 +101,8 @@ class GatewayTopology final : public SessionCarrier {
   };
 
   Sub* find(const std::string& device) const;
+  void mark(Sub& sub);
+  SessionState state_of(const Sub& sub) const;
   void send_requests();
   bool send(TopologyStep step, std::vector<Sub*> batch);
   void handle_reply(const TopologyReply& reply);
@@ -120,7 +131,9 @@ class GatewayTopology final : public SessionCarrier {
   std::map<std::string, Request> requests_;               // request id → what it asked
   std::unordered_map<std::uint16_t, Inflight> inflight_;  // packet id → record
   std::deque<Publication> replies_;                       // command answers waiting for the link
-  std::deque<Sub*> senders_;  // online sub-devices waiting for a turn in the window (round robin)
+  std::deque<Sub*> senders_;   // online sub-devices waiting for a turn in the window (round robin)
+  std::vector<Sub*> changed_;  // marked since the last take_changed()
+  std::uint64_t marks_ = 0;
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

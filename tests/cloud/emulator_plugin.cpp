@@ -234,8 +234,17 @@ int on_message(int, void* event_data, void*) {
       g_state->registry, gw.substr(0, slash), gw.substr(slash + 1), ev->topic,
       std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
   if (!answer.handled) return MOSQ_ERR_SUCCESS;
-  for (const auto& key : answer.now_online) identity.topic_roots.push_back("/sys/" + key);
-  for (const auto& key : answer.now_offline) std::erase(identity.topic_roots, "/sys/" + key);
+  // One line per sub-device that went online or offline: the tests' record of sub-device logins.
+  for (const auto& key : answer.now_online) {
+    identity.topic_roots.push_back("/sys/" + key);
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s sub-device online %s",
+                         identity.name.c_str(), key.c_str());
+  }
+  for (const auto& key : answer.now_offline) {
+    std::erase(identity.topic_roots, "/sys/" + key);
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s sub-device offline %s",
+                         identity.name.c_str(), key.c_str());
+  }
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s %s: %s", identity.name.c_str(), ev->topic,
                        answer.reply_payload.c_str());
   mosquitto_broker_publish_copy(it->second.client_id.c_str(), answer.reply_topic.c_str(),

@@ -23,6 +23,10 @@ Registry fleet_registry() {
     r.add(TencentDevice{
         .product_id = FleetTest::kProductId, .device_name = name, .psk = FleetTest::kPsk});
   }
+  // A sub-device the gateway-mode reload test adds (Alibaba only).
+  r.add(AliyunDevice{.product_key = FleetTest::kProductKey,
+                     .device_name = "new-1",
+                     .device_secret = "secret-new-1"});
   // Disabled in the console: the gateway-mode tests' refused sub-device.
   r.add(AliyunDevice{.product_key = FleetTest::kProductKey,
                      .device_name = "off-1",

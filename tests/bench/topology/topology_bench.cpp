@@ -13,6 +13,8 @@
 //        --rate: sub_logins_per_second in gateway mode (default 50, the config's default) and
 //        connects_per_second in device mode (default 20 there; the same rate is given to both)
 //        --quick 1: 200 devices, 5 readings each
+//        TOPOLOGY_BENCH_TRACE=1 prints what status.json said at each look after the restart
+//        (the daemon rewrites it once a second: the times here are good to about 1 s)
 #include <sys/resource.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
@@ -186,6 +188,9 @@ void measure_restart(const std::filesystem::path& status_file, const Setup& s, s
     }
     const double t = seconds_since(start);
     samples.emplace_back(t, c.acknowledged - acked0);
+    if (std::getenv("TOPOLOGY_BENCH_TRACE"))
+      std::fprintf(stderr, "%.2f online %zu acked %llu\n", t, c.online,
+                   static_cast<unsigned long long>(c.acknowledged - acked0));
     if (f.restart_s < 0 && c.online == s.devices) f.restart_s = t;
     if (f.drained_s < 0 && c.acknowledged - acked0 >= f.records) f.drained_s = t;
     if (f.restart_s >= 0 && f.drained_s >= 0) break;

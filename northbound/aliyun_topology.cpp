@@ -9,7 +9,10 @@ namespace edgegw::northbound {
 namespace {
 
 using nlohmann::json;
-constexpr std::size_t kAliyunMaxBatch = 5;
+// Alibaba's per-call limits: thing/topo/add takes "up to 30 sub-devices at a time" (Manage topology
+// relationships), batch_login / batch_logout "no more than 50" (Sub-device online and offline
+// status). One batch size serves every step, so the smaller of the two.
+constexpr std::size_t kAliyunMaxBatch = 30;
 constexpr int kAlinkOk = 200;
 // "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page); the
 // reply (or its absence: reply_timeout) says whether it arrived.

@@ -33,6 +33,8 @@ struct GatewayTopology::Sub {
   std::uint64_t held = 0, inflight = 0, published = 0, acknowledged = 0, commands = 0;
   std::uint64_t attempts = 0;  // tries to get online (an add and its login count once)
   bool attempt_open = false;   // a try is under way: its next request is not a new attempt
+  bool in_senders = false;     // queued in senders_
+  bool marked = false;         // in changed_: its status moved since the last take_changed()
   std::string last_error;
   std::chrono::system_clock::time_point online_since{};
 };
@@ -96,6 +98,8 @@ bool GatewayTopology::remove(const std::string& device) {
   for (auto& [id, records] : inflight_) {
     std::erase_if(records, [&](const Inflight& record) { return record.device == device; });
   }
+  std::erase(senders_, sub);
+  std::erase(changed_, sub);
   by_key_.erase(sub->key);
   subs_.erase(device);
   return true;
@@ -125,6 +129,7 @@ void GatewayTopology::carrier_online() {
     sub->in_topology = false;
     sub->solo = false;
     if (sub->state != SubState::refused) sub->state = SubState::queued;
+    mark(*sub);
   }
   tokens_ = static_cast<double>(protocol_.max_batch());
   tokens_at_ = SteadyClock::now();
@@ -135,12 +140,14 @@ void GatewayTopology::carrier_online() {
 
 void GatewayTopology::go_offline(Sub& sub) {
   if (sub.state != SubState::refused) sub.state = SubState::offline;
+  mark(sub);
   sub.attempt_open = false;
   sub.in_topology = false;
   sub.pending.clear();
   sub.parts_left.clear();
   sub.held = 0;
   sub.inflight = 0;
+  sub.in_senders = false;
 }
 
 void GatewayTopology::carrier_offline() {
@@ -151,6 +158,7 @@ void GatewayTopology::carrier_offline() {
   }
   inflight_.clear();
   requests_.clear();
+  senders_.clear();
   if (were_online > 0 && gateway_) {
     log(loop::LogLevel::info, gateway_->device(),
         "gateway link lost: " + std::to_string(were_online) + " sub-devices offline");
@@ -171,6 +179,7 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   const auto now = SteadyClock::now();
   for (Sub* sub : batch) {
     sub->state = step == TopologyStep::add ? SubState::adding : SubState::logging_in;
+    mark(*sub);
     if (!sub->attempt_open) ++sub->attempts;
     sub->attempt_open = true;
   }
@@ -179,6 +188,10 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   return true;
 }
 
+// Requests go out in full batches (the platform's per-call limit, or all that are due if fewer):
+// with the rate limit's tokens trickling in, sending whatever the tokens allowed at each moment
+// would split a cold start into requests of one or two sub-devices each. Logins go before adds
+// so that sub-devices come online as they are added, not after the whole topology is.
 void GatewayTopology::send_requests() {
   if (!gateway_ || !gateway_->online()) return;
   const auto now = SteadyClock::now();
@@ -187,35 +200,40 @@ void GatewayTopology::send_requests() {
                      static_cast<double>(protocol_.max_batch()));
   tokens_at_ = now;
   auto next = kNever;
-  std::vector<Sub*> adds, logins;
-  auto flush = [&](TopologyStep step, std::vector<Sub*>& batch) {
-    bool sent = batch.empty() || send(step, batch);
-    batch.clear();
-    if (!sent) next = std::min(next, now + std::chrono::milliseconds(100));
-    return sent;
-  };
+  std::vector<Sub*> due[4];  // login, add, login alone, add alone
   for (auto& [name, sub] : subs_) {
     if (sub->state == SubState::refused && sub->retry_at <= now) {
       sub->state = SubState::queued;
-      sub->solo = true;
+      sub->solo = true;  // its batch was refused, or it was: it goes alone
+      mark(*sub);
     }
     if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
     if (sub->state != SubState::queued) continue;
-    const std::size_t cap = sub->solo ? 1 : protocol_.max_batch();
-    const bool login = logs_in_next(*sub);
-    auto& batch = login ? logins : adds;
-    if (tokens_ < static_cast<double>(batch.size() + 1)) {
-      next = std::min(next, now + std::chrono::milliseconds(
-                                      static_cast<long>(1000.0 / options_.logins_per_second) + 1));
-      continue;
-    }
-    const auto step = login ? TopologyStep::login : TopologyStep::add;
-    if (sub->solo && !batch.empty() && !flush(step, batch)) break;
-    batch.push_back(sub.get());
-    if (batch.size() >= cap && !flush(step, batch)) break;
+    due[(logs_in_next(*sub) ? 0 : 1) + (sub->solo ? 2 : 0)].push_back(sub.get());
   }
-  flush(TopologyStep::add, adds);
-  flush(TopologyStep::login, logins);
+  bool blocked = false;
+  for (std::size_t kind = 0; kind < 4 && !blocked; ++kind) {
+    const auto step = kind % 2 == 0 ? TopologyStep::login : TopologyStep::add;
+    const std::size_t cap = kind >= 2 ? 1 : protocol_.max_batch();
+    for (std::size_t at = 0; at < due[kind].size();) {
+      const std::size_t n = std::min(cap, due[kind].size() - at);
+      if (tokens_ < static_cast<double>(n)) {  // when enough tokens will be there
+        const double wait_s = (static_cast<double>(n) - tokens_) / options_.logins_per_second;
+        next = std::min(
+            next, now + std::chrono::microseconds(static_cast<std::int64_t>(wait_s * 1e6) + 1000));
+        blocked = true;
+        break;
+      }
+      std::vector<Sub*> batch(due[kind].begin() + static_cast<std::ptrdiff_t>(at),
+                              due[kind].begin() + static_cast<std::ptrdiff_t>(at + n));
+      if (!send(step, std::move(batch))) {  // window full: on_writable / the timer try again
+        next = std::min(next, now + std::chrono::milliseconds(100));
+        blocked = true;
+        break;
+      }
+      at += n;
+    }
+  }
   for (const auto& [id, request] : requests_) next = std::min(next, request.deadline);
   if (next != kNever) arm_timer(next);
 }
@@ -223,6 +241,7 @@ void GatewayTopology::send_requests() {
 void GatewayTopology::refused(Sub& sub, const std::string& why) {
   const auto now = SteadyClock::now();
   sub.state = SubState::refused;
+  mark(sub);
   sub.attempt_open = false;
   const auto delay = sub.backoff.next_delay();
   sub.retry_at = now + delay;
@@ -261,6 +280,7 @@ void GatewayTopology::handle_device_results(const TopologyReply& reply) {
     std::erase(request->second.devices, name->second);
     if (request->second.devices.empty()) requests_.erase(request);
     Sub* sub = find(name->second);
+    mark(*sub);
     if (result.ok) {
       accepted(*sub, reply.step);
     } else {
@@ -287,6 +307,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
   for (const auto& name : request.devices) {
     Sub* sub = find(name);
     if (!sub) continue;
+    mark(*sub);
     if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
       refused(*sub, one->second);
     } else if (reply.ok) {
@@ -303,6 +324,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
 
 void GatewayTopology::went_online(Sub& sub) {
   sub.state = SubState::online;
+  mark(sub);
   sub.attempt_open = false;
   sub.backoff.reset();
   sub.last_error.clear();
@@ -348,6 +370,7 @@ bool GatewayTopology::carrier_message(const mqtt::Message& message) {
   auto r = env_.platform->decode_downlink(sub.id, route->topic, message.payload);
   if (r.command) {
     ++sub.commands;
+    mark(sub);
     if (env_.on_command) env_.on_command(sub.id.device, *r.command);
   } else if (r.ack && !r.ack->ok) {
     log(loop::LogLevel::warning, sub.id.device,
@@ -369,9 +392,12 @@ bool GatewayTopology::carrier_puback(std::uint16_t packet_id) {
     Sub* sub = find(entry.device);
     if (!sub) continue;
     if (sub->inflight > 0) --sub->inflight;
+    mark(*sub);
     part_done(*sub, entry.seq);
+    // A slot is free: the next in turn gets it, not necessarily this device.
+    if (online(entry.device)) want_to_send(*sub);
   }
-  for (const auto& entry : records) pump(entry.device, std::numeric_limits<std::size_t>::max());
+  serve(std::numeric_limits<std::size_t>::max());
   return true;
 }
 
@@ -412,12 +438,23 @@ void GatewayTopology::refill(Sub& sub) {
 // sub-devices (at most one each, so each keeps its order), and publishes what carry() makes of
 // them. A part leaves its queue only once the publication carrying it went out.
 std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget) {
-  Sub* first = find(device);
-  if (!first || !online(device)) return 0;
+  Sub* sub = find(device);
+  if (!sub || !online(device)) return 0;
   flush_replies();
+  want_to_send(*sub);
+  return serve(budget);
+}
+
+void GatewayTopology::want_to_send(Sub& sub) {
+  if (sub.in_senders) return;
+  sub.in_senders = true;
+  senders_.push_back(&sub);
+}
+
+std::size_t GatewayTopology::serve(std::size_t budget) {
   std::size_t sent = 0;
-  while (sent < budget) {
-    auto batch = gather(*first);
+  while (sent < budget && !senders_.empty()) {
+    auto batch = next_turns();
     if (batch.empty()) break;
     std::vector<SubPublication> parts;
     parts.reserve(batch.size());
@@ -432,33 +469,35 @@ std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget)
       ++sent;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (gone[i]) batch[i]->pending.pop_front();
+      if (!gone[i]) continue;
+      batch[i]->pending.pop_front();
+      want_to_send(*batch[i]);  // back of the queue: it may have more
     }
-    if (window_full) break;
+    if (window_full) {  // those not sent keep their turn for the next free slot
+      for (std::size_t i = batch.size(); i-- > 0;) {
+        if (gone[i] || batch[i]->in_senders) continue;
+        batch[i]->in_senders = true;
+        senders_.push_front(batch[i]);
+      }
+      break;
+    }
   }
   return sent;
 }
 
-std::vector<GatewayTopology::Sub*> GatewayTopology::gather(Sub& first) {
+// The next sub-devices in turn that have a record to send: one, or up to max_carried() where the
+// platform batches (one part each, so each keeps its order). Those with nothing left leave the
+// queue until they have something again.
+std::vector<GatewayTopology::Sub*> GatewayTopology::next_turns() {
   std::vector<Sub*> batch;
-  auto take = [&](Sub& sub) {
-    if (sub.pending.empty()) refill(sub);
-    if (!sub.pending.empty()) batch.push_back(&sub);
-  };
-  take(first);
-  const std::size_t want = protocol_.max_carried();
-  if (batch.empty() || want <= 1 || subs_.size() < 2) return batch;
-  // Visits at most `want` other sub-devices per call, resuming where the last call stopped.
-  auto it = subs_.upper_bound(gather_from_);
-  const std::size_t visits = std::min(want, subs_.size());
-  for (std::size_t visited = 0; visited < visits && batch.size() < want; ++visited) {
-    if (it == subs_.end()) it = subs_.begin();
-    Sub& sub = *it->second;
-    gather_from_ = it->first;
-    ++it;
-    if (&sub == &first || sub.state != SubState::online) continue;
-    if (sub.pending.empty() && sub.held >= env_.outbox->backlog(sub.id.device)) continue;
-    take(sub);
+  const std::size_t want = std::max<std::size_t>(1, protocol_.max_carried());
+  while (batch.size() < want && !senders_.empty()) {
+    Sub* sub = senders_.front();
+    senders_.pop_front();
+    sub->in_senders = false;
+    if (!online(sub->id.device)) continue;
+    if (sub->pending.empty()) refill(*sub);
+    if (!sub->pending.empty()) batch.push_back(sub);
   }
   return batch;
 }
@@ -473,6 +512,7 @@ bool GatewayTopology::publish_carried(const CarriedPublication& carried,
     const auto seq = sub.pending.front().seq;
     gone[index] = true;
     ++sub.published;
+    mark(sub);
     if (*id != 0) {
       records.push_back({sub.id.device, seq});
       ++sub.inflight;
@@ -512,20 +552,10 @@ std::optional<SessionStatus> GatewayTopology::status(const std::string& device) 
   if (!sub) return std::nullopt;
   SessionStatus s;
   s.device = device;
-  switch (sub->state) {
-    case SubState::online:
-      s.state = online(device) ? SessionState::online : SessionState::waiting;
-      break;
-    case SubState::refused:
-      s.state = SessionState::auth_failed;
-      s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                sub->retry_at - SteadyClock::now());
-      break;
-    case SubState::offline:
-      s.state = SessionState::waiting;
-      break;
-    default:
-      s.state = SessionState::connecting;
+  s.state = state_of(*sub);
+  if (s.state == SessionState::auth_failed) {
+    s.retry_at = wall() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              sub->retry_at - SteadyClock::now());
   }
   if (s.state == SessionState::online) s.online_since = sub->online_since;
   s.backlog = env_.outbox->backlog(device);
@@ -536,6 +566,43 @@ std::optional<SessionStatus> GatewayTopology::status(const std::string& device) 
   s.connect_attempts = sub->attempts;
   s.last_error = sub->last_error;
   return s;
+}
+
+void GatewayTopology::mark(Sub& sub) {
+  ++marks_;
+  if (sub.marked) return;
+  sub.marked = true;
+  changed_.push_back(&sub);
+}
+
+std::vector<SessionStatus> GatewayTopology::take_changed() {
+  std::vector<SessionStatus> out;
+  out.reserve(changed_.size());
+  for (Sub* sub : changed_) {
+    sub->marked = false;
+    out.push_back(*status(sub->id.device));
+  }
+  changed_.clear();
+  return out;
+}
+
+void GatewayTopology::count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const {
+  for (const auto& [name, sub] : subs_) {
+    ++counts[static_cast<std::size_t>(state_of(*sub))];
+  }
+}
+
+SessionState GatewayTopology::state_of(const Sub& sub) const {
+  switch (sub.state) {
+    case SubState::online:
+      return gateway_ && gateway_->online() ? SessionState::online : SessionState::waiting;
+    case SubState::refused:
+      return SessionState::auth_failed;
+    case SubState::offline:
+      return SessionState::waiting;
+    default:
+      return SessionState::connecting;
+  }
 }
 
 std::vector<SessionStatus> GatewayTopology::status() const {

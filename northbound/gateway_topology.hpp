@@ -13,10 +13,14 @@
 //     (loop::Backoff); the others carry on
 //   gateway link lost ─► every sub-device offline, in-flight forgotten (at-least-once); back in
 //     batches when the link returns
+//   the gateway's in-flight window is shared: sub-devices with something to send wait in a
+//     round-robin queue and each turn sends one publication, so a device with a large backlog
+//     cannot hold the window while the others wait
 //
 // Everything runs on the loop thread; nothing throws.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -30,6 +34,7 @@
 #include "loop/event_source.hpp"
 #include "northbound/session.hpp"
 #include "northbound/session_carrier.hpp"
+#include "northbound/session_changes.hpp"
 #include "northbound/topology_protocol.hpp"
 
 struct sd_event_source;
@@ -62,12 +67,20 @@ class GatewayTopology final : public SessionCarrier {
   // Sub-devices online now (status: the gateway's entry); O(sub-devices).
   std::size_t online_count() const;
 
-  // Publishes up to `budget` records of one online sub-device; returns publications sent.
+  // Queues one online sub-device to send and sends up to `budget` publications from the queue,
+  // one per device per turn (round robin); returns publications sent (of any device).
   std::size_t pump(const std::string& device, std::size_t budget);
   bool reply(const std::string& device, const Command& command, const CommandResult& result);
 
   std::vector<SessionStatus> status() const;
   std::optional<SessionStatus> status(const std::string& device) const;
+  // The status of each sub-device whose status moved since the last call (state, counters,
+  // errors; the backlog is the outbox's to report), and clears the marks: with nothing changed
+  // it costs nothing, as Northbound::take_changed() for sessions. One reader.
+  std::vector<SessionStatus> take_changed();
+  std::uint64_t marks() const { return marks_; }  // every change marked, ever
+  // Adds each sub-device's state to `counts` (no strings copied: the once-a-second STATUS=).
+  void count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const;
 
   // SessionCarrier
   void carrier_online() override;
@@ -94,6 +107,8 @@ class GatewayTopology final : public SessionCarrier {
   };
 
   Sub* find(const std::string& device) const;
+  void mark(Sub& sub);
+  SessionState state_of(const Sub& sub) const;
   void send_requests();
   bool send(TopologyStep step, std::vector<Sub*> batch);
   void handle_reply(const TopologyReply& reply);
@@ -103,12 +118,14 @@ class GatewayTopology final : public SessionCarrier {
   void went_online(Sub& sub);
   void go_offline(Sub& sub);
   void refill(Sub& sub);
-  std::vector<Sub*> gather(Sub& first);
+  std::vector<Sub*> next_turns();
   bool publish_carried(const CarriedPublication& carried, const std::vector<Sub*>& batch,
                        std::vector<bool>& gone);
   void part_done(Sub& sub, std::uint64_t seq);
   bool queue_reply(const Sub& sub, const Publication& publication);
   bool logs_in_next(const Sub& sub) const;
+  void want_to_send(Sub& sub);
+  std::size_t serve(std::size_t budget);
   void flush_replies();
   void expire_requests(std::chrono::steady_clock::time_point now);
   void on_timer();
@@ -126,8 +143,10 @@ class GatewayTopology final : public SessionCarrier {
   std::map<std::string, Request> requests_;              // request id → what it asked
   // packet id → the record parts its publication carried (several when the platform batches)
   std::unordered_map<std::uint16_t, std::vector<Inflight>> inflight_;
-  std::string gather_from_;          // where gather() resumes its round over the sub-devices
   std::deque<Publication> replies_;  // command answers waiting for the link
+  std::deque<Sub*> senders_;   // online sub-devices waiting for a turn in the window (round robin)
+  std::vector<Sub*> changed_;  // marked since the last take_changed()
+  std::uint64_t marks_ = 0;
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

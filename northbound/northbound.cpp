@@ -78,7 +78,11 @@ bool Northbound::add_device(DeviceIdentity identity) {
 bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
   if (has_device(identity->device)) return false;
   if (gateway_ && gateway_->device() == identity->device) return false;
-  if (topology_) return topology_->add(*identity);
+  if (topology_) {
+    if (!topology_->add(*identity)) return false;
+    ++membership_;
+    return true;
+  }
   auto name = identity->device;
   auto options = session_options(*identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
@@ -90,7 +94,10 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
 }
 
 bool Northbound::remove_device(const std::string& device) {
-  if (topology_ && topology_->has(device)) return topology_->remove(device);
+  if (topology_ && topology_->has(device)) {
+    ++membership_;
+    return topology_->remove(device);
+  }
   auto it = sessions_.find(device);
   if (it == sessions_.end()) return false;
   it->second->stop();
@@ -187,10 +194,9 @@ std::string Northbound::summary() const {
   std::array<std::size_t, SessionChanges::kStates> counts{};
   for (std::size_t i = 0; i < counts.size(); ++i)
     counts[i] = changes_.count(static_cast<SessionState>(i));
-  // Sub-devices (cloud.mode = "gateway", at most a few thousand) are counted afresh.
-  if (topology_) {
-    for (const auto& s : topology_->status()) ++counts[static_cast<std::size_t>(s.state)];
-  }
+  // Sub-devices (cloud.mode = "gateway", at most a few thousand) are counted afresh: a look at
+  // each one's state, no status built.
+  if (topology_) topology_->count_states(counts);
   std::string out;
   for (std::size_t i = 0; i < SessionChanges::kStates; ++i) {
     const auto state = static_cast<SessionState>(i);
@@ -205,10 +211,9 @@ std::string Northbound::summary() const {
 std::vector<SessionStatus> Northbound::take_changed() {
   std::vector<SessionStatus> out;
   for (Session* session : changes_.take()) out.push_back(session->take_status());
-  // Sub-devices carry no change marks: each is reported every time (bounded by the platform's
-  // sub-device limit, 2,000 on Alibaba).
+  // Sub-devices mark themselves as sessions do: only those that changed.
   if (topology_) {
-    for (auto& s : topology_->status()) out.push_back(std::move(s));
+    for (auto& s : topology_->take_changed()) out.push_back(std::move(s));
   }
   return out;
 }

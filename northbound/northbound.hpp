@@ -118,7 +118,9 @@ class Northbound {
   std::vector<SessionStatus> take_changed();
   // Counts every change a session marked, and every device added or removed: equal between two
   // calls means nothing any status() reports changed (apart from retry_at's wall-clock reading).
-  std::uint64_t changes() const { return changes_.marks() + membership_; }
+  std::uint64_t changes() const {
+    return changes_.marks() + membership_ + (topology_ ? topology_->marks() : 0);
+  }
   // Counts devices added and removed (a reader of take_changed() rebuilds when this moved).
   std::uint64_t membership() const { return membership_; }
 

@@ -8,7 +8,9 @@ namespace edgegw::cloud {
 namespace {
 
 using nlohmann::json;
-constexpr std::size_t kMaxPerCall = 5;
+// The platform's per-call limits: thing/topo/add up to 30 sub-devices, batch login/logout up to 50.
+constexpr std::size_t kMaxPerAdd = 30;
+constexpr std::size_t kMaxPerSessionCall = 50;
 
 std::string text(const json& j, const char* key) {
   auto it = j.find(key);
@@ -45,8 +47,8 @@ std::string reply(const json& request, int code) {
 
 // Checks every entry; all of them pass or none is taken (the first refusal is the answer).
 int check_all(const Registry& registry, const json& list, const char* method_key, bool in_topology,
-              const AliyunGatewayState& state) {
-  if (!list.is_array() || list.empty() || list.size() > kMaxPerCall) return 460;
+              const AliyunGatewayState& state, std::size_t max_per_call) {
+  if (!list.is_array() || list.empty() || list.size() > max_per_call) return 460;
   for (const auto& e : list) {
     if (int code = check_entry(registry, e, method_key, in_topology, state); code != 200) {
       return code;
@@ -77,9 +79,11 @@ TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view
     list = p.is_array() ? p : p.contains("deviceList") ? p["deviceList"] : json::array({p});
   }
   int code = 460;
-  if (add) code = check_all(registry, list, "signmethod", false, state);
-  if (login) code = check_all(registry, list, "signMethod", true, state);
-  if (logout) code = list.is_array() && !list.empty() && list.size() <= kMaxPerCall ? 200 : 460;
+  if (add) code = check_all(registry, list, "signmethod", false, state, kMaxPerAdd);
+  if (login) code = check_all(registry, list, "signMethod", true, state, kMaxPerSessionCall);
+  if (logout) {
+    code = list.is_array() && !list.empty() && list.size() <= kMaxPerSessionCall ? 200 : 460;
+  }
   if ((login || logout) && qos != 0) code = 460;
   a.reply_payload = reply(doc, code);
   if (code != 200) return a;

@@ -1,8 +1,9 @@
 // The emulator's Alibaba gateway topology (pure): it answers a gateway's thing/topo/add and
 // /ext/session/{gwPk}/{gwDn}/combine/{login,batch_login,logout,batch_logout} as the platform
 // does, checking each sub-device's signature (HMAC(deviceSecret, "clientId…deviceName…
-// productKey…timestamp…")), at most 5 per call, and says which sub-devices are now online through
-// that gateway (their /sys/{pk}/{dn} topics then belong to the gateway's connection).
+// productKey…timestamp…")), at most 30 per add and 50 per login or logout call (the vendor's
+// per-call limits), and says which sub-devices are now online through that gateway (their
+// /sys/{pk}/{dn} topics then belong to the gateway's connection).
 // Codes: 200 ok, 460 bad request (malformed, too many), 6100 unknown device, 522 disabled,
 // 6401 not in the gateway's topology, 6287 bad signature. Login and logout "support only QoS 0"
 // (Alibaba's page): one sent with QoS 1 is refused with 460 here.

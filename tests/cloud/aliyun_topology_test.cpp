@@ -87,6 +87,45 @@ TEST_F(AliyunTopologyTest, AWrongSecretOrADisabledDeviceIsRefused) {
   EXPECT_EQ(last_code, 522);
 }
 
+// Alibaba's per-call limits: up to 30 sub-devices per thing/topo/add, up to 50 per batch login or
+// logout. edgegw sends up to max_batch() (30) per request of either kind: the emulator takes a full
+// batch of each and refuses one past the limit.
+TEST_F(AliyunTopologyTest, AFullBatchIsTakenAndOnePastTheLimitRefused) {
+  ASSERT_EQ(protocol->max_batch(), 30u);
+  std::vector<DeviceIdentity> subs;
+  for (int i = 0; i < 51; ++i) {
+    const auto name = "b" + std::to_string(i);
+    registry.add(cloud::AliyunDevice{"a1Sub", name, "secret-" + name});
+    subs.push_back(sub(name, "secret-" + name));
+  }
+  auto first = [&](std::size_t n) {
+    std::vector<const DeviceIdentity*> out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back(&subs[i]);
+    return out;
+  };
+  ask(TopologyStep::add, first(31));
+  EXPECT_EQ(last_code, 460);
+  EXPECT_TRUE(state.topology.empty());
+  ask(TopologyStep::add, first(30));
+  EXPECT_EQ(last_code, 200);
+  auto a = ask(TopologyStep::login, first(30));
+  EXPECT_EQ(last_code, 200);
+  EXPECT_EQ(a.now_online.size(), 30u);
+  a = ask(TopologyStep::logout, first(30));
+  EXPECT_EQ(last_code, 200);
+  EXPECT_EQ(a.now_offline.size(), 30u);
+  // Past the batch login's 50, refused.
+  ask(TopologyStep::add, {&subs[30], &subs[31], &subs[32], &subs[33], &subs[34]});
+  for (std::size_t i = 35; i + 5 <= 50; i += 5) {
+    ask(TopologyStep::add, {&subs[i], &subs[i + 1], &subs[i + 2], &subs[i + 3], &subs[i + 4]});
+  }
+  ask(TopologyStep::add, {&subs[50]});
+  ask(TopologyStep::login, first(51));
+  EXPECT_EQ(last_code, 460);
+  ask(TopologyStep::login, first(50));
+  EXPECT_EQ(last_code, 200);
+}
+
 TEST_F(AliyunTopologyTest, SubDeviceTopicsRouteToTheirKey) {
   const auto route = protocol->route(gw, "/sys/a1Sub/s1/thing/service/property/set", "{}");
   ASSERT_TRUE(route);

@@ -230,6 +230,20 @@ int on_acl_check(int, void* event_data, void*) {
   return MOSQ_ERR_ACL_DENIED;
 }
 
+// One line per sub-device that went online or offline through a gateway: the tests' record of
+// sub-device logins.
+void log_sub_devices(const Identity& gateway, const std::vector<std::string>& online,
+                     const std::vector<std::string>& offline) {
+  for (const auto& key : online) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s sub-device online %s",
+                         gateway.name.c_str(), key.c_str());
+  }
+  for (const auto& key : offline) {
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "edgegw-cloud: %s sub-device offline %s",
+                         gateway.name.c_str(), key.c_str());
+  }
+}
+
 // A Huawei gateway's sub-device messages (cloud/huawei_topology.hpp): status updates answered on
 // its sys/events/down; a batched report that names a sub-device not online through it, or is
 // malformed, is logged as refused (the platform would drop it).
@@ -241,6 +255,7 @@ void huawei_gateway_message(const mosquitto_evt_message* ev, Session& session) {
       g_state->registry, identity.name.substr(kPrefix.size()), ev->topic,
       std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state);
   if (!answer.handled) return;
+  log_sub_devices(identity, answer.now_online, answer.now_offline);
   if (!answer.problem.empty()) {
     mosquitto_log_printf(MOSQ_LOG_NOTICE,
                          "edgegw-cloud: refused sub-device message of %s on '%s': %s",
@@ -276,6 +291,7 @@ void aliyun_topology(Session& session, const mosquitto_evt_message* ev, const st
   auto& roots = session.identity.topic_roots;
   for (const auto& key : answer.now_online) roots.push_back("/sys/" + key);
   for (const auto& key : answer.now_offline) std::erase(roots, "/sys/" + key);
+  log_sub_devices(session.identity, answer.now_online, answer.now_offline);
   send_answer(session, ev->topic, answer);
 }
 
@@ -300,6 +316,7 @@ void tencent_topology(Session& session, const mosquitto_evt_message* ev, const s
   for (const auto& key : answer.now_offline) {
     for (const auto& root : sub_roots(key)) std::erase(roots, root);
   }
+  log_sub_devices(session.identity, answer.now_online, answer.now_offline);
   send_answer(session, ev->topic, answer);
 }
 

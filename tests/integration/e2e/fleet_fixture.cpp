@@ -14,7 +14,8 @@ using cloud::Platform;
 
 Registry fleet_registry() {
   Registry r;
-  for (const std::string name : {"pump-1", "door-1", FleetTest::kGateway}) {
+  // new-1: the sub-device the gateway-mode reload test adds.
+  for (const std::string name : {"pump-1", "door-1", "new-1", FleetTest::kGateway}) {
     r.add(AliyunDevice{.product_key = FleetTest::kProductKey,
                        .device_name = name,
                        .device_secret = "secret-" + name});

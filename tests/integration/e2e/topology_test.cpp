@@ -108,7 +108,8 @@ class TopologyTest : public FleetTest {
 
   const TopologyPlatform& platform() const { return kPlatforms.at(GetParam()); }
 
-  void write_gateway_config() {
+  // pump-1 (Modbus), `listener` (local MQTT, topic "<name before '-'>/data") and off-1.
+  void write_gateway_config(const std::string& listener = "door-1") {
     const std::string text =
         "[gateway]\nstate_dir = \"" + (dir_ / "state").string() + "\"\nname = \"" + kGateway +
         "\"\nstatus_file = \"" + (dir_ / "status.json").string() + "\"\nmetrics_file = \"" +
@@ -129,8 +130,9 @@ class TopologyTest : public FleetTest {
         "[[device.modbus.point]]\nname = \"setpoint\"\naddress = 10\nwritable = true\n"
         "[[device.command]]\nname = \"set_speed\"\nwrite = { rpm = \"setpoint\" }\n"
         "output = [\"setpoint\"]\n"
-        "[[device]]\nname = \"door-1\"\n[device.cloud]\n" +
-        keys("door-1") + "[device.mqtt]\ntopic = \"door/data\"\n" +
+        "[[device]]\nname = \"" +
+        listener + "\"\n[device.cloud]\n" + keys(listener) + "[device.mqtt]\ntopic = \"" +
+        listener.substr(0, listener.find('-')) + "/data\"\n" +
         "[[device]]\nname = \"off-1\"\n[device.cloud]\n" + keys("off-1") +
         "[device.mqtt]\ntopic = \"off/data\"\n";
     config_ = dir_.write("edgegw.toml", text);
@@ -255,6 +257,18 @@ class TopologyTest : public FleetTest {
           return !values("door-1", key).empty();
         },
         30s, 500ms);
+  }
+
+  // How many times the cloud logged sub-device `name` in ("online") or out ("offline").
+  std::size_t sub_device_events(const std::string& what, const std::string& name) const {
+    const std::string needle = "sub-device " + what + " " + cloud_identity(name);
+    std::size_t n = 0;
+    const auto log = cloud_.log();
+    for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      const auto end = at + needle.size();
+      n += end == log.size() || log[end] == '\n' || log[end] == '\r';
+    }
+    return n;
   }
 
   // Id 1 is the Modbus device's first status record, which a vendor cloud is not sent (its
@@ -398,6 +412,38 @@ TEST_P(TopologyTest, AfterTheGatewaysConnectionIsLostNothingIsLost) {
       },
       15s, 100ms))
       << status_devices()["door-1"].dump() << status_devices()["pump-1"].dump();
+}
+
+// A reload (SIGHUP) that removes door-1 and adds new-1: new-1 is added to the topology and logged
+// in, door-1 logged out, and the others stay online without logging in again (the cloud's record
+// of sub-device logins says so), the gateway's one connection included.
+TEST_P(TopologyTest, AReloadLogsTheAddedInAndTheRemovedOutAndLeavesTheOthersOnline) {
+  start_gateway_mode();
+  ASSERT_TRUE(wait_until([&] { return readings("pump-1") >= 3; }, 30s)) << edgegw_->output();
+  ASSERT_TRUE(door_reaches_cloud("warm")) << edgegw_->output();
+  ASSERT_EQ(sub_device_events("online", "pump-1"), 1u) << cloud_.log();
+  write_gateway_config("new-1");
+  edgegw_->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return sub_device_events("online", "new-1") == 1; }, 20s))
+      << edgegw_->output() << cloud_.log();
+  EXPECT_TRUE(wait_until([&] { return sub_device_events("offline", "door-1") == 1; }, 20s))
+      << edgegw_->output() << cloud_.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        publish_local("new/data", "{\"fresh\":1}");
+        return !values("new-1", "fresh").empty();
+      },
+      20s, 500ms))
+      << edgegw_->output();
+  EXPECT_TRUE(wait_until([&] { return state_of("new-1") == "online"; }, 10s));
+  EXPECT_EQ(status_devices().count("door-1"), 0u);
+  // The others: not logged in again, still reporting.
+  const auto seen = readings("pump-1");
+  EXPECT_TRUE(wait_until([&] { return readings("pump-1") >= seen + 3; }, 20s));
+  EXPECT_EQ(sub_device_events("online", "pump-1"), 1u) << cloud_.log();
+  EXPECT_EQ(sub_device_events("offline", "pump-1"), 0u) << cloud_.log();
+  EXPECT_EQ(logins(cloud_identity(kGateway)), 1u) << cloud_.log();
+  EXPECT_TRUE(!platform().id_member || contiguous(ids("pump-1")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Platforms, TopologyTest,

@@ -149,8 +149,10 @@ bool Northbound::restart(const std::string& device) {
 }
 
 std::size_t Northbound::drain(std::size_t budget) {
+  const auto devices = outbox_.drain_order();
+  refill_ready(devices, budget);
   std::size_t sent = 0;
-  for (const auto& device : outbox_.drain_order()) {
+  for (const auto& device : devices) {
     if (sent >= budget) break;
     if (topology_ && topology_->has(device)) {
       sent += topology_->pump(device, budget - sent);
@@ -161,6 +163,27 @@ std::size_t Northbound::drain(std::size_t budget) {
     sent += session->pump(budget - sent);
   }
   return sent;
+}
+
+// At 100 busy devices each commit leaves most sessions with new records: read them in one outbox
+// round (one read transaction) instead of one query and one WAL-index lock per session in pump().
+// Only sessions that can send now are read for, and no more than the budget can send.
+void Northbound::refill_ready(const std::vector<std::string>& devices, std::size_t budget) {
+  std::vector<std::string> names;
+  std::vector<Session*> ready;
+  std::size_t planned = 0;
+  for (const auto& device : devices) {
+    if (planned >= budget) break;
+    Session* session = find(device);
+    if (!session || !session->wants_records()) continue;
+    names.push_back(device);
+    ready.push_back(session);
+    planned += session->take_batch();
+  }
+  if (ready.size() < 2) return;  // a single session reads for itself in pump(): the same cost
+  // Every session has the same take_batch (session_options() does not vary it).
+  auto records = outbox_.take_many(names, ready.front()->take_batch());
+  for (std::size_t i = 0; i < ready.size(); ++i) ready[i]->offer(std::move(records[i]));
 }
 
 bool Northbound::reply(const std::string& device, const Command& command,

@@ -133,6 +133,7 @@ class Northbound {
 
  private:
   SessionOptions session_options(const DeviceIdentity& identity) const;
+  void refill_ready(const std::vector<std::string>& devices, std::size_t budget);
 
   NorthboundOptions options_;
   store::Outbox& outbox_;

@@ -477,9 +477,18 @@ void Session::on_writable() {
   if (carrier_) carrier_->carrier_writable();
 }
 
+bool Session::wants_records() const {
+  return online() && connection_ && connection_->connected() && pending_.empty() &&
+         connection_->inflight() < gate_.max_inflight() &&
+         held_ < env_.outbox->backlog(identity_->device);
+}
+
 void Session::refill() {
   if (held_ >= env_.outbox->backlog(identity_->device)) return;
-  auto records = env_.outbox->take(identity_->device, options_.take_batch);
+  offer(env_.outbox->take(identity_->device, options_.take_batch));
+}
+
+void Session::offer(std::vector<store::Record> records) {
   for (auto& record : records) {
     auto uplink = env_.platform->encode_uplink(*identity_, record);
     const auto what = disposition(uplink);

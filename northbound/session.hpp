@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "loop/event_source.hpp"
 #include "loop/log_rate_limit.hpp"
@@ -98,6 +99,13 @@ class Session : private mqtt::Connection::Handler {
   // Publishes up to `budget` queued records if online and the window and rate allow; returns how
   // many publications went out. Costs one indexed outbox query per take_batch records.
   std::size_t pump(std::size_t budget);
+  // Online, with room in its window, nothing taken left to send and records in the outbox it has
+  // not taken: what Northbound::drain() reads for (all such sessions in one outbox round).
+  bool wants_records() const;
+  // Records the caller took from the outbox for this session (Outbox::take_many), oldest first:
+  // queued for pump() as refill() would have queued them.
+  void offer(std::vector<store::Record> records);
+  std::size_t take_batch() const { return options_.take_batch; }
   // Publishes the platform's answer to `command`; queued (bounded) while offline. False if the
   // queue is full and the reply was dropped.
   bool reply(const Command& command, const CommandResult& result);

@@ -320,10 +320,42 @@ void Outbox::apply_staged() {
 std::vector<Record> Outbox::take(const std::string& device, std::size_t max) {
   std::vector<Record> out;
   auto it = by_name_.find(device);
-  if (it == by_name_.end() || max == 0) return out;
-  Device& d = devices_[it->second];
+  if (it != by_name_.end()) take_device(it->second, max, out);
+  return out;
+}
+
+std::vector<std::vector<Record>> Outbox::take_many(const std::vector<std::string>& devices,
+                                                   std::size_t max_each) {
+  std::vector<std::vector<Record>> out(devices.size());
+  std::vector<std::uint32_t> index(devices.size(), UINT32_MAX);
+  std::size_t queries = 0;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    auto it = by_name_.find(devices[i]);
+    if (it == by_name_.end() || !has_untaken(devices_[it->second])) continue;
+    index[i] = it->second;
+    ++queries;
+  }
+  // Each statement outside a transaction is a read transaction of its own: a lock and an unlock
+  // of the WAL index (fcntl) and a look at the WAL's header. One for the whole round instead.
+  const bool grouped =
+      queries > 1 && sqlite3_get_autocommit(db_.get()) && run(begin_read_) == SQLITE_OK;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    if (index[i] != UINT32_MAX) take_device(index[i], max_each, out[i]);
+  }
+  if (grouped) run(commit_);
+  return out;
+}
+
+bool Outbox::has_untaken(const Device& d) const {
+  // Every committed record has seq <= committed_seq: past it nothing can be found.
+  return d.backlog > 0 && d.take_from <= d.committed_seq;
+}
+
+void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
+  Device& d = devices_[index];
+  if (max == 0 || !has_untaken(d)) return;
   // A batch that was all quarantined says nothing about what follows it: read on.
-  bool more = d.backlog > 0;
+  bool more = true;
   while (more && out.empty()) {
     take_.bind(1, d.id);
     take_.bind(2, static_cast<std::int64_t>(d.take_from));
@@ -337,16 +369,15 @@ std::vector<Record> Outbox::take(const std::string& device, std::size_t max) {
       d.take_from = r.seq + 1;
       if (const char* why = read_taken(d, r)) {
         // Never sent: kept aside for a human, counted, removed by the next commit.
-        const bool queued = std::any_of(
-            quarantine_.begin(), quarantine_.end(),
-            [&](const Quarantined& q) { return q.device == it->second && q.seq == r.seq; });
-        if (!queued) quarantine_.push_back(Quarantined{it->second, r.seq, why});
+        const bool queued =
+            std::any_of(quarantine_.begin(), quarantine_.end(),
+                        [&](const Quarantined& q) { return q.device == index && q.seq == r.seq; });
+        if (!queued) quarantine_.push_back(Quarantined{index, r.seq, why});
         out.pop_back();
       }
     }
     more = rows == max;
   }
-  return out;
 }
 
 // Fills `r` from take_'s current row; the reason if the row does not check out.

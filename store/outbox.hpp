@@ -63,7 +63,14 @@ class Outbox {
   // handed out since the last release(device). One indexed query. A record whose checksum or
   // fields do not check out is never returned: it is counted and moved to the quarantine table by
   // the next commit.
+  // Costs nothing when every committed record of the device was handed out already.
   std::vector<Record> take(const std::string& device, std::size_t max);
+  // take(devices[i], max_each) for each i, answered in the same order (empty for an unknown
+  // device or one with nothing new): what the northbound reads for all its ready sessions at once.
+  // Devices with nothing new cost no query; the others share ONE read transaction (a lock of the
+  // WAL index per round instead of per device). Call it outside commit().
+  std::vector<std::vector<Record>> take_many(const std::vector<std::string>& devices,
+                                             std::size_t max_each);
   // The device's cloud session reconnected: offer all its unacknowledged records again.
   void release(const std::string& device);
 
@@ -146,6 +153,8 @@ class Outbox {
   int write_transaction(CommitResult& result, std::int64_t now_ms);
   int move_to_quarantine(CommitResult& result, std::int64_t now_ms);
   const char* read_taken(const Device& d, Record& r);
+  bool has_untaken(const Device& d) const;
+  void take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out);
   std::uint64_t size_limit();
   std::uint64_t incoming_bytes();
   void after_commit(const CommitResult& result);
@@ -170,7 +179,7 @@ class Outbox {
   std::int64_t page_size_ = 4096;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // after db_: stopped before it closes
 
-  Statement begin_, commit_, rollback_;
+  Statement begin_, begin_read_, commit_, rollback_;
   Statement insert_device_, insert_record_, insert_records_, delete_range_;
   Statement update_device_, device_rows_, page_count_, freelist_count_, take_;
   Statement quarantine_insert_;

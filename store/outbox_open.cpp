@@ -147,6 +147,7 @@ void Outbox::open_sqlite(OpenReport& report) {
 void Outbox::prepare_statements() {
   sqlite3* db = db_.get();
   begin_ = Statement(db, "BEGIN IMMEDIATE");
+  begin_read_ = Statement(db, "BEGIN DEFERRED");
   commit_ = Statement(db, "COMMIT");
   rollback_ = Statement(db, "ROLLBACK");
   insert_device_ = Statement(db, "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, ?3)");

@@ -109,6 +109,13 @@ class Session : private mqtt::Connection::Handler {
   bool online() const { return core_.state() == SessionState::online; }
   const std::string& device() const { return identity_->device; }
   const DeviceIdentity& identity() const { return *identity_; }
+  // Holds `same` instead of its identity when they are equal (the caller's newer copy, so the old
+  // one can go); false, keeping its own, otherwise.
+  bool share_identity(std::shared_ptr<const DeviceIdentity> same) {
+    if (!same || !(*same == *identity_)) return false;
+    identity_ = std::move(same);
+    return true;
+  }
 
   // A layer sharing this session's connection (gateway mode); null detaches. It must outlive
   // the session or detach first.

@@ -313,8 +313,8 @@ Health Daemon::health() {
 
 void Daemon::publish_status(bool force) {
   if (!status_) return;
-  status_->publish(*config_, gateway_.get(), outbox_.get(), facts_, std::chrono::system_clock::now(),
-                   force);
+  status_->publish(*config_, gateway_.get(), outbox_.get(), facts_,
+                   std::chrono::system_clock::now(), force);
 }
 
 bool Daemon::apply_changes(const std::shared_ptr<const config::Config>& next_config,

@@ -152,7 +152,10 @@ class Gateway final : private DeviceSide {
   // follow are committed.
   void take_baselines(Bus& slot, bool* changed);
   void save_baselines();
-  void build_local_mqtt(const config::Config& config);
+  void build_local_mqtt(const std::shared_ptr<const config::Config>& config);
+  // The devices of the local broker, their options pointing into `config`.
+  static std::vector<southbound::LocalMqttDevice> local_devices(
+      const std::shared_ptr<const config::Config>& config);
   static std::vector<southbound::ModbusDevice> modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus);
   std::unique_ptr<Bus> make_bus(const southbound::BusOptions& options,
@@ -161,7 +164,7 @@ class Gateway final : private DeviceSide {
   bool apply_cloud(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
   void apply_sessions(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
   void apply_buses(const config::Config& next, GatewayReload& done);
-  void apply_local_mqtt(const config::Config& next, GatewayReload& done);
+  void apply_local_mqtt(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
   void stop_bus(Bus& slot);
   void build_northbound(const std::shared_ptr<const config::Config>& config);
   // The [gateway.cloud] identity named as the gateway; nullopt without one.

@@ -48,7 +48,7 @@ GatewayReload Gateway::apply(std::shared_ptr<const config::Config> shared) {
   }
   apply_gateway_identity(next, cloud_changed, done);
   apply_buses(next, done);
-  apply_local_mqtt(next, done);
+  apply_local_mqtt(shared, done);
   for (const auto& name : done.sessions_stopped) {
     last_values_.forget(name);
     source_online_.forget(name);
@@ -59,8 +59,7 @@ GatewayReload Gateway::apply(std::shared_ptr<const config::Config> shared) {
   return done;
 }
 
-bool Gateway::apply_cloud(const std::shared_ptr<const config::Config>& next,
-                          GatewayReload& done) {
+bool Gateway::apply_cloud(const std::shared_ptr<const config::Config>& next, GatewayReload& done) {
   auto old = std::move(northbound_);
   auto old_identities = std::move(identities_);
   identities_.clear();
@@ -176,15 +175,19 @@ void Gateway::apply_buses(const config::Config& next, GatewayReload& done) {
   }
 }
 
-void Gateway::apply_local_mqtt(const config::Config& next, GatewayReload& done) {
+void Gateway::apply_local_mqtt(const std::shared_ptr<const config::Config>& shared,
+                               GatewayReload& done) {
+  const config::Config& next = *shared;
   if (config_->local_mqtt == next.local_mqtt &&
       local_devices_of(*config_) == local_devices_of(next)) {
+    // Kept: its devices read their options from the new configuration from now on.
+    if (local_mqtt_) local_mqtt_->share_options(local_devices(shared));
     return;
   }
   if (local_mqtt_) local_mqtt_->stop();
   local_mqtt_.reset();
   local_resolver_.reset();
-  build_local_mqtt(next);
+  build_local_mqtt(shared);
   if (started_ && local_mqtt_) local_mqtt_->start();
   done.local_source_restarted = true;
 }

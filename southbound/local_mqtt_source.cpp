@@ -79,14 +79,14 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
                    }) {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     const auto& device = devices_[i];
-    const auto device_filter_list = device_filters(device.options);
+    const auto device_filter_list = device_filters(device.options());
     for (const auto& filter : device_filter_list) {
       if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
         filters_.push_back(filter);
       }
     }
     index_device(i, device_filter_list);
-    const auto& reply = device.options.reply_topic;
+    const auto& reply = device.options().reply_topic;
     if (!reply.empty() && std::find(filters_.begin(), filters_.end(), reply) == filters_.end()) {
       filters_.push_back(reply);
     }
@@ -114,6 +114,17 @@ void LocalMqttSource::stop() {
 bool LocalMqttSource::has_device(const std::string& device) const {
   return std::any_of(devices_.begin(), devices_.end(),
                      [&](const LocalMqttDevice& d) { return d.name == device; });
+}
+
+bool LocalMqttSource::share_options(const std::vector<LocalMqttDevice>& same) {
+  if (same.size() != devices_.size()) return false;
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    if (same[i].name != devices_[i].name || !(same[i].options() == devices_[i].options())) {
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < same.size(); ++i) devices_[i].share_options(same[i].shared_options());
+  return true;
 }
 
 void LocalMqttSource::connect_now() {
@@ -250,7 +261,7 @@ std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::stri
   // Both index lists are ascending: merge them, so the order is the configuration's.
   auto p = plain.begin();
   for (std::size_t w : wildcard_devices_) {
-    if (!device_matches(devices_[w].options, topic)) continue;
+    if (!device_matches(devices_[w].options(), topic)) continue;
     for (; p != plain.end() && *p < w; ++p) matched.push_back(&devices_[*p]);
     matched.push_back(&devices_[w]);
   }
@@ -273,7 +284,8 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   const std::int64_t time = now_ms();
   std::vector<store::Record> records;
   for (const auto* device : matched) {
-    auto made = device_message(device->name, device->options, message.topic, message.payload, time);
+    auto made =
+        device_message(device->name, device->options(), message.topic, message.payload, time);
     if (!made.record) {
       refuse(*device, "malformed payload", made.problem, counters_.malformed);
       continue;
@@ -369,7 +381,7 @@ std::optional<std::string> LocalMqttSource::publish_command(const std::string& d
   auto it = std::find_if(devices_.begin(), devices_.end(),
                          [&](const LocalMqttDevice& d) { return d.name == device; });
   if (it == devices_.end()) return "not a local MQTT device";
-  const auto& topic = it->options.command_topic;
+  const auto& topic = it->options().command_topic;
   if (topic.empty()) return "the device has no command_topic";
   if (values.empty()) return "no values to set";
   if (!connected()) return "the local broker is not connected";
@@ -388,9 +400,9 @@ std::optional<std::string> LocalMqttSource::publish_call(const std::string& devi
   auto it = std::find_if(devices_.begin(), devices_.end(),
                          [&](const LocalMqttDevice& d) { return d.name == device; });
   if (it == devices_.end()) return "not a local MQTT device";
-  if (it->options.command_topic.empty()) return "the device has no command_topic";
+  if (it->options().command_topic.empty()) return "the device has no command_topic";
   if (!connected()) return "the local broker is not connected";
-  auto id = connection_->publish(it->options.command_topic, payload, 1);
+  auto id = connection_->publish(it->options().command_topic, payload, 1);
   if (!id) {
     ++counters_.command_failures;
     return "the local broker connection is busy; try again";
@@ -402,14 +414,14 @@ std::optional<std::string> LocalMqttSource::publish_call(const std::string& devi
 bool LocalMqttSource::take_reply(const mqtt::Message& message) {
   const LocalMqttDevice* device = nullptr;
   for (const auto& d : devices_) {
-    if (!d.options.reply_topic.empty() &&
-        mqtt::topic_matches(d.options.reply_topic, message.topic)) {
+    if (!d.options().reply_topic.empty() &&
+        mqtt::topic_matches(d.options().reply_topic, message.topic)) {
       device = &d;
       break;
     }
   }
   if (!device) return false;
-  auto parsed = parse_device_reply(message.payload, device->options.reply_id_field);
+  auto parsed = parse_device_reply(message.payload, device->options().reply_id_field);
   if (!parsed.reply) {
     std::uint64_t ignored = 0;
     refuse(*device, "malformed reply",

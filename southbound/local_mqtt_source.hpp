@@ -48,9 +48,29 @@ struct sd_event_source;
 
 namespace edgegw::southbound {
 
-struct LocalMqttDevice {
+// A device the source reads. Its options are shared, not copied: the daemon points them into its
+// configuration (one copy per device at 10,000 devices, issue 18).
+class LocalMqttDevice {
+ public:
+  LocalMqttDevice(std::string name, MqttDeviceOptions options)
+      : name(std::move(name)),
+        options_(std::make_shared<const MqttDeviceOptions>(std::move(options))) {}
+  LocalMqttDevice(std::string name, std::shared_ptr<const MqttDeviceOptions> options)
+      : name(std::move(name)), options_(std::move(options)) {}
+
+  const MqttDeviceOptions& options() const { return *options_; }
+  const std::shared_ptr<const MqttDeviceOptions>& shared_options() const { return options_; }
+  // Holds `same` instead when it says the same; false, keeping its own, otherwise.
+  bool share_options(std::shared_ptr<const MqttDeviceOptions> same) {
+    if (!same || !(*same == *options_)) return false;
+    options_ = std::move(same);
+    return true;
+  }
+
   std::string name;  // the local device name ([[device]] name)
-  MqttDeviceOptions options;
+
+ private:
+  std::shared_ptr<const MqttDeviceOptions> options_;  // never null
 };
 
 struct LocalMqttCounters {
@@ -86,6 +106,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void stop();   // DISCONNECT and stay stopped; pending commands fail
 
   bool has_device(const std::string& device) const;
+  // Each device of `same` (the same devices in the same order, as a reload that changed nothing
+  // here passes them) lends its options to ours, so the previous configuration can be freed.
+  // False, changing nothing, when they are not the same devices.
+  bool share_options(const std::vector<LocalMqttDevice>& same);
   // Publishes `values` as a JSON object to the device's command_topic (QoS 1). Returns why not
   // when it cannot even be sent (unknown device, no command_topic, no values, not connected, the
   // window full); then `done` is never called. Otherwise `done` runs later on the loop.

@@ -91,6 +91,7 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
       filters_.push_back(reply);
     }
   }
+  sort_exact();
 }
 
 LocalMqttSource::~LocalMqttSource() {
@@ -248,24 +249,34 @@ void LocalMqttSource::index_device(std::size_t index, const std::vector<std::str
     return;
   }
   for (const auto& filter : filters) {
-    auto& devices = exact_devices_[filter];
-    if (devices.empty() || devices.back() != index) devices.push_back(index);
+    exact_devices_.emplace_back(filter, static_cast<std::uint32_t>(index));
   }
 }
 
+void LocalMqttSource::sort_exact() {
+  std::sort(exact_devices_.begin(), exact_devices_.end());
+  // One entry per (topic, device): a device listing a topic twice is found once.
+  exact_devices_.erase(std::unique(exact_devices_.begin(), exact_devices_.end()),
+                       exact_devices_.end());
+  exact_devices_.shrink_to_fit();
+}
+
 std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::string& topic) const {
-  static const std::vector<std::size_t> kNone;
-  const auto exact = exact_devices_.find(topic);
-  const auto& plain = exact == exact_devices_.end() ? kNone : exact->second;
+  // The topic's entries, ascending by device index (sorted by (topic, index)).
+  const auto first =
+      std::lower_bound(exact_devices_.begin(), exact_devices_.end(), topic,
+                       [](const auto& entry, const std::string& t) { return entry.first < t; });
+  auto last = first;
+  while (last != exact_devices_.end() && last->first == topic) ++last;
   std::vector<const LocalMqttDevice*> matched;
   // Both index lists are ascending: merge them, so the order is the configuration's.
-  auto p = plain.begin();
+  auto p = first;
   for (std::size_t w : wildcard_devices_) {
     if (!device_matches(devices_[w].options(), topic)) continue;
-    for (; p != plain.end() && *p < w; ++p) matched.push_back(&devices_[*p]);
+    for (; p != last && p->second < w; ++p) matched.push_back(&devices_[p->second]);
     matched.push_back(&devices_[w]);
   }
-  for (; p != plain.end(); ++p) matched.push_back(&devices_[*p]);
+  for (; p != last; ++p) matched.push_back(&devices_[p->second]);
   return matched;
 }
 

@@ -161,6 +161,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
                         const std::vector<const LocalMqttDevice*>& matched);
   bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
   void index_device(std::size_t index, const std::vector<std::string>& filters);
+  void sort_exact();  // once all devices are indexed
   // The devices a message on `topic` concerns, in configuration order.
   std::vector<const LocalMqttDevice*> devices_for(const std::string& topic) const;
   void fail_pending_commands(const std::string& why);
@@ -172,8 +173,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::vector<LocalMqttDevice> devices_;
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
   // Which devices a topic concerns without matching every device's filters per message: a device
-  // whose filters are all plain topics is found by hash; only those with wildcards are matched.
-  std::unordered_map<std::string, std::vector<std::size_t>> exact_devices_;
+  // whose filters are all plain topics is found by binary search; only those with wildcards are
+  // matched. (topic, device index) of the devices without wildcards, sorted. A
+  // flat vector rather than a hash map of vectors: ~72 bytes a device instead of ~150 (issue 18).
+  std::vector<std::pair<std::string, std::uint32_t>> exact_devices_;
   std::vector<std::size_t> wildcard_devices_;
   ReadingSink sink_;
   loop::LogSink log_;

@@ -58,7 +58,7 @@ void report_store_start(const store::Outbox& outbox, const store::OpenReport& re
 Daemon::Daemon(std::filesystem::path config_file, config::Config config,
                std::optional<LogLevel> log_level_override)
     : config_file_(std::move(config_file)),
-      config_(std::move(config)),
+      config_(std::make_shared<const config::Config>(std::move(config))),
       log_level_override_(log_level_override) {}
 
 Daemon::~Daemon() {
@@ -127,10 +127,10 @@ int Daemon::run(const std::function<void(sd_event*)>& extend_loop) {
   facts_.started_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  status_ = std::make_unique<StatusPublisher>(config_, std::getenv("RUNTIME_DIRECTORY"));
-  spdlog::info("edgegw starting: {} device(s), platform {}, state in {}", config_.devices.size(),
-               northbound::to_string(config_.cloud.platform), config_.gateway.state_dir.string());
-  auto fds = raise_fd_limit(fds_needed(config_.devices.size(), config_.buses.size()));
+  status_ = std::make_unique<StatusPublisher>(*config_, std::getenv("RUNTIME_DIRECTORY"));
+  spdlog::info("edgegw starting: {} device(s), platform {}, state in {}", config_->devices.size(),
+               northbound::to_string(config_->cloud.platform), config_->gateway.state_dir.string());
+  auto fds = raise_fd_limit(fds_needed(config_->devices.size(), config_->buses.size()));
   if (fds.after != fds.before) {
     spdlog::debug("open-file limit raised from {} to {}", fds.before, fds.after);
   }
@@ -163,7 +163,7 @@ void Daemon::notify(const std::string& state) {
 
 void Daemon::notify_status() {
   std::string status = gateway_ ? gateway_->summary()
-                                : std::to_string(config_.devices.size()) + " device(s) configured";
+                                : std::to_string(config_->devices.size()) + " device(s) configured";
   if (status == last_status_) return;
   last_status_ = status;
   notify("STATUS=" + status);
@@ -182,13 +182,13 @@ std::vector<std::string> Daemon::reload() {
          "\nSTATUS=reloading the configuration");
   spdlog::info("SIGHUP: reading {}", config_file_.string());
   try {
-    config::Config next = config::load_config(config_file_);
-    if (apply_changes(next, config::compare(config_, next))) {
+    auto next = std::make_shared<const config::Config>(config::load_config(config_file_));
+    if (apply_changes(next, config::compare(*config_, *next))) {
       ++facts_.reloads;
       facts_.reloaded_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
-      status_->configure(config_);
+      status_->configure(*config_);
     } else {
       ++facts_.reloads_refused;
       refused.push_back(reload_refusal_);
@@ -217,19 +217,19 @@ bool Daemon::start_store() {
   try {
     // quick_check reads the whole file: on slow flash that can outlast TimeoutStartSec=.
     const StartTimeoutExtension extend_start;
-    outbox_ = store::Outbox::open(config_.store, &report);
+    outbox_ = store::Outbox::open(config_->store, &report);
   } catch (const std::exception& e) {
-    spdlog::error("cannot open the outbox {}: {}", config_.store.path.string(), e.what());
+    spdlog::error("cannot open the outbox {}: {}", config_->store.path.string(), e.what());
     return false;
   }
   if (report.moved_aside) {
     log::event(spdlog::level::err, log::kStoreQuarantined, {},
                "the outbox {} was unreadable ({}); it was kept as {} and a new one started",
-               config_.store.path.string(), report.corruption, report.moved_aside->string());
+               config_->store.path.string(), report.corruption, report.moved_aside->string());
   }
   report_store_start(*outbox_, report);
   facts_.store_started_on_full_disk = report.started_on_full_disk;
-  spdlog::info("outbox {}: {} record(s) waiting", config_.store.path.string(), report.backlog);
+  spdlog::info("outbox {}: {} record(s) waiting", config_->store.path.string(), report.backlog);
   return true;
 }
 
@@ -250,8 +250,8 @@ bool Daemon::start_northbound() {
 
 void Daemon::start_fleet() {
   retire_fleet_ = false;
-  if (!gateway_ || !config_.gateway.cloud) return;
-  fleet_ = std::make_unique<Fleet>(loop_, config_, *gateway_, fleet_hooks());
+  if (!gateway_ || !config_->gateway.cloud) return;
+  fleet_ = std::make_unique<Fleet>(loop_, *config_, *gateway_, fleet_hooks());
 }
 
 FleetHooks Daemon::fleet_hooks() {
@@ -262,7 +262,7 @@ FleetHooks Daemon::fleet_hooks() {
   };
   hooks.set_log_level = [](LogLevel level) { log::set_level(level); };
   hooks.restore_log_level = [this] {
-    log::set_level(log_level_override_.value_or(config_.gateway.log_level));
+    log::set_level(log_level_override_.value_or(config_->gateway.log_level));
   };
   hooks.reload = [this] { return reload(); };
   return hooks;
@@ -293,16 +293,16 @@ std::unique_ptr<MetricsHttp> Daemon::make_metrics_http(const config::ListenAddre
 }
 
 bool Daemon::start_metrics_http() {
-  store_probe_ = std::make_unique<DirectoryProbe>(config_.store.path.parent_path());
-  if (!config_.metrics.listen) return true;
+  store_probe_ = std::make_unique<DirectoryProbe>(config_->store.path.parent_path());
+  if (!config_->metrics.listen) return true;
   try {
-    metrics_http_ = make_metrics_http(*config_.metrics.listen);
+    metrics_http_ = make_metrics_http(*config_->metrics.listen);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return false;
   }
   spdlog::info("metrics: serving /metrics and /healthz on http://{}",
-               config_.metrics.listen->text());
+               config_->metrics.listen->text());
   return true;
 }
 
@@ -363,16 +363,18 @@ Health Daemon::health() {
 
 void Daemon::publish_status(bool force) {
   if (!status_) return;
-  status_->publish(config_, gateway_.get(), outbox_.get(), facts_, std::chrono::system_clock::now(),
-                   force);
+  status_->publish(*config_, gateway_.get(), outbox_.get(), facts_,
+                   std::chrono::system_clock::now(), force);
 }
 
-bool Daemon::apply_changes(const config::Config& next, const config::ConfigChanges& changes) {
+bool Daemon::apply_changes(const std::shared_ptr<const config::Config>& next_config,
+                           const config::ConfigChanges& changes) {
+  const config::Config& next = *next_config;
   // The sessions, buses and the local broker connection follow the new file now (the Gateway
   // touches only what changed); the outbox stays where it was opened.
   std::optional<GatewayReload> done;
   if (gateway_) {
-    done = gateway_->apply(next);
+    done = gateway_->apply(next_config);
     if (!done->refused.empty()) {
       spdlog::error("the new configuration cannot run ({}); keeping the running one",
                     done->refused);
@@ -381,20 +383,20 @@ bool Daemon::apply_changes(const config::Config& next, const config::ConfigChang
     }
   }
   spdlog::info("configuration reloaded: {}", config::describe(changes));
-  if (!(next.store == config_.store)) {
+  if (!(next.store == config_->store)) {
     spdlog::warn("[store] changed: this takes effect at the next restart");
   }
   rebind_metrics_http(next.metrics);
-  if (next.gateway.state_dir != config_.gateway.state_dir) {
+  if (next.gateway.state_dir != config_->gateway.state_dir) {
     spdlog::warn("gateway.state_dir changed: this takes effect at the next restart");
   }
   if (done) log_reload(*done);
   log::set_level(log_level_override_.value_or(next.gateway.log_level));
-  config_ = next;
-  if (!config_.gateway.cloud) {
+  config_ = next_config;  // the one copy, shared with the gateway
+  if (!config_->gateway.cloud) {
     retire_fleet_ = true;  // at the next housekeeping: this may run inside its tick()
   } else if (fleet_) {
-    fleet_->configure(config_);
+    fleet_->configure(*config_);
   } else {
     start_fleet();
   }
@@ -411,9 +413,9 @@ void Daemon::log_reload(const GatewayReload& done) {
   for (const auto& name : done.sessions_stopped) {
     const std::uint64_t backlog = outbox_ ? outbox_->backlog(name) : 0;
     // The fields it had: the directory already holds the new configuration's devices only.
-    const config::DeviceConfig* gone = config_.find_device(name);
+    const config::DeviceConfig* gone = config_->find_device(name);
     log::device(spdlog::level::info,
-                gone ? device_log_context(config_, *gone) : log::DeviceLogContext{name, {}, {}},
+                gone ? device_log_context(*config_, *gone) : log::DeviceLogContext{name, {}, {}},
                 "removed from the configuration: its session stopped; {} record(s) stay in the "
                 "outbox (sent if the device comes back)",
                 backlog);

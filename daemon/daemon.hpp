@@ -53,7 +53,7 @@ class Daemon {
   // loop with it. The edgegw binary passes nothing.
   int run(const std::function<void(sd_event*)>& extend_loop = {});
 
-  const config::Config& config() const { return config_; }
+  const config::Config& config() const { return *config_; }
   sd_event* loop() const { return loop_; }
   store::Outbox* outbox() const { return outbox_.get(); }
 
@@ -84,7 +84,8 @@ class Daemon {
   void stop_store();
   void on_housekeeping();
   // False (after logging why) when the gateway cannot run `next`: nothing changed then.
-  bool apply_changes(const config::Config& next, const config::ConfigChanges& changes);
+  bool apply_changes(const std::shared_ptr<const config::Config>& next,
+                     const config::ConfigChanges& changes);
   void log_reload(const GatewayReload& done);
 
   static int on_signal_cb(sd_event_source* s, const struct signalfd_siginfo* si,
@@ -93,7 +94,9 @@ class Daemon {
   static int on_timer_cb(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
   std::filesystem::path config_file_;
-  config::Config config_;
+  // The running configuration: one copy, shared with the Gateway (and, through aliasing
+  // pointers, each device's identity with its session); a reload swaps it whole.
+  std::shared_ptr<const config::Config> config_;
   std::optional<LogLevel> log_level_override_;
   sd_event* loop_ = nullptr;
   loop::EventSource signal_sources_[3];  // SIGTERM, SIGINT, SIGHUP

@@ -20,17 +20,18 @@ spdlog::level::level_enum level_of(loop::LogLevel level) {
 
 }  // namespace
 
-Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox)
+Gateway::Gateway(sd_event* loop, std::shared_ptr<const config::Config> shared,
+                 store::Outbox& outbox)
     : loop_(loop),
       outbox_(&outbox),
-      config_(config),
+      config_(std::move(shared)),
       router_(
           *this, last_values_,
           [this](const std::string& device, const northbound::Command& command,
                  const northbound::CommandResult& result) {
             return northbound_->reply(device, command, result);
           },
-          command_catalog(config)),
+          command_catalog(*config_)),
       // One write per connection for the commit's PUBACKs to the local broker and the
       // publishes of the drain that follows (mqtt/output_batch.hpp).
       commit_wakeup_(loop,
@@ -45,10 +46,11 @@ Gateway::Gateway(sd_event* loop, const config::Config& config, store::Outbox& ou
                       drain();
                     }),
       session_journal_(loop) {
+  const config::Config& config = *config_;
   describe_devices(config);  // the journal fields of every device's lines
-  build_northbound(config);
+  build_northbound(config_);
   build_buses(config);
-  build_local_mqtt(config);
+  build_local_mqtt(config_);
   add_loop_sources();
 }
 
@@ -102,14 +104,14 @@ void Gateway::arm_command_timer() {
   command_timer_.set_enabled(SD_EVENT_ONESHOT);
 }
 
-void Gateway::build_northbound(const config::Config& config) {
+void Gateway::build_northbound(const std::shared_ptr<const config::Config>& config) {
   northbound::NorthboundOptions options;
-  options.cloud = config.cloud;
-  options.state_dir = config.gateway.state_dir;
+  options.cloud = config->cloud;
+  options.state_dir = config->gateway.state_dir;
   options.build_epoch = std::chrono::system_clock::time_point(std::chrono::seconds(build_epoch()));
   northbound::NorthboundHandlers handlers;
   handlers.on_command = [this](const std::string& device, const northbound::Command& command) {
-    if (config_.gateway.cloud && device == config_.gateway.name) {
+    if (config_->gateway.cloud && device == config_->gateway.name) {
       if (gateway_commands_) gateway_commands_(command);
       return;
     }
@@ -124,11 +126,23 @@ void Gateway::build_northbound(const config::Config& config) {
   };
   northbound_ = std::make_unique<northbound::Northbound>(loop_, *outbox_, std::move(options),
                                                          std::move(handlers));
-  for (const auto& device : config.devices) {
+  identities_ = identities_of(config);
+}
+
+std::vector<std::shared_ptr<const northbound::DeviceIdentity>> Gateway::identities_of(
+    const std::shared_ptr<const config::Config>& config) {
+  std::vector<std::shared_ptr<const northbound::DeviceIdentity>> out;
+  out.reserve(config->devices.size());
+  for (const auto& device : config->devices) {
+    if (device.cloud.device == device.name) {   // as load_config() leaves it
+      out.emplace_back(config, &device.cloud);  // aliasing: no copy (~0.6 KB per device)
+      continue;
+    }
     auto identity = std::make_shared<northbound::DeviceIdentity>(device.cloud);
     identity->device = device.name;
-    identities_.push_back(std::move(identity));
+    out.push_back(std::move(identity));
   }
+  return out;
 }
 
 std::optional<northbound::DeviceIdentity> Gateway::gateway_identity(const config::Config& config) {
@@ -191,15 +205,24 @@ std::unique_ptr<Gateway::Bus> Gateway::make_bus(const southbound::BusOptions& op
   return slot;
 }
 
-void Gateway::build_local_mqtt(const config::Config& config) {
+std::vector<southbound::LocalMqttDevice> Gateway::local_devices(
+    const std::shared_ptr<const config::Config>& config) {
   std::vector<southbound::LocalMqttDevice> devices;
-  for (const auto& device : config.devices) {
-    if (device.mqtt) devices.push_back({device.name, *device.mqtt});
+  for (const auto& device : config->devices) {
+    if (!device.mqtt) continue;
+    // Aliasing: the options stay in the configuration (no copy, ~0.25 KB per device).
+    devices.emplace_back(
+        device.name, std::shared_ptr<const southbound::MqttDeviceOptions>(config, &*device.mqtt));
   }
+  return devices;
+}
+
+void Gateway::build_local_mqtt(const std::shared_ptr<const config::Config>& config) {
+  auto devices = local_devices(config);
   if (devices.empty()) return;
   local_resolver_ = std::make_unique<mqtt::Resolver>(loop_);
   local_mqtt_ = std::make_unique<southbound::LocalMqttSource>(
-      loop_, *local_resolver_, config.local_mqtt, std::move(devices),
+      loop_, *local_resolver_, config->local_mqtt, std::move(devices),
       [this](store::Record record, std::function<void()> on_committed) {
         append(std::move(record), std::move(on_committed));
       },
@@ -219,7 +242,7 @@ void Gateway::build_local_mqtt(const config::Config& config) {
 void Gateway::start() {
   if (started_) return;
   started_ = true;
-  if (auto identity = gateway_identity(config_)) northbound_->start_gateway(*identity);
+  if (auto identity = gateway_identity(*config_)) northbound_->start_gateway(*identity);
   for (const auto& identity : identities_) northbound_->add_device(identity);
   for (auto& bus : buses_) bus->bus->start();
   if (local_mqtt_) local_mqtt_->start();
@@ -329,8 +352,8 @@ std::optional<std::string> Gateway::publish_call(const std::string& device,
 // --- the gateway identity ---------------------------------------------------------------------
 
 bool Gateway::post_as_gateway(store::Record record) {
-  if (!config_.gateway.cloud || stopped_) return false;
-  record.device = config_.gateway.name;
+  if (!config_->gateway.cloud || stopped_) return false;
+  record.device = config_->gateway.name;
   outbox_->append(std::move(record));
   group_commit_.request(std::chrono::steady_clock::now());
   return true;
@@ -338,7 +361,7 @@ bool Gateway::post_as_gateway(store::Record record) {
 
 bool Gateway::reply_as_gateway(const northbound::Command& command,
                                const northbound::CommandResult& result) {
-  return config_.gateway.cloud && northbound_->reply(config_.gateway.name, command, result);
+  return config_->gateway.cloud && northbound_->reply(config_->gateway.name, command, result);
 }
 
 std::optional<std::string> Gateway::request_poll(const std::string& device) {

@@ -69,7 +69,12 @@ class Gateway final : private DeviceSide {
   // Builds the sessions, buses and the local source from `config` around `outbox` (which the
   // daemon opened and which outlives this); nothing connects or polls before start(). Throws
   // std::exception with a message for the user when something cannot work (a platform's refusal).
-  Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox);
+  // `config` is shared, not copied: the daemon's one copy (each device's identity too, through
+  // pointers into it). Nothing in it changes while shared.
+  Gateway(sd_event* loop, std::shared_ptr<const config::Config> config, store::Outbox& outbox);
+  // The same with a copy of `config` (tests that build one in place).
+  Gateway(sd_event* loop, const config::Config& config, store::Outbox& outbox)
+      : Gateway(loop, std::make_shared<const config::Config>(config), outbox) {}
   ~Gateway() override;
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -80,7 +85,14 @@ class Gateway final : private DeviceSide {
   // devices' sessions stop (their records stay in the outbox); added devices start; a changed
   // [cloud] restarts every session. A bus thread restarts when its options or devices changed, the
   // local MQTT connection when [local_mqtt] or its devices changed.
-  GatewayReload apply(const config::Config& next);
+  // `next` replaces the shared configuration once applied (the old one is freed as soon as no
+  // session points into it: kept sessions take their identity from `next`).
+  GatewayReload apply(std::shared_ptr<const config::Config> next);
+  GatewayReload apply(const config::Config& next) {
+    return apply(std::make_shared<const config::Config>(next));
+  }
+  // The configuration running now (the one the daemon shares, not a copy).
+  const std::shared_ptr<const config::Config>& config() const { return config_; }
   // Stops polling and the local source, disconnects the sessions and commits what is queued.
   void stop();
 
@@ -140,20 +152,26 @@ class Gateway final : private DeviceSide {
   // follow are committed.
   void take_baselines(Bus& slot, bool* changed);
   void save_baselines();
-  void build_local_mqtt(const config::Config& config);
+  void build_local_mqtt(const std::shared_ptr<const config::Config>& config);
+  // The devices of the local broker, their options pointing into `config`.
+  static std::vector<southbound::LocalMqttDevice> local_devices(
+      const std::shared_ptr<const config::Config>& config);
   static std::vector<southbound::ModbusDevice> modbus_devices_of(const config::Config& config,
                                                                  const std::string& bus);
   std::unique_ptr<Bus> make_bus(const southbound::BusOptions& options,
                                 std::vector<southbound::ModbusDevice> devices);
   // Parts of apply().
-  bool apply_cloud(const config::Config& next, GatewayReload& done);
-  void apply_sessions(const config::Config& next, GatewayReload& done);
+  bool apply_cloud(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
+  void apply_sessions(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
   void apply_buses(const config::Config& next, GatewayReload& done);
-  void apply_local_mqtt(const config::Config& next, GatewayReload& done);
+  void apply_local_mqtt(const std::shared_ptr<const config::Config>& next, GatewayReload& done);
   void stop_bus(Bus& slot);
-  void build_northbound(const config::Config& config);
+  void build_northbound(const std::shared_ptr<const config::Config>& config);
   // The [gateway.cloud] identity named as the gateway; nullopt without one.
   static std::optional<northbound::DeviceIdentity> gateway_identity(const config::Config& config);
+  // Every device's identity, pointing into `config` (which each pointer keeps alive).
+  static std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_of(
+      const std::shared_ptr<const config::Config>& config);
   void apply_gateway_identity(const config::Config& next, bool cloud_rebuilt, GatewayReload& done);
   void add_loop_sources();
 
@@ -181,7 +199,8 @@ class Gateway final : private DeviceSide {
 
   sd_event* loop_;
   store::Outbox* outbox_;
-  config::Config config_;  // what runs now (apply() compares the next one with it)
+  // What runs now (apply() compares the next one with it); shared with the daemon.
+  std::shared_ptr<const config::Config> config_;
   LastValues last_values_;
   SourceOnline source_online_;
   CommandRouter router_;
@@ -197,7 +216,8 @@ class Gateway final : private DeviceSide {
   std::set<std::string> read_on_get_;  // devices with property_get = "device"
   std::unique_ptr<mqtt::Resolver> local_resolver_;
   std::unique_ptr<southbound::LocalMqttSource> local_mqtt_;
-  // Shared with the sessions (one copy of each identity, not one per holder).
+  // Each device's identity as its session holds it: a pointer into config_'s device entry (one
+  // copy per device, the configuration's).
   std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_;
   GatewayCommandSink gateway_commands_;
 

@@ -25,18 +25,6 @@
 namespace edgegw::daemon {
 namespace {
 
-std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_of(
-    const config::Config& config) {
-  std::vector<std::shared_ptr<const northbound::DeviceIdentity>> out;
-  out.reserve(config.devices.size());
-  for (const auto& device : config.devices) {
-    auto identity = std::make_shared<northbound::DeviceIdentity>(device.cloud);
-    identity->device = device.name;
-    out.push_back(std::move(identity));
-  }
-  return out;
-}
-
 std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> local_devices_of(
     const config::Config& config) {
   std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> out;
@@ -48,29 +36,30 @@ std::vector<std::pair<std::string, southbound::MqttDeviceOptions>> local_devices
 
 }  // namespace
 
-GatewayReload Gateway::apply(const config::Config& next) {
+GatewayReload Gateway::apply(std::shared_ptr<const config::Config> shared) {
   GatewayReload done;
+  const config::Config& next = *shared;
   const bool cloud_changed =
-      !(config_.cloud == next.cloud) || config_.gateway.state_dir != next.gateway.state_dir;
+      !(config_->cloud == next.cloud) || config_->gateway.state_dir != next.gateway.state_dir;
   if (cloud_changed) {
-    if (!apply_cloud(next, done)) return done;
+    if (!apply_cloud(shared, done)) return done;
   } else {
-    apply_sessions(next, done);
+    apply_sessions(shared, done);
   }
   apply_gateway_identity(next, cloud_changed, done);
   apply_buses(next, done);
-  apply_local_mqtt(next, done);
+  apply_local_mqtt(shared, done);
   for (const auto& name : done.sessions_stopped) {
     last_values_.forget(name);
     source_online_.forget(name);
   }
   describe_devices(next);
   router_.set_commands(command_catalog(next));
-  config_ = next;
+  config_ = std::move(shared);  // the last pointer into the old one goes with it
   return done;
 }
 
-bool Gateway::apply_cloud(const config::Config& next, GatewayReload& done) {
+bool Gateway::apply_cloud(const std::shared_ptr<const config::Config>& next, GatewayReload& done) {
   auto old = std::move(northbound_);
   auto old_identities = std::move(identities_);
   identities_.clear();
@@ -99,7 +88,7 @@ bool Gateway::apply_cloud(const config::Config& next, GatewayReload& done) {
 // identity or name changed.
 void Gateway::apply_gateway_identity(const config::Config& next, bool cloud_rebuilt,
                                      GatewayReload& done) {
-  const auto before = gateway_identity(config_);
+  const auto before = gateway_identity(*config_);
   const auto after = gateway_identity(next);
   if (!cloud_rebuilt && before == after) return;
   if (before && (!after || before->device != after->device)) {
@@ -112,7 +101,8 @@ void Gateway::apply_gateway_identity(const config::Config& next, bool cloud_rebu
   if (started_) northbound_->start_gateway(*after);
 }
 
-void Gateway::apply_sessions(const config::Config& next, GatewayReload& done) {
+void Gateway::apply_sessions(const std::shared_ptr<const config::Config>& next,
+                             GatewayReload& done) {
   auto wanted = identities_of(next);
   std::set<std::string> wanted_names;
   for (const auto& id : wanted) wanted_names.insert(id->device);
@@ -129,7 +119,9 @@ void Gateway::apply_sessions(const config::Config& next, GatewayReload& done) {
     auto it = running.find(id->device);
     if (it != running.end() && *it->second == *id) {
       ++done.sessions_kept;
-      id = it->second;  // the running session's copy: still one per device
+      // The session reads the same identity from the new configuration from now on, so the old
+      // one is freed: one copy of the configuration, not one per reload.
+      northbound_->share_identity(id);
       continue;
     }
     if (it != running.end()) {
@@ -183,15 +175,19 @@ void Gateway::apply_buses(const config::Config& next, GatewayReload& done) {
   }
 }
 
-void Gateway::apply_local_mqtt(const config::Config& next, GatewayReload& done) {
-  if (config_.local_mqtt == next.local_mqtt &&
-      local_devices_of(config_) == local_devices_of(next)) {
+void Gateway::apply_local_mqtt(const std::shared_ptr<const config::Config>& shared,
+                               GatewayReload& done) {
+  const config::Config& next = *shared;
+  if (config_->local_mqtt == next.local_mqtt &&
+      local_devices_of(*config_) == local_devices_of(next)) {
+    // Kept: its devices read their options from the new configuration from now on.
+    if (local_mqtt_) local_mqtt_->share_options(local_devices(shared));
     return;
   }
   if (local_mqtt_) local_mqtt_->stop();
   local_mqtt_.reset();
   local_resolver_.reset();
-  build_local_mqtt(next);
+  build_local_mqtt(shared);
   if (started_ && local_mqtt_) local_mqtt_->start();
   done.local_source_restarted = true;
 }

@@ -11,11 +11,13 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace edgegw::daemon::log {
 namespace {
@@ -23,10 +25,22 @@ namespace {
 thread_local const DeviceLogContext* t_context = nullptr;
 thread_local std::string_view t_message_id;  // MESSAGE_ID of the line being written
 
-// The directory of devices' journal fields (describe_device()).
+// The directory of devices' journal fields (describe_device()): sorted by device, one entry per
+// device without a map node around it (96 bytes a device instead of 160: issue 18, memory per
+// device at 10,000 devices). Changed only at start and reload; looked up per line.
 struct Directory {
   std::mutex mutex;
-  std::map<std::string, DeviceLogContext, std::less<>> devices;
+  std::vector<DeviceLogContext> devices;  // by device name, unique
+
+  std::vector<DeviceLogContext>::iterator find_slot(std::string_view device) {
+    return std::lower_bound(
+        devices.begin(), devices.end(), device,
+        [](const DeviceLogContext& c, std::string_view name) { return c.device < name; });
+  }
+  const DeviceLogContext* find(std::string_view device) {
+    auto it = find_slot(device);
+    return it != devices.end() && it->device == device ? &*it : nullptr;
+  }
 };
 Directory& directory() {
   static Directory* d = new Directory;  // never destroyed: bus threads may log during exit
@@ -95,14 +109,19 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
 void describe_device(DeviceLogContext context) {
   auto& d = directory();
   std::lock_guard lock(d.mutex);
-  auto name = context.device;
-  d.devices.insert_or_assign(std::move(name), std::move(context));
+  auto it = d.find_slot(context.device);
+  if (it != d.devices.end() && it->device == context.device) {
+    *it = std::move(context);
+  } else {
+    d.devices.insert(it, std::move(context));
+  }
 }
 
 void forget_device(std::string_view device) {
   auto& d = directory();
   std::lock_guard lock(d.mutex);
-  if (auto it = d.devices.find(device); it != d.devices.end()) d.devices.erase(it);
+  auto it = d.find_slot(device);
+  if (it != d.devices.end() && it->device == device) d.devices.erase(it);
 }
 
 void forget_all_devices() {
@@ -112,10 +131,17 @@ void forget_all_devices() {
 }
 
 void set_devices(std::vector<DeviceLogContext> contexts) {
-  std::map<std::string, DeviceLogContext, std::less<>> devices;
+  // Sorted, the last of equal names winning (as a map's insert_or_assign would).
+  std::stable_sort(contexts.begin(), contexts.end(),
+                   [](const auto& a, const auto& b) { return a.device < b.device; });
+  std::vector<DeviceLogContext> devices;
+  devices.reserve(contexts.size());
   for (auto& c : contexts) {
-    auto name = c.device;
-    devices.insert_or_assign(std::move(name), std::move(c));
+    if (!devices.empty() && devices.back().device == c.device) {
+      devices.back() = std::move(c);
+    } else {
+      devices.push_back(std::move(c));
+    }
   }
   auto& d = directory();
   std::lock_guard lock(d.mutex);
@@ -125,7 +151,7 @@ void set_devices(std::vector<DeviceLogContext> contexts) {
 std::optional<DeviceLogContext> device_context(std::string_view device) {
   auto& d = directory();
   std::lock_guard lock(d.mutex);
-  if (auto it = d.devices.find(device); it != d.devices.end()) return it->second;
+  if (const auto* context = d.find(device)) return *context;
   return std::nullopt;
 }
 

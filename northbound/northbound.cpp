@@ -93,6 +93,11 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
   return true;
 }
 
+bool Northbound::share_identity(std::shared_ptr<const DeviceIdentity> identity) {
+  auto it = sessions_.find(identity->device);
+  return it != sessions_.end() && it->second->share_identity(std::move(identity));
+}
+
 bool Northbound::remove_device(const std::string& device) {
   if (topology_ && topology_->has(device)) {
     ++membership_;

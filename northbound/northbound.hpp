@@ -73,6 +73,10 @@ class Northbound {
   bool add_device(DeviceIdentity identity);
   // The same with an identity the caller keeps too (shared, not copied).
   bool add_device(std::shared_ptr<const DeviceIdentity> identity);
+  // The running session of identity->device holds `identity` from now on instead of its own
+  // pointer, when both say the same (a reload that kept the device: the session then no longer
+  // keeps the previous configuration alive). False, changing nothing, otherwise.
+  bool share_identity(std::shared_ptr<const DeviceIdentity> identity);
   // Stops and removes a device's session (its records stay in the outbox). False if unknown.
   bool remove_device(const std::string& device);
   bool has_device(const std::string& device) const {

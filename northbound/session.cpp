@@ -63,7 +63,8 @@ Session::Session(const SessionEnvironment& env, std::shared_ptr<const DeviceIden
                  SessionOptions options)
     : env_(env),
       identity_(std::move(identity)),
-      options_(options),
+      options_{options.connect_timeout, options.registration_timeout, options.take_batch,
+               options.max_inflight},
       core_(
           [&] {
             SessionCoreOptions o;

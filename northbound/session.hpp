@@ -117,6 +117,13 @@ class Session : private mqtt::Connection::Handler {
   bool online() const { return core_.state() == SessionState::online; }
   const std::string& device() const { return identity_->device; }
   const DeviceIdentity& identity() const { return *identity_; }
+  // Holds `same` instead of its identity when they are equal (the caller's newer copy, so the old
+  // one can go); false, keeping its own, otherwise.
+  bool share_identity(std::shared_ptr<const DeviceIdentity> same) {
+    if (!same || !(*same == *identity_)) return false;
+    identity_ = std::move(same);
+    return true;
+  }
 
   // A layer sharing this session's connection (gateway mode); null detaches. It must outlive
   // the session or detach first.
@@ -165,7 +172,14 @@ class Session : private mqtt::Connection::Handler {
 
   const SessionEnvironment& env_;
   std::shared_ptr<const DeviceIdentity> identity_;  // never null
-  SessionOptions options_;
+  // What the session reads of its options after construction (the rest went into core_ and
+  // gate_): not the whole SessionOptions again, 10,000 times.
+  struct KeptOptions {
+    std::chrono::milliseconds connect_timeout;
+    std::chrono::milliseconds registration_timeout;
+    std::size_t take_batch;
+    unsigned max_inflight;
+  } options_;
   SessionCore core_;
   SessionPublishGate gate_;
   std::unique_ptr<mqtt::Connection> connection_;

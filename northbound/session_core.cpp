@@ -15,8 +15,7 @@ bool is_waiting(SessionState state) {
 
 SessionCore::SessionCore(SessionCoreOptions options, ConnectLimiter& limiter, ConnectSlots* slots,
                          std::function<void()> wake)
-    : options_(options),
-      limiter_(limiter),
+    : limiter_(limiter),
       slots_(slots),
       wake_(std::move(wake)),
       backoff_(options.backoff, options.seed),

@@ -111,7 +111,6 @@ class SessionCore {
   bool take_connect_slot();
   void give_back_connect_slot();
 
-  SessionCoreOptions options_;
   ConnectLimiter& limiter_;
   ConnectSlots* slots_;
   std::function<void()> wake_;

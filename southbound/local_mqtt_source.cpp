@@ -79,18 +79,19 @@ LocalMqttSource::LocalMqttSource(sd_event* loop, mqtt::Resolver& resolver, Local
                    }) {
   for (std::size_t i = 0; i < devices_.size(); ++i) {
     const auto& device = devices_[i];
-    const auto device_filter_list = device_filters(device.options);
+    const auto device_filter_list = device_filters(device.options());
     for (const auto& filter : device_filter_list) {
       if (std::find(filters_.begin(), filters_.end(), filter) == filters_.end()) {
         filters_.push_back(filter);
       }
     }
     index_device(i, device_filter_list);
-    const auto& reply = device.options.reply_topic;
+    const auto& reply = device.options().reply_topic;
     if (!reply.empty() && std::find(filters_.begin(), filters_.end(), reply) == filters_.end()) {
       filters_.push_back(reply);
     }
   }
+  sort_exact();
 }
 
 LocalMqttSource::~LocalMqttSource() {
@@ -114,6 +115,17 @@ void LocalMqttSource::stop() {
 bool LocalMqttSource::has_device(const std::string& device) const {
   return std::any_of(devices_.begin(), devices_.end(),
                      [&](const LocalMqttDevice& d) { return d.name == device; });
+}
+
+bool LocalMqttSource::share_options(const std::vector<LocalMqttDevice>& same) {
+  if (same.size() != devices_.size()) return false;
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    if (same[i].name != devices_[i].name || !(same[i].options() == devices_[i].options())) {
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < same.size(); ++i) devices_[i].share_options(same[i].shared_options());
+  return true;
 }
 
 void LocalMqttSource::connect_now() {
@@ -237,24 +249,34 @@ void LocalMqttSource::index_device(std::size_t index, const std::vector<std::str
     return;
   }
   for (const auto& filter : filters) {
-    auto& devices = exact_devices_[filter];
-    if (devices.empty() || devices.back() != index) devices.push_back(index);
+    exact_devices_.emplace_back(filter, static_cast<std::uint32_t>(index));
   }
 }
 
+void LocalMqttSource::sort_exact() {
+  std::sort(exact_devices_.begin(), exact_devices_.end());
+  // One entry per (topic, device): a device listing a topic twice is found once.
+  exact_devices_.erase(std::unique(exact_devices_.begin(), exact_devices_.end()),
+                       exact_devices_.end());
+  exact_devices_.shrink_to_fit();
+}
+
 std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::string& topic) const {
-  static const std::vector<std::size_t> kNone;
-  const auto exact = exact_devices_.find(topic);
-  const auto& plain = exact == exact_devices_.end() ? kNone : exact->second;
+  // The topic's entries, ascending by device index (sorted by (topic, index)).
+  const auto first =
+      std::lower_bound(exact_devices_.begin(), exact_devices_.end(), topic,
+                       [](const auto& entry, const std::string& t) { return entry.first < t; });
+  auto last = first;
+  while (last != exact_devices_.end() && last->first == topic) ++last;
   std::vector<const LocalMqttDevice*> matched;
   // Both index lists are ascending: merge them, so the order is the configuration's.
-  auto p = plain.begin();
+  auto p = first;
   for (std::size_t w : wildcard_devices_) {
-    if (!device_matches(devices_[w].options, topic)) continue;
-    for (; p != plain.end() && *p < w; ++p) matched.push_back(&devices_[*p]);
+    if (!device_matches(devices_[w].options(), topic)) continue;
+    for (; p != last && p->second < w; ++p) matched.push_back(&devices_[p->second]);
     matched.push_back(&devices_[w]);
   }
-  for (; p != plain.end(); ++p) matched.push_back(&devices_[*p]);
+  for (; p != last; ++p) matched.push_back(&devices_[p->second]);
   return matched;
 }
 
@@ -273,7 +295,8 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   const std::int64_t time = now_ms();
   std::vector<store::Record> records;
   for (const auto* device : matched) {
-    auto made = device_message(device->name, device->options, message.topic, message.payload, time);
+    auto made =
+        device_message(device->name, device->options(), message.topic, message.payload, time);
     if (!made.record) {
       refuse(*device, "malformed payload", made.problem, counters_.malformed);
       continue;
@@ -369,7 +392,7 @@ std::optional<std::string> LocalMqttSource::publish_command(const std::string& d
   auto it = std::find_if(devices_.begin(), devices_.end(),
                          [&](const LocalMqttDevice& d) { return d.name == device; });
   if (it == devices_.end()) return "not a local MQTT device";
-  const auto& topic = it->options.command_topic;
+  const auto& topic = it->options().command_topic;
   if (topic.empty()) return "the device has no command_topic";
   if (values.empty()) return "no values to set";
   if (!connected()) return "the local broker is not connected";
@@ -388,9 +411,9 @@ std::optional<std::string> LocalMqttSource::publish_call(const std::string& devi
   auto it = std::find_if(devices_.begin(), devices_.end(),
                          [&](const LocalMqttDevice& d) { return d.name == device; });
   if (it == devices_.end()) return "not a local MQTT device";
-  if (it->options.command_topic.empty()) return "the device has no command_topic";
+  if (it->options().command_topic.empty()) return "the device has no command_topic";
   if (!connected()) return "the local broker is not connected";
-  auto id = connection_->publish(it->options.command_topic, payload, 1);
+  auto id = connection_->publish(it->options().command_topic, payload, 1);
   if (!id) {
     ++counters_.command_failures;
     return "the local broker connection is busy; try again";
@@ -402,14 +425,14 @@ std::optional<std::string> LocalMqttSource::publish_call(const std::string& devi
 bool LocalMqttSource::take_reply(const mqtt::Message& message) {
   const LocalMqttDevice* device = nullptr;
   for (const auto& d : devices_) {
-    if (!d.options.reply_topic.empty() &&
-        mqtt::topic_matches(d.options.reply_topic, message.topic)) {
+    if (!d.options().reply_topic.empty() &&
+        mqtt::topic_matches(d.options().reply_topic, message.topic)) {
       device = &d;
       break;
     }
   }
   if (!device) return false;
-  auto parsed = parse_device_reply(message.payload, device->options.reply_id_field);
+  auto parsed = parse_device_reply(message.payload, device->options().reply_id_field);
   if (!parsed.reply) {
     std::uint64_t ignored = 0;
     refuse(*device, "malformed reply",

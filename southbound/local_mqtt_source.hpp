@@ -48,9 +48,29 @@ struct sd_event_source;
 
 namespace edgegw::southbound {
 
-struct LocalMqttDevice {
+// A device the source reads. Its options are shared, not copied: the daemon points them into its
+// configuration (one copy per device at 10,000 devices, issue 18).
+class LocalMqttDevice {
+ public:
+  LocalMqttDevice(std::string name, MqttDeviceOptions options)
+      : name(std::move(name)),
+        options_(std::make_shared<const MqttDeviceOptions>(std::move(options))) {}
+  LocalMqttDevice(std::string name, std::shared_ptr<const MqttDeviceOptions> options)
+      : name(std::move(name)), options_(std::move(options)) {}
+
+  const MqttDeviceOptions& options() const { return *options_; }
+  const std::shared_ptr<const MqttDeviceOptions>& shared_options() const { return options_; }
+  // Holds `same` instead when it says the same; false, keeping its own, otherwise.
+  bool share_options(std::shared_ptr<const MqttDeviceOptions> same) {
+    if (!same || !(*same == *options_)) return false;
+    options_ = std::move(same);
+    return true;
+  }
+
   std::string name;  // the local device name ([[device]] name)
-  MqttDeviceOptions options;
+
+ private:
+  std::shared_ptr<const MqttDeviceOptions> options_;  // never null
 };
 
 struct LocalMqttCounters {
@@ -86,6 +106,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void stop();   // DISCONNECT and stay stopped; pending commands fail
 
   bool has_device(const std::string& device) const;
+  // Each device of `same` (the same devices in the same order, as a reload that changed nothing
+  // here passes them) lends its options to ours, so the previous configuration can be freed.
+  // False, changing nothing, when they are not the same devices.
+  bool share_options(const std::vector<LocalMqttDevice>& same);
   // Publishes `values` as a JSON object to the device's command_topic (QoS 1). Returns why not
   // when it cannot even be sent (unknown device, no command_topic, no values, not connected, the
   // window full); then `done` is never called. Otherwise `done` runs later on the loop.
@@ -137,6 +161,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
                         const std::vector<const LocalMqttDevice*>& matched);
   bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
   void index_device(std::size_t index, const std::vector<std::string>& filters);
+  void sort_exact();  // once all devices are indexed
   // The devices a message on `topic` concerns, in configuration order.
   std::vector<const LocalMqttDevice*> devices_for(const std::string& topic) const;
   void fail_pending_commands(const std::string& why);
@@ -148,8 +173,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::vector<LocalMqttDevice> devices_;
   std::vector<std::string> filters_;  // distinct device filters, subscribed at QoS 1
   // Which devices a topic concerns without matching every device's filters per message: a device
-  // whose filters are all plain topics is found by hash; only those with wildcards are matched.
-  std::unordered_map<std::string, std::vector<std::size_t>> exact_devices_;
+  // whose filters are all plain topics is found by binary search; only those with wildcards are
+  // matched. (topic, device index) of the devices without wildcards, sorted. A
+  // flat vector rather than a hash map of vectors: ~72 bytes a device instead of ~150 (issue 18).
+  std::vector<std::pair<std::string, std::uint32_t>> exact_devices_;
   std::vector<std::size_t> wildcard_devices_;
   ReadingSink sink_;
   loop::LogSink log_;

@@ -6,13 +6,17 @@
 //   - drain: messages/s published and acknowledged from a backlog spread over many devices
 //   - `figure | ours | peer | ratio` lines: heap per session and idle CPU of the session layer
 //     against bare engine sessions (mqtt::Connection alone) at the same count, in the same run
-//   - --engine 50000: the engine's own heap and idle CPU per session at that count (the broker
-//     listens on several ports: one port gives only ~28,000 loopback connections)
+//   - --engine 50000: the engine's own heap and idle CPU per session at that count, split over
+//     forked workers with a broker each when the fd limit (or ~28,000 loopback ports per
+//     listener) cannot hold them in one process
 // Usage: sessions_bench [--devices 1000,5000,10000] [--rate 1000] [--drain-devices 1000]
 //                       [--drain-records 1000000] [--idle-seconds 5] [--engine 50000]
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <systemd/sd-event.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,11 +41,22 @@ using test::cpu_seconds;
 using test::rss_kib;
 using test::seconds_since;
 
-void raise_nofile() {
+// One fd per session here and one per session in the broker (which inherits this limit), plus a
+// margin. The soft limit goes to the hard one; the hard one is raised too when that is allowed
+// (root, or CAP_SYS_RESOURCE). --engine 50000 used to run into a hard limit of 20,000: sockets
+// failed with EMFILE, the sessions never came online and the bench waited for them for minutes.
+// Returns the limit now in force.
+rlim_t raise_nofile(std::size_t sessions) {
+  const rlim_t wanted = static_cast<rlim_t>(sessions) + 1024;
   rlimit r{};
   getrlimit(RLIMIT_NOFILE, &r);
+  if (r.rlim_max < wanted) {
+    rlimit raised{wanted, wanted};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return wanted;
+  }
   r.rlim_cur = r.rlim_max;
   setrlimit(RLIMIT_NOFILE, &r);
+  return r.rlim_cur;
 }
 
 std::unique_ptr<test::MosquittoBroker> start_broker(std::size_t listeners = 1) {
@@ -66,8 +81,8 @@ void print_figure(const std::string& figure, double ours, double peer, const cha
 }
 
 struct EngineFigures {
-  double heap_kib = 0, rss_kib = 0, idle_cpu = 0;
-  std::size_t online = 0;
+  double heap_kib = 0, rss_kib = 0, idle_cpu = 0, connect_s = 0;
+  std::size_t online = 0, failed = 0;
 };
 
 // The peer: `n` bare engine sessions (plain TCP, keepalive 300 s like the rig), spread over the
@@ -78,6 +93,7 @@ EngineFigures engine_floor(const test::MosquittoBroker& broker, std::size_t n, d
   const long rss0 = rss_kib();
   {
     test::EngineSessions engine;
+    const auto connect_start = Clock::now();
     f.online = engine.connect(n, [&](std::size_t i) {
       mqtt::ConnectOptions o;
       o.host = "127.0.0.1";
@@ -86,6 +102,8 @@ EngineFigures engine_floor(const test::MosquittoBroker& broker, std::size_t n, d
       o.keepalive = std::chrono::seconds(300);
       return o;
     });
+    f.connect_s = seconds_since(connect_start);
+    f.failed = engine.failed();
     f.heap_kib = static_cast<double>(test::heap_in_use() - heap0) / 1024.0 / n;
     f.rss_kib = static_cast<double>(rss_kib() - rss0) / n;
     const double cpu0 = cpu_seconds();
@@ -214,16 +232,59 @@ void bench_sessions(std::size_t n, double rate, double idle_seconds) {
   broker->stop();  // the server closes first: TIME_WAIT stays on its side, not on our ports
 }
 
-// The engine alone at a count one port cannot hold (--engine 50000).
-void bench_engine(std::size_t n, double idle_seconds) {
-  auto broker = start_broker((n + 19999) / 20000);
+// How many sessions one process (and one broker) holds under an fd limit of `fds`: each side
+// needs one descriptor per session, and a margin for its own.
+std::size_t sessions_per_process(rlim_t fds) {
+  return std::min<std::size_t>(fds > 2048 ? fds - 1024 : 1024, 25000);  // < ~28,000 ports each
+}
+
+// The engine alone at counts one process cannot hold (--engine 50000). With a hard fd limit below
+// the count (containers: 20,000 without CAP_SYS_RESOURCE), the sessions are split over forked
+// workers, each with its own mosquitto (which inherits the same limit), connecting and idling at
+// the same time; heap, RSS and idle CPU are their sums.
+void bench_engine(std::size_t n, double idle_seconds, rlim_t fds) {
+  const std::size_t per = sessions_per_process(fds);
+  const std::size_t workers = (n + per - 1) / per;
   const auto start = Clock::now();
-  const EngineFigures f = engine_floor(*broker, n, idle_seconds);
+  EngineFigures total;
+  std::vector<std::pair<pid_t, int>> running;  // worker, the read end of its pipe
+  for (std::size_t w = 0; w < workers; ++w) {
+    const std::size_t share = n / workers + (w < n % workers ? 1 : 0);
+    int p[2];
+    if (pipe(p) != 0) return;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(p[0]);
+      auto broker = start_broker();
+      const EngineFigures f = engine_floor(*broker, share, idle_seconds);
+      broker->stop();
+      const EngineFigures sum{f.heap_kib * share, f.rss_kib * share, f.idle_cpu,
+                              f.connect_s,        f.online,          f.failed};
+      (void)!write(p[1], &sum, sizeof sum);
+      _exit(0);
+    }
+    close(p[1]);
+    running.emplace_back(pid, p[0]);
+  }
+  for (auto [pid, fd] : running) {
+    EngineFigures f;
+    if (read(fd, &f, sizeof f) == static_cast<ssize_t>(sizeof f)) {
+      total.heap_kib += f.heap_kib;
+      total.rss_kib += f.rss_kib;
+      total.idle_cpu += f.idle_cpu;
+      total.connect_s = std::max(total.connect_s, f.connect_s);
+      total.online += f.online;
+      total.failed += f.failed;
+    }
+    close(fd);
+    waitpid(pid, nullptr, 0);
+  }
   std::printf(
-      "engine alone, %zu plain sessions (%zu online, %.0f s to connect and idle): heap %.2f "
-      "KiB/session, RSS %.2f KiB/session, idle CPU %.2f %% of a core\n",
-      n, f.online, seconds_since(start), f.heap_kib, f.rss_kib, f.idle_cpu);
-  broker->stop();
+      "engine alone, %zu plain sessions in %zu process(es) (%zu online, %zu failed, all online "
+      "after %.1f s, %.0f s in all): heap %.2f KiB/session, RSS %.2f KiB/session, idle CPU %.3f "
+      "%% of a core\n",
+      n, workers, total.online, total.failed, total.connect_s, seconds_since(start),
+      total.heap_kib / n, total.rss_kib / n, total.idle_cpu);
 }
 
 void bench_drain(std::size_t devices, std::size_t records, double rate) {
@@ -285,9 +346,19 @@ int main(int argc, char** argv) {
     if (a == "--idle-seconds") idle_seconds = std::stod(v);
     if (a == "--engine") engine_only = std::stoul(v);
   }
-  raise_nofile();
+  std::size_t most = 0;  // in one process (--engine splits over several)
+  for (auto n : counts) most = std::max(most, std::max(n, drain_devices));
+  if (engine_only > 0) most = std::min<std::size_t>(engine_only, 25000);
+  const rlim_t fds = raise_nofile(most);
+  if (engine_only == 0 && fds < most + 64) {
+    std::printf(
+        "%zu sessions need about %zu open files here and as many in the broker; the limit is %llu "
+        "(raise it with `ulimit -Hn`, LimitNOFILE=, or run as root)\n",
+        most, most + 1024, static_cast<unsigned long long>(fds));
+    return 1;
+  }
   if (engine_only > 0) {
-    bench_engine(engine_only, idle_seconds);
+    bench_engine(engine_only, idle_seconds, fds);
     return 0;
   }
   std::printf("%-44s | %13s | %13s | %5s\n", "figure", "ours", "peer (engine)", "ratio");

@@ -93,9 +93,9 @@ TEST(LocalMqttBackoff, ABrokerThatDropsUsAfterConnackGetsGrowingReconnectInterva
     o.host = "127.0.0.1";
     o.port = broker.port();
     o.client_id = "edgegw-backoff";
-    LocalMqttDevice room;
-    room.name = "room1";
-    room.options.topic = "sensors/room1";
+    MqttDeviceOptions room_options;
+    room_options.topic = "sensors/room1";
+    LocalMqttDevice room("room1", room_options);
     LocalMqttSource source(loop, resolver, o, {room}, [](store::Record, std::function<void()>) {});
     source.start();
     // Backoff windows 0.5 s, 1 s, 2 s, 4 s (equal jitter: each delay in the upper half).

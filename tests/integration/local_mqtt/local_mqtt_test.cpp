@@ -113,13 +113,18 @@ class LocalMqttTest : public ::testing::Test {
     }));
   }
 
-  static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
-                                std::string command_topic = "") {
+  static MqttDeviceOptions options_of(std::string topic, FieldMap fields = {},
+                                      std::string command_topic = "") {
     MqttDeviceOptions options;
     options.topic = std::move(topic);
     options.fields = std::move(fields);
     options.command_topic = std::move(command_topic);
-    return {std::move(name), std::move(options)};
+    return options;
+  }
+  static LocalMqttDevice device(std::string name, std::string topic, FieldMap fields = {},
+                                std::string command_topic = "") {
+    return {std::move(name),
+            options_of(std::move(topic), std::move(fields), std::move(command_topic))};
   }
 
   std::vector<std::string> payload_names() const {
@@ -161,8 +166,9 @@ TEST_F(LocalMqttTest, ValuesArriveAsRecordsOfTheMatchingDevices) {
 // Devices with plain topics are found by hash and those with wildcards by matching: a topic both
 // kinds share still yields its records in configuration order, and an event topic is found too.
 TEST_F(LocalMqttTest, DevicesSharingATopicGetRecordsInConfigurationOrder) {
-  auto with_event = device("door", "site/door/telemetry");
-  with_event.options.events.push_back({"opened", "site/shared", {}, {}});
+  auto door = options_of("site/door/telemetry");
+  door.events.push_back({"opened", "site/shared", {}, {}});
+  LocalMqttDevice with_event("door", door);
   make_source({device("wild", "site/#"), device("first", "site/shared"), with_event,
                device("second", "site/shared"), device("other", "site/other")});
   publish("site/shared", "1");

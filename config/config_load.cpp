@@ -111,13 +111,17 @@ class Loader {
     if (platform == northbound::PlatformKind::tencent) return check_tencent_sub_devices();
     // IoTDA's sub-devices exist in the platform already; the gateway only names them.
     if (platform != northbound::PlatformKind::aliyun) return;
-    // The topology requests are signed with each sub-device's device secret; dynamic
-    // registration of sub-devices (thing/sub/register) and tokens are not built here.
+    // The topology requests are signed with each sub-device's device secret: configured, or
+    // obtained through the gateway by thing/sub/register (auth = "register"; Alibaba's
+    // sub-devices have no registration-free variant, and tokens are not built here).
     for (const auto& device : config_.devices) {
-      if (device.cloud.auth == northbound::AuthMode::secret) continue;
+      const auto auth = device.cloud.auth;
+      if (auth == northbound::AuthMode::secret || auth == northbound::AuthMode::register_) continue;
       sub_device_problem(device.name,
                          "a sub-device in cloud.mode = \"gateway\" signs its topology requests "
-                         "with its device secret; give it auth = \"secret\" and a device_secret");
+                         "with its device secret; give it auth = \"secret\" and a device_secret, "
+                         "or auth = \"register\" (its product must allow dynamic registration) "
+                         "to obtain one through the gateway");
     }
     constexpr std::size_t kAliyunMaxSubDevices = 2000;
     if (config_.devices.size() > kAliyunMaxSubDevices) {

@@ -18,6 +18,11 @@ constexpr int kAlinkOk = 200;
 // reply (or its absence: reply_timeout) says whether it arrived.
 constexpr int kSessionQos = 0;
 
+std::string text(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // topo/add spells the methods in camel case.
 std::string_view topo_method_name(SignMethod method) {
   switch (method) {
@@ -56,6 +61,7 @@ class AliyunTopology final : public TopologyProtocol {
   std::vector<std::string> subscriptions(const DeviceIdentity& gw) const override {
     const auto session = session_prefix(gw);
     return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add_reply",
+            "/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register_reply",
             session + "login_reply", session + "batch_login_reply", session + "logout_reply",
             session + "batch_logout_reply"};
   }
@@ -72,6 +78,8 @@ class AliyunTopology final : public TopologyProtocol {
         return login(gw, subs, id, ts);
       case TopologyStep::logout:
         return logout(gw, subs, id);
+      case TopologyStep::registration:
+        return registration(gw, subs, id);
     }
     return {};
   }
@@ -82,6 +90,9 @@ class AliyunTopology final : public TopologyProtocol {
     const auto session = session_prefix(gw);
     if (topic == "/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add_reply") {
       reply.step = TopologyStep::add;
+    } else if (topic ==
+               "/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register_reply") {
+      reply.step = TopologyStep::registration;
     } else if (topic == session + "login_reply" || topic == session + "batch_login_reply") {
       reply.step = TopologyStep::login;
     } else if (topic == session + "logout_reply" || topic == session + "batch_logout_reply") {
@@ -104,6 +115,7 @@ class AliyunTopology final : public TopologyProtocol {
       reply.message = it->get<std::string>();
     }
     reply.ok = reply.code == kAlinkOk;
+    if (reply.step == TopologyStep::registration) reply.registrations = registrations(doc);
     return reply;
   }
 
@@ -173,6 +185,39 @@ class AliyunTopology final : public TopologyProtocol {
     }
     doc["params"] = list;
     return {session_prefix(gw) + "batch_logout", doc.dump(), kSessionQos};
+  }
+
+  // thing/sub/register names each sub-device only: the gateway's authenticated connection vouches
+  // for it, and the sub-device's product must allow dynamic registration (Alibaba's "Dynamic
+  // registration of sub-devices"; the C SDK sends the same two keys).
+  static Publication registration(const DeviceIdentity& gw,
+                                  const std::vector<const DeviceIdentity*>& subs,
+                                  std::string_view id) {
+    json params = json::array();
+    for (const auto* sub : subs) {
+      params.push_back({{"productKey", sub->product_key}, {"deviceName", sub->device_name}});
+    }
+    json doc = {{"id", std::string(id)},
+                {"version", "1.0"},
+                {"params", params},
+                {"method", "thing.sub.register"}};
+    return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register", doc.dump(),
+            1};
+  }
+
+  static std::vector<Registration> registrations(const json& doc) {
+    std::vector<Registration> out;
+    auto data = doc.find("data");
+    if (data == doc.end() || !data->is_array()) return out;
+    for (const auto& e : *data) {
+      if (!e.is_object()) continue;
+      Registration r;
+      r.product_key = text(e, "productKey");
+      r.device_name = text(e, "deviceName");
+      r.device_secret = text(e, "deviceSecret");
+      if (!r.device_secret.empty()) out.push_back(std::move(r));
+    }
+    return out;
   }
 
   SignMethod method_;

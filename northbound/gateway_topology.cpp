@@ -41,7 +41,9 @@ struct GatewayTopology::Sub {
 
 GatewayTopology::GatewayTopology(const SessionEnvironment& env, const TopologyProtocol& protocol,
                                  TopologyOptions options)
-    : env_(env), protocol_(protocol), options_(options) {}
+    : env_(env), protocol_(protocol), options_(options) {
+  if (!options_.state_dir.empty()) registrations_.emplace(options_.state_dir);
+}
 
 GatewayTopology::~GatewayTopology() {
   attach(nullptr);
@@ -77,6 +79,13 @@ bool GatewayTopology::add(DeviceIdentity identity) {
   if (subs_.count(identity.device)) return false;
   auto key = protocol_.key(identity);
   if (by_key_.count(key)) return false;
+  // A registered sub-device's secret from an earlier start: registering again would be refused
+  // once it has been online (Alibaba's "activated" device).
+  if (identity.auth == AuthMode::register_ && identity.device_secret.empty() && registrations_) {
+    auto loaded = registrations_->load(identity);
+    if (loaded.registration) identity.device_secret = loaded.registration->device_secret;
+    if (!loaded.problem.empty()) log(loop::LogLevel::warning, identity.device, loaded.problem);
+  }
   auto name = identity.device;
   const auto seed = options_.seed ^ std::hash<std::string>{}(name);
   auto sub = std::make_unique<Sub>(std::move(identity), key, options_.retry, seed);
@@ -107,6 +116,34 @@ bool GatewayTopology::remove(const std::string& device) {
 
 bool GatewayTopology::logs_in_next(const Sub& sub) const {
   return sub.in_topology || !protocol_.needs_add();
+}
+
+TopologyStep GatewayTopology::next_step(const Sub& sub) const {
+  if (sub.id.auth == AuthMode::register_ && sub.id.device_secret.empty()) {
+    return TopologyStep::registration;
+  }
+  return logs_in_next(sub) ? TopologyStep::login : TopologyStep::add;
+}
+
+// The registration answer's secret for this sub-device: kept (state_dir) and used to sign its add.
+void GatewayTopology::registered(Sub& sub, const TopologyReply& reply) {
+  auto it = std::find_if(reply.registrations.begin(), reply.registrations.end(), [&](auto& r) {
+    return r.product_key == sub.id.product_key && r.device_name == sub.id.device_name;
+  });
+  if (it == reply.registrations.end()) {
+    return refused(sub, "the registration answer has no device secret for it");
+  }
+  if (registrations_) {
+    if (auto problem = registrations_->save(sub.id, *it)) {
+      log(loop::LogLevel::error, sub.id.device,
+          "cannot keep the registered device secret (" + *problem +
+              "); a restart would register again, which the platform refuses once it was online");
+    }
+  }
+  sub.id.device_secret = it->device_secret;
+  log(loop::LogLevel::info, sub.id.device, "registered with the platform through the gateway");
+  sub.solo = false;
+  sub.state = SubState::queued;
 }
 
 bool GatewayTopology::online(const std::string& device) const {
@@ -178,7 +215,7 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   }
   const auto now = SteadyClock::now();
   for (Sub* sub : batch) {
-    sub->state = step == TopologyStep::add ? SubState::adding : SubState::logging_in;
+    sub->state = step == TopologyStep::login ? SubState::logging_in : SubState::adding;
     mark(*sub);
     if (!sub->attempt_open) ++sub->attempts;
     sub->attempt_open = true;
@@ -200,7 +237,9 @@ void GatewayTopology::send_requests() {
                      static_cast<double>(protocol_.max_batch()));
   tokens_at_ = now;
   auto next = kNever;
-  std::vector<Sub*> due[4];  // login, add, login alone, add alone
+  // login, add, registration; then the same alone
+  constexpr std::size_t kSteps = 3;
+  std::vector<Sub*> due[2 * kSteps];
   for (auto& [name, sub] : subs_) {
     if (sub->state == SubState::refused && sub->retry_at <= now) {
       sub->state = SubState::queued;
@@ -209,12 +248,16 @@ void GatewayTopology::send_requests() {
     }
     if (sub->state == SubState::refused) next = std::min(next, sub->retry_at);
     if (sub->state != SubState::queued) continue;
-    due[(logs_in_next(*sub) ? 0 : 1) + (sub->solo ? 2 : 0)].push_back(sub.get());
+    const auto step = next_step(*sub);
+    const std::size_t order = step == TopologyStep::login ? 0 : step == TopologyStep::add ? 1 : 2;
+    due[order + (sub->solo ? kSteps : 0)].push_back(sub.get());
   }
   bool blocked = false;
-  for (std::size_t kind = 0; kind < 4 && !blocked; ++kind) {
-    const auto step = kind % 2 == 0 ? TopologyStep::login : TopologyStep::add;
-    const std::size_t cap = kind >= 2 ? 1 : protocol_.max_batch();
+  constexpr TopologyStep kOrder[kSteps] = {TopologyStep::login, TopologyStep::add,
+                                           TopologyStep::registration};
+  for (std::size_t kind = 0; kind < 2 * kSteps && !blocked; ++kind) {
+    const auto step = kOrder[kind % kSteps];
+    const std::size_t cap = kind >= kSteps ? 1 : protocol_.max_batch();
     for (std::size_t at = 0; at < due[kind].size();) {
       const std::size_t n = std::min(cap, due[kind].size() - at);
       if (tokens_ < static_cast<double>(n)) {  // when enough tokens will be there
@@ -310,6 +353,8 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     mark(*sub);
     if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
       refused(*sub, one->second);
+    } else if (reply.ok && request.step == TopologyStep::registration) {
+      registered(*sub, reply);
     } else if (reply.ok) {
       accepted(*sub, request.step);
     } else if (request.devices.size() > 1) {

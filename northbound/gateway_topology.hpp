@@ -8,6 +8,9 @@
 //        outbox.release(device), publish its records through the gateway link as the platform
 //        carries them (TopologyProtocol::carry: on its own topics, or several sub-devices' records
 //        batched in one gateway publication whose PUBACK acknowledges them all)
+//   a sub-device with auth = "register" and no device secret yet (none stored under state_dir)
+//     first registers (TopologyStep::registration); the secret it obtains is saved in the
+//     RegistrationStore, so a restart adds it with the stored one and does not register again
 //   a refused add/login (reply code) ─► that batch's devices retry one by one with backoff;
 //     a sub-device refused by name in an otherwise ok answer retries alone
 //     (loop::Backoff); the others carry on
@@ -32,6 +35,7 @@
 
 #include "loop/backoff.hpp"
 #include "loop/event_source.hpp"
+#include "northbound/registration_store.hpp"
 #include "northbound/session.hpp"
 #include "northbound/session_carrier.hpp"
 #include "northbound/session_changes.hpp"
@@ -47,6 +51,7 @@ struct TopologyOptions {
   std::chrono::milliseconds reply_timeout{10000};  // an unanswered request counts as refused
   std::size_t take_batch = 64;
   std::uint64_t seed = 0;
+  std::filesystem::path state_dir;  // registered sub-devices' secrets (empty: kept in memory only)
 };
 
 class GatewayTopology final : public SessionCarrier {
@@ -124,6 +129,8 @@ class GatewayTopology final : public SessionCarrier {
   void part_done(Sub& sub, std::uint64_t seq);
   bool queue_reply(const Sub& sub, const Publication& publication);
   bool logs_in_next(const Sub& sub) const;
+  TopologyStep next_step(const Sub& sub) const;
+  void registered(Sub& sub, const TopologyReply& reply);
   void want_to_send(Sub& sub);
   std::size_t serve(std::size_t budget);
   void flush_replies();
@@ -151,6 +158,7 @@ class GatewayTopology final : public SessionCarrier {
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};
   loop::EventSource timer_;
+  std::optional<RegistrationStore> registrations_;
 };
 
 }  // namespace edgegw::northbound

@@ -46,6 +46,7 @@ Northbound::Northbound(sd_event* loop, store::Outbox& outbox, NorthboundOptions 
     t.retry = reconnect_backoff(options_.cloud, options_.stable_after);
     t.logins_per_second = options_.cloud.sub_logins_per_second;
     t.seed = seed_;
+    t.state_dir = options_.state_dir;
     topology_ = std::make_unique<GatewayTopology>(env_, *topology_protocol_, t);
   }
 }

@@ -26,6 +26,8 @@ std::string_view operation_type(TopologyStep step) {
       return "online";
     case TopologyStep::logout:
       return "offline";
+    case TopologyStep::registration:  // not asked of Tencent (no auth = "register" sub-devices)
+      break;
   }
   return "online";
 }

@@ -14,6 +14,8 @@ std::string_view to_string(TopologyStep step) {
       return "sub-device login";
     case TopologyStep::logout:
       return "sub-device logout";
+    case TopologyStep::registration:
+      return "sub-device registration";
   }
   return "?";
 }

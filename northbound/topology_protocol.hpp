@@ -18,7 +18,9 @@
 
 namespace edgegw::northbound {
 
-enum class TopologyStep { add, login, logout };
+// registration: Alibaba's thing/sub/register, which obtains the device secret of a sub-device
+// configured with auth = "register" before it is added (the secret signs add and login).
+enum class TopologyStep { add, login, logout, registration };
 std::string_view to_string(TopologyStep step);
 
 // One sub-device's result in a platform answer that judges each sub-device apart.
@@ -48,6 +50,8 @@ struct TopologyReply {
   // Platforms whose answers name no request but give a result per sub-device (Tencent's
   // $gateway/operation/result): `id` is empty and each device's result stands for itself.
   std::vector<TopologyDeviceResult> devices;
+  // A registration answer: the device secret of each sub-device it registered.
+  std::vector<Registration> registrations;
   bool operator==(const TopologyReply&) const = default;
 };
 

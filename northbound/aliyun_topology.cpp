@@ -62,7 +62,9 @@ class AliyunTopology final : public TopologyProtocol {
     const auto session = session_prefix(gw);
     return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/topo/add_reply",
             "/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register_reply",
-            session + "login_reply", session + "batch_login_reply", session + "logout_reply",
+            session + "login_reply",
+            session + "batch_login_reply",
+            session + "logout_reply",
             session + "batch_logout_reply"};
   }
 
@@ -201,8 +203,7 @@ class AliyunTopology final : public TopologyProtocol {
                 {"version", "1.0"},
                 {"params", params},
                 {"method", "thing.sub.register"}};
-    return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register", doc.dump(),
-            1};
+    return {"/sys/" + gw.product_key + "/" + gw.device_name + "/thing/sub/register", doc.dump(), 1};
   }
 
   static std::vector<Registration> registrations(const json& doc) {

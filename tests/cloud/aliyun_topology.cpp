@@ -57,6 +57,35 @@ int check_all(const Registry& registry, const json& list, const char* method_key
   return 200;
 }
 
+// thing/sub/register: all named sub-devices registered (their secrets in `data`) or none.
+std::string answer_register(const Registry& registry, const json& doc, AliyunGatewayState& state) {
+  const json list = doc.is_object() && doc.contains("params") ? doc["params"] : json();
+  int code = list.is_array() && !list.empty() && list.size() <= kMaxPerAdd ? 200 : 460;
+  json data = json::array();
+  for (std::size_t i = 0; code == 200 && i < list.size(); ++i) {
+    const auto& e = list[i];
+    const auto pk = text(e, "productKey"), dn = text(e, "deviceName");
+    const auto* device = e.is_object() ? registry.find_aliyun(pk, dn) : nullptr;
+    if (!device) {
+      code = 6100;
+    } else if (device->disabled) {
+      code = 522;
+    } else if (!allows(device->auth, "register") || device->registered ||
+               state.activated.count(pk + "/" + dn)) {
+      code = 401;
+    } else {
+      data.push_back({{"iotId", "iot-" + pk + "-" + dn},
+                      {"productKey", pk},
+                      {"deviceName", dn},
+                      {"deviceSecret", device->device_secret}});
+    }
+  }
+  if (code != 200) return reply(doc, code);
+  state.registrations += data.size();
+  json r = {{"id", doc.value("id", "")}, {"code", 200}, {"message", "success"}, {"data", data}};
+  return r.dump();
+}
+
 }  // namespace
 
 TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view gw_pk,
@@ -69,6 +98,12 @@ TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view
   const bool add = topic == "/sys/" + gw + "/thing/topo/add";
   const bool login = topic == session + "login" || topic == session + "batch_login";
   const bool logout = topic == session + "logout" || topic == session + "batch_logout";
+  if (topic == "/sys/" + gw + "/thing/sub/register") {
+    a.handled = true;
+    a.reply_topic = std::string(topic) + "_reply";
+    a.reply_payload = answer_register(registry, json::parse(payload, nullptr, false), state);
+    return a;
+  }
   if (!add && !login && !logout) return a;
   a.handled = true;
   a.reply_topic = std::string(topic) + "_reply";
@@ -90,6 +125,7 @@ TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view
   for (const auto& e : list) {
     const auto key = text(e, "productKey") + "/" + text(e, "deviceName");
     if (add) state.topology.insert(key);
+    if (login) state.activated.insert(key);
     if (login && state.online.insert(key).second) a.now_online.push_back(key);
     if (logout && state.online.erase(key)) a.now_offline.push_back(key);
   }

@@ -7,6 +7,10 @@
 // Codes: 200 ok, 460 bad request (malformed, too many), 6100 unknown device, 522 disabled,
 // 6401 not in the gateway's topology, 6287 bad signature. Login and logout "support only QoS 0"
 // (Alibaba's page): one sent with QoS 1 is refused with 460 here.
+// thing/sub/register (dynamic registration of sub-devices) names each sub-device only; it is
+// answered with the registry's device secret, or refused with 401 when the device's `auth` does
+// not allow "register" (its product has no dynamic registration) or it is activated already
+// (`registered`, or it has logged in through a gateway).
 #pragma once
 
 #include <set>
@@ -19,8 +23,10 @@
 namespace edgegw::cloud {
 
 struct AliyunGatewayState {
-  std::set<std::string> topology;  // "pk/dn" added to this gateway (kept across logins)
-  std::set<std::string> online;    // "pk/dn" logged in over the current connection
+  std::set<std::string> topology;   // "pk/dn" added to this gateway (kept across logins)
+  std::set<std::string> online;     // "pk/dn" logged in over the current connection
+  std::set<std::string> activated;  // "pk/dn" that have been online: registering again is refused
+  std::size_t registrations = 0;    // sub-devices registered through this gateway, ever
 };
 
 struct TopologyAnswer {

@@ -134,5 +134,55 @@ TEST_F(AliyunTopologyTest, SubDeviceTopicsRouteToTheirKey) {
   EXPECT_FALSE(protocol->route(gw, "/ext/session/a1Gw/gw/combine/login_reply", "{}"));
 }
 
+// thing/sub/register (Alibaba's "Dynamic registration of sub-devices"): the request names each
+// sub-device by productKey and deviceName only, on the gateway's topic; the answer's data gives
+// its deviceSecret. A product without dynamic registration, or a device already online once, is
+// refused.
+TEST_F(AliyunTopologyTest, RegistrationRequestAndReplyDecode) {
+  cloud::AliyunDevice reg{"a1Sub", "r1", "secret-r1", "product-secret"};
+  reg.auth = {"register"};
+  registry.add(reg);
+  auto r1 = sub("r1", "");
+  const auto p = protocol->request(TopologyStep::registration, gw, {&r1}, "9",
+                                   std::chrono::system_clock::now());
+  EXPECT_EQ(p.topic, "/sys/a1Gw/gw/thing/sub/register");
+  EXPECT_EQ(p.payload, R"({"id":"9","method":"thing.sub.register","params":[{"deviceName":"r1",)"
+                       R"("productKey":"a1Sub"}],"version":"1.0"})");
+  const auto subscriptions = protocol->subscriptions(gw);
+  EXPECT_NE(std::find(subscriptions.begin(), subscriptions.end(),
+                      "/sys/a1Gw/gw/thing/sub/register_reply"),
+            subscriptions.end());
+
+  const auto reply = protocol->decode_reply(
+      gw, "/sys/a1Gw/gw/thing/sub/register_reply",
+      R"({"id":"9","code":200,"data":[{"iotId":"x","productKey":"a1Sub","deviceName":"r1",)"
+      R"("deviceSecret":"s3cret"}]})");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->step, TopologyStep::registration);
+  EXPECT_TRUE(reply->ok);
+  ASSERT_EQ(reply->registrations.size(), 1u);
+  EXPECT_EQ(reply->registrations[0].device_secret, "s3cret");
+  EXPECT_EQ(reply->registrations[0].device_name, "r1");
+
+  // Against the emulator: registered with the registry's secret; a device whose auth list lacks
+  // "register" (its product does not allow dynamic registration) is refused.
+  auto a = ask(TopologyStep::registration, {&r1});
+  EXPECT_EQ(last_code, 200);
+  EXPECT_NE(a.reply_payload.find("secret-r1"), std::string::npos);
+  cloud::AliyunDevice secret_only{"a1Sub", "n1", "secret-n1"};
+  secret_only.auth = {"secret"};
+  registry.add(secret_only);
+  auto n1 = sub("n1", "");
+  ask(TopologyStep::registration, {&n1});
+  EXPECT_EQ(last_code, 401);
+  // Once it has been online, registering again is refused.
+  r1.device_secret = "secret-r1";
+  ask(TopologyStep::add, {&r1});
+  ask(TopologyStep::login, {&r1});
+  EXPECT_EQ(last_code, 200);
+  ask(TopologyStep::registration, {&r1});
+  EXPECT_EQ(last_code, 401);
+}
+
 }  // namespace
 }  // namespace edgegw

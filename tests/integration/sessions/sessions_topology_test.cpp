@@ -142,5 +142,74 @@ TEST_F(SessionsTopologyTest, EverySubDevicesBacklogMakesProgressThroughTheShared
   EXPECT_TRUE(harness_->run_until([&] { return harness_->backlog() == 0; }, 10s, observer_.get()));
 }
 
+// auth = "register" (issue 20): a sub-device without a device secret registers through the
+// gateway (thing/sub/register), the secret is kept under state_dir and signs its add and login; a
+// restart uses the kept secret and does not register again (the cloud would refuse: it has been
+// online). A sub-device whose product does not allow dynamic registration is refused alone.
+TEST_F(SessionsTopologyTest, RegisteredSubDeviceKeepsItsSecretAcrossARestart) {
+  registry_.add(AliyunDevice{.product_key = kSubProduct,
+                             .device_name = "reg-1",
+                             .device_secret = "secret-reg-1",
+                             .product_secret = "product-secret",
+                             .auth = {"register"}});
+  registry_.add(AliyunDevice{.product_key = kSubProduct,
+                             .device_name = "noreg-1",
+                             .device_secret = "secret-noreg-1",
+                             .auth = {"secret"}});
+  start(1, 16);
+  TempDir state;
+  auto options =
+      SessionHarness::options_for(*cloud_, PlatformKind::aliyun, cloud_->tls_port(), true);
+  options.cloud.mode = northbound::CloudMode::gateway;
+  options.cloud.sub_logins_per_second = 1000;
+  options.state_dir = state.path();
+  auto registering = [](const std::string& name) {
+    auto id = aliyun(kSubProduct, name);
+    id.auth = northbound::AuthMode::register_;
+    id.device_secret.clear();
+    id.product_secret = "product-secret";
+    return id;
+  };
+  auto run = [&] {
+    harness_ = std::make_unique<SessionHarness>(options);
+    for (const auto& name : names_) harness_->northbound().add_device(aliyun(kSubProduct, name));
+    harness_->northbound().add_device(registering("reg-1"));
+    harness_->northbound().add_device(registering("noreg-1"));
+    connect_gateway();
+    auto online = [&](const std::string& name) {
+      auto st = harness_->northbound().status(name);
+      return st && st->state == SessionState::online;
+    };
+    auto refused = [&] {
+      auto st = harness_->northbound().status("noreg-1");
+      return st && st->last_error.find("code 401") != std::string::npos;
+    };
+    ASSERT_TRUE(harness_->run_until([&] { return online("reg-1") && online("s0") && refused(); },
+                                    30s, observer_.get()))
+        << harness_->logs() << cloud_->log();
+  };
+  // The registration requests that named `name`.
+  auto registrations_of = [&](const std::string& name) {
+    std::size_t n = 0;
+    for (const auto& m : observer_->messages()) {
+      if (!m.topic.ends_with("/thing/sub/register")) continue;
+      n += m.payload.find("\"deviceName\":\"" + name + "\"") != std::string::npos ? 1 : 0;
+    }
+    return n;
+  };
+  run();
+  EXPECT_EQ(registrations_of("reg-1"), 2u);  // with noreg-1 (refused as a batch), then alone
+  const auto kept = state.path() / "registrations" / "aliyun-a1Sub-reg-1.json";
+  ASSERT_TRUE(std::filesystem::exists(kept));
+  EXPECT_NE(read_file(kept).find("secret-reg-1"), std::string::npos);
+
+  harness_.reset();  // restart: a new Northbound over the same state_dir
+  const auto asked_before = registrations_of("noreg-1");
+  run();
+  // reg-1 went online with the kept secret; only noreg-1 (still without one) asked again.
+  EXPECT_EQ(registrations_of("reg-1"), 2u);
+  EXPECT_GT(registrations_of("noreg-1"), asked_before);
+}
+
 }  // namespace
 }  // namespace edgegw::test

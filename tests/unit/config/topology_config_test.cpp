@@ -75,6 +75,19 @@ TEST_F(TopologyConfig, ASubDeviceWithoutADeviceSecretIsRefused) {
   EXPECT_EQ(p.size(), 1u) << dump(p);
 }
 
+// auth = "register" (thing/sub/register through the gateway) needs the product secret, as in
+// device mode, and nothing else; the registration-free variant has no sub-device form.
+TEST_F(TopologyConfig, ASubDeviceMayRegisterThroughTheGateway) {
+  const auto product = secret("product-secret");
+  write(aliyun_head("mode = \"gateway\"\n") + gateway_identity() + aliyun_devices(1) +
+        mqtt_device("r1") +
+        "[device.cloud]\nproduct_key = \"a1SubPK\"\ndevice_name = \"r1\"\nauth = \"register\"\n"
+        "product_secret_file = \"" +
+        product + "\"\n");
+  const auto p = problems();
+  EXPECT_TRUE(p.empty()) << dump(p);
+}
+
 // IoTDA's sub-devices are named by device_id only (no signed topology requests): a certificate
 // sub-device is fine, and Alibaba's 2,000 limit is not Huawei's.
 TEST_F(TopologyConfig, HuaweiGatewayModeLoads) {

@@ -14,6 +14,9 @@ using nlohmann::json;
 // status). One batch size serves every step, so the smaller of the two.
 constexpr std::size_t kAliyunMaxBatch = 30;
 constexpr int kAlinkOk = 200;
+// combine/login's "6401 topo relation not exist" (Alibaba's "Connect sub-devices" error table;
+// the Link SDK's ERROR_TOPO_RELATION_NOT_EXIST): the topology lost the sub-device, add it again.
+constexpr int kTopoRelationNotExist = 6401;
 // "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page); the
 // reply (or its absence: reply_timeout) says whether it arrived.
 constexpr int kSessionQos = 0;
@@ -41,6 +44,8 @@ class AliyunTopology final : public TopologyProtocol {
   explicit AliyunTopology(const CloudOptions& cloud) : method_(cloud.aliyun.sign_method) {}
 
   std::size_t max_batch() const override { return kAliyunMaxBatch; }
+
+  std::optional<int> not_in_topology_code() const override { return kTopoRelationNotExist; }
 
   std::string key(const DeviceIdentity& sub) const override {
     return sub.product_key + "/" + sub.device_name;

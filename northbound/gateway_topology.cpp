@@ -24,8 +24,11 @@ struct GatewayTopology::Sub {
   DeviceIdentity id;
   std::string key;
   SubState state = SubState::offline;
-  bool in_topology = false;  // added in this gateway link's life
-  bool solo = false;         // its batch was refused: the next request carries it alone
+  // Added to the gateway's topology: in this link's life, or in this run where the platform
+  // says when it lost one (TopologyProtocol::not_in_topology_code).
+  bool in_topology = false;
+  bool added_on_link = false;  // added over the current link: a "not in topology" is a refusal
+  bool solo = false;           // its batch was refused: the next request carries it alone
   loop::Backoff backoff;
   SteadyClock::time_point retry_at = kNever;
   std::deque<Pending> pending;
@@ -162,8 +165,10 @@ void GatewayTopology::carrier_online() {
   for (const auto& filter : protocol_.subscriptions(gateway_->identity())) {
     gateway_->carry_subscribe(filter);
   }
+  const bool keeps_topology = protocol_.not_in_topology_code().has_value();
   for (auto& [name, sub] : subs_) {
-    sub->in_topology = false;
+    if (!keeps_topology) sub->in_topology = false;
+    sub->added_on_link = false;
     sub->solo = false;
     if (sub->state != SubState::refused) sub->state = SubState::queued;
     mark(*sub);
@@ -179,7 +184,7 @@ void GatewayTopology::go_offline(Sub& sub) {
   if (sub.state != SubState::refused) sub.state = SubState::offline;
   mark(sub);
   sub.attempt_open = false;
-  sub.in_topology = false;
+  sub.added_on_link = false;
   sub.pending.clear();
   sub.parts_left.clear();
   sub.held = 0;
@@ -302,6 +307,7 @@ void GatewayTopology::accepted(Sub& sub, TopologyStep step) {
   sub.solo = false;
   if (step == TopologyStep::add) {
     sub.in_topology = true;
+    sub.added_on_link = true;
     sub.state = SubState::queued;
   } else if (step == TopologyStep::login) {
     went_online(sub);
@@ -351,7 +357,12 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     Sub* sub = find(name);
     if (!sub) continue;
     mark(*sub);
-    if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
+    if (lost_from_topology(*sub, request.step, reply)) {
+      sub->in_topology = false;  // added in an earlier link, gone since: add it again (batched)
+      sub->state = SubState::queued;
+      log(loop::LogLevel::info, sub->id.device,
+          "not in the gateway's topology any more: adding it");
+    } else if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
       refused(*sub, one->second);
     } else if (reply.ok && request.step == TopologyStep::registration) {
       registered(*sub, reply);
@@ -365,6 +376,15 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     }
   }
   send_requests();
+}
+
+// A login refused as "not in the topology" for a sub-device added in an earlier link (the
+// platform forgot it); one added over this link and refused so is refused (no add/login loop).
+bool GatewayTopology::lost_from_topology(const Sub& sub, TopologyStep step,
+                                         const TopologyReply& reply) const {
+  const auto code = protocol_.not_in_topology_code();
+  return !reply.ok && step == TopologyStep::login && code && reply.code == *code &&
+         sub.in_topology && !sub.added_on_link;
 }
 
 void GatewayTopology::went_online(Sub& sub) {

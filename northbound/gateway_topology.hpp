@@ -15,7 +15,8 @@
 //     a sub-device refused by name in an otherwise ok answer retries alone
 //     (loop::Backoff); the others carry on
 //   gateway link lost ─► every sub-device offline, in-flight forgotten (at-least-once); back in
-//     batches when the link returns
+//     batches when the link returns: where the platform names its "not in topology" refusal
+//     (Alibaba), those added in this run log in directly and only a refused one is added again
 //   the gateway's in-flight window is shared: sub-devices with something to send wait in a
 //     round-robin queue and each turn sends one publication, so a device with a large backlog
 //     cannot hold the window while the others wait
@@ -120,6 +121,7 @@ class GatewayTopology final : public SessionCarrier {
   void handle_device_results(const TopologyReply& reply);
   void accepted(Sub& sub, TopologyStep step);
   void refused(Sub& sub, const std::string& why);
+  bool lost_from_topology(const Sub& sub, TopologyStep step, const TopologyReply& reply) const;
   void went_online(Sub& sub);
   void go_offline(Sub& sub);
   void refill(Sub& sub);

@@ -87,6 +87,11 @@ class TopologyProtocol {
   // Whether sub-devices must be added to the gateway's topology before they log in (Alibaba's
   // thing/topo/add); false: they exist in the platform already and only log in.
   virtual bool needs_add() const { return true; }
+  // The code with which the platform refuses a login because the sub-device is not in the
+  // gateway's topology (Alibaba 6401 "topo relation not exist"). A platform that names it lets the
+  // gateway keep what it added across reconnects (log in directly, re-add only on that refusal);
+  // nullopt: every new gateway link adds its sub-devices again before they log in.
+  virtual std::optional<int> not_in_topology_code() const { return std::nullopt; }
   // Whether an online sub-device subscribes its Platform's downlink topics through the gateway
   // (Alibaba); false: its commands arrive on the gateway's own topics (IoTDA).
   virtual bool subscribes_sub_topics() const { return true; }

@@ -124,7 +124,7 @@ TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view
   if (code != 200) return a;
   for (const auto& e : list) {
     const auto key = text(e, "productKey") + "/" + text(e, "deviceName");
-    if (add) state.topology.insert(key);
+    if (add && state.topology.insert(key).second) a.now_in_topology.push_back(key);
     if (login) state.activated.insert(key);
     if (login && state.online.insert(key).second) a.now_online.push_back(key);
     if (logout && state.online.erase(key)) a.now_offline.push_back(key);

@@ -33,8 +33,9 @@ struct TopologyAnswer {
   bool handled = false;  // false: not a topology topic
   std::string reply_topic;
   std::string reply_payload;
-  std::vector<std::string> now_online;   // "pk/dn"
-  std::vector<std::string> now_offline;  // "pk/dn"
+  std::vector<std::string> now_online;       // "pk/dn"
+  std::vector<std::string> now_offline;      // "pk/dn"
+  std::vector<std::string> now_in_topology;  // "pk/dn" added to the topology by this request
 };
 
 TopologyAnswer answer_aliyun_topology(const Registry& registry, std::string_view gw_pk,

@@ -77,6 +77,18 @@ TEST_F(AliyunTopologyTest, LoginBeforeTheTopologyIsRefused) {
   auto s1 = sub("s1", "secret-1");
   ask(TopologyStep::login, {&s1});
   EXPECT_EQ(last_code, 6401);
+  // The gateway knows that code: it adds such a sub-device again instead of backing off.
+  EXPECT_EQ(protocol->not_in_topology_code(), 6401);
+}
+
+// What an add put in the topology, for the emulator to keep across its restarts; a repeated add
+// (the platform accepts it) adds nothing new.
+TEST_F(AliyunTopologyTest, AnAddSaysWhichSubDevicesAreNewInTheTopology) {
+  auto s1 = sub("s1", "secret-1"), s2 = sub("s2", "secret-2");
+  EXPECT_EQ(ask(TopologyStep::add, {&s1}).now_in_topology, (std::vector<std::string>{"a1Sub/s1"}));
+  EXPECT_EQ(ask(TopologyStep::add, {&s1, &s2}).now_in_topology,
+            (std::vector<std::string>{"a1Sub/s2"}));
+  EXPECT_EQ(last_code, 200);
 }
 
 TEST_F(AliyunTopologyTest, AWrongSecretOrADisabledDeviceIsRefused) {

@@ -46,7 +46,8 @@ std::filesystem::path CloudEmulator::plugin_path() {
 std::string CloudEmulator::config() const {
   const std::string plugin = "plugin " + plugin_path().string() + "\nplugin_opt_registry " +
                              registry_file().string() + "\nplugin_opt_state " +
-                             activations_file().string() + "\n";
+                             activations_file().string() + "\nplugin_opt_topology " +
+                             topology_file().string() + "\n";
   auto listener = [&](std::uint16_t port, const char* kind) {
     return "\nlistener " + std::to_string(port) + " 127.0.0.1\n" + plugin + "plugin_opt_listener " +
            kind + "\n";

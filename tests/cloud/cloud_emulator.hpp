@@ -81,6 +81,9 @@ class CloudEmulator {
   std::filesystem::path registry_file() const { return dir_ / "devices.json"; }
   // Aliyun devices activated so far ("pk/dn" per line); kept across restarts.
   std::filesystem::path activations_file() const { return dir_ / "activations.txt"; }
+  // Alibaba gateways' topologies ("pk/dn gateway" per line); kept across restarts, as the
+  // platform keeps them. Removing it while stopped makes the cloud forget them.
+  std::filesystem::path topology_file() const { return dir_ / "topology.txt"; }
 
   std::string log() const;  // the broker's log, with the plugin's accept/refuse lines
 

@@ -8,6 +8,8 @@
 //   plugin_opt_registry /path/devices.json
 //   plugin_opt_listener plain | tls | mtls | psk
 //   plugin_opt_state /path/activations.txt      (optional: Aliyun activations survive restarts)
+//   plugin_opt_topology /path/topology.txt      (optional: Aliyun gateways' topologies survive
+//                                                restarts, as the platform keeps them)
 //
 // CONNACK codes: a plugin's basic-auth answer maps only to CONNACK 5 (MOSQ_ERR_AUTH) or to a
 // dropped connection in 2.0.11. For 2 and 4 the plugin sends the CONNACK itself through the
@@ -56,6 +58,7 @@ struct EmulatorState {
   Registry registry;
   std::set<std::string> activated;
   std::string state_file;
+  std::string topology_file;  // "pk/dn gateway-identity-name" per line
   std::unordered_map<const mosquitto*, Session> sessions;
   std::unordered_map<std::string, std::vector<const mosquitto*>>
       logins;  // identity name -> clients
@@ -289,6 +292,11 @@ void aliyun_topology(Session& session, const mosquitto_evt_message* ev, const st
       std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen), state, ev->qos);
   if (!answer.handled) return;
   auto& roots = session.identity.topic_roots;
+  if (!answer.now_in_topology.empty() && !g_state->topology_file.empty()) {
+    std::ofstream out(g_state->topology_file, std::ios::app);
+    for (const auto& key : answer.now_in_topology)
+      out << key << ' ' << session.identity.name << '\n';
+  }
   for (const auto& key : answer.now_online) roots.push_back("/sys/" + key);
   for (const auto& key : answer.now_offline) std::erase(roots, "/sys/" + key);
   log_sub_devices(session.identity, answer.now_online, answer.now_offline);
@@ -376,12 +384,13 @@ std::string read_text(const std::string& path) {
 }
 
 int init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options, int count) {
-  std::string registry_path, listener = "plain", state_file;
+  std::string registry_path, listener = "plain", state_file, topology_file;
   for (int i = 0; i < count; ++i) {
     std::string key = options[i].key;
     if (key == "registry") registry_path = options[i].value;
     if (key == "listener") listener = options[i].value;
     if (key == "state") state_file = options[i].value;
+    if (key == "topology") topology_file = options[i].value;
   }
   auto self = std::make_unique<Instance>();
   self->id = id;
@@ -404,6 +413,13 @@ int init(mosquitto_plugin_id_t* id, void** userdata, mosquitto_opt* options, int
       std::ifstream in(state_file);
       for (std::string line; std::getline(in, line);) {
         if (!line.empty()) state->activated.insert(line);
+      }
+    }
+    state->topology_file = topology_file;
+    if (!topology_file.empty()) {
+      std::ifstream in(topology_file);
+      for (std::string key, gateway; in >> key && std::getline(in >> std::ws, gateway);) {
+        state->gateways[gateway].topology.insert(key);
       }
     }
     g_state = state.release();

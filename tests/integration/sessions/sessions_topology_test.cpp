@@ -4,6 +4,7 @@
 // window shared fairly between sub-devices that all hold a backlog.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -80,6 +81,18 @@ class SessionsTopologyTest : public ::testing::Test {
                                                : 1);
     }
     return out;
+  }
+
+  // The cloud goes away and comes back (the gateway's link with it); `forget_topology`: it comes
+  // back without the gateway's topology. A new observer, subscribed before the gateway returns
+  // (the harness's loop does not run meanwhile).
+  void restart_cloud(bool forget_topology) {
+    observer_.reset();
+    cloud_->stop();
+    if (forget_topology) std::filesystem::remove(cloud_->topology_file());
+    cloud_->start();
+    observer_ = std::make_unique<Observer>(*cloud_);
+    observer_->connect_and_wait();
   }
 
   // The sub-device of each property post the cloud received, in arrival order.
@@ -209,6 +222,45 @@ TEST_F(SessionsTopologyTest, RegisteredSubDeviceKeepsItsSecretAcrossARestart) {
   // reg-1 went online with the kept secret; only noreg-1 (still without one) asked again.
   EXPECT_EQ(registrations_of("reg-1"), 2u);
   EXPECT_GT(registrations_of("noreg-1"), asked_before);
+}
+
+// After the cloud's restart the gateway logs its sub-devices in directly: they were added to its
+// topology in this run and the platform keeps it, so no topology add counts against the rate.
+TEST_F(SessionsTopologyTest, AReconnectLogsTheSubDevicesInWithoutAddingThemAgain) {
+  start(5, 16);
+  connect_gateway();
+  ASSERT_TRUE(harness_->run_until([&] { return all_subs_online(); }, 30s, observer_.get()))
+      << harness_->logs() << cloud_->log();
+  restart_cloud(false);
+  ASSERT_TRUE(harness_->run_until([&] { return request_sizes("/combine/batch_login").size() == 1; },
+                                  30s, observer_.get()));
+  ASSERT_TRUE(harness_->run_until([&] { return all_subs_online(); }, 30s, observer_.get()))
+      << harness_->logs() << cloud_->log();
+  harness_->run_for(200ms, observer_.get());
+  EXPECT_TRUE(request_sizes("/thing/topo/add").empty());
+  EXPECT_EQ(request_sizes("/combine/batch_login"), (std::vector<std::size_t>{5}));
+}
+
+// A cloud that lost the gateway's topology refuses the direct login with 6401 ("topo relation not
+// exist"): the sub-devices are added again, in one batch, and then logged in.
+TEST_F(SessionsTopologyTest, ALoginRefusedAsNotInTheTopologyAddsTheSubDevicesAgain) {
+  start(5, 16);
+  connect_gateway();
+  ASSERT_TRUE(harness_->run_until([&] { return all_subs_online(); }, 30s, observer_.get()))
+      << harness_->logs() << cloud_->log();
+  restart_cloud(true);
+  ASSERT_TRUE(harness_->run_until([&] { return request_sizes("/combine/batch_login").size() == 2; },
+                                  30s, observer_.get()))
+      << harness_->logs() << cloud_->log();
+  ASSERT_TRUE(harness_->run_until([&] { return all_subs_online(); }, 30s, observer_.get()))
+      << harness_->logs() << cloud_->log();
+  harness_->run_for(200ms, observer_.get());
+  EXPECT_EQ(request_sizes("/thing/topo/add"), (std::vector<std::size_t>{5}));
+  EXPECT_EQ(request_sizes("/combine/batch_login"), (std::vector<std::size_t>{5, 5}));
+  EXPECT_TRUE(request_sizes("/combine/login").empty());
+  for (const auto& name : names_) {
+    EXPECT_EQ(harness_->northbound().status(name)->last_error, "") << name;
+  }
 }
 
 }  // namespace

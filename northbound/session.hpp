@@ -190,6 +190,7 @@ class Session : private mqtt::Connection::Handler {
   std::unordered_map<std::uint16_t, std::uint64_t> inflight_;  // packet id → record seq
   std::unordered_map<std::uint64_t, unsigned> parts_left_;     // seq → publications not yet acked
   std::uint64_t held_ = 0;  // records taken from the outbox and not yet acked
+  static constexpr std::size_t kMaxQueuedReplies = 256;  // command answers waiting for the link
   Fifo<Publication> replies_;
 
   std::chrono::system_clock::time_point online_since_{};

@@ -308,10 +308,20 @@ void Connection::update_io_events() {
   std::uint32_t want = EPOLLIN;
   if (phase_ == Phase::tcp_connecting) want = EPOLLOUT;
   if (out_pos_ < out_.size() || tls_wants_write_) want |= EPOLLOUT;
+  // Edge-triggered once MQTT flows over plain TCP: read_available() drains the socket on every
+  // event, and a level-triggered socket that is ready but not yet dispatched is polled again by
+  // every epoll_wait (sd-event polls once per dispatched source), which with many busy sessions
+  // was a fifth of the daemon's CPU. Handshakes and TLS stay level-triggered: a TLS read that
+  // wants to write stops before the socket is drained.
+  if (edge_triggered()) want |= EPOLLET;
   if (want != io_events_) {
     io_.set_io_events(want);
     io_events_ = want;
   }
+}
+
+bool Connection::edge_triggered() const {
+  return (phase_ == Phase::awaiting_connack || phase_ == Phase::online) && !tls_.active();
 }
 
 void Connection::arm_timer() {
@@ -422,6 +432,8 @@ bool Connection::read_available() {
     state_.bytes_received(now());
     std::string_view bytes(scratch(), got);
     if (!(ws_online_ ? feed_frames(bytes) : feed_mqtt(bytes))) return false;
+    // Read on to EAGAIN even after a short recv(): the socket may be edge-triggered, and a FIN
+    // that came with the last data stops recv() short without raising another edge.
   }
 }
 

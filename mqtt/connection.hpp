@@ -185,6 +185,7 @@ class Connection {
   bool drive_handshake();
   bool send_connect();
   Read read_some(std::size_t* got);
+  bool edge_triggered() const;
   bool read_available();
   bool feed_mqtt(std::string_view bytes);
   bool dispatch(Packet& packet);

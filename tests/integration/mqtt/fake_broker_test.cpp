@@ -52,6 +52,7 @@ class ScriptedBroker {
   }
   std::uint16_t port() const { return port_; }
   std::size_t received() const { return received_; }
+  bool done() const { return done_; }  // the script was sent and the socket closed
 
  private:
   bool wait_readable(int fd) {
@@ -75,10 +76,12 @@ class ScriptedBroker {
       }
     }
     ::close(fd);
+    done_ = true;
   }
 
   std::string script_;
   bool hang_up_;
+  std::atomic<bool> done_{false};
   int listener_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -250,6 +253,25 @@ TEST_F(FakeBrokerTest, PartialPacketsAcrossReadsAreReassembled) {
   EXPECT_EQ(h.connected, 1);
   ASSERT_EQ(h.messages.size(), 1u);
   EXPECT_EQ(h.messages[0].payload, "hi");
+  EXPECT_EQ(h.closed[0].reason, CloseReason::peer_closed);
+}
+
+TEST_F(FakeBrokerTest, HangUpThatArrivesWithTheLastPacketIsSeen) {
+  // The CONNACK, a PUBLISH and the FIN all reach the socket before the loop polls it again: one
+  // readiness edge for all three, and recv() stops short before the FIN. The read must go on
+  // until the socket answers EAGAIN or end of file, or an edge-triggered socket never reports
+  // the hang-up (the session would sit "online" until its keepalive ran out).
+  ScriptedBroker broker(kConnackOk + bytes({0x30, 5, 0, 1, 't', 'h', 'i'}), true);
+  RecordingHandler h;
+  Connection c(loop_, *resolver_, h);
+  c.connect(plain_options(broker.port(), "fake-fin"));
+  ASSERT_TRUE(run_until([&] { return c.phase() == Connection::Phase::awaiting_connack; }));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!broker.done() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(broker.done());
+  ASSERT_TRUE(run_until([&] { return !h.closed.empty(); }, 5s));
+  EXPECT_EQ(h.connected, 1);
+  ASSERT_EQ(h.messages.size(), 1u);
   EXPECT_EQ(h.closed[0].reason, CloseReason::peer_closed);
 }
 

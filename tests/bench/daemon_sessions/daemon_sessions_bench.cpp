@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench/common/daemon_bench.hpp"
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
@@ -42,91 +43,15 @@
 namespace {
 
 using namespace edgegw;
+using bench::census;
+using bench::Census;
+using bench::LocalPublisher;
+using bench::wait_for;
 using Clock = std::chrono::steady_clock;
 
 using test::process_cpu_seconds;
 using test::rss_kib;
 using test::seconds_since;
-
-// What status.json says right now (empty if it is being replaced or not there yet).
-struct Census {
-  std::size_t online = 0;
-  std::uint64_t acknowledged = 0;
-  std::uint64_t attempts = 0;
-  bool read = false;
-};
-
-Census census(const std::filesystem::path& status_file) {
-  Census c;
-  std::ifstream in(status_file);
-  if (!in) return c;
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("devices")) return c;
-  for (const auto& d : j["devices"]) {
-    c.online += d.value("state", "") == "online";
-    c.acknowledged += d.value("acknowledged", 0ull);
-    c.attempts += d.value("connect_attempts", 0ull);
-  }
-  c.read = true;
-  return c;
-}
-
-// Waits (polling the status file, which the daemon rewrites as things change) until `done`.
-template <typename Done>
-double wait_for(const std::filesystem::path& status_file, Done done, double timeout_s,
-                Census* last = nullptr) {
-  auto start = Clock::now();
-  while (seconds_since(start) < timeout_s) {
-    auto c = census(status_file);
-    if (c.read && last) *last = c;
-    if (c.read && done(c)) return seconds_since(start);
-    usleep(100000);
-  }
-  return -1;
-}
-
-// Publishes one reading per device to the local broker, QoS 1, through one MQTT connection.
-struct LocalPublisher : mqtt::Connection::Handler {
-  sd_event* loop = nullptr;
-  std::unique_ptr<mqtt::Resolver> resolver;
-  std::unique_ptr<mqtt::Connection> connection;
-  bool online = false;
-  std::size_t acked = 0;
-
-  explicit LocalPublisher(std::uint16_t port) {
-    sd_event_new(&loop);
-    resolver = std::make_unique<mqtt::Resolver>(loop);
-    connection = std::make_unique<mqtt::Connection>(loop, *resolver, *this);
-    mqtt::ConnectOptions o;
-    o.host = "127.0.0.1";
-    o.port = port;
-    o.client_id = "bench-devices";
-    o.max_inflight = 64;
-    connection->connect(o);
-  }
-  ~LocalPublisher() override {
-    connection.reset();
-    resolver.reset();
-    sd_event_unref(loop);
-  }
-  void on_connected(bool) override { online = true; }
-  void on_closed(const mqtt::Outcome&) override { online = false; }
-  void on_message(const mqtt::Message&) override {}
-  void on_puback(std::uint16_t) override { ++acked; }
-  void on_suback(std::uint16_t, std::vector<int>) override {}
-
-  void publish_all(std::size_t devices) {
-    while (!online) sd_event_run(loop, 100000);
-    std::size_t next = 0;
-    while (acked < devices) {
-      while (next < devices &&
-             connection->publish("sensors/dev-" + std::to_string(next), "{\"value\": 1}", 1)) {
-        ++next;
-      }
-      sd_event_run(loop, 100000);
-    }
-  }
-};
 
 std::string config_for(std::size_t devices, double rate, const test::CloudEmulator& cloud,
                        std::uint16_t local_port, const std::filesystem::path& dir) {
@@ -295,7 +220,7 @@ int main(int argc, char** argv) {
   auto acked_before = census(status_file).acknowledged;
   auto publish_start = Clock::now();
   LocalPublisher publisher(local->port());
-  publisher.publish_all(devices);
+  publisher.publish(devices, 1);
   double delivered = wait_for(
       status_file, [&](const Census& c) { return c.acknowledged >= acked_before + devices; }, 300,
       &seen);

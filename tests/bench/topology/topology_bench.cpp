@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/daemon_bench.hpp"
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
@@ -38,92 +39,18 @@
 namespace {
 
 using namespace edgegw;
+using bench::census;
+using bench::Census;
+using bench::LocalPublisher;
+using bench::wait_for;
 using Clock = std::chrono::steady_clock;
 using test::seconds_since;
 
 constexpr const char* kProduct = "a1Bench";
 constexpr const char* kGatewayProduct = "a1BenchGw";
 constexpr const char* kGatewayName = "bench-gw";
-
-// What status.json says about the benched devices ("dev-*"; not the gateway's own entry).
-struct Census {
-  std::size_t online = 0;
-  std::uint64_t acknowledged = 0;
-  std::uint64_t backlog = 0;
-  bool read = false;
-};
-
-Census census(const std::filesystem::path& status_file) {
-  Census c;
-  std::ifstream in(status_file);
-  if (!in) return c;
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("devices")) return c;
-  for (const auto& d : j["devices"]) {
-    if (d.value("name", "").rfind("dev-", 0) != 0) continue;
-    c.online += d.value("state", "") == "online";
-    c.acknowledged += d.value("acknowledged", 0ull);
-    c.backlog += d.value("backlog", 0ull);
-  }
-  c.read = true;
-  return c;
-}
-
-template <typename Done>
-double wait_for(const std::filesystem::path& status_file, Done done, double timeout_s) {
-  auto start = Clock::now();
-  while (seconds_since(start) < timeout_s) {
-    auto c = census(status_file);
-    if (c.read && done(c)) return seconds_since(start);
-    usleep(100000);
-  }
-  return -1;
-}
-
-// Publishes `per_device` readings per device to the local broker, QoS 1, over one connection.
-struct LocalPublisher : mqtt::Connection::Handler {
-  sd_event* loop = nullptr;
-  std::unique_ptr<mqtt::Resolver> resolver;
-  std::unique_ptr<mqtt::Connection> connection;
-  bool online = false;
-  std::size_t acked = 0;
-
-  explicit LocalPublisher(std::uint16_t port) {
-    sd_event_new(&loop);
-    resolver = std::make_unique<mqtt::Resolver>(loop);
-    connection = std::make_unique<mqtt::Connection>(loop, *resolver, *this);
-    mqtt::ConnectOptions o;
-    o.host = "127.0.0.1";
-    o.port = port;
-    o.client_id = "bench-devices";
-    o.max_inflight = 64;
-    connection->connect(o);
-  }
-  ~LocalPublisher() override {
-    connection.reset();
-    resolver.reset();
-    sd_event_unref(loop);
-  }
-  void on_connected(bool) override { online = true; }
-  void on_closed(const mqtt::Outcome&) override { online = false; }
-  void on_message(const mqtt::Message&) override {}
-  void on_puback(std::uint16_t) override { ++acked; }
-  void on_suback(std::uint16_t, std::vector<int>) override {}
-
-  void publish(std::size_t devices, std::size_t per_device) {
-    while (!online) sd_event_run(loop, 100000);
-    const std::size_t total = devices * per_device;
-    std::size_t next = 0;
-    while (acked < total) {
-      while (next < total &&
-             connection->publish("sensors/dev-" + std::to_string(next % devices),
-                                 "{\"value\": " + std::to_string(next / devices) + "}", 1)) {
-        ++next;
-      }
-      sd_event_run(loop, 100000);
-    }
-  }
-};
+// The benched devices in status.json (not the gateway's own entry).
+constexpr std::string_view kDevicePrefix = "dev-";
 
 enum class Mode { gateway, device };
 
@@ -181,7 +108,7 @@ void measure_restart(const std::filesystem::path& status_file, const Setup& s, s
   const auto start = Clock::now();
   std::vector<std::pair<double, std::uint64_t>> samples;
   while (seconds_since(start) < 600) {
-    auto c = census(status_file);
+    auto c = census(status_file, kDevicePrefix);
     if (!c.read) {
       usleep(50000);
       continue;
@@ -219,9 +146,10 @@ Figures run_mode(Mode mode, const Setup& s, test::CloudEmulator& cloud) {
   test::Process edgegw({binary ? binary : EDGEGW_BINARY, "-c", config.string(), "run"}, {},
                        dir.path() / "edgegw.log");
   if (wait_for(
-          status_file, [&](const Census& c) { return c.online == s.devices; }, 900) < 0) {
-    std::printf("%s: NOT all online after 900 s (%zu)\n%s\n", name, census(status_file).online,
-                log_tail(edgegw).c_str());
+          status_file, [&](const Census& c) { return c.online == s.devices; }, 900, nullptr,
+          kDevicePrefix) < 0) {
+    std::printf("%s: NOT all online after 900 s (%zu)\n%s\n", name,
+                census(status_file, kDevicePrefix).online, log_tail(edgegw).c_str());
     return f;
   }
   f.cold_s = seconds_since(start);
@@ -231,8 +159,8 @@ Figures run_mode(Mode mode, const Setup& s, test::CloudEmulator& cloud) {
 
   cloud.kill();
   wait_for(
-      status_file, [&](const Census& c) { return c.online == 0; }, 60);
-  const auto before = census(status_file);
+      status_file, [&](const Census& c) { return c.online == 0; }, 60, nullptr, kDevicePrefix);
+  const auto before = census(status_file, kDevicePrefix);
   f.records = s.devices * s.per_device;
   {
     LocalPublisher publisher(s.local_port);
@@ -240,7 +168,7 @@ Figures run_mode(Mode mode, const Setup& s, test::CloudEmulator& cloud) {
   }
   if (wait_for(
           status_file, [&](const Census& c) { return c.backlog >= before.backlog + f.records; },
-          120) < 0) {
+          120, nullptr, kDevicePrefix) < 0) {
     std::printf("%s: the backlog did not reach %zu records while the cloud was down\n%s\n", name,
                 f.records, log_tail(edgegw).c_str());
     return f;

@@ -204,8 +204,10 @@ class Outbox {
   std::vector<std::function<void()>> callbacks_;
   std::vector<PendingAck> acks_;
   std::vector<Staged> staged_;
-  std::vector<std::string> blobs_;  // reused encoding buffers, one per row of insert_records_
-  std::int64_t last_age_check_ms_ = 0;
+  std::vector<std::string> blobs_;      // reused encoding buffers, one per row of insert_records_
+  std::int64_t last_age_check_ms_ = 0;  // when drop_by_age last ran (committed)
+  bool age_checked_ = false;            // this commit's transaction ran drop_by_age
+  std::int64_t age_check_interval_ms() const;
   std::size_t drain_rotation_ = 0;
 };
 

@@ -2,6 +2,8 @@
 // grows past max_size plus one commit's worth.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
 
@@ -91,6 +93,39 @@ TEST(OutboxLimits, MaxAgeDropsOldRecordsCountedPerDevice) {
   outbox = Outbox::open(options);
   EXPECT_EQ(outbox->append(reading("a", 0, now_ms)), 311u);
   EXPECT_EQ(outbox->drops("a"), (DropCounters{0, 310}));
+}
+
+// A busy outbox commits hundreds of times a second; max_age (days by default) is checked once a
+// second, not at every commit (the check reads the head of every device's rows): a record past
+// max_age goes within that second, while the commits never pause.
+TEST(OutboxLimits, MaxAgeIsCheckedOnceASecondUnderContinuousCommits) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_age = std::chrono::hours(1);
+  auto outbox = Outbox::open(options);
+  const std::chrono::system_clock::time_point t0{std::chrono::hours(1000)};
+  const auto ms = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  // Readings two hours old (a device that buffered them) arrive with every commit, every 100 ms.
+  outbox->append(reading("b", 0, ms(t0) - 2 * 3600 * 1000));
+  const CommitResult first = outbox->commit(t0);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.dropped_by_age, 1u);  // the first commit checks
+  std::uint64_t dropped = 0;
+  std::optional<std::chrono::milliseconds> dropped_at;
+  for (int i = 1; i <= 15; ++i) {
+    const auto at = t0 + std::chrono::milliseconds(100 * i);
+    outbox->append(reading("b", i, ms(at) - 2 * 3600 * 1000));
+    const CommitResult result = outbox->commit(at);
+    ASSERT_TRUE(result.ok());
+    if (result.dropped_by_age > 0 && !dropped_at) dropped_at = std::chrono::milliseconds(100 * i);
+    dropped += result.dropped_by_age;
+  }
+  ASSERT_TRUE(dropped_at.has_value());
+  EXPECT_EQ(*dropped_at, std::chrono::milliseconds(1000));  // not at every commit: once a second
+  EXPECT_EQ(dropped, 10u);  // the ten that had arrived by then; the next five wait for the next
+  EXPECT_EQ(outbox->backlog("b"), 5u);
 }
 
 TEST(OutboxLimits, MaxAgeZeroKeepsForever) {

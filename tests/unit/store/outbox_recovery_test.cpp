@@ -137,7 +137,8 @@ TEST(OutboxRecovery, MigratesAVersion3DatabaseKeepingTheArrivalOrder) {
   // New records arrive after the migrated ones: once a/2 is acked, b/2 is the oldest and goes.
   EXPECT_EQ(outbox->append(reading("b", 3, now_ms)), 3u);
   outbox->ack("a", 2);
-  const CommitResult next = outbox->commit(now);
+  const CommitResult next =
+      outbox->commit(now + std::chrono::seconds(1));  // max_age: once a second
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next.dropped_by_age, 1u);
   EXPECT_EQ(all_seqs(*outbox, "b"), (std::vector<std::uint64_t>{3}));

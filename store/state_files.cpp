@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <system_error>
 
@@ -32,8 +33,14 @@ int open_private(const std::filesystem::path& path, int flags) {
 
 }  // namespace
 
+// By path, never by opening an existing file: closing any descriptor of a file drops every POSIX
+// lock this process holds on it. For the outbox's -shm that is SQLite's dead-man-switch lock:
+// another process opening the database (edgegw status, an admin's sqlite3) would then take the
+// WAL index for abandoned, truncate it under our mmap, and the next commit dies of SIGBUS.
 bool make_private(const std::filesystem::path& path) {
-  const int fd = open_private(path, O_RDWR);
+  if (::chmod(path.c_str(), 0600) == 0) return true;
+  if (errno != ENOENT) return false;
+  const int fd = open_private(path, O_RDWR);  // a new file: nobody holds a lock on it
   if (fd < 0) return false;
   ::close(fd);
   return true;

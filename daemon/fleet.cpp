@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/gateway.hpp"
+#include "daemon/report_fields.hpp"
 #include "northbound/result_codes.hpp"
 
 namespace edgegw::daemon {
@@ -15,10 +16,6 @@ constexpr auto kOldestEvery = std::chrono::seconds(10);
 // The largest status document sent whole: platforms cap a message (Alibaba 256 KiB, Huawei 1 MiB,
 // Tencent 16 KiB per the data template); past this the devices are left out and counted.
 constexpr std::size_t kMaxStatusBytes = 12 * 1024;
-
-std::int64_t ms_of(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 }  // namespace
 

@@ -8,21 +8,13 @@
 #include <unordered_map>
 
 #include "daemon/gateway.hpp"
+#include "daemon/report_fields.hpp"
 #include "daemon/status_gateway.hpp"
 #include "daemon/version.hpp"
 #include "northbound/platform_defaults.hpp"
 
 namespace edgegw::daemon {
 namespace {
-
-std::int64_t ms_of(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::optional<std::int64_t> ms_of(const std::optional<std::chrono::system_clock::time_point>& t) {
-  if (!t) return std::nullopt;
-  return ms_of(*t);
-}
 
 // The wall clock's offset from the monotonic one, in ms: it moves only when the clock is set.
 std::int64_t wall_minus_steady_ms() {

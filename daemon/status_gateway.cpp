@@ -3,27 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/gateway.hpp"
+#include "daemon/report_fields.hpp"
 #include "northbound/platform_defaults.hpp"
 
 namespace edgegw::daemon {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::int64_t> ms_of(const std::optional<std::chrono::system_clock::time_point>& t) {
-  if (!t) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
-
-template <typename T>
-void get(const json& j, const char* key, T& out) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) out = it->get<T>();
-}
-
-template <typename T>
-void get(const json& j, const char* key, std::optional<T>& out) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) out = it->get<T>();
-}
 
 template <typename T>
 json or_null(const std::optional<T>& v) {
@@ -80,20 +66,20 @@ std::string gateway_json(const GatewayReport& g) {
 
 GatewayReport gateway_from_json(const json& j) {
   GatewayReport g;
-  get(j, "name", g.name);
-  get(j, "platform", g.platform);
-  get(j, "mode", g.mode);
-  get(j, "state", g.state);
-  get(j, "retry_at_ms", g.retry_at_ms);
-  get(j, "online_since_ms", g.online_since_ms);
-  get(j, "backlog", g.backlog);
-  get(j, "published", g.published);
-  get(j, "acknowledged", g.acknowledged);
-  get(j, "commands", g.commands);
-  get(j, "connect_attempts", g.connect_attempts);
-  get(j, "last_error", g.last_error);
-  get(j, "sub_devices", g.sub_devices);
-  get(j, "sub_devices_online", g.sub_devices_online);
+  read_member(j, "name", g.name);
+  read_member(j, "platform", g.platform);
+  read_member(j, "mode", g.mode);
+  read_member(j, "state", g.state);
+  read_member(j, "retry_at_ms", g.retry_at_ms);
+  read_member(j, "online_since_ms", g.online_since_ms);
+  read_member(j, "backlog", g.backlog);
+  read_member(j, "published", g.published);
+  read_member(j, "acknowledged", g.acknowledged);
+  read_member(j, "commands", g.commands);
+  read_member(j, "connect_attempts", g.connect_attempts);
+  read_member(j, "last_error", g.last_error);
+  read_member(j, "sub_devices", g.sub_devices);
+  read_member(j, "sub_devices_online", g.sub_devices_online);
   return g;
 }
 

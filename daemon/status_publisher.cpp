@@ -5,14 +5,11 @@
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics_file.hpp"
+#include "daemon/report_fields.hpp"
 #include "daemon/status_file.hpp"
 
 namespace edgegw::daemon {
 namespace {
-
-std::int64_t ms_of(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 // Due when `interval` passed since `last`, or the clock went back past it.
 bool due(std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point last,
@@ -93,7 +90,9 @@ bool StatusPublisher::refresh(const std::filesystem::path& file, Output& output,
   return true;
 }
 
-std::string StatusPublisher::metrics_text() const { return to_prometheus(collector_.report()); }
+std::string StatusPublisher::metrics_text() const {
+  return to_prometheus(collector_.report());
+}
 
 void StatusPublisher::remove_status_file() {
   std::error_code ec;

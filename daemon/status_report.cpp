@@ -5,6 +5,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "daemon/report_fields.hpp"
 #include "daemon/status_gateway.hpp"
 
 namespace edgegw::daemon {
@@ -96,60 +97,50 @@ class JsonWriter {
   bool first_in_line_ = false;  // inside an array item: fields follow on the same line
 };
 
-template <typename T>
-void get(const json& j, const char* key, T& out) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) out = it->get<T>();
-}
-
-template <typename T>
-void get_optional(const json& j, const char* key, std::optional<T>& out) {
-  if (auto it = j.find(key); it != j.end() && !it->is_null()) out = it->get<T>();
-}
-
 DeviceReport device_from(const json& j) {
   DeviceReport d;
-  get(j, "name", d.name);
-  get(j, "platform", d.platform);
-  get(j, "source", d.source);
-  get(j, "bus", d.bus);
-  get(j, "state", d.state);
-  get(j, "backlog", d.backlog);
-  get(j, "inflight", d.inflight);
-  get(j, "published", d.published);
-  get(j, "acknowledged", d.acknowledged);
-  get(j, "dropped", d.dropped);
-  get(j, "commands", d.commands);
-  get(j, "connect_attempts", d.connect_attempts);
-  get(j, "last_error", d.last_error);
-  get_optional(j, "source_online", d.source_online);
-  get_optional(j, "retry_at_ms", d.retry_at_ms);
-  get_optional(j, "online_since_ms", d.online_since_ms);
-  get(j, "polls", d.polls);
-  get(j, "poll_errors", d.poll_errors);
-  get(j, "poll_exceptions", d.poll_exceptions);
-  get(j, "last_poll_error", d.last_poll_error);
-  get_optional(j, "last_poll_error_ms", d.last_poll_error_ms);
+  read_member(j, "name", d.name);
+  read_member(j, "platform", d.platform);
+  read_member(j, "source", d.source);
+  read_member(j, "bus", d.bus);
+  read_member(j, "state", d.state);
+  read_member(j, "backlog", d.backlog);
+  read_member(j, "inflight", d.inflight);
+  read_member(j, "published", d.published);
+  read_member(j, "acknowledged", d.acknowledged);
+  read_member(j, "dropped", d.dropped);
+  read_member(j, "commands", d.commands);
+  read_member(j, "connect_attempts", d.connect_attempts);
+  read_member(j, "last_error", d.last_error);
+  read_member(j, "source_online", d.source_online);
+  read_member(j, "retry_at_ms", d.retry_at_ms);
+  read_member(j, "online_since_ms", d.online_since_ms);
+  read_member(j, "polls", d.polls);
+  read_member(j, "poll_errors", d.poll_errors);
+  read_member(j, "poll_exceptions", d.poll_exceptions);
+  read_member(j, "last_poll_error", d.last_poll_error);
+  read_member(j, "last_poll_error_ms", d.last_poll_error_ms);
   return d;
 }
 
 BusReport bus_from(const json& j) {
   BusReport b;
-  get(j, "name", b.name);
-  get(j, "requests", b.requests);
-  get(j, "failures", b.failures);
-  get(j, "exceptions", b.exceptions);
-  get(j, "polls", b.polls);
-  get(j, "connects", b.connects);
+  read_member(j, "name", b.name);
+  read_member(j, "requests", b.requests);
+  read_member(j, "failures", b.failures);
+  read_member(j, "exceptions", b.exceptions);
+  read_member(j, "polls", b.polls);
+  read_member(j, "connects", b.connects);
   return b;
 }
 
 CertificateReport certificate_from(const json& j) {
   CertificateReport c;
-  get(j, "file", c.file);
-  get(j, "role", c.role);
-  get(j, "device", c.device);
-  get(j, "error", c.error);
-  get_optional(j, "not_after", c.not_after);
+  read_member(j, "file", c.file);
+  read_member(j, "role", c.role);
+  read_member(j, "device", c.device);
+  read_member(j, "error", c.error);
+  read_member(j, "not_after", c.not_after);
   return c;
 }
 
@@ -257,25 +248,25 @@ std::optional<StatusReport> status_from_json(const std::string& text, std::strin
       return std::nullopt;
     }
     StatusReport r;
-    get(j, "pid", r.pid);
-    get(j, "written_at_ms", r.written_at_ms);
-    get(j, "started_at_ms", r.started_at_ms);
-    get(j, "reloaded_at_ms", r.reloaded_at_ms);
-    get(j, "reloads", r.reloads);
-    get(j, "reloads_refused", r.reloads_refused);
-    get(j, "version", r.version);
-    get(j, "config_file", r.config_file);
-    get(j, "platform", r.platform);
-    get(j, "local_broker", r.local_broker);
-    get(j, "total_backlog", r.total_backlog);
+    read_member(j, "pid", r.pid);
+    read_member(j, "written_at_ms", r.written_at_ms);
+    read_member(j, "started_at_ms", r.started_at_ms);
+    read_member(j, "reloaded_at_ms", r.reloaded_at_ms);
+    read_member(j, "reloads", r.reloads);
+    read_member(j, "reloads_refused", r.reloads_refused);
+    read_member(j, "version", r.version);
+    read_member(j, "config_file", r.config_file);
+    read_member(j, "platform", r.platform);
+    read_member(j, "local_broker", r.local_broker);
+    read_member(j, "total_backlog", r.total_backlog);
     if (auto it = j.find("store"); it != j.end() && it->is_object()) {
-      get(*it, "lost_on_open", r.store.lost_on_open);
-      get(*it, "loss_unchecked", r.store.loss_unchecked);
-      get(*it, "quarantined", r.store.quarantined);
-      get(*it, "dropped_for_space", r.store.dropped_for_space);
-      get(*it, "reserve_released", r.store.reserve_released);
-      get(*it, "size_limit_bytes", r.store.size_limit_bytes);
-      get(*it, "started_on_full_disk", r.store.started_on_full_disk);
+      read_member(*it, "lost_on_open", r.store.lost_on_open);
+      read_member(*it, "loss_unchecked", r.store.loss_unchecked);
+      read_member(*it, "quarantined", r.store.quarantined);
+      read_member(*it, "dropped_for_space", r.store.dropped_for_space);
+      read_member(*it, "reserve_released", r.store.reserve_released);
+      read_member(*it, "size_limit_bytes", r.store.size_limit_bytes);
+      read_member(*it, "started_on_full_disk", r.store.started_on_full_disk);
     }
     if (auto it = j.find("devices"); it != j.end() && it->is_array()) {
       for (const auto& d : *it) r.devices.push_back(device_from(d));
@@ -289,8 +280,8 @@ std::optional<StatusReport> status_from_json(const std::string& text, std::strin
     if (auto it = j.find("removed_devices"); it != j.end() && it->is_array()) {
       for (const auto& o : *it) {
         OrphanBacklog b;
-        get(o, "device", b.device);
-        get(o, "backlog", b.backlog);
+        read_member(o, "device", b.device);
+        read_member(o, "backlog", b.backlog);
         r.removed_devices.push_back(std::move(b));
       }
     }

@@ -67,7 +67,8 @@ bool GatewayTopology::add(DeviceIdentity identity) {
   auto name = identity.device;
   const auto seed = options_.seed ^ std::hash<std::string>{}(name);
   auto sub = std::make_unique<Sub>(std::move(identity), key, options_.retry, seed);
-  if (gateway_ && gateway_->online()) sub->state = SubState::queued;
+  ++sub_states_[static_cast<std::size_t>(sub->state)];
+  if (gateway_ && gateway_->online()) set_state(*sub, SubState::queued);
   by_key_.emplace(key, name);
   subs_.emplace(name, std::move(sub));
   send_requests();
@@ -87,6 +88,7 @@ bool GatewayTopology::remove(const std::string& device) {
   }
   std::erase(senders_, sub);
   std::erase(changed_, sub);
+  --sub_states_[static_cast<std::size_t>(sub->state)];
   by_key_.erase(sub->key);
   subs_.erase(device);
   return true;
@@ -121,19 +123,12 @@ void GatewayTopology::registered(Sub& sub, const TopologyReply& reply) {
   sub.id.device_secret = it->device_secret;
   log(loop::LogLevel::info, sub.id.device, "registered with the platform through the gateway");
   sub.solo = false;
-  sub.state = SubState::queued;
+  set_state(sub, SubState::queued);
 }
 
 bool GatewayTopology::online(const std::string& device) const {
   Sub* sub = find(device);
   return sub && sub->state == SubState::online && gateway_ && gateway_->online();
-}
-
-std::size_t GatewayTopology::online_count() const {
-  if (!gateway_ || !gateway_->online()) return 0;
-  std::size_t n = 0;
-  for (const auto& [name, sub] : subs_) n += sub->state == SubState::online ? 1 : 0;
-  return n;
 }
 
 void GatewayTopology::carrier_online() {
@@ -145,7 +140,7 @@ void GatewayTopology::carrier_online() {
     if (!keeps_topology) sub->in_topology = false;
     sub->added_on_link = false;
     sub->solo = false;
-    if (sub->state != SubState::refused) sub->state = SubState::queued;
+    if (sub->state != SubState::refused) set_state(*sub, SubState::queued);
     mark(*sub);
   }
   tokens_ = static_cast<double>(protocol_.max_batch());
@@ -156,7 +151,7 @@ void GatewayTopology::carrier_online() {
 }
 
 void GatewayTopology::go_offline(Sub& sub) {
-  if (sub.state != SubState::refused) sub.state = SubState::offline;
+  if (sub.state != SubState::refused) set_state(sub, SubState::offline);
   mark(sub);
   sub.attempt_open = false;
   sub.added_on_link = false;
@@ -195,7 +190,7 @@ bool GatewayTopology::send(TopologyStep step, std::vector<Sub*> batch) {
   }
   const auto now = SteadyClock::now();
   for (Sub* sub : batch) {
-    sub->state = step == TopologyStep::login ? SubState::logging_in : SubState::adding;
+    set_state(*sub, step == TopologyStep::login ? SubState::logging_in : SubState::adding);
     mark(*sub);
     if (!sub->attempt_open) ++sub->attempts;
     sub->attempt_open = true;
@@ -222,7 +217,7 @@ void GatewayTopology::send_requests() {
   std::vector<Sub*> due[2 * kSteps];
   for (auto& [name, sub] : subs_) {
     if (sub->state == SubState::refused && sub->retry_at <= now) {
-      sub->state = SubState::queued;
+      set_state(*sub, SubState::queued);
       sub->solo = true;  // its batch was refused, or it was: it goes alone
       mark(*sub);
     }
@@ -263,7 +258,7 @@ void GatewayTopology::send_requests() {
 
 void GatewayTopology::refused(Sub& sub, const std::string& why) {
   const auto now = SteadyClock::now();
-  sub.state = SubState::refused;
+  set_state(sub, SubState::refused);
   mark(sub);
   sub.attempt_open = false;
   const auto delay = sub.backoff.next_delay();
@@ -283,7 +278,7 @@ void GatewayTopology::accepted(Sub& sub, TopologyStep step) {
   if (step == TopologyStep::add) {
     sub.in_topology = true;
     sub.added_on_link = true;
-    sub.state = SubState::queued;
+    set_state(sub, SubState::queued);
   } else if (step == TopologyStep::login) {
     went_online(sub);
   }
@@ -334,7 +329,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     mark(*sub);
     if (lost_from_topology(*sub, request.step, reply)) {
       sub->in_topology = false;  // added in an earlier link, gone since: add it again (batched)
-      sub->state = SubState::queued;
+      set_state(*sub, SubState::queued);
       log(loop::LogLevel::info, sub->id.device,
           "not in the gateway's topology any more: adding it");
     } else if (auto one = refused_one.find(sub->key); reply.ok && one != refused_one.end()) {
@@ -344,7 +339,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     } else if (reply.ok) {
       accepted(*sub, request.step);
     } else if (request.devices.size() > 1) {
-      sub->state = SubState::queued;  // find out which one: each alone
+      set_state(*sub, SubState::queued);  // find out which one: each alone
       sub->solo = true;
     } else {
       refused(*sub, why);
@@ -363,7 +358,7 @@ bool GatewayTopology::lost_from_topology(const Sub& sub, TopologyStep step,
 }
 
 void GatewayTopology::went_online(Sub& sub) {
-  sub.state = SubState::online;
+  set_state(sub, SubState::online);
   mark(sub);
   sub.attempt_open = false;
   sub.backoff.reset();

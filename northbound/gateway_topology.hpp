@@ -70,7 +70,7 @@ class GatewayTopology final : public SessionCarrier {
   bool has(const std::string& device) const { return subs_.count(device) > 0; }
   std::size_t size() const { return subs_.size(); }
   bool online(const std::string& device) const;
-  // Sub-devices online now (status: the gateway's entry); O(sub-devices).
+  // Sub-devices online now (status: the gateway's entry); O(1), from the counts per state.
   std::size_t online_count() const;
 
   // Queues one online sub-device to send and sends up to `budget` publications from the queue,
@@ -85,7 +85,7 @@ class GatewayTopology final : public SessionCarrier {
   // it costs nothing, as Northbound::take_changed() for sessions. One reader.
   std::vector<SessionStatus> take_changed();
   std::uint64_t marks() const { return marks_; }  // every change marked, ever
-  // Adds each sub-device's state to `counts` (no strings copied: the once-a-second STATUS=).
+  // Adds the sub-devices' states to `counts` (the once-a-second STATUS=); O(1).
   void count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const;
 
   // SessionCarrier
@@ -97,6 +97,7 @@ class GatewayTopology final : public SessionCarrier {
 
  private:
   enum class SubState { offline, queued, adding, logging_in, online, refused };
+  static constexpr std::size_t kSubStates = static_cast<std::size_t>(SubState::refused) + 1;
   struct Pending {
     std::uint64_t seq;
     Publication publication;
@@ -115,6 +116,8 @@ class GatewayTopology final : public SessionCarrier {
   Sub* find(const std::string& device) const;
   void mark(Sub& sub);
   SessionState state_of(const Sub& sub) const;
+  static SessionState state_of(SubState state, bool linked);
+  void set_state(Sub& sub, SubState state);  // every change of a sub-device's state goes here
   void send_requests();
   bool send(TopologyStep step, std::vector<Sub*> batch);
   void handle_reply(const TopologyReply& reply);
@@ -156,6 +159,8 @@ class GatewayTopology final : public SessionCarrier {
   std::deque<Sub*> senders_;   // online sub-devices waiting for a turn in the window (round robin)
   std::vector<Sub*> changed_;  // marked since the last take_changed()
   std::uint64_t marks_ = 0;
+  // Sub-devices per SubState, kept by set_state(): counting them visits none.
+  std::array<std::size_t, kSubStates> sub_states_{};
   std::uint64_t next_request_ = 1;
   double tokens_ = 0;  // sub-devices that may be added / logged in now
   std::chrono::steady_clock::time_point tokens_at_{};

@@ -46,16 +46,35 @@ std::vector<SessionStatus> GatewayTopology::take_changed() {
   return out;
 }
 
+// From the counts set_state() keeps: the once-a-second STATUS= and the gateway's status entry
+// visit no sub-device.
 void GatewayTopology::count_states(std::array<std::size_t, SessionChanges::kStates>& counts) const {
-  for (const auto& [name, sub] : subs_) {
-    ++counts[static_cast<std::size_t>(state_of(*sub))];
+  const bool linked = gateway_ && gateway_->online();
+  for (std::size_t i = 0; i < sub_states_.size(); ++i) {
+    const auto state = static_cast<SubState>(i);
+    counts[static_cast<std::size_t>(state_of(state, linked))] += sub_states_[i];
   }
 }
 
+std::size_t GatewayTopology::online_count() const {
+  if (!gateway_ || !gateway_->online()) return 0;
+  return sub_states_[static_cast<std::size_t>(SubState::online)];
+}
+
+void GatewayTopology::set_state(Sub& sub, SubState state) {
+  --sub_states_[static_cast<std::size_t>(sub.state)];
+  ++sub_states_[static_cast<std::size_t>(state)];
+  sub.state = state;
+}
+
 SessionState GatewayTopology::state_of(const Sub& sub) const {
-  switch (sub.state) {
+  return state_of(sub.state, gateway_ && gateway_->online());
+}
+
+SessionState GatewayTopology::state_of(SubState state, bool linked) {
+  switch (state) {
     case SubState::online:
-      return gateway_ && gateway_->online() ? SessionState::online : SessionState::waiting;
+      return linked ? SessionState::online : SessionState::waiting;
     case SubState::refused:
       return SessionState::auth_failed;
     case SubState::offline:

@@ -223,8 +223,7 @@ std::string Northbound::summary() const {
   std::array<std::size_t, SessionChanges::kStates> counts{};
   for (std::size_t i = 0; i < counts.size(); ++i)
     counts[i] = changes_.count(static_cast<SessionState>(i));
-  // Sub-devices (cloud.mode = "gateway", at most a few thousand) are counted afresh: a look at
-  // each one's state, no status built.
+  // Sub-devices (cloud.mode = "gateway"): the counts per state the topology keeps.
   if (topology_) topology_->count_states(counts);
   std::string out;
   for (std::size_t i = 0; i < SessionChanges::kStates; ++i) {

@@ -4,6 +4,7 @@
 // window shared fairly between sub-devices that all hold a backlog.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -118,6 +119,24 @@ class SessionsTopologyTest : public ::testing::Test {
 
 // Alibaba takes up to 30 sub-devices per topology add (50 per batch login): 40 sub-devices go
 // online with two requests of each kind, not eight.
+// The counts per state the topology keeps (STATUS=, the gateway's status entry) against a count
+// of the sub-devices' own statuses.
+void expect_counts_match_statuses(northbound::Northbound& nb,
+                                  const std::vector<std::string>& names) {
+  const auto* topology = nb.topology();
+  ASSERT_NE(topology, nullptr);
+  std::array<std::size_t, northbound::SessionChanges::kStates> kept{}, seen{};
+  topology->count_states(kept);
+  for (const auto& name : names) {
+    const auto st = nb.status(name);
+    ASSERT_TRUE(st.has_value()) << name;
+    ++seen[static_cast<std::size_t>(st->state)];
+  }
+  EXPECT_EQ(kept, seen);
+  EXPECT_EQ(topology->online_count(),
+            seen[static_cast<std::size_t>(northbound::SessionState::online)]);
+}
+
 TEST_F(SessionsTopologyTest, SubDevicesAreAddedAndLoggedInInBatchesOfThePerCallLimit) {
   start(40, 16);
   connect_gateway();
@@ -211,6 +230,12 @@ TEST_F(SessionsTopologyTest, RegisteredSubDeviceKeepsItsSecretAcrossARestart) {
     return n;
   };
   run();
+  {
+    auto all = names_;
+    all.push_back("reg-1");
+    all.push_back("noreg-1");
+    expect_counts_match_statuses(harness_->northbound(), all);
+  }
   EXPECT_EQ(registrations_of("reg-1"), 2u);  // with noreg-1 (refused as a batch), then alone
   const auto kept = state.path() / "registrations" / "aliyun-a1Sub-reg-1.json";
   ASSERT_TRUE(std::filesystem::exists(kept));
@@ -237,6 +262,7 @@ TEST_F(SessionsTopologyTest, AReconnectLogsTheSubDevicesInWithoutAddingThemAgain
   ASSERT_TRUE(harness_->run_until([&] { return all_subs_online(); }, 30s, observer_.get()))
       << harness_->logs() << cloud_->log();
   harness_->run_for(200ms, observer_.get());
+  expect_counts_match_statuses(harness_->northbound(), names_);
   EXPECT_TRUE(request_sizes("/thing/topo/add").empty());
   EXPECT_EQ(request_sizes("/combine/batch_login"), (std::vector<std::size_t>{5}));
 }

@@ -11,17 +11,43 @@ bash scripts/install-deps.sh
 
 jobs=$(nproc)
 status=0
+summary=()
 # step NAME COMMAND...: runs COMMAND, prints its time, records a failure and carries on.
 step() {
-  local name=$1 started=$SECONDS
+  local name=$1 started=$SECONDS log=build/step-${1//[^a-z]/-}.log
   shift
   echo "=== $name"
-  if "$@"; then
+  mkdir -p build
+  if "$@" 2>&1 | tee "$log"; then
     echo "=== $name: done in $((SECONDS - started)) s"
+    summary+=("ok      $name ($((SECONDS - started)) s)")
   else
     echo "=== $name: FAILED after $((SECONDS - started)) s"
+    summary+=("FAILED  $name ($((SECONDS - started)) s), ending: $(tail -n 3 "$log" | tr '\n' ' ')")
     status=1
   fi
+}
+
+# failed_tests PRESET: the names of the tests that failed in build/PRESET's last ctest run, and the
+# end of each one's output. Printed again at the very end, because a CI log is often read from its
+# tail and ctest's own report of a failure is hundreds of lines above it.
+failed_tests() {
+  local dir=build/$1/Testing/Temporary
+  [[ -s $dir/LastTestsFailed.log ]] || return 0
+  local name
+  while IFS=: read -r _ name; do
+    echo "--- $1: $name"
+    awk -v name="$name" '
+      $0 ~ /^[0-9]+\/[0-9]+ Testing: / { sub(/^[0-9]+\/[0-9]+ Testing: /, ""); on = ($0 == name); next }
+      on && /^<end of output>/ { on = 0 }
+      on' "$dir/LastTest.log" >"$dir/failed-output.txt"
+    # From the first failed assertion if there is one, else the end of the output.
+    if grep -q -m1 'Failure$' "$dir/failed-output.txt"; then
+      sed -n '/Failure$/,$p' "$dir/failed-output.txt" | head -n 30
+    else
+      tail -n 25 "$dir/failed-output.txt"
+    fi
+  done < <(head -n 5 "$dir/LastTestsFailed.log")
 }
 
 for preset in release asan; do
@@ -40,9 +66,14 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_strin
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for preset in release asan; do
+  rm -f "build/$preset/Testing/Temporary/LastTestsFailed.log"
   step "test: $preset" ctest --preset "$preset" -j "$jobs" --timeout 600
 done
 
 # 5 targets x 60 s on $jobs cores.
 step "fuzz" bash scripts/fuzz.sh
+
+echo "=== summary"
+for preset in release asan; do failed_tests "$preset"; done
+printf '%s\n' "${summary[@]}"
 exit $status

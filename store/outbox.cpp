@@ -456,15 +456,13 @@ std::uint64_t Outbox::database_bytes() {
 }
 
 void Outbox::checkpoint() {
-  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_PASSIVE, std::chrono::milliseconds(0));
 }
 
-// Waits for the background checkpoint (a PASSIVE one gives up while it runs) and empties the
-// WAL file, which gives its space back to a full file system. Only on the full-disk path.
+// After the background checkpoint under way, empties the WAL file, which gives its space back to
+// a full file system. Only on the full-disk path.
 void Outbox::checkpoint_truncate() {
-  sqlite3_busy_timeout(db_.get(), 2000);
-  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  sqlite3_busy_timeout(db_.get(), 0);
+  checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_TRUNCATE, std::chrono::milliseconds(2000));
 }
 
 std::string Outbox::quick_check() {

@@ -26,13 +26,13 @@ WalCheckpointer::~WalCheckpointer() {
 
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept {
   auto* me = static_cast<WalCheckpointer*>(self);
+  (void)db;
+  (void)name;
   if (wal_pages >= me->stall_pages_) {
-    // Back-pressure: the background checkpoints fall behind, so this commit helps. RESTART waits
-    // for a background checkpoint under way (a PASSIVE one would give up at once) and makes the
-    // next commit write the WAL from its start: its disk use stays near stall_pages.
-    sqlite3_busy_timeout(db, 1000);
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
-    sqlite3_busy_timeout(db, 0);
+    // Back-pressure: the background checkpoints fall behind, so this commit helps. RESTART, after
+    // the background checkpoint under way, makes the next commit write the WAL from its start:
+    // its disk use stays near stall_pages.
+    me->checkpoint_now(SQLITE_CHECKPOINT_RESTART, std::chrono::milliseconds(1000));
   } else if (wal_pages >= me->wake_pages_) {
     {
       std::lock_guard lock(me->mutex_);
@@ -43,6 +43,15 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int wa
   return SQLITE_OK;  // a checkpoint that failed (disk full) is simply tried again later
 }
 
+int WalCheckpointer::checkpoint_now(int mode, std::chrono::milliseconds busy) {
+  std::lock_guard checkpointing(checkpointing_);
+  sqlite3_busy_timeout(writer_, static_cast<int>(busy.count()));
+  const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, mode, nullptr, nullptr);
+  sqlite3_busy_timeout(writer_, 0);
+  if (rc == SQLITE_BUSY) ++busy_checkpoints_;
+  return rc;
+}
+
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -50,7 +59,10 @@ void WalCheckpointer::run() {
     if (stop_) return;
     wanted_ = false;
     lock.unlock();
-    sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard checkpointing(checkpointing_);
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     lock.lock();
   }
 }

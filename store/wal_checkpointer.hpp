@@ -5,8 +5,17 @@
 // writer. Should the WAL still outgrow `stall_pages` (a disk slower than the ingest), the commit
 // itself checkpoints (waiting for the thread): the WAL's disk use stays bounded, at the price of
 // that one slow commit.
+//
+// Checkpoints never overlap: SQLite answers a checkpoint asked while another connection runs one
+// with SQLITE_BUSY at once, without calling the busy handler (sqlite3_wal_checkpoint_v2's page).
+// Under load the background one was running at nearly every stall, so the writer's RESTART gave
+// up each time and the WAL outgrew its budget until it filled a small file system, where no
+// checkpoint could then grow the database: the outbox refused every commit. Every checkpoint,
+// the writer's included (checkpoint_now), therefore runs under one mutex.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -25,6 +34,15 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
+  // A checkpoint of `mode` (SQLITE_CHECKPOINT_*) on the writer's connection, once the background
+  // one under way (if any) has finished; readers are waited for up to `busy`. Returns SQLite's
+  // result code.
+  int checkpoint_now(int mode, std::chrono::milliseconds busy);
+
+  // How many of the writer's checkpoints (stalls and checkpoint_now) found SQLITE_BUSY: other
+  // processes' readers, never our own thread.
+  unsigned long busy_checkpoints() const { return busy_checkpoints_.load(); }
+
  private:
   static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept;
   void run();
@@ -33,6 +51,8 @@ class WalCheckpointer {
   SqliteDb db_;
   int wake_pages_;
   int stall_pages_;
+  std::mutex checkpointing_;  // held for the length of every checkpoint, on either connection
+  std::atomic<unsigned long> busy_checkpoints_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false;

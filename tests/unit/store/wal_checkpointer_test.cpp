@@ -36,5 +36,32 @@ TEST(WalCheckpointer, CopiesTheWalIntoTheDatabaseInTheBackground) {
   EXPECT_EQ(outbox->quick_check(), "ok");
 }
 
+// With the background checkpoint woken at every commit, it is running at nearly every stall. The
+// commit that passes the stall size must still restart the WAL (waiting for that checkpoint):
+// the WAL file stays within twice the stall size, the budget the outbox's size limit reserves for
+// it. Before, SQLite refused the commit's checkpoint at once while the background one ran, and
+// under load the WAL grew to several times its budget and filled a small file system.
+TEST(WalCheckpointer, TheWalStaysWithinItsBudgetWhileBackgroundCheckpointsRun) {
+  edgegw::test::TempDir dir;
+  auto options = testing::options_in(dir);
+  options.wal_checkpoint_pages = 1;  // the thread wakes at every commit; stall at 16 pages
+  auto outbox = Outbox::open(options);
+  const std::uintmax_t page = 4096, frame = page + 24, header = 32;
+  const std::uintmax_t budget = header + 2 * 16 * frame;
+  std::uintmax_t largest = 0;
+  for (int round = 0; round < 3000; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      Record r = testing::reading("meter-1", round * 4 + i);
+      r.fields.push_back({"padding", std::string(1500, 'p')});
+      outbox->append(std::move(r));
+    }
+    ASSERT_TRUE(outbox->commit().ok());
+    std::error_code ec;
+    largest = std::max(largest, fs::file_size(options.path.string() + "-wal", ec));
+  }
+  EXPECT_LE(largest, budget) << "the WAL grew to " << largest / frame << " frames; stall is 16";
+  EXPECT_EQ(outbox->backlog("meter-1"), 12000u);
+}
+
 }  // namespace
 }  // namespace edgegw::store

@@ -5,24 +5,74 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <stdexcept>
 
 namespace edgegw::test {
 
-std::uint16_t free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+namespace {
+
+// Whether a listener could bind `port` on 127.0.0.1 now (0: any; the port taken is returned).
+std::uint16_t try_bind(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  // No SO_REUSEADDR: a port with connections still in TIME_WAIT is passed over, as a listener
+  // that does not set it (libwebsockets) would fail on it.
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind failed");
+  addr.sin_port = htons(port);
+  std::uint16_t bound = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    bound = ntohs(addr.sin_port);
   }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return bound;
+}
+
+// The lowest port of the kernel's ephemeral range, from which outgoing connections take their
+// source ports.
+unsigned ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  return in >> low ? low : 0;
+}
+
+}  // namespace
+
+// A port from below the kernel's ephemeral range, at random: one that bind(0) hands out is also
+// one the next outgoing connection may take as its source port, and under ctest -j4 another
+// test's client took it between the pick and the broker's bind (mosquitto: "Unable to create
+// websockets listener on port ..."). Below that range only another test's listener could take
+// it, and a random pick among thousands makes that unlikely. Never the same port twice in one
+// process. Falls back to bind(0) where the range leaves no room below it.
+std::uint16_t free_tcp_port() {
+  static std::mutex mutex;
+  static std::set<std::uint16_t> given;
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  std::lock_guard lock(mutex);
+  constexpr unsigned kLowest = 10000;
+  const unsigned high = ephemeral_low();
+  if (high >= kLowest + 2000) {
+    std::uniform_int_distribution<unsigned> pick(kLowest, high - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const auto port = static_cast<std::uint16_t>(pick(random));
+      if (given.count(port) == 0 && try_bind(port) == port) {
+        given.insert(port);
+        return port;
+      }
+    }
+  }
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::uint16_t port = try_bind(0);
+    if (port != 0 && given.insert(port).second) return port;
+  }
+  throw std::runtime_error("no free TCP port on 127.0.0.1");
 }
 
 bool tcp_port_open(std::uint16_t port) {

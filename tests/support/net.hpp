@@ -1,4 +1,5 @@
-// Loopback helpers: a free TCP port chosen by the kernel, and whether something listens on one.
+// Loopback helpers: a free TCP port for a test's listener (below the ephemeral range, see net.cpp),
+// and whether something listens on one.
 #pragma once
 
 #include <cstdint>

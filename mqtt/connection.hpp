@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "loop/event_source.hpp"
+#include "loop/heap_optional.hpp"
+#include "loop/timer_group.hpp"
 #include "mqtt/codec.hpp"
 #include "mqtt/http_proxy.hpp"
 #include "mqtt/protocol_state.hpp"
@@ -49,7 +51,7 @@ struct ConnectOptions {
   std::string client_id;
   std::optional<std::string> username;
   std::optional<std::string> password;
-  std::optional<Will> will;
+  loop::HeapOptional<Will> will;  // on the heap: most connections have none
   bool clean_session = true;
   std::chrono::seconds keepalive{60};  // 0 disables keepalive
   std::chrono::milliseconds connect_timeout{10000};
@@ -61,9 +63,9 @@ struct ConnectOptions {
   // Through an HTTP CONNECT proxy: TCP goes to the proxy, which opens a tunnel to host:port (the
   // broker's name is then resolved by the proxy, not here). The proxy's answer is bounded in size
   // and, like every step, by connect_timeout.
-  std::optional<ProxyOptions> proxy;
+  loop::HeapOptional<ProxyOptions> proxy;  // on the heap: most connections have none
   // Set: MQTT over WebSocket (subprotocol "mqtt") at this path, over TLS when `tls` is set.
-  std::optional<std::string> ws_path;
+  loop::HeapOptional<std::string> ws_path;
 };
 
 struct Message {
@@ -165,7 +167,7 @@ class Connection {
   static constexpr std::size_t kReadChunk = 16384;
   static char* scratch();
   static int on_io_event(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
-  static int on_timer_event(sd_event_source* source, std::uint64_t usec, void* userdata);
+  static void on_timer(void* self);  // through the loop's timer group (loop/timer_group.hpp)
   void handle_io(std::uint32_t events);
   void handle_timer();
 
@@ -218,7 +220,9 @@ class Connection {
   Phase phase_ = Phase::idle;
   int fd_ = -1;
   loop::EventSource io_;
-  loop::EventSource timer_;
+  // Connect timeout, keepalive and queued failures: one timer of the loop's shared group, not an
+  // sd_event_source of its own (~0.3 KB per connection).
+  loop::GroupTimer timer_;
   std::uint32_t io_events_ = 0;
   bool tls_wants_write_ = false;
   Resolver::Ticket ticket_ = 0;

@@ -235,8 +235,8 @@ bool Connection::send_connect() {
   tls_wants_write_ = false;
   ConnectFields fields;
   fields.client_id = options_.client_id;
-  fields.username = options_.username;
-  fields.password = options_.password;
+  fields.username = options_.username.to_optional();
+  fields.password = options_.password.to_optional();
   fields.clean_session = options_.clean_session;
   fields.keepalive_seconds =
       static_cast<std::uint16_t>(std::min<long>(options_.keepalive.count(), 65535));

@@ -49,8 +49,10 @@ struct ConnectOptions {
   std::string psk_identity;         // TLS-PSK contexts only
   std::string psk_key;              // raw key bytes (not hex)
   std::string client_id;
-  std::optional<std::string> username;
-  std::optional<std::string> password;
+  // On the heap, as will, proxy and ws_path below: dropped after CONNACK, so an online
+  // connection holds 8 bytes for each instead of an empty std::optional<std::string> (40).
+  loop::HeapOptional<std::string> username;
+  loop::HeapOptional<std::string> password;
   loop::HeapOptional<Will> will;  // on the heap: most connections have none
   bool clean_session = true;
   std::chrono::seconds keepalive{60};  // 0 disables keepalive
@@ -232,7 +234,7 @@ class Connection {
   std::string out_;
   std::size_t out_pos_ = 0;
   bool output_deferred_ = false;  // in the open OutputBatch's list
-  std::optional<Outcome> pending_failure_;
+  loop::HeapOptional<Outcome> pending_failure_;  // nearly always empty: a pointer, not 48 bytes
   std::string handshake_in_;  // the proxy's or WebSocket server's HTTP answer, until complete
   std::string ws_key_;        // our Sec-WebSocket-Key while the upgrade is under way
   ws::FrameDecoder frames_;

@@ -7,8 +7,9 @@
 // CONNECT/CONNACK; the layers in that order, each optional but TCP and MQTT) and every outcome
 // comes back as a value through Handler::on_closed — the owner decides about retries and backoff.
 // Protocol decisions (connect timeout, keepalive, in-flight window) live in ProtocolState; this
-// class applies them with one timer. Cost per session: 1 fd, one io and one timer event source,
-// the SSL (record buffers released when idle) and small buffers that are freed when empty.
+// class applies them with one timer. Cost per session: 1 fd, one io event source, one entry of the
+// loop's timer group (loop/timer_group.hpp: one time source for all connections of a loop), the
+// SSL (record buffers released when idle) and small buffers that are freed when empty.
 //
 // Re-entrancy: handler callbacks may call any method, including connect() and disconnect(), and
 // may destroy the Connection; the Connection touches nothing of itself after such a callback.
@@ -233,7 +234,7 @@ class Connection {
   std::string last_connect_error_;
   std::string out_;
   std::size_t out_pos_ = 0;
-  bool output_deferred_ = false;  // in the open OutputBatch's list
+  bool output_deferred_ = false;                 // in the open OutputBatch's list
   loop::HeapOptional<Outcome> pending_failure_;  // nearly always empty: a pointer, not 48 bytes
   std::string handshake_in_;  // the proxy's or WebSocket server's HTTP answer, until complete
   std::string ws_key_;        // our Sec-WebSocket-Key while the upgrade is under way

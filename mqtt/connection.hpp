@@ -7,9 +7,8 @@
 // CONNECT/CONNACK; the layers in that order, each optional but TCP and MQTT) and every outcome
 // comes back as a value through Handler::on_closed — the owner decides about retries and backoff.
 // Protocol decisions (connect timeout, keepalive, in-flight window) live in ProtocolState; this
-// class applies them with one timer. Cost per session: 1 fd, one io event source, one entry of the
-// loop's timer group (loop/timer_group.hpp: one time source for all connections of a loop), the
-// SSL (record buffers released when idle) and small buffers that are freed when empty.
+// class applies them with one timer. Cost per session: 1 fd, one io source, one entry of the loop's
+// timer group (loop/timer_group.hpp), the SSL (buffers released when idle), small freed buffers.
 //
 // Re-entrancy: handler callbacks may call any method, including connect() and disconnect(), and
 // may destroy the Connection; the Connection touches nothing of itself after such a callback.

@@ -3,6 +3,7 @@
 // re-arming, destruction from a callback), then the sizes that the per-device figure rests on.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,8 @@ struct Loop {
   // Runs the loop until `done` or 2 s (a deadline, not a sleep).
   template <typename F>
   void run_until(F done) {
-    for (int i = 0; i < 400 && !done(); ++i) sd_event_run(event, 5000);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!done() && std::chrono::steady_clock::now() < deadline) sd_event_run(event, 5000);
   }
   sd_event* event = nullptr;
 };

@@ -14,6 +14,7 @@
 
 #include "config/config_error.hpp"
 #include "config/device_commands.hpp"
+#include "loop/heap_optional.hpp"
 #include "loop/log_sink.hpp"
 #include "northbound/cloud_options.hpp"
 #include "southbound/southbound_options.hpp"
@@ -67,8 +68,10 @@ struct MetricsOptions {
 struct DeviceConfig {
   std::string name;
   northbound::DeviceIdentity cloud;
-  std::optional<southbound::ModbusDeviceOptions> modbus;
-  std::optional<southbound::MqttDeviceOptions> mqtt;
+  // On the heap: a device has one of the two, and an empty std::optional of each would be as big
+  // as a full one (~350 bytes a device; loop/heap_optional.hpp).
+  loop::HeapOptional<southbound::ModbusDeviceOptions> modbus;
+  loop::HeapOptional<southbound::MqttDeviceOptions> mqtt;
   std::vector<DeviceCommand> commands;  // [[device.command]]
   bool operator==(const DeviceConfig&) const = default;
 };

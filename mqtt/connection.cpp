@@ -106,7 +106,7 @@ void Connection::teardown() {
   addresses_.clear();
   phase_ = Phase::idle;
   state_ = ProtocolState(options_.keepalive, options_.connect_timeout, options_.max_inflight);
-  timer_.set_enabled(SD_EVENT_OFF);
+  timer_.disarm();
 }
 
 bool Connection::close_with(Outcome outcome) {
@@ -119,12 +119,10 @@ bool Connection::connect(ConnectOptions options) {
   teardown();
   // The timer bounds every attempt (connect timeout) and reports queued failures; without it an
   // attempt could hang unseen, so it is made first and a failure is the caller's to handle.
-  if (!timer_ && sd_event_add_time(loop_, timer_.out(), CLOCK_MONOTONIC, 0, 10000,
-                                   &Connection::on_timer_event, this) < 0) {
-    timer_.reset();
+  if (!timer_ && timer_.attach(loop_, &Connection::on_timer, this, "mqtt connection timer") < 0) {
     return false;
   }
-  timer_.set_enabled(SD_EVENT_OFF);
+  timer_.disarm();
   options_ = std::move(options);
   if (options_.server_name.empty()) options_.server_name = options_.host;
   if (options_.max_inflight == 0) options_.max_inflight = 1;
@@ -237,12 +235,12 @@ bool Connection::send_connect() {
   tls_wants_write_ = false;
   ConnectFields fields;
   fields.client_id = options_.client_id;
-  fields.username = options_.username;
-  fields.password = options_.password;
+  fields.username = options_.username.to_optional();
+  fields.password = options_.password.to_optional();
   fields.clean_session = options_.clean_session;
   fields.keepalive_seconds =
       static_cast<std::uint16_t>(std::min<long>(options_.keepalive.count(), 65535));
-  fields.will = options_.will;
+  fields.will = options_.will.to_optional();
   encode_connect(out_, fields);
   phase_ = Phase::awaiting_connack;
   state_.packet_sent(now());
@@ -297,10 +295,7 @@ Outcome Connection::write_failure() {
 void Connection::queue_failure(Outcome outcome) {
   // Reported from the timer on the next loop turn: API calls never call the handler.
   if (!pending_failure_) pending_failure_ = std::move(outcome);
-  if (timer_) {
-    sd_event_source_set_time(timer_.get(), 1);
-    timer_.set_enabled(SD_EVENT_ONESHOT);
-  }
+  timer_.arm(1, 1);  // due at once: the next loop turn
 }
 
 void Connection::update_io_events() {
@@ -327,7 +322,7 @@ bool Connection::edge_triggered() const {
 void Connection::arm_timer() {
   auto deadline = state_.next_deadline();
   if (deadline == ProtocolState::TimePoint::max()) {
-    timer_.set_enabled(SD_EVENT_OFF);
+    timer_.disarm();
     return;
   }
   auto usec = static_cast<std::uint64_t>(
@@ -340,15 +335,11 @@ void Connection::arm_timer() {
                 20)
           : 10000;
   if (accuracy == 0) accuracy = 1000;
-  if (!timer_) return;  // connect() made it; only a connection never started has none
-  sd_event_source_set_time(timer_.get(), usec);
-  sd_event_source_set_time_accuracy(timer_.get(), accuracy);
-  timer_.set_enabled(SD_EVENT_ONESHOT);
+  timer_.arm(usec, accuracy);  // a no-op before connect() attached it
 }
 
-int Connection::on_timer_event(sd_event_source* source, std::uint64_t, void* userdata) {
-  return loop::guarded(source, "mqtt connection timer",
-                       [&] { static_cast<Connection*>(userdata)->handle_timer(); });
+void Connection::on_timer(void* self) {
+  static_cast<Connection*>(self)->handle_timer();
 }
 
 void Connection::handle_timer() {

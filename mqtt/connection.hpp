@@ -7,8 +7,8 @@
 // CONNECT/CONNACK; the layers in that order, each optional but TCP and MQTT) and every outcome
 // comes back as a value through Handler::on_closed — the owner decides about retries and backoff.
 // Protocol decisions (connect timeout, keepalive, in-flight window) live in ProtocolState; this
-// class applies them with one timer. Cost per session: 1 fd, one io and one timer event source,
-// the SSL (record buffers released when idle) and small buffers that are freed when empty.
+// class applies them with one timer. Cost per session: 1 fd, one io source, one entry of the loop's
+// timer group (loop/timer_group.hpp), the SSL (buffers released when idle), small freed buffers.
 //
 // Re-entrancy: handler callbacks may call any method, including connect() and disconnect(), and
 // may destroy the Connection; the Connection touches nothing of itself after such a callback.
@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "loop/event_source.hpp"
+#include "loop/heap_optional.hpp"
+#include "loop/timer_group.hpp"
 #include "mqtt/codec.hpp"
 #include "mqtt/http_proxy.hpp"
 #include "mqtt/protocol_state.hpp"
@@ -47,9 +49,11 @@ struct ConnectOptions {
   std::string psk_identity;         // TLS-PSK contexts only
   std::string psk_key;              // raw key bytes (not hex)
   std::string client_id;
-  std::optional<std::string> username;
-  std::optional<std::string> password;
-  std::optional<Will> will;
+  // On the heap, as will, proxy and ws_path below: dropped after CONNACK, so an online
+  // connection holds 8 bytes for each instead of an empty std::optional<std::string> (40).
+  loop::HeapOptional<std::string> username;
+  loop::HeapOptional<std::string> password;
+  loop::HeapOptional<Will> will;  // on the heap: most connections have none
   bool clean_session = true;
   std::chrono::seconds keepalive{60};  // 0 disables keepalive
   std::chrono::milliseconds connect_timeout{10000};
@@ -61,9 +65,9 @@ struct ConnectOptions {
   // Through an HTTP CONNECT proxy: TCP goes to the proxy, which opens a tunnel to host:port (the
   // broker's name is then resolved by the proxy, not here). The proxy's answer is bounded in size
   // and, like every step, by connect_timeout.
-  std::optional<ProxyOptions> proxy;
+  loop::HeapOptional<ProxyOptions> proxy;  // on the heap: most connections have none
   // Set: MQTT over WebSocket (subprotocol "mqtt") at this path, over TLS when `tls` is set.
-  std::optional<std::string> ws_path;
+  loop::HeapOptional<std::string> ws_path;
 };
 
 struct Message {
@@ -165,7 +169,7 @@ class Connection {
   static constexpr std::size_t kReadChunk = 16384;
   static char* scratch();
   static int on_io_event(sd_event_source* source, int fd, std::uint32_t events, void* userdata);
-  static int on_timer_event(sd_event_source* source, std::uint64_t usec, void* userdata);
+  static void on_timer(void* self);  // through the loop's timer group (loop/timer_group.hpp)
   void handle_io(std::uint32_t events);
   void handle_timer();
 
@@ -218,7 +222,9 @@ class Connection {
   Phase phase_ = Phase::idle;
   int fd_ = -1;
   loop::EventSource io_;
-  loop::EventSource timer_;
+  // Connect timeout, keepalive and queued failures: one timer of the loop's shared group, not an
+  // sd_event_source of its own (~0.3 KB per connection).
+  loop::GroupTimer timer_;
   std::uint32_t io_events_ = 0;
   bool tls_wants_write_ = false;
   Resolver::Ticket ticket_ = 0;
@@ -227,8 +233,8 @@ class Connection {
   std::string last_connect_error_;
   std::string out_;
   std::size_t out_pos_ = 0;
-  bool output_deferred_ = false;  // in the open OutputBatch's list
-  std::optional<Outcome> pending_failure_;
+  bool output_deferred_ = false;                 // in the open OutputBatch's list
+  loop::HeapOptional<Outcome> pending_failure_;  // nearly always empty: a pointer, not 48 bytes
   std::string handshake_in_;  // the proxy's or WebSocket server's HTTP answer, until complete
   std::string ws_key_;        // our Sec-WebSocket-Key while the upgrade is under way
   ws::FrameDecoder frames_;

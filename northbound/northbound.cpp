@@ -88,15 +88,16 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
   auto options = session_options(*identity);
   auto session = std::make_unique<Session>(env_, std::move(identity), options);
   auto* raw = session.get();
-  sessions_.emplace(name, std::move(session));
+  sessions_.insert(sessions_.begin() + static_cast<std::ptrdiff_t>(place_of(name)),
+                   std::move(session));
   ++membership_;
   raw->start();
   return true;
 }
 
 bool Northbound::share_identity(std::shared_ptr<const DeviceIdentity> identity) {
-  auto it = sessions_.find(identity->device);
-  return it != sessions_.end() && it->second->share_identity(std::move(identity));
+  Session* session = session_named(identity->device);
+  return session && session->share_identity(std::move(identity));
 }
 
 bool Northbound::remove_device(const std::string& device) {
@@ -104,16 +105,16 @@ bool Northbound::remove_device(const std::string& device) {
     ++membership_;
     return topology_->remove(device);
   }
-  auto it = sessions_.find(device);
-  if (it == sessions_.end()) return false;
-  it->second->stop();
-  sessions_.erase(it);
+  Session* session = session_named(device);
+  if (!session) return false;
+  session->stop();
+  sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(place_of(device)));
   ++membership_;
   return true;
 }
 
 bool Northbound::start_gateway(DeviceIdentity identity) {
-  if (sessions_.count(identity.device)) return false;
+  if (session_named(identity.device)) return false;
   stop_gateway();
   auto options = session_options(identity);
   gateway_ = std::make_unique<Session>(env_, std::move(identity), options);
@@ -134,9 +135,21 @@ std::optional<SessionStatus> Northbound::gateway_status() const {
   return gateway_->status();
 }
 
+std::size_t Northbound::place_of(std::string_view device) const {
+  auto it = std::lower_bound(sessions_.begin(), sessions_.end(), device,
+                             [](const auto& session, std::string_view name) {
+                               return std::string_view(session->device()) < name;
+                             });
+  return static_cast<std::size_t>(it - sessions_.begin());
+}
+
+Session* Northbound::session_named(std::string_view device) const {
+  const std::size_t i = place_of(device);
+  return i < sessions_.size() && sessions_[i]->device() == device ? sessions_[i].get() : nullptr;
+}
+
 Session* Northbound::find(const std::string& name) const {
-  auto it = sessions_.find(name);
-  if (it != sessions_.end()) return it->second.get();
+  if (Session* session = session_named(name)) return session;
   if (gateway_ && gateway_->device() == name) return gateway_.get();
   return nullptr;
 }
@@ -202,7 +215,7 @@ bool Northbound::reply(const std::string& device, const Command& command,
 std::vector<SessionStatus> Northbound::status() const {
   std::vector<SessionStatus> out;
   out.reserve(sessions_.size());
-  for (const auto& [name, session] : sessions_) out.push_back(session->status());
+  for (const auto& session : sessions_) out.push_back(session->status());
   if (topology_) {
     auto subs = topology_->status();
     out.insert(out.end(), subs.begin(), subs.end());
@@ -214,9 +227,9 @@ std::vector<SessionStatus> Northbound::status() const {
 
 std::optional<SessionStatus> Northbound::status(const std::string& device) const {
   if (topology_ && topology_->has(device)) return topology_->status(device);
-  auto it = sessions_.find(device);
-  if (it == sessions_.end()) return std::nullopt;
-  return it->second->status();
+  const Session* session = session_named(device);
+  if (!session) return std::nullopt;
+  return session->status();
 }
 
 std::string Northbound::summary() const {
@@ -248,7 +261,7 @@ std::vector<SessionStatus> Northbound::take_changed() {
 
 void Northbound::stop() {
   if (gateway_) gateway_->stop();
-  for (auto& [name, session] : sessions_) session->stop();
+  for (auto& session : sessions_) session->stop();
 }
 
 }  // namespace edgegw::northbound

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "loop/log_rate_limit.hpp"
@@ -80,7 +81,7 @@ class Northbound {
   // Stops and removes a device's session (its records stay in the outbox). False if unknown.
   bool remove_device(const std::string& device);
   bool has_device(const std::string& device) const {
-    return sessions_.count(device) > 0 || (topology_ && topology_->has(device));
+    return session_named(device) != nullptr || (topology_ && topology_->has(device));
   }
   std::size_t size() const { return sessions_.size() + (topology_ ? topology_->size() : 0); }
   // cloud.mode = "gateway": the sub-devices carried over the gateway session; null otherwise.
@@ -151,13 +152,18 @@ class Northbound {
   std::uint64_t seed_;
   SessionChanges changes_;  // outlives sessions_ (each session leaves it on destruction)
   std::uint64_t membership_ = 0;
-  std::map<std::string, std::unique_ptr<Session>> sessions_;
+  // Sorted by device name; a session knows its name. Not a std::map: its node (~80 bytes with
+  // the key's copy) was a tenth of a session's own size, for 10,000 sessions.
+  std::vector<std::unique_ptr<Session>> sessions_;
   std::unique_ptr<Session> gateway_;  // [gateway.cloud]; null without one
   // cloud.mode = "gateway": the devices as sub-devices of gateway_ (declared after it: it
   // detaches from the gateway session when it goes).
   std::unique_ptr<TopologyProtocol> topology_protocol_;
   std::unique_ptr<GatewayTopology> topology_;
   Session* find(const std::string& name) const;
+  // Where `device` is in sessions_, or would be inserted.
+  std::size_t place_of(std::string_view device) const;
+  Session* session_named(std::string_view device) const;
 };
 
 }  // namespace edgegw::northbound

@@ -160,6 +160,43 @@ TEST_F(PlainTest, ResolvesLocalhostOnceForManyConnections) {
   EXPECT_EQ(resolver_->lookups(), 1u);
 }
 
+// Issue 18: an idle connection's keepalive is one entry of its loop's timer group, not an
+// sd_event_source of its own (~0.3 KB each at 10,000 connections).
+TEST_F(PlainTest, ConnectionsOfOneLoopShareOneTimeSource) {
+  const std::size_t groups_before = loop::TimerGroup::groups();
+  std::vector<std::unique_ptr<RecordingHandler>> handlers;
+  std::vector<std::unique_ptr<Connection>> connections;
+  for (int i = 0; i < 20; ++i) {
+    handlers.push_back(std::make_unique<RecordingHandler>());
+    connections.push_back(std::make_unique<Connection>(loop_, *resolver_, *handlers.back()));
+    auto o = plain_options(broker_->port(), "group-" + std::to_string(i));
+    connections.back()->connect(o);
+  }
+  EXPECT_EQ(loop::TimerGroup::groups(), groups_before + 1);
+  ASSERT_TRUE(run_until([&] {
+    for (auto& h : handlers) {
+      if (h->connected == 0) return false;
+    }
+    return true;
+  }));
+  // (Keepalive over the group's timer: KeepaliveTest below, against a frozen broker.)
+  for (auto& h : handlers) EXPECT_TRUE(h->closed.empty());
+  connections.clear();
+  EXPECT_EQ(loop::TimerGroup::groups(), groups_before);
+}
+
+// What an idle connection carries for options it rarely has (proxy, will, WebSocket path, the
+// credentials it drops after CONNACK): a pointer each, not an empty std::optional.
+TEST(ConnectionLayout, RarelyUsedOptionsArePointers) {
+  EXPECT_EQ(sizeof(ConnectOptions::proxy), sizeof(void*));
+  EXPECT_EQ(sizeof(ConnectOptions::will), sizeof(void*));
+  EXPECT_EQ(sizeof(ConnectOptions::ws_path), sizeof(void*));
+  EXPECT_EQ(sizeof(ConnectOptions::username), sizeof(void*));
+  EXPECT_EQ(sizeof(ConnectOptions::password), sizeof(void*));
+  EXPECT_LE(sizeof(ConnectOptions), 280u);  // 536 before issue 18's third round
+  EXPECT_LE(sizeof(Connection), 1040u);     // 1,280 before
+}
+
 TEST_F(PlainTest, HandlerMayDestroyOrReconnectFromCallbacks) {
   RecordingHandler h;
   auto c = std::make_unique<Connection>(loop_, *resolver_, h);

@@ -163,7 +163,13 @@ class Outbox {
   void bind_append(Statement& insert, int row, const PendingAppend& append);
   int apply_acks(CommitResult& result);
   int drop_by_age(std::int64_t now_ms, CommitResult& result);
-  int drop_by_size(CommitResult& result, std::uint64_t incoming);
+  // Drops the oldest until the database is under `full_limit` less `incoming` bytes.
+  int drop_by_size(CommitResult& result, std::uint64_t incoming, std::uint64_t full_limit);
+  // The bytes in use (pages less free pages), looked up: counted in counters_.size_queries.
+  int used_bytes(std::uint64_t& used);
+  // What the rows written since the last look can have added to the bytes in use, at most.
+  void grew(std::uint64_t bytes) { growth_bound_ += bytes; }
+  std::uint64_t row_growth_bound(std::size_t fields_bytes) const;
   // Drops up to `max_rows` of the oldest rows in arrival order, stopping at the first one whose
   // time is not before `older_than_ms`; counts them per device under `reason` into `dropped`.
   int drop_oldest(std::uint64_t max_rows, std::int64_t older_than_ms, DropReason reason,
@@ -190,6 +196,15 @@ class Outbox {
   SpaceReserve reserve_;
   std::uint64_t wal_budget_bytes_ = 0;  // what the WAL may grow to before a checkpoint
   std::uint64_t limit_override_ = 0;    // != 0: a commit retried on a full disk aims under this
+  // The size check's shortcut: the bytes in use at the last look plus an upper bound of what was
+  // written since. While that is under the limit the database is too, and nothing is looked up
+  // (two PRAGMA statements, one of which SQLite prepares anew at every run: ~20k instructions).
+  std::uint64_t used_seen_ = 0;
+  std::uint64_t growth_bound_ = 0;
+  bool used_known_ = false;
+  // The space reserve is in place: known from ensure() and release(), not asked of the file
+  // system at every commit (a reserve deleted behind our back is found at the next full disk).
+  bool reserve_held_ = false;
   LossReport loss_;
   OutboxCounters counters_;
   std::vector<Quarantined> quarantine_;

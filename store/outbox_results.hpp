@@ -47,6 +47,9 @@ struct OutboxCounters {
   std::uint64_t dropped_for_space = 0;  // oldest dropped because the FILE SYSTEM was full
   std::uint64_t reserve_released = 0;   // times the space reserve was given up to keep working
   std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit
+  // Exact looks at the database's size (PRAGMA page_count and freelist_count). Only a commit that
+  // may have brought the database near its limit looks (outbox_space.cpp).
+  std::uint64_t size_queries = 0;
   bool operator==(const OutboxCounters&) const = default;
 };
 

@@ -64,7 +64,7 @@ std::uint64_t Outbox::size_limit() {
     if (wal > wal_budget_bytes_) wal_budget_bytes_ = wal + wal / 4;
     std::uint64_t room = minus(space->available + wal, options_.min_free_bytes);
     room = minus(room, std::max(wal_budget_bytes_, wal));
-    if (!reserve_.held()) room = minus(room, reserve_.bytes());
+    if (!reserve_held_) room = minus(room, reserve_.bytes());
     limit = std::min(limit, db_file + room);
   }
   counters_.size_limit_bytes = limit;
@@ -74,7 +74,8 @@ std::uint64_t Outbox::size_limit() {
 // The new rows' size, estimated from the rows already there (no per-record cost on append).
 std::uint64_t Outbox::incoming_bytes() {
   const std::uint64_t rows = total_backlog();
-  const std::uint64_t used = database_bytes();
+  // An estimate either way: the bound since the last look serves, when there was one.
+  const std::uint64_t used = used_known_ ? used_seen_ + growth_bound_ : database_bytes();
   const std::uint64_t per_row = rows > 64 ? std::max<std::uint64_t>(used / rows, 32) : 256;
   return per_row * appends_.size();
 }

@@ -61,6 +61,35 @@ TEST(OutboxLimits, MaxSizeDropsTheOldestAndIsNeverExceededByMoreThanABatch) {
   EXPECT_EQ(outbox->quick_check(), "ok");
 }
 
+// Far under max_size a commit does not look the database's size up (PRAGMA page_count, which
+// SQLite prepares anew at every run); near it, it looks at every commit and the limit holds.
+TEST(OutboxLimits, SizeIsLookedUpOnlyNearTheLimit) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 1ull << 30;
+  auto outbox = Outbox::open(options);
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 5; ++i) outbox->append(reading("a", round));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  // The first commit looks (nothing known yet); the other 99 stay under the bound.
+  EXPECT_LE(outbox->counters().size_queries, 2u);
+  EXPECT_EQ(outbox->backlog("a"), 500u);
+
+  outbox.reset();
+  options.max_size_bytes = 64 * 1024;
+  outbox = Outbox::open(options);
+  std::uint64_t dropped = 0;
+  for (int round = 0; round < 100; ++round) {
+    for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading("a", round));
+    const CommitResult result = outbox->commit();
+    ASSERT_TRUE(result.ok()) << result.error;
+    dropped += result.dropped_by_size;
+  }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_GE(outbox->counters().size_queries, 100u);
+}
+
 TEST(OutboxLimits, MaxAgeDropsOldRecordsCountedPerDevice) {
   edgegw::test::TempDir dir;
   OutboxOptions options = options_in(dir);

@@ -87,6 +87,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if (age_checked_) last_age_check_ms_ = now_ms;
   apply_staged();
   after_commit(result);
+  keep_fresh();
   appends_.clear();
   acks_.clear();
   quarantine_.clear();
@@ -354,7 +355,7 @@ std::vector<std::vector<Record>> Outbox::take_many(const std::vector<std::string
     auto it = by_name_.find(devices[i]);
     if (it == by_name_.end() || !has_untaken(devices_[it->second])) continue;
     index[i] = it->second;
-    ++queries;
+    if (!has_fresh(devices_[it->second])) ++queries;
   }
   // Each statement outside a transaction is a read transaction of its own: a lock and an unlock
   // of the WAL index (fcntl) and a look at the WAL's header. One for the whole round instead.
@@ -374,7 +375,16 @@ bool Outbox::has_untaken(const Device& d) const {
 
 void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
   Device& d = devices_[index];
-  if (max == 0 || !has_untaken(d)) return;
+  if (max == 0) return;
+  if (has_untaken(d) && !take_fresh(d, max, out)) {
+    take_stored(index, max, out);
+    drop_fresh_before(d, d.take_from);  // read from the database already
+  }
+  d.caught_up = !has_untaken(d);
+}
+
+void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
+  Device& d = devices_[index];
   // A batch that was all quarantined says nothing about what follows it: read on.
   bool more = true;
   while (more && out.empty()) {
@@ -382,6 +392,7 @@ void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Recor
     take_.bind(2, static_cast<std::int64_t>(d.take_from));
     take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
     ResetOnExit reset(take_);
+    ++counters_.take_queries;
     std::size_t rows = 0;
     while (take_.step() == SQLITE_ROW) {
       ++rows;
@@ -423,7 +434,10 @@ const char* Outbox::read_taken(const Device& d, Record& r) {
 
 void Outbox::release(const std::string& device) {
   auto it = by_name_.find(device);
-  if (it != by_name_.end()) devices_[it->second].take_from = 0;
+  if (it == by_name_.end()) return;
+  Device& d = devices_[it->second];
+  d.take_from = 0;
+  forget_fresh(d);  // what was handed out comes first again: read from the database
 }
 
 std::uint64_t Outbox::backlog(const std::string& device) const {

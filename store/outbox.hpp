@@ -106,6 +106,12 @@ class Outbox {
     std::uint64_t committed_seq = 0;  // last sequence made durable (what the high-water mark says)
     DropCounters drops;
     bool stored = false;  // its devices row is committed
+    // The reader's last take handed out everything committed: what the next commits add for
+    // this device is kept in `fresh` (from fresh_head on, consecutive sequences, the next to
+    // hand out first) and handed out from memory (outbox_fresh.cpp).
+    bool caught_up = false;
+    std::size_t fresh_head = 0;
+    std::vector<Record> fresh;
   };
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
@@ -128,6 +134,7 @@ class Outbox {
     std::uint64_t added = 0;
     std::uint64_t removed = 0;
     std::uint64_t last_added = 0;
+    std::uint64_t dropped_through = 0;  // the last sequence a drop removed (0: none)
     DropCounters dropped;
   };
   enum class DropReason { size, age };
@@ -155,6 +162,13 @@ class Outbox {
   const char* read_taken(const Device& d, Record& r);
   bool has_untaken(const Device& d) const;
   void take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  void take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  // outbox_fresh.cpp: records kept from the commit for readers that caught up.
+  void keep_fresh();
+  bool take_fresh(Device& d, std::size_t max, std::vector<Record>& out);
+  void drop_fresh_before(Device& d, std::uint64_t seq);
+  void forget_fresh(Device& d);
+  static bool has_fresh(const Device& d) { return d.fresh_head < d.fresh.size(); }
   std::uint64_t size_limit();
   std::uint64_t incoming_bytes();
   void after_commit(const CommitResult& result);
@@ -224,6 +238,7 @@ class Outbox {
   bool age_checked_ = false;            // this commit's transaction ran drop_by_age
   std::int64_t age_check_interval_ms() const;
   std::size_t drain_rotation_ = 0;
+  std::size_t fresh_records_ = 0;  // records kept in Device::fresh, all devices
 };
 
 }  // namespace edgegw::store

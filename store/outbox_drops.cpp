@@ -163,6 +163,8 @@ int Outbox::delete_dropped(const std::vector<std::uint64_t>& last_seq, DropReaso
     grew(static_cast<std::uint64_t>(page_size_));
     const auto n = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
     Staged& s = staged_[i];
+    s.dropped_through = std::max(s.dropped_through, last_seq[i]);
+    forget_fresh(devices_[i]);  // records kept in memory may be among the dropped
     s.removed += n;
     (reason == DropReason::size ? s.dropped.by_size : s.dropped.by_age) += n;
     dropped += n;

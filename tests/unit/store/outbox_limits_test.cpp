@@ -90,6 +90,30 @@ TEST(OutboxLimits, SizeIsLookedUpOnlyNearTheLimit) {
   EXPECT_GE(outbox->counters().size_queries, 100u);
 }
 
+// A reader that keeps up gets records from memory; those a commit drops for max_size are never
+// handed out, from memory or not.
+TEST(OutboxLimits, RecordsDroppedForSizeAreNeverHandedOut) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 64 * 1024;
+  auto outbox = Outbox::open(options);
+  outbox->append(reading("a", 0));
+  ASSERT_TRUE(outbox->commit().ok());
+  std::uint64_t last = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (auto& r : outbox->take("a", 500)) {
+      ASSERT_GT(r.seq, outbox->drops("a").by_size) << "round " << round;
+      ASSERT_GT(r.seq, last);
+      last = r.seq;
+      if (round % 4 != 0) outbox->ack("a", r.seq);  // a backlog, and drops, every fourth round
+    }
+    for (std::size_t i = 0; i < kPerCommit / 4; ++i) outbox->append(reading("a", round));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  EXPECT_GT(outbox->drops("a").by_size, 0u);
+  EXPECT_GT(outbox->counters().taken_from_memory, 0u);
+}
+
 TEST(OutboxLimits, MaxAgeDropsOldRecordsCountedPerDevice) {
   edgegw::test::TempDir dir;
   OutboxOptions options = options_in(dir);

@@ -107,6 +107,7 @@ int Outbox::commit_on_full_disk(CommitResult& result, std::int64_t now_ms) {
   if (reserve_.release()) ++counters_.reserve_released;
   reserve_held_ = false;
   used_known_ = false;
+  space_known_ = false;
   checkpoint_truncate();
   std::uint64_t acked = 0;
   int rc = commit_acks_in_pieces(acked);
@@ -177,7 +178,10 @@ void Outbox::after_commit(const CommitResult& result) {
     hwm_seqs_[devices_[i].name] = staged_[i].last_added;
   }
   hwm_.write(hwm_seqs_);
-  if (!limit_override_ && !reserve_held_) reserve_held_ = reserve_.ensure();
+  if (!limit_override_ && !reserve_held_) {
+    reserve_held_ = reserve_.ensure();
+    space_known_ = false;  // the limit counts the reserve while it is away
+  }
 }
 
 int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {

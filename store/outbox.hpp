@@ -182,7 +182,10 @@ class Outbox {
   // The bytes in use (pages less free pages), looked up: counted in counters_.size_queries.
   int used_bytes(std::uint64_t& used);
   // What the rows written since the last look can have added to the bytes in use, at most.
-  void grew(std::uint64_t bytes) { growth_bound_ += bytes; }
+  void grew(std::uint64_t bytes) {
+    growth_bound_ += bytes;
+    space_written_ += bytes;
+  }
   std::uint64_t row_growth_bound(std::size_t fields_bytes) const;
   // Drops up to `max_rows` of the oldest rows in arrival order, stopping at the first one whose
   // time is not before `older_than_ms`; counts them per device under `reason` into `dropped`.
@@ -216,6 +219,13 @@ class Outbox {
   std::uint64_t used_seen_ = 0;
   std::uint64_t growth_bound_ = 0;
   bool used_known_ = false;
+  // The file system's part of the limit (statvfs and two stat calls) is looked at again once
+  // the writes since the last look could have taken a sixteenth of the room it showed, or the
+  // reserve changed; other programs filling the disk meanwhile meet the full-disk path.
+  std::uint64_t space_written_ = 0;
+  std::uint64_t space_slack_ = 0;
+  std::uint64_t limit_seen_ = 0;
+  bool space_known_ = false;
   // The space reserve is in place: known from ensure() and release(), not asked of the file
   // system at every commit (a reserve deleted behind our back is found at the next full disk).
   bool reserve_held_ = false;

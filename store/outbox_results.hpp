@@ -50,6 +50,7 @@ struct OutboxCounters {
   // Exact looks at the database's size (PRAGMA page_count and freelist_count). Only a commit that
   // may have brought the database near its limit looks (outbox_space.cpp).
   std::uint64_t size_queries = 0;
+  std::uint64_t space_queries = 0;  // looks at the file system's free space (statvfs)
   // Records take() handed out from memory (kept from their commit for a reader that had caught
   // up) rather than read back from the database, and the queries it did run.
   std::uint64_t taken_from_memory = 0;

@@ -50,8 +50,11 @@ void Outbox::setup_space() {
 }
 
 std::uint64_t Outbox::size_limit() {
+  if (space_known_ && limit_override_ == 0 && space_written_ < space_slack_) return limit_seen_;
+  ++counters_.space_queries;
   std::uint64_t limit = options_.max_size_bytes;
   if (limit_override_ != 0) limit = std::min(limit, limit_override_);
+  space_slack_ = 0;
   if (const auto space = space_of(options_.path.parent_path())) {
     // Once checkpointed the database file is page_count pages; it may grow into the free space
     // (plus the WAL it replaces), less min_free, less the WAL's budget until its next checkpoint,
@@ -66,7 +69,11 @@ std::uint64_t Outbox::size_limit() {
     room = minus(room, std::max(wal_budget_bytes_, wal));
     if (!reserve_held_) room = minus(room, reserve_.bytes());
     limit = std::min(limit, db_file + room);
+    space_slack_ = room / 16;
   }
+  space_written_ = 0;
+  space_known_ = limit_override_ == 0;
+  limit_seen_ = limit;
   counters_.size_limit_bytes = limit;
   return limit;
 }

@@ -82,8 +82,8 @@ struct CloudOptions {
   std::chrono::milliseconds backoff_max{300000};
   double connects_per_second = 20;
   unsigned max_connecting = 64;  // connect attempts in progress at once, gateway-wide; 0: no cap
-  unsigned max_inflight = 20;    // as mosquitto's max_inflight_messages, its bridges and clients
-  double publish_rate = 30;      // messages per second per device
+  unsigned max_inflight = 16;
+  double publish_rate = 30;  // messages per second per device
   CloudMode mode = CloudMode::device;
   // Gateway mode: sub-devices added or logged in per second. Alibaba's limits page gives 200 QPS
   // for a gateway bringing sub-devices online; 50 sub-devices (10 requests of 5) stays far below.

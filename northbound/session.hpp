@@ -50,7 +50,7 @@ struct SessionOptions {
   loop::BackoffOptions backoff;
   ConflictOptions conflict;
   ClockGuardOptions clock;
-  unsigned max_inflight = 20;
+  unsigned max_inflight = 16;
   double publish_rate = 30;
   std::chrono::milliseconds connect_timeout{20000};
   std::chrono::milliseconds registration_timeout{20000};  // waiting for /ext/register(nwl)

@@ -31,7 +31,6 @@ TEST_F(ConfigTest, AliyunDefaultsComeFromThePlatform) {
   EXPECT_EQ(c.cloud.port, 8883);
   EXPECT_TRUE(c.cloud.tls);
   EXPECT_EQ(c.cloud.keepalive, 300s);
-  EXPECT_EQ(c.cloud.max_inflight, 20u);  // mosquitto's max_inflight_messages (a bridge's window)
   EXPECT_EQ(c.store.path, std::filesystem::path(state_dir()) / "outbox.db");
   EXPECT_EQ(c.store.min_free_bytes, 16u << 20);  // [store] min_free's default
   ASSERT_EQ(c.devices.size(), 1u);

@@ -32,28 +32,19 @@ GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
       quarantine_log_(nullptr, journal_event(log::kStoreQuarantined), options.log_limit) {}
 
 void GroupCommit::request(Clock::time_point now) {
-  const bool readings = outbox_.pending_appends() > 0;
-  // Armed for acks alone, readings now wait too: the commit comes forward to the idle loop.
-  if (armed_ && !(acks_only_ && readings)) return;
+  if (armed_) return;
   if (!outbox_.has_pending() && !failing_) return;
   armed_ = true;
-  acks_only_ = false;
   if (now < retry_at_) {
     // After a failure only the retry time counts: an idle loop must not hammer a full disk.
     wakeup_.arm(std::chrono::ceil<std::chrono::milliseconds>(retry_at_ - now), false);
   } else {
-    // Acks alone are in no hurry: one that is lost in a crash only sends a record again with
-    // its sequence number. They wait up to `latency` and mostly ride along with the next
-    // readings' commit, instead of a transaction (WAL-index locks, WAL writes) per batch of
-    // PUBACKs from the cloud.
-    acks_only_ = !readings;
-    wakeup_.arm(options_.latency, readings);
+    wakeup_.arm(options_.latency, true);
   }
 }
 
 void GroupCommit::run(Clock::time_point now) {
   armed_ = false;
-  acks_only_ = false;
   wakeup_.disarm();
   // While failing, retry even with nothing queued: only a commit that works ends the failure.
   if (outbox_.has_pending() || failing_) {
@@ -80,7 +71,6 @@ void GroupCommit::tick(Clock::time_point now) {
 
 bool GroupCommit::flush() {
   armed_ = false;
-  acks_only_ = false;
   wakeup_.disarm();
   if (!outbox_.has_pending() && !failing_) {
     if (after_commit_) after_commit_();

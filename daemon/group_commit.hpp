@@ -2,8 +2,7 @@
 //
 // Appends and acks only queue in memory; one SQLite transaction makes everything queued durable
 // when the loop has nothing else to do, or at the latest `latency` after the first queued change
-// when the loop stays busy, so the loop pays one fsync per batch, never one per record. Acks
-// alone wait for `latency` (or the next readings): a lost ack only resends a record. After a
+// when the loop stays busy, so the loop pays one fsync per batch, never one per record. After a
 // commit the sessions are offered the new records (after_commit: Northbound::drain).
 //
 // A failed commit (disk full, the database locked or broken) keeps everything queued; it is logged
@@ -97,8 +96,7 @@ class GroupCommit {
   GroupCommitOptions options_;
   loop::Backoff retry_;
   bool armed_ = false;
-  bool acks_only_ = false;  // armed for queued acks only: no idle wakeup, only the latency
-  bool failing_ = false;    // the last commit failed (logged once until one works again)
+  bool failing_ = false;  // the last commit failed (logged once until one works again)
   std::string last_error_;
   Clock::time_point retry_at_{};
   std::uint64_t ticks_ = 0;

@@ -100,37 +100,10 @@ TEST_F(GroupCommitTest, ManyAppendsAndAcksGoIntoOneCommit) {
     outbox_->ack("meter-1", record.seq);
     commit_.request(t0_ + 2ms);
   }
-  // Acks alone: no idle wakeup, only the latency.
   EXPECT_EQ(wakeup_.arms.size(), 2u);
-  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, false}));
   commit_.run(t0_ + 3ms);
   EXPECT_EQ(commit_.counters().commits, 2u);
   EXPECT_EQ(outbox_->backlog("meter-1"), 400u);
-}
-
-// Acks from the cloud wait for the next readings (or the latency) instead of a transaction of
-// their own; a reading queued after them brings the commit forward to the idle loop, and one
-// commit holds both.
-TEST_F(GroupCommitTest, AcksRideAlongWithTheNextReadings) {
-  outbox_->append(reading("meter-1", 1));
-  commit_.request(t0_);
-  commit_.run(t0_);
-  ASSERT_EQ(commit_.counters().commits, 1u);
-  for (const auto& record : outbox_->take("meter-1", 10)) outbox_->ack("meter-1", record.seq);
-  commit_.request(t0_ + 1ms);
-  commit_.request(t0_ + 1ms);
-  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, false}));
-  EXPECT_EQ(wakeup_.arms.size(), 2u);
-  outbox_->append(reading("meter-1", 2));
-  commit_.request(t0_ + 2ms);
-  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, true}));
-  outbox_->append(reading("meter-1", 3));
-  commit_.request(t0_ + 2ms);
-  EXPECT_EQ(wakeup_.arms.size(), 3u);  // armed for readings: nothing more to arm
-  commit_.run(t0_ + 3ms);
-  EXPECT_EQ(commit_.counters().commits, 2u);
-  EXPECT_EQ(outbox_->backlog("meter-1"), 2u);  // the ack and the two readings, one commit
-  EXPECT_FALSE(outbox_->has_pending());
 }
 
 TEST_F(GroupCommitTest, NothingQueuedArmsNothing) {

@@ -320,10 +320,6 @@ void Connection::update_io_events() {
   }
 }
 
-bool Connection::edge_triggered() const {
-  return (phase_ == Phase::awaiting_connack || phase_ == Phase::online) && !tls_.active();
-}
-
 void Connection::arm_timer() {
   auto deadline = state_.next_deadline();
   if (deadline == ProtocolState::TimePoint::max()) {
@@ -407,14 +403,12 @@ void Connection::handle_io(std::uint32_t events) {
     case Phase::awaiting_connack:
     case Phase::online: {
       auto generation = generation_;
-      // With EPOLLRDHUP in the mask a peer's FIN comes with the event (or raises a new one), so
-      // an event without it lets a short recv() end the read: one recv() per wakeup, not two.
-      const bool short_read_drains =
-          edge_triggered() && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0;
-      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-        if (!read_available(short_read_drains) || guard.gone() || generation != generation_) {
-          return;
-        }
+      // With EPOLLRDHUP in the mask a FIN comes with the event (or raises a new one): without
+      // it a short recv() ends the read, one recv() per wakeup, not two.
+      const bool drains = edge_triggered() && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0;
+      if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) &&
+          (!read_available(drains) || guard.gone() || generation != generation_)) {
+        return;
       }
       if (out_pos_ < out_.size()) flush_or_close();
       return;
@@ -439,8 +433,7 @@ bool Connection::read_available(bool short_read_drains) {
     state_.bytes_received(now());
     std::string_view bytes(scratch(), got);
     if (!(ws_online_ ? feed_frames(bytes) : feed_mqtt(bytes))) return false;
-    // Otherwise read on to EAGAIN even after a short recv(): a FIN that came with the last data
-    // stops recv() short without raising another edge. Plain TCP only: TLS buffers records.
+    // Else on to EAGAIN: a FIN that came with the last data stops recv() short, raising no edge.
     if (short_read_drains && got < kReadChunk && !tls_.active() && edge_triggered()) return true;
   }
 }

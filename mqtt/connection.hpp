@@ -188,7 +188,9 @@ class Connection {
   bool drive_handshake();
   bool send_connect();
   Read read_some(std::size_t* got);
-  bool edge_triggered() const;
+  bool edge_triggered() const {
+    return (phase_ == Phase::awaiting_connack || phase_ == Phase::online) && !tls_.active();
+  }
   // Reads and dispatches what the socket holds. `short_read_drains`: an edge-triggered plain
   // socket whose event carried no hang-up; a recv() shorter than asked then proves it empty.
   bool read_available(bool short_read_drains = false);

@@ -129,7 +129,7 @@ void GroupCommit::report_commit(const store::CommitResult& r) {
 // --- on the loop --------------------------------------------------------------------------------
 
 LoopCommitWakeup::LoopCommitWakeup(sd_event* loop, std::function<void()> fire)
-    : fire_(std::move(fire)) {
+    : loop_(loop), fire_(std::move(fire)) {
   int r = sd_event_add_defer(loop, idle_.out(), &LoopCommitWakeup::on_idle, this);
   if (r >= 0) r = sd_event_source_set_priority(idle_.get(), SD_EVENT_PRIORITY_IDLE);
   if (r >= 0) r = idle_.set_enabled(SD_EVENT_OFF);
@@ -142,24 +142,43 @@ LoopCommitWakeup::LoopCommitWakeup(sd_event* loop, std::function<void()> fire)
 }
 
 void LoopCommitWakeup::arm(std::chrono::milliseconds delay, bool when_idle) {
+  armed_ = true;
   if (when_idle) idle_.set_enabled(SD_EVENT_ONESHOT);
-  timer_.arm_relative(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(delay).count()));
+  const auto delay_usec = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+  std::uint64_t now = 0;
+  const std::uint64_t due = timer_due();
+  if (due != 0 && sd_event_now(loop_, CLOCK_MONOTONIC, &now) >= 0 && due <= now + delay_usec) {
+    return;  // an earlier deadline, still set from an earlier batch, serves
+  }
+  timer_.arm_relative(delay_usec);
 }
 
 void LoopCommitWakeup::disarm() {
+  armed_ = false;
   idle_.set_enabled(SD_EVENT_OFF);
-  timer_.set_enabled(SD_EVENT_OFF);
+}
+
+std::uint64_t LoopCommitWakeup::timer_due() const {
+  std::uint64_t due = 0;
+  if (timer_.enabled() == SD_EVENT_OFF || sd_event_source_get_time(timer_.get(), &due) < 0) {
+    return 0;
+  }
+  return due;
 }
 
 int LoopCommitWakeup::on_idle(sd_event_source* s, void* self) noexcept {
-  return loop::guarded(s, "group commit (idle)",
-                       [self] { static_cast<LoopCommitWakeup*>(self)->fire_(); });
+  return loop::guarded(s, "group commit (idle)", [self] {
+    auto* wakeup = static_cast<LoopCommitWakeup*>(self);
+    if (wakeup->armed_) wakeup->fire_();
+  });
 }
 
 int LoopCommitWakeup::on_timer(sd_event_source* s, std::uint64_t, void* self) noexcept {
-  return loop::guarded(s, "group commit (timer)",
-                       [self] { static_cast<LoopCommitWakeup*>(self)->fire_(); });
+  return loop::guarded(s, "group commit (timer)", [self] {
+    auto* wakeup = static_cast<LoopCommitWakeup*>(self);
+    if (wakeup->armed_) wakeup->fire_();
+  });
 }
 
 }  // namespace edgegw::daemon

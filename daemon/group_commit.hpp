@@ -107,20 +107,28 @@ class GroupCommit {
 
 // The CommitWakeup of the running daemon: an idle-priority defer source (the loop has nothing
 // else to do) and a CLOCK_MONOTONIC timer (the latest moment), both calling `fire`.
+// The timer is left running by disarm() and kept by arm() when it is due no later than asked:
+// a busy loop commits thousands of times a second, and setting and clearing the deadline for
+// each batch cost a timerfd_settime() or two per commit. A timer that fires while nothing is
+// armed does nothing (at most once per `delay`).
 class LoopCommitWakeup final : public CommitWakeup {
  public:
   // Throws std::runtime_error when the sources cannot be added (startup only).
   LoopCommitWakeup(sd_event* loop, std::function<void()> fire);
   void arm(std::chrono::milliseconds delay, bool when_idle) override;
   void disarm() override;
+  // When the timer is due (CLOCK_MONOTONIC microseconds); 0 when it is off. For tests.
+  std::uint64_t timer_due() const;
 
  private:
   static int on_idle(sd_event_source* s, void* self) noexcept;
   static int on_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
+  sd_event* loop_;
   std::function<void()> fire_;
   loop::EventSource idle_;
   loop::EventSource timer_;
+  bool armed_ = false;
 };
 
 }  // namespace edgegw::daemon

@@ -308,15 +308,11 @@ void Connection::update_io_events() {
   // every epoll_wait (sd-event polls once per dispatched source), which with many busy sessions
   // was a fifth of the daemon's CPU. Handshakes and TLS stay level-triggered: a TLS read that
   // wants to write stops before the socket is drained.
-  if (edge_triggered()) want |= EPOLLET;
+  if (edge_triggered()) want |= EPOLLET | EPOLLRDHUP;
   if (want != io_events_) {
     io_.set_io_events(want);
     io_events_ = want;
   }
-}
-
-bool Connection::edge_triggered() const {
-  return (phase_ == Phase::awaiting_connack || phase_ == Phase::online) && !tls_.active();
 }
 
 void Connection::arm_timer() {
@@ -398,8 +394,12 @@ void Connection::handle_io(std::uint32_t events) {
     case Phase::awaiting_connack:
     case Phase::online: {
       auto generation = generation_;
-      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-        if (!read_available() || guard.gone() || generation != generation_) return;
+      // With EPOLLRDHUP in the mask a FIN comes with the event (or raises a new one): without
+      // it a short recv() ends the read, one recv() per wakeup, not two.
+      const bool drains = edge_triggered() && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0;
+      if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) &&
+          (!read_available(drains) || guard.gone() || generation != generation_)) {
+        return;
       }
       if (out_pos_ < out_.size()) flush_or_close();
       return;
@@ -409,11 +409,12 @@ void Connection::handle_io(std::uint32_t events) {
   }
 }
 
-bool Connection::read_available() {
+bool Connection::read_available(bool short_read_drains) {
   while (true) {
     std::size_t got = 0;
     switch (read_some(&got)) {
       case Read::again:
+        ++empty_reads_;
         return true;
       case Read::closed:
         return false;
@@ -423,8 +424,8 @@ bool Connection::read_available() {
     state_.bytes_received(now());
     std::string_view bytes(scratch(), got);
     if (!(ws_online_ ? feed_frames(bytes) : feed_mqtt(bytes))) return false;
-    // Read on to EAGAIN even after a short recv(): the socket may be edge-triggered, and a FIN
-    // that came with the last data stops recv() short without raising another edge.
+    // Else on to EAGAIN: a FIN that came with the last data stops recv() short, raising no edge.
+    if (short_read_drains && got < kReadChunk && !tls_.active() && edge_triggered()) return true;
   }
 }
 

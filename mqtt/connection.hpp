@@ -159,6 +159,9 @@ class Connection {
   unsigned inflight() const { return state_.inflight(); }
   std::size_t queued_bytes() const { return out_.size() - out_pos_; }
   int fd() const { return fd_; }
+  // recv() calls that found nothing (EAGAIN): one per wakeup is what reading to EAGAIN costs;
+  // a short read on an edge-triggered socket saves it (read_available). For tests.
+  std::uint64_t empty_reads() const { return empty_reads_; }
 
  private:
   struct Guard;
@@ -189,8 +192,12 @@ class Connection {
   bool drive_handshake();
   bool send_connect();
   Read read_some(std::size_t* got);
-  bool edge_triggered() const;
-  bool read_available();
+  bool edge_triggered() const {
+    return (phase_ == Phase::awaiting_connack || phase_ == Phase::online) && !tls_.active();
+  }
+  // Reads and dispatches what the socket holds. `short_read_drains`: an edge-triggered plain
+  // socket whose event carried no hang-up; a recv() shorter than asked then proves it empty.
+  bool read_available(bool short_read_drains = false);
   bool feed_mqtt(std::string_view bytes);
   bool dispatch(Packet& packet);
   bool dispatch_publish(Publish& publish);
@@ -226,6 +233,7 @@ class Connection {
   // sd_event_source of its own (~0.3 KB per connection).
   loop::GroupTimer timer_;
   std::uint32_t io_events_ = 0;
+  std::uint64_t empty_reads_ = 0;
   bool tls_wants_write_ = false;
   Resolver::Ticket ticket_ = 0;
   std::vector<Address> addresses_;

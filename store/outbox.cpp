@@ -87,6 +87,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if (age_checked_) last_age_check_ms_ = now_ms;
   apply_staged();
   after_commit(result);
+  keep_fresh();
   appends_.clear();
   acks_.clear();
   quarantine_.clear();
@@ -104,6 +105,9 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
 // WAL as big as the database); then aim lower so the oldest records make room for the newest.
 int Outbox::commit_on_full_disk(CommitResult& result, std::int64_t now_ms) {
   if (reserve_.release()) ++counters_.reserve_released;
+  reserve_held_ = false;
+  used_known_ = false;
+  space_known_ = false;
   checkpoint_truncate();
   std::uint64_t acked = 0;
   int rc = commit_acks_in_pieces(acked);
@@ -174,7 +178,10 @@ void Outbox::after_commit(const CommitResult& result) {
     hwm_seqs_[devices_[i].name] = staged_[i].last_added;
   }
   hwm_.write(hwm_seqs_);
-  if (!limit_override_ && !reserve_.held()) reserve_.ensure();
+  if (!limit_override_ && !reserve_held_) {
+    reserve_held_ = reserve_.ensure();
+    space_known_ = false;  // the limit counts the reserve while it is away
+  }
 }
 
 int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
@@ -182,7 +189,9 @@ int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
   if (rc == SQLITE_OK) rc = move_to_quarantine(result, now_ms);
   // Room for the new rows is made before they are written: on a full file system they could not
   // be written first. (Acks follow the inserts: they may name records of this very commit.)
-  if (rc == SQLITE_OK && !appends_.empty()) rc = drop_by_size(result, incoming_bytes());
+  // The limit depends on the file system's free space: looked up once per commit that appends.
+  const std::uint64_t limit = appends_.empty() ? 0 : size_limit();
+  if (rc == SQLITE_OK && !appends_.empty()) rc = drop_by_size(result, incoming_bytes(), limit);
   if (rc == SQLITE_OK) rc = insert_appends(result);
   if (rc == SQLITE_OK) rc = apply_acks(result);
   if (rc == SQLITE_OK && options_.max_age.count() > 0 &&
@@ -190,7 +199,7 @@ int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
     rc = drop_by_age(now_ms, result);
     age_checked_ = true;
   }
-  if (rc == SQLITE_OK && result.appended > 0) rc = drop_by_size(result, 0);
+  if (rc == SQLITE_OK && result.appended > 0) rc = drop_by_size(result, 0, limit);
   if (rc == SQLITE_OK) rc = update_device_rows();
   return rc;
 }
@@ -202,6 +211,7 @@ int Outbox::store_new_devices() {
     insert_device_.bind_text(2, d.name);
     insert_device_.bind(3, static_cast<std::int64_t>(d.committed_seq));
     if (const int rc = run(insert_device_); rc != SQLITE_OK) return rc;
+    grew(2 * static_cast<std::uint64_t>(page_size_));
   }
   return SQLITE_OK;
 }
@@ -224,6 +234,7 @@ void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(blob.data()),
                                             blob.size());
   insert.bind(base + 7, record_checksum(device_id, r.seq, r.time_ms, kind, bytes));
+  grew(row_growth_bound(blob.size()));
 }
 
 int Outbox::insert_appends(CommitResult& result) {
@@ -266,6 +277,8 @@ int Outbox::apply_acks(CommitResult& result) {
     delete_range_.bind(2, static_cast<std::int64_t>(first));
     delete_range_.bind(3, static_cast<std::int64_t>(last));
     if (const int rc = run(delete_range_); rc != SQLITE_OK) return rc;
+    // A delete frees pages, but may rebalance the tree and put a longer key into a parent.
+    grew(static_cast<std::uint64_t>(page_size_));
     const auto removed = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
     staged_[device].removed += removed;
     result.acked += removed;
@@ -274,6 +287,7 @@ int Outbox::apply_acks(CommitResult& result) {
 }
 
 int Outbox::move_to_quarantine(CommitResult& result, std::int64_t now_ms) {
+  if (!quarantine_.empty()) used_known_ = false;  // rare: a copy of a record of any size
   for (const Quarantined& q : quarantine_) {
     const Device& d = devices_[q.device];
     quarantine_insert_.bind(1, d.id);
@@ -305,6 +319,7 @@ int Outbox::update_device_rows() {
     update_device_.bind(3, static_cast<std::int64_t>(s.dropped.by_size));
     update_device_.bind(4, static_cast<std::int64_t>(s.dropped.by_age));
     if (const int rc = run(update_device_); rc != SQLITE_OK) return rc;
+    grew(static_cast<std::uint64_t>(page_size_));
   }
   return SQLITE_OK;
 }
@@ -344,7 +359,7 @@ std::vector<std::vector<Record>> Outbox::take_many(const std::vector<std::string
     auto it = by_name_.find(devices[i]);
     if (it == by_name_.end() || !has_untaken(devices_[it->second])) continue;
     index[i] = it->second;
-    ++queries;
+    if (!has_fresh(devices_[it->second])) ++queries;
   }
   // Each statement outside a transaction is a read transaction of its own: a lock and an unlock
   // of the WAL index (fcntl) and a look at the WAL's header. One for the whole round instead.
@@ -364,7 +379,16 @@ bool Outbox::has_untaken(const Device& d) const {
 
 void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
   Device& d = devices_[index];
-  if (max == 0 || !has_untaken(d)) return;
+  if (max == 0) return;
+  if (has_untaken(d) && !take_fresh(d, max, out)) {
+    take_stored(index, max, out);
+    drop_fresh_before(d, d.take_from);  // read from the database already
+  }
+  d.caught_up = !has_untaken(d);
+}
+
+void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
+  Device& d = devices_[index];
   // A batch that was all quarantined says nothing about what follows it: read on.
   bool more = true;
   while (more && out.empty()) {
@@ -372,6 +396,7 @@ void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Recor
     take_.bind(2, static_cast<std::int64_t>(d.take_from));
     take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
     ResetOnExit reset(take_);
+    ++counters_.take_queries;
     std::size_t rows = 0;
     while (take_.step() == SQLITE_ROW) {
       ++rows;
@@ -413,7 +438,10 @@ const char* Outbox::read_taken(const Device& d, Record& r) {
 
 void Outbox::release(const std::string& device) {
   auto it = by_name_.find(device);
-  if (it != by_name_.end()) devices_[it->second].take_from = 0;
+  if (it == by_name_.end()) return;
+  Device& d = devices_[it->second];
+  d.take_from = 0;
+  forget_fresh(d);  // what was handed out comes first again: read from the database
 }
 
 std::uint64_t Outbox::backlog(const std::string& device) const {

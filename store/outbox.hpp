@@ -106,6 +106,12 @@ class Outbox {
     std::uint64_t committed_seq = 0;  // last sequence made durable (what the high-water mark says)
     DropCounters drops;
     bool stored = false;  // its devices row is committed
+    // The reader's last take handed out everything committed: what the next commits add for
+    // this device is kept in `fresh` (from fresh_head on, consecutive sequences, the next to
+    // hand out first) and handed out from memory (outbox_fresh.cpp).
+    bool caught_up = false;
+    std::size_t fresh_head = 0;
+    std::vector<Record> fresh;
   };
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
@@ -128,6 +134,7 @@ class Outbox {
     std::uint64_t added = 0;
     std::uint64_t removed = 0;
     std::uint64_t last_added = 0;
+    std::uint64_t dropped_through = 0;  // the last sequence a drop removed (0: none)
     DropCounters dropped;
   };
   enum class DropReason { size, age };
@@ -155,6 +162,13 @@ class Outbox {
   const char* read_taken(const Device& d, Record& r);
   bool has_untaken(const Device& d) const;
   void take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  void take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  // outbox_fresh.cpp: records kept from the commit for readers that caught up.
+  void keep_fresh();
+  bool take_fresh(Device& d, std::size_t max, std::vector<Record>& out);
+  void drop_fresh_before(Device& d, std::uint64_t seq);
+  void forget_fresh(Device& d);
+  static bool has_fresh(const Device& d) { return d.fresh_head < d.fresh.size(); }
   std::uint64_t size_limit();
   std::uint64_t incoming_bytes();
   void after_commit(const CommitResult& result);
@@ -163,7 +177,16 @@ class Outbox {
   void bind_append(Statement& insert, int row, const PendingAppend& append);
   int apply_acks(CommitResult& result);
   int drop_by_age(std::int64_t now_ms, CommitResult& result);
-  int drop_by_size(CommitResult& result, std::uint64_t incoming);
+  // Drops the oldest until the database is under `full_limit` less `incoming` bytes.
+  int drop_by_size(CommitResult& result, std::uint64_t incoming, std::uint64_t full_limit);
+  // The bytes in use (pages less free pages), looked up: counted in counters_.size_queries.
+  int used_bytes(std::uint64_t& used);
+  // What the rows written since the last look can have added to the bytes in use, at most.
+  void grew(std::uint64_t bytes) {
+    growth_bound_ += bytes;
+    space_written_ += bytes;
+  }
+  std::uint64_t row_growth_bound(std::size_t fields_bytes) const;
   // Drops up to `max_rows` of the oldest rows in arrival order, stopping at the first one whose
   // time is not before `older_than_ms`; counts them per device under `reason` into `dropped`.
   int drop_oldest(std::uint64_t max_rows, std::int64_t older_than_ms, DropReason reason,
@@ -190,6 +213,22 @@ class Outbox {
   SpaceReserve reserve_;
   std::uint64_t wal_budget_bytes_ = 0;  // what the WAL may grow to before a checkpoint
   std::uint64_t limit_override_ = 0;    // != 0: a commit retried on a full disk aims under this
+  // The size check's shortcut: the bytes in use at the last look plus an upper bound of what was
+  // written since. While that is under the limit the database is too, and nothing is looked up
+  // (two PRAGMA statements, one of which SQLite prepares anew at every run: ~20k instructions).
+  std::uint64_t used_seen_ = 0;
+  std::uint64_t growth_bound_ = 0;
+  bool used_known_ = false;
+  // The file system's part of the limit (statvfs and two stat calls) is looked at again once
+  // the writes since the last look could have taken a sixteenth of the room it showed, or the
+  // reserve changed; other programs filling the disk meanwhile meet the full-disk path.
+  std::uint64_t space_written_ = 0;
+  std::uint64_t space_slack_ = 0;
+  std::uint64_t limit_seen_ = 0;
+  bool space_known_ = false;
+  // The space reserve is in place: known from ensure() and release(), not asked of the file
+  // system at every commit (a reserve deleted behind our back is found at the next full disk).
+  bool reserve_held_ = false;
   LossReport loss_;
   OutboxCounters counters_;
   std::vector<Quarantined> quarantine_;
@@ -209,6 +248,7 @@ class Outbox {
   bool age_checked_ = false;            // this commit's transaction ran drop_by_age
   std::int64_t age_check_interval_ms() const;
   std::size_t drain_rotation_ = 0;
+  std::size_t fresh_records_ = 0;  // records kept in Device::fresh, all devices
 };
 
 }  // namespace edgegw::store

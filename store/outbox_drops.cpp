@@ -59,19 +59,13 @@ int Outbox::drop_by_age(std::int64_t now_ms, CommitResult& result) {
                      result.dropped_by_age);
 }
 
-int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming) {
-  const std::uint64_t full_limit = size_limit();
+int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming, std::uint64_t full_limit) {
   const std::uint64_t limit = full_limit > incoming ? full_limit - incoming : 0;
+  // Far under the limit even if every write since the last look grew the file by its bound.
+  if (used_known_ && used_seen_ + growth_bound_ <= limit) return SQLITE_OK;
   while (true) {
-    int rc = page_count_.step();
-    const std::int64_t pages = page_count_.column_int(0);
-    page_count_.reset();
-    if (rc != SQLITE_ROW) return rc;
-    rc = freelist_count_.step();
-    const std::int64_t free_pages = freelist_count_.column_int(0);
-    freelist_count_.reset();
-    if (rc != SQLITE_ROW) return rc;
-    const auto used = static_cast<std::uint64_t>((pages - free_pages) * page_size_);
+    std::uint64_t used = 0;
+    if (const int rc = used_bytes(used); rc != SQLITE_OK) return rc;
     const std::uint64_t rows = staged_rows();
     if (used <= limit || rows == 0) return SQLITE_OK;
 
@@ -80,11 +74,40 @@ int Outbox::drop_by_size(CommitResult& result, std::uint64_t incoming) {
     const auto over = static_cast<std::uint64_t>(share * static_cast<double>(rows)) + 1;
     const std::uint64_t n = std::min(rows, std::max({kMinDropBatch, rows / 64, over}));
     const std::uint64_t before = result.dropped_by_size;
-    if (rc = drop_oldest(n, INT64_MAX, DropReason::size, result.dropped_by_size); rc != SQLITE_OK) {
+    if (const int rc = drop_oldest(n, INT64_MAX, DropReason::size, result.dropped_by_size);
+        rc != SQLITE_OK) {
       return rc;
     }
     if (result.dropped_by_size == before) return SQLITE_OK;  // nothing left that could go
   }
+}
+
+int Outbox::used_bytes(std::uint64_t& used) {
+  ++counters_.size_queries;
+  int rc = page_count_.step();
+  const std::int64_t pages = page_count_.column_int(0);
+  page_count_.reset();
+  if (rc != SQLITE_ROW) return rc;
+  rc = freelist_count_.step();
+  const std::int64_t free_pages = freelist_count_.column_int(0);
+  freelist_count_.reset();
+  if (rc != SQLITE_ROW) return rc;
+  used = static_cast<std::uint64_t>((pages - free_pages) * page_size_);
+  used_seen_ = used;
+  growth_bound_ = 0;
+  used_known_ = true;
+  return SQLITE_OK;
+}
+
+// A row of the records B-tree (WITHOUT ROWID: an index B-tree) holds its key and columns, about
+// 64 bytes beside the fields; pages split half full, and each leaf's divider key (a whole row)
+// goes into its parent: three times the row bounds all that. Past ~1,000 bytes the row spills
+// into overflow pages, each holding a page less 4 bytes.
+std::uint64_t Outbox::row_growth_bound(std::size_t fields_bytes) const {
+  const auto page = static_cast<std::uint64_t>(page_size_);
+  const std::uint64_t row = fields_bytes + 64;
+  const std::uint64_t overflow = row > 900 ? (row / (page - 4) + 1) * page : 0;
+  return 3 * std::min<std::uint64_t>(row, 1024) + overflow;
 }
 
 int Outbox::drop_oldest(std::uint64_t max_rows, std::int64_t older_than_ms, DropReason reason,
@@ -137,8 +160,11 @@ int Outbox::delete_dropped(const std::vector<std::uint64_t>& last_seq, DropReaso
     const int rc = delete_range_.step();
     delete_range_.reset();
     if (rc != SQLITE_DONE) return rc;
+    grew(static_cast<std::uint64_t>(page_size_));
     const auto n = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
     Staged& s = staged_[i];
+    s.dropped_through = std::max(s.dropped_through, last_seq[i]);
+    forget_fresh(devices_[i]);  // records kept in memory may be among the dropped
     s.removed += n;
     (reason == DropReason::size ? s.dropped.by_size : s.dropped.by_age) += n;
     dropped += n;

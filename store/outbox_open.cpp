@@ -243,7 +243,7 @@ void Outbox::check_high_water_mark() {
   }
   hwm_.write(hwm_seqs_);
   hwm_.sync();
-  reserve_.ensure();
+  reserve_held_ = reserve_.ensure();
 }
 
 void Outbox::persist_sequences_over_loss() {

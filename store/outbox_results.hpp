@@ -47,6 +47,14 @@ struct OutboxCounters {
   std::uint64_t dropped_for_space = 0;  // oldest dropped because the FILE SYSTEM was full
   std::uint64_t reserve_released = 0;   // times the space reserve was given up to keep working
   std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit
+  // Exact looks at the database's size (PRAGMA page_count and freelist_count). Only a commit that
+  // may have brought the database near its limit looks (outbox_space.cpp).
+  std::uint64_t size_queries = 0;
+  std::uint64_t space_queries = 0;  // looks at the file system's free space (statvfs)
+  // Records take() handed out from memory (kept from their commit for a reader that had caught
+  // up) rather than read back from the database, and the queries it did run.
+  std::uint64_t taken_from_memory = 0;
+  std::uint64_t take_queries = 0;
   bool operator==(const OutboxCounters&) const = default;
 };
 

@@ -50,8 +50,11 @@ void Outbox::setup_space() {
 }
 
 std::uint64_t Outbox::size_limit() {
+  if (space_known_ && limit_override_ == 0 && space_written_ < space_slack_) return limit_seen_;
+  ++counters_.space_queries;
   std::uint64_t limit = options_.max_size_bytes;
   if (limit_override_ != 0) limit = std::min(limit, limit_override_);
+  space_slack_ = 0;
   if (const auto space = space_of(options_.path.parent_path())) {
     // Once checkpointed the database file is page_count pages; it may grow into the free space
     // (plus the WAL it replaces), less min_free, less the WAL's budget until its next checkpoint,
@@ -64,9 +67,13 @@ std::uint64_t Outbox::size_limit() {
     if (wal > wal_budget_bytes_) wal_budget_bytes_ = wal + wal / 4;
     std::uint64_t room = minus(space->available + wal, options_.min_free_bytes);
     room = minus(room, std::max(wal_budget_bytes_, wal));
-    if (!reserve_.held()) room = minus(room, reserve_.bytes());
+    if (!reserve_held_) room = minus(room, reserve_.bytes());
     limit = std::min(limit, db_file + room);
+    space_slack_ = room / 16;
   }
+  space_written_ = 0;
+  space_known_ = limit_override_ == 0;
+  limit_seen_ = limit;
   counters_.size_limit_bytes = limit;
   return limit;
 }
@@ -74,7 +81,8 @@ std::uint64_t Outbox::size_limit() {
 // The new rows' size, estimated from the rows already there (no per-record cost on append).
 std::uint64_t Outbox::incoming_bytes() {
   const std::uint64_t rows = total_backlog();
-  const std::uint64_t used = database_bytes();
+  // An estimate either way: the bound since the last look serves, when there was one.
+  const std::uint64_t used = used_known_ ? used_seen_ + growth_bound_ : database_bytes();
   const std::uint64_t per_row = rows > 64 ? std::max<std::uint64_t>(used / rows, 32) : 256;
   return per_row * appends_.size();
 }

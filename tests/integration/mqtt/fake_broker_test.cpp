@@ -275,5 +275,19 @@ TEST_F(FakeBrokerTest, HangUpThatArrivesWithTheLastPacketIsSeen) {
   EXPECT_EQ(h.closed[0].reason, CloseReason::peer_closed);
 }
 
+TEST_F(FakeBrokerTest, AShortReadEndsTheReadWhenNoHangUpCameWithIt) {
+  // CONNACK and a PUBLISH, the connection left open: each wakeup's recv() comes back short and
+  // ends the read (EPOLLRDHUP would have said if a FIN came too), with no recv() that finds
+  // nothing (EAGAIN) after it.
+  ScriptedBroker broker(kConnackOk + bytes({0x30, 5, 0, 1, 't', 'h', 'i'}));
+  RecordingHandler h;
+  Connection c(loop_, *resolver_, h);
+  c.connect(plain_options(broker.port(), "fake-short"));
+  ASSERT_TRUE(run_until([&] { return h.messages.size() == 1; }, 5s));
+  EXPECT_EQ(h.connected, 1);
+  EXPECT_TRUE(h.closed.empty());
+  EXPECT_EQ(c.empty_reads(), 0u);
+}
+
 }  // namespace
 }  // namespace edgegw::mqtt::test

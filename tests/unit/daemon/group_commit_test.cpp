@@ -188,6 +188,36 @@ TEST_F(GroupCommitTest, FlushCommitsWhatIsQueuedAndCancelsTheWakeup) {
 }
 
 // The outbox has one committer: no code in daemon/ but group_commit.cpp commits it.
+// On the loop: batch after batch keeps the timer's deadline that is already set (no timerfd
+// update per commit); the idle source commits each batch, a stale timer firing with nothing armed
+// commits nothing, and a later deadline is set only once the old one is spent.
+TEST(LoopCommitWakeupTest, KeepsItsTimerAcrossBatchesAndIgnoresItWhenDisarmed) {
+  sd_event* loop = nullptr;
+  ASSERT_GE(sd_event_new(&loop), 0);
+  int fired = 0;
+  {
+    LoopCommitWakeup wakeup(loop, [&] { ++fired; });
+    EXPECT_EQ(wakeup.timer_due(), 0u);
+    wakeup.arm(20ms, true);
+    const std::uint64_t due = wakeup.timer_due();
+    ASSERT_NE(due, 0u);
+    for (int batch = 0; batch < 5; ++batch) {
+      ASSERT_GT(sd_event_run(loop, 0), 0);  // the idle source
+      wakeup.disarm();
+      wakeup.arm(20ms, true);
+      EXPECT_EQ(wakeup.timer_due(), due) << "batch " << batch;
+    }
+    EXPECT_EQ(fired, 5);
+    wakeup.disarm();
+    // The timer comes due with nothing armed: it fires, and nothing is committed.
+    while (wakeup.timer_due() != 0) ASSERT_GE(sd_event_run(loop, 100000), 0);
+    EXPECT_EQ(fired, 5);
+    wakeup.arm(20ms, false);
+    EXPECT_GT(wakeup.timer_due(), due);
+  }
+  sd_event_unref(loop);
+}
+
 TEST(GroupCommitOwnership, OnlyGroupCommitCallsOutboxCommit) {
   const std::regex commit_call(R"((->|\.)\s*commit\s*\()");
   std::vector<std::string> callers;

@@ -27,6 +27,28 @@ TEST(PlatformPayload, InvalidUtf8IsReplacedNotThrown) {
   EXPECT_EQ(json_value(std::string("a\xff")), "\"a\xEF\xBF\xBD\"");
 }
 
+// Plain ASCII is copied as it is (the fast path); every other string is what nlohmann's
+// serializer makes of it, byte for byte.
+TEST(PlatformPayload, StringsAreQuotedAsTheJsonSerializerDoes) {
+  const std::string samples[] = {"",
+                                 "temperature",
+                                 "a/b c~1{}[]:,",
+                                 "quote\"in",
+                                 "back\\slash",
+                                 "tab\tnew\nline",
+                                 std::string("nul\0byte", 8),
+                                 "del\x7f",
+                                 "caf\xc3\xa9",
+                                 "bad\xff utf-8"};
+  for (const auto& s : samples) {
+    std::string out = "x";
+    append_json_string(out, s);
+    EXPECT_EQ(
+        out, "x" + nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << s;
+  }
+}
+
 TEST(PlatformPayload, PackKeepsEverythingInOnePayloadWhenItFits) {
   std::size_t bad = 99;
   auto p = pack_pieces("[", {"aa", "bb", "cc"}, "]", 100, &bad);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace edgegw::southbound {
@@ -33,6 +34,44 @@ TEST(JsonFields, DefaultTakesEveryTopLevelScalarInKeyOrder) {
   std::vector<Field> expected{
       {"hum", std::int64_t{40}}, {"mode", "auto"s}, {"on", true}, {"temp", 21.5}};
   EXPECT_EQ(f, expected);
+}
+
+// What a parsed document gives, the reference the one-pass reading of flat objects must match:
+// repeated names (the last wins, even when it is not a scalar), nesting, every value type, escapes.
+TEST(JsonFields, ObjectsGiveWhatTheirParsedDocumentHolds) {
+  const char* payloads[] = {
+      R"({"b":1,"a":2,"b":3})",
+      R"({"a":1,"a":{"x":1}})",
+      R"({"a":{"x":1},"a":true})",
+      R"({"z":[1,{"y":2}],"m":{"n":{"o":3}},"k":null,"j":"s\"t\u00e9","i":-0.5e3})",
+      R"({"u":18446744073709551615,"v":9223372036854775807,"w":-9223372036854775808})",
+      R"({})",
+      R"({"only":{"nested":1}})",
+      R"( { "spaced" : false } )",
+  };
+  for (const char* payload : payloads) {
+    const auto document = nlohmann::json::parse(payload);
+    std::vector<Field> expected;
+    for (const auto& [key, value] : document.items()) {
+      if (value.is_boolean()) expected.push_back({key, value.get<bool>()});
+      if (value.is_number_integer() && !value.is_number_unsigned()) {
+        expected.push_back({key, value.get<std::int64_t>()});
+      }
+      if (value.is_number_unsigned()) {
+        const auto u = value.get<std::uint64_t>();
+        if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+          expected.push_back({key, static_cast<std::int64_t>(u)});
+        } else {
+          expected.push_back({key, static_cast<double>(u)});
+        }
+      }
+      if (value.is_number_float()) expected.push_back({key, value.get<double>()});
+      if (value.is_string()) expected.push_back({key, value.get<std::string>()});
+    }
+    const auto r = payload_fields(payload, {}, "value");
+    EXPECT_EQ(r.fields, expected) << payload;
+    EXPECT_EQ(r.ok(), !expected.empty()) << payload;
+  }
 }
 
 TEST(JsonFields, IntegersStayIntegersAndHugeOnesBecomeDoubles) {

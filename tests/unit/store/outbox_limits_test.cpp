@@ -61,6 +61,61 @@ TEST(OutboxLimits, MaxSizeDropsTheOldestAndIsNeverExceededByMoreThanABatch) {
   EXPECT_EQ(outbox->quick_check(), "ok");
 }
 
+// Far under max_size a commit does not look the database's size up (PRAGMA page_count, which
+// SQLite prepares anew at every run); near it, it looks at every commit and the limit holds.
+TEST(OutboxLimits, SizeIsLookedUpOnlyNearTheLimit) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 1ull << 30;
+  auto outbox = Outbox::open(options);
+  for (int round = 0; round < 100; ++round) {
+    for (int i = 0; i < 5; ++i) outbox->append(reading("a", round));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  // The first commit looks (nothing known yet); the other 99 stay under the bound. The free
+  // space of the file system too: 500 small records are far from a sixteenth of what it holds.
+  EXPECT_LE(outbox->counters().size_queries, 2u);
+  EXPECT_LE(outbox->counters().space_queries, 2u);
+  EXPECT_EQ(outbox->backlog("a"), 500u);
+
+  outbox.reset();
+  options.max_size_bytes = 64 * 1024;
+  outbox = Outbox::open(options);
+  std::uint64_t dropped = 0;
+  for (int round = 0; round < 100; ++round) {
+    for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading("a", round));
+    const CommitResult result = outbox->commit();
+    ASSERT_TRUE(result.ok()) << result.error;
+    dropped += result.dropped_by_size;
+  }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_GE(outbox->counters().size_queries, 100u);
+}
+
+// A reader that keeps up gets records from memory; those a commit drops for max_size are never
+// handed out, from memory or not.
+TEST(OutboxLimits, RecordsDroppedForSizeAreNeverHandedOut) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 64 * 1024;
+  auto outbox = Outbox::open(options);
+  outbox->append(reading("a", 0));
+  ASSERT_TRUE(outbox->commit().ok());
+  std::uint64_t last = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (auto& r : outbox->take("a", 500)) {
+      ASSERT_GT(r.seq, outbox->drops("a").by_size) << "round " << round;
+      ASSERT_GT(r.seq, last);
+      last = r.seq;
+      if (round % 4 != 0) outbox->ack("a", r.seq);  // a backlog, and drops, every fourth round
+    }
+    for (std::size_t i = 0; i < kPerCommit / 4; ++i) outbox->append(reading("a", round));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  EXPECT_GT(outbox->drops("a").by_size, 0u);
+  EXPECT_GT(outbox->counters().taken_from_memory, 0u);
+}
+
 TEST(OutboxLimits, MaxAgeDropsOldRecordsCountedPerDevice) {
   edgegw::test::TempDir dir;
   OutboxOptions options = options_in(dir);

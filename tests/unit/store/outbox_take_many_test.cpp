@@ -121,5 +121,68 @@ TEST(OutboxTakeMany, EveryRecordIsHandedOutOnceAndAckedOnceAcrossRounds) {
   }
 }
 
+// A reader that caught up gets the next commit's records from memory, exactly as the database
+// holds them, without a query; after a release, or for a reader that had not caught up, the
+// database answers. Nothing is handed out before its commit.
+TEST(OutboxTakeMany, ACaughtUpReaderGetsTheNextCommitFromMemory) {
+  edgegw::test::TempDir dir;
+  auto outbox = Outbox::open(options_in(dir));
+  EXPECT_TRUE(outbox->take("a", 64).empty());  // caught up: nothing committed
+  for (int i = 0; i < 3; ++i) outbox->append(reading("a", 10 + i));
+  EXPECT_TRUE(outbox->take("a", 64).empty());  // not committed yet
+  ASSERT_TRUE(outbox->commit().ok());
+  const auto queries = outbox->counters().take_queries;
+  const auto fresh = outbox->take("a", 2);
+  ASSERT_EQ(seqs_of(fresh), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(fresh[1].fields, reading("a", 11).fields);
+  EXPECT_EQ(fresh[1].device, "a");
+  EXPECT_EQ(seqs_of(outbox->take("a", 64)), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(outbox->counters().take_queries, queries);
+  EXPECT_EQ(outbox->counters().taken_from_memory, 3u);
+
+  // A reconnect offers everything unacknowledged again: from the database, the same records.
+  outbox->release("a");
+  const auto again = outbox->take("a", 64);
+  EXPECT_EQ(seqs_of(again), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(again[1], fresh[1]);
+  EXPECT_GT(outbox->counters().take_queries, queries);
+
+  // Kept records of two devices, read for both in one round. A device the outbox did not know
+  // yet has its first records read from the database.
+  outbox->append(reading("b", 1));
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(seqs_of(outbox->take("b", 64)), (std::vector<std::uint64_t>{1}));
+  for (int i = 0; i < 2; ++i) {
+    outbox->append(reading("a", 20 + i));
+    outbox->append(reading("b", 30 + i));
+  }
+  ASSERT_TRUE(outbox->commit().ok());
+  const auto before = outbox->counters().take_queries;
+  auto batches = outbox->take_many({"b", "a"}, 64);
+  EXPECT_EQ(seqs_of(batches[0]), (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_EQ(seqs_of(batches[1]), (std::vector<std::uint64_t>{4, 5}));
+  EXPECT_EQ(outbox->counters().take_queries, before);
+  EXPECT_EQ(outbox->counters().taken_from_memory, 7u);
+}
+
+// A reader that falls behind (more committed than it takes) reads the rest from the database, in
+// order, nothing twice, nothing skipped; records dropped for max_size are never handed out.
+TEST(OutboxTakeMany, AReaderBehindItsCommitsGetsEverythingOnceInOrder) {
+  edgegw::test::TempDir dir;
+  auto outbox = Outbox::open(options_in(dir));
+  EXPECT_TRUE(outbox->take("a", 4).empty());
+  std::vector<std::uint64_t> seen;
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 7; ++i) outbox->append(reading("a", round * 7 + i));
+    ASSERT_TRUE(outbox->commit().ok());
+    for (const auto& r : outbox->take("a", 4)) seen.push_back(r.seq);
+  }
+  for (auto batch = outbox->take("a", 4); !batch.empty(); batch = outbox->take("a", 4)) {
+    for (const auto& r : batch) seen.push_back(r.seq);
+  }
+  ASSERT_EQ(seen.size(), 140u);
+  for (std::size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], i + 1);
+}
+
 }  // namespace
 }  // namespace edgegw::store

@@ -308,6 +308,7 @@ void GatewayTopology::handle_device_results(const TopologyReply& reply) {
     }
   }
   send_requests();
+  send_queued(std::numeric_limits<std::size_t>::max());
 }
 
 void GatewayTopology::handle_reply(const TopologyReply& reply) {
@@ -346,6 +347,7 @@ void GatewayTopology::handle_reply(const TopologyReply& reply) {
     }
   }
   send_requests();
+  send_queued(std::numeric_limits<std::size_t>::max());
 }
 
 // A login refused as "not in the topology" for a sub-device added in an earlier link (the
@@ -374,7 +376,9 @@ void GatewayTopology::went_online(Sub& sub) {
   }
   env_.outbox->release(sub.id.device);
   log(loop::LogLevel::info, sub.id.device, "online as a sub-device of " + gateway_->device());
-  pump(sub.id.device, std::numeric_limits<std::size_t>::max());
+  // Queued, not sent yet: the reply that brought it online may bring others, and where the
+  // platform batches their backlogs go together (send_queued() after the reply).
+  want_to_send(sub);
 }
 
 void GatewayTopology::expire_requests(SteadyClock::time_point now) {

@@ -76,6 +76,11 @@ class GatewayTopology final : public SessionCarrier {
   // Queues one online sub-device to send and sends up to `budget` publications from the queue,
   // one per device per turn (round robin); returns publications sent (of any device).
   std::size_t pump(const std::string& device, std::size_t budget);
+  // pump() in two steps, for a drain of many sub-devices: queue each, then send once, so that
+  // where the platform batches the first one's backlog does not fill the window on its own
+  // before the others are queued.
+  void queue(const std::string& device);
+  std::size_t send_queued(std::size_t budget);
   bool reply(const std::string& device, const Command& command, const CommandResult& result);
 
   std::vector<SessionStatus> status() const;

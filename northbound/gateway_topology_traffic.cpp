@@ -97,10 +97,18 @@ void GatewayTopology::refill(Sub& sub) {
 // sub-devices (at most one each, so each keeps its order), and publishes what carry() makes of
 // them. A part leaves its queue only once the publication carrying it went out.
 std::size_t GatewayTopology::pump(const std::string& device, std::size_t budget) {
+  queue(device);
+  return send_queued(budget);
+}
+
+void GatewayTopology::queue(const std::string& device) {
   Sub* sub = find(device);
-  if (!sub || !online(device)) return 0;
+  if (sub && online(device)) want_to_send(*sub);
+}
+
+std::size_t GatewayTopology::send_queued(std::size_t budget) {
+  if (senders_.empty()) return 0;
   flush_replies();
-  want_to_send(*sub);
   return serve(budget);
 }
 

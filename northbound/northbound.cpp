@@ -171,16 +171,19 @@ std::size_t Northbound::drain(std::size_t budget) {
   const auto devices = outbox_.drain_order();
   refill_ready(devices, budget);
   std::size_t sent = 0;
+  bool queued = false;
   for (const auto& device : devices) {
     if (sent >= budget) break;
     if (topology_ && topology_->has(device)) {
-      sent += topology_->pump(device, budget - sent);
+      topology_->queue(device);  // sent together below: where the platform batches, in batches
+      queued = true;
       continue;
     }
     Session* session = find(device);
     if (!session || !session->online()) continue;
     sent += session->pump(budget - sent);
   }
+  if (queued && sent < budget) sent += topology_->send_queued(budget - sent);
   return sent;
 }
 

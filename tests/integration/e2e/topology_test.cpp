@@ -115,7 +115,9 @@ class TopologyTest : public FleetTest {
         "\"\nstatus_file = \"" + (dir_ / "status.json").string() + "\"\nmetrics_file = \"" +
         (dir_ / "metrics.prom").string() + "\"\n[gateway.cloud]\n" + keys(kGateway) + "[cloud]\n" +
         cloud_keys() +
-        "mode = \"gateway\"\nsub_logins_per_second = 50\n"
+        // A window larger than the outage's backlog: the scenarios' batches must come from the
+        // drain itself, not from a full window (door-1's backlog filled a window of 20 alone).
+        "mode = \"gateway\"\nsub_logins_per_second = 50\nmax_inflight = 32\n"
         "backoff_min = \"100ms\"\nbackoff_max = \"1s\"\n"
         "[local_mqtt]\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(local_->port()) +

@@ -24,10 +24,9 @@ WalCheckpointer::~WalCheckpointer() {
   thread_.join();
 }
 
-int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept {
+int WalCheckpointer::on_commit(void* self, sqlite3* /*writer*/, const char* /*db name*/,
+                               int wal_pages) noexcept {
   auto* me = static_cast<WalCheckpointer*>(self);
-  (void)db;
-  (void)name;
   if (wal_pages >= me->stall_pages_) {
     // Back-pressure: the background checkpoints fall behind, so this commit helps. RESTART, after
     // the background checkpoint under way, makes the next commit write the WAL from its start:
@@ -48,7 +47,6 @@ int WalCheckpointer::checkpoint_now(int mode, std::chrono::milliseconds busy) {
   sqlite3_busy_timeout(writer_, static_cast<int>(busy.count()));
   const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, mode, nullptr, nullptr);
   sqlite3_busy_timeout(writer_, 0);
-  if (rc == SQLITE_BUSY) ++busy_checkpoints_;
   return rc;
 }
 

@@ -14,7 +14,6 @@
 // the writer's included (checkpoint_now), therefore runs under one mutex.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -39,10 +38,6 @@ class WalCheckpointer {
   // result code.
   int checkpoint_now(int mode, std::chrono::milliseconds busy);
 
-  // How many of the writer's checkpoints (stalls and checkpoint_now) found SQLITE_BUSY: other
-  // processes' readers, never our own thread.
-  unsigned long busy_checkpoints() const { return busy_checkpoints_.load(); }
-
  private:
   static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages) noexcept;
   void run();
@@ -52,7 +47,6 @@ class WalCheckpointer {
   int wake_pages_;
   int stall_pages_;
   std::mutex checkpointing_;  // held for the length of every checkpoint, on either connection
-  std::atomic<unsigned long> busy_checkpoints_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool wanted_ = false;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cloud/cloud_emulator.hpp"
@@ -285,10 +286,23 @@ void print_row(const std::string& figure, double ours, double peer) {
 int main(int argc, char** argv) {
   using edgegw::test::Measurement;
   using edgegw::test::Sync;
-  const std::size_t messages = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  // Each argument a positive number; anything else (--help too) gets the usage, not a run of 0.
+  std::vector<long long> args;
+  for (int i = 1; i < argc; ++i) {
+    char* end = nullptr;
+    const long long v = std::strtoll(argv[i], &end, 10);
+    if (argc > 4 || end == argv[i] || *end != '\0' || v <= 0) {
+      std::fprintf(stderr,
+                   "usage: pipeline_bench [messages per run, default 20000] [devices, default 1 "
+                   "then 100] [repeats, default 1]\n");
+      return argc == 2 && std::string_view(argv[1]) == "--help" ? 0 : 2;
+    }
+    args.push_back(v);
+  }
+  const std::size_t messages = args.size() > 0 ? static_cast<std::size_t>(args[0]) : 20000;
   std::vector<int> counts{1, 100};
-  if (argc > 2) counts = {std::atoi(argv[2])};
-  const int repeats = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
+  if (args.size() > 1) counts = {static_cast<int>(args[1])};
+  const int repeats = args.size() > 2 ? static_cast<int>(args[2]) : 1;
   try {
     edgegw::test::Bench bench;
     std::printf(

@@ -403,9 +403,10 @@ TEST_P(TopologyTest, AfterTheGatewaysConnectionIsLostNothingIsLost) {
   EXPECT_TRUE(!platform().batches || carried_together());
   EXPECT_TRUE(wait_until([&] { return state_of("pump-1") == "online"; }, 10s));
   // Every record sent was acknowledged in the outbox, also those that shared a batch: door-1's
-  // backlog is gone and nothing stays in flight for it. pump-1 keeps reading every 200 ms, so a
-  // snapshot of it often shows its newest record in flight (the status file is written in the
-  // loop turn that published it): what it had sent by now must come to be acknowledged instead.
+  // backlog is gone and nothing stays in flight for it. pump-1 keeps reading every 200 ms: the
+  // status file is written on a 1 s grid and the polls run on a 200 ms grid from about the same
+  // start, so when the two fall within a record's round trip every write shows pump-1's newest
+  // record in flight. What it had sent by now must come to be acknowledged instead.
   const auto pump_sent = status_devices()["pump-1"].value("published", std::int64_t{-1});
   EXPECT_TRUE(wait_until(
       [&] {

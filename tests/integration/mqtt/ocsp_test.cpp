@@ -120,26 +120,37 @@ class OcspTest : public LoopFixture {
   }
   static OcspEnv* env_;
 
-  // Starts s_server stapling `response` (none if empty) with the good server certificate.
-  std::unique_ptr<Process> server(const std::filesystem::path& response, std::uint16_t port) {
-    std::vector<std::string> argv{"openssl", "s_server",
-                                  "-www",    "-quiet",
-                                  "-accept", "127.0.0.1:" + std::to_string(port),
-                                  "-cert",   env_->pki.server().cert.string(),
-                                  "-key",    env_->pki.server().key.string()};
-    if (!response.empty()) {
-      argv.push_back("-status_file");
-      argv.push_back(response.string());
+  // Starts s_server stapling `response` (none if empty) with the good server certificate, on a
+  // free port. The port is only free when it was picked: a server of a test running beside this
+  // one may take it first, and then s_server exits and the port answers for that other server.
+  // So a port counts once s_server still runs with it open; else another port is tried.
+  std::unique_ptr<Process> server(const std::filesystem::path& response, std::uint16_t& port) {
+    std::string last_output;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port = edgegw::test::free_tcp_port();
+      std::vector<std::string> argv{"openssl", "s_server",
+                                    "-www",    "-quiet",
+                                    "-accept", "127.0.0.1:" + std::to_string(port),
+                                    "-cert",   env_->pki.server().cert.string(),
+                                    "-key",    env_->pki.server().key.string()};
+      if (!response.empty()) {
+        argv.push_back("-status_file");
+        argv.push_back(response.string());
+      }
+      auto p = std::make_unique<Process>(argv);
+      const bool open = edgegw::test::wait_until(
+          [&] { return edgegw::test::tcp_port_open(port) || !p->running(); });
+      if (open && p->running()) return p;
+      last_output = p->output();
     }
-    auto p = std::make_unique<Process>(argv);
-    EXPECT_TRUE(edgegw::test::wait_until([&] { return edgegw::test::tcp_port_open(port); }));
-    return p;
+    ADD_FAILURE() << "openssl s_server did not start on a free port: " << last_output;
+    return nullptr;
   }
-
   // The handshake verdict: empty when TLS (with its OCSP check) passed, else the failure detail.
   std::string verdict(const std::filesystem::path& response, OcspMode mode) {
-    auto port = edgegw::test::free_tcp_port();
+    std::uint16_t port = 0;
     auto s = server(response, port);
+    if (!s) return "no server";
     TlsConfig config;
     config.ca_file = env_->pki.ca_cert().string();
     config.ocsp = mode;

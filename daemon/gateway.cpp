@@ -51,6 +51,8 @@ Gateway::Gateway(sd_event* loop, std::shared_ptr<const config::Config> shared,
   build_northbound(config_);
   build_buses(config);
   build_local_mqtt(config_);
+  // A full window of the local broker waits on the commit: that one is not paced.
+  group_commit_.set_waited_on([this] { return local_mqtt_ && local_mqtt_->blocked_on_commit(); });
   add_loop_sources();
 }
 

@@ -32,12 +32,22 @@ GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
       quarantine_log_(nullptr, journal_event(log::kStoreQuarantined), options.log_limit) {}
 
 void GroupCommit::request(Clock::time_point now) {
-  if (armed_) return;
+  if (armed_ && !paced_) return;
   if (!outbox_.has_pending() && !failing_) return;
-  armed_ = true;
   if (now < retry_at_) {
     // After a failure only the retry time counts: an idle loop must not hammer a full disk.
-    wakeup_.arm(std::chrono::ceil<std::chrono::milliseconds>(retry_at_ - now), false);
+    if (armed_) return;
+    armed_ = true;
+    wakeup_.arm(std::chrono::ceil<std::chrono::microseconds>(retry_at_ - now), false);
+    return;
+  }
+  const auto earliest = last_commit_ + options_.min_interval;
+  const bool pace = now < earliest && !(waited_on_ && waited_on_());
+  if (armed_ && pace) return;  // paced already, and still nobody waits
+  armed_ = true;
+  paced_ = pace;
+  if (pace) {
+    wakeup_.arm(std::chrono::ceil<std::chrono::microseconds>(earliest - now), false);
   } else {
     wakeup_.arm(options_.latency, true);
   }
@@ -45,10 +55,11 @@ void GroupCommit::request(Clock::time_point now) {
 
 void GroupCommit::run(Clock::time_point now) {
   armed_ = false;
+  paced_ = false;
   wakeup_.disarm();
   // While failing, retry even with nothing queued: only a commit that works ends the failure.
   if (outbox_.has_pending() || failing_) {
-    if (!commit_once()) {
+    if (!commit_once(now)) {
       retry_at_ = now + retry_.next_delay();
       request(now);
       return;
@@ -63,7 +74,7 @@ void GroupCommit::tick(Clock::time_point now) {
   quarantine_log_.flush_at(now);
   if (++ticks_ % options_.max_age_ticks != 0 || armed_) return;
   // Nothing may be queued: the commit is for max_age, which only a commit enforces.
-  if (!commit_once()) {
+  if (!commit_once(now)) {
     retry_at_ = now + retry_.next_delay();
     request(now);
   }
@@ -71,17 +82,18 @@ void GroupCommit::tick(Clock::time_point now) {
 
 bool GroupCommit::flush() {
   armed_ = false;
+  paced_ = false;
   wakeup_.disarm();
   if (!outbox_.has_pending() && !failing_) {
     if (after_commit_) after_commit_();
     return true;
   }
-  const bool ok = commit_once();
+  const bool ok = commit_once(Clock::now());
   if (ok && after_commit_) after_commit_();
   return ok;
 }
 
-bool GroupCommit::commit_once() {
+bool GroupCommit::commit_once(Clock::time_point now) {
   const store::CommitResult r = outbox_.commit();
   if (!r.ok()) {
     ++counters_.failures;
@@ -100,6 +112,7 @@ bool GroupCommit::commit_once() {
   retry_.reset();
   retry_at_ = {};
   ++counters_.commits;
+  last_commit_ = now;
   report_commit(r);
   return true;
 }
@@ -137,11 +150,14 @@ LoopCommitWakeup::LoopCommitWakeup(sd_event* loop, std::function<void()> fire)
     r = sd_event_add_time_relative(loop, timer_.out(), CLOCK_MONOTONIC, 0, 0,
                                    &LoopCommitWakeup::on_timer, this);
   }
+  // sd-event's default accuracy (an accuracy of 0) lets a timer fire up to 250 ms late on an
+  // otherwise idle loop: a paced commit due in 1 ms would hold its readings that long.
+  if (r >= 0) r = sd_event_source_set_time_accuracy(timer_.get(), 1);
   if (r >= 0) r = timer_.set_enabled(SD_EVENT_OFF);
   if (r < 0) throw std::runtime_error("cannot set up the outbox's group commit on the event loop");
 }
 
-void LoopCommitWakeup::arm(std::chrono::milliseconds delay, bool when_idle) {
+void LoopCommitWakeup::arm(std::chrono::microseconds delay, bool when_idle) {
   armed_ = true;
   if (when_idle) idle_.set_enabled(SD_EVENT_ONESHOT);
   const auto delay_usec = static_cast<std::uint64_t>(

@@ -108,7 +108,7 @@ void LocalMqttSource::stop() {
   cancel_timer();
   if (connection_->phase() != mqtt::Connection::Phase::idle) connection_->disconnect();
   state_ = LocalMqttState::stopped;
-  ++generation_;
+  next_generation();
   fail_pending_commands("edgegw is stopping");
 }
 
@@ -143,7 +143,7 @@ void LocalMqttSource::connect_now() {
   o.max_incoming_packet = options_.max_payload + kPacketOverhead;
   state_ = LocalMqttState::connecting;
   subscribed_ = false;
-  ++generation_;
+  next_generation();
   if (!connection_->connect(std::move(o))) {
     // Without the timer that bounds the attempt it would hang unseen: count it as a failure.
     last_error_ = "the event loop has no timer for a connect attempt";
@@ -181,7 +181,7 @@ void LocalMqttSource::on_connected(bool session_present) {
 }
 
 void LocalMqttSource::on_closed(const mqtt::Outcome& outcome) {
-  ++generation_;
+  next_generation();
   subscribed_ = false;
   last_error_ = std::string(mqtt::to_string(outcome.reason)) +
                 (outcome.detail.empty() ? "" : ": " + outcome.detail);
@@ -312,6 +312,7 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   if (message.qos == 1) {
     wait = std::make_shared<AckWait>(
         AckWait{message.packet_id, generation_, static_cast<unsigned>(records.size())});
+    most_awaiting_ = std::max(most_awaiting_, ++awaiting_commit_);
   }
   for (auto& record : records) {
     std::function<void()> on_committed;
@@ -330,8 +331,17 @@ void LocalMqttSource::committed(const std::shared_ptr<AckWait>& wait) {
   // A message of an earlier connection is redelivered by the broker on this one; acking its old
   // packet id here could acknowledge a different message.
   if (wait->generation != generation_ || !connection_->connected()) return;
+  if (awaiting_commit_ > 0) --awaiting_commit_;
   connection_->ack(wait->packet_id);
   ++counters_.acked;
+}
+
+// A new connection (or none): what waited on a commit belongs to the old one, and the new broker
+// connection's window is learnt afresh (it may be configured differently now).
+void LocalMqttSource::next_generation() {
+  ++generation_;
+  awaiting_commit_ = 0;
+  most_awaiting_ = 0;
 }
 
 void LocalMqttSource::ack_now(const mqtt::Message& message) {

@@ -20,7 +20,8 @@
 // The bridge's window to the cloud is its broker's max_inflight_messages, 20 by default. edgegw
 // has a process more in the path than the bridge, so at the same window its round trip is longer
 // and its cloud window, not the CPU, bounds the rate at 1 device: the last argument shows it.
-// $EDGEGW_BENCH_BINARY runs another edgegw build (the one of this tree by default).
+// $EDGEGW_BENCH_BINARY runs another edgegw build (the one of this tree by default);
+// $EDGEGW_BENCH_LOCAL_BROKER_CONF adds lines to the configuration of edgegw's local broker.
 #include <systemd/sd-event.h>
 
 #include <algorithm>
@@ -36,6 +37,7 @@
 #include "cloud/cloud_emulator.hpp"
 #include "mqtt/connection.hpp"
 #include "mqtt/resolver.hpp"
+#include "northbound/cloud_options.hpp"
 #include "support/loop_runner.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/net.hpp"
@@ -210,7 +212,10 @@ class Bench {
 
   Measurement run_edgegw(int devices, std::size_t messages, Sync sync, long long max_inflight) {
     TempDir dir;
-    auto local = local_broker(dir, "");
+    // $EDGEGW_BENCH_LOCAL_BROKER_CONF: lines added to edgegw's local broker only (e.g.
+    // "max_inflight_messages 200", the window an MQTT 5 Receive Maximum would ask for).
+    const char* local_conf = std::getenv("EDGEGW_BENCH_LOCAL_BROKER_CONF");
+    auto local = local_broker(dir, local_conf ? std::string(local_conf) + "\n" : std::string());
     std::string config =
         "[gateway]\nstate_dir = \"" + (dir / "state").string() +
         "\"\nlog_level = \"warning\"\n[store]\nsync = \"" + to_string(sync) +
@@ -311,6 +316,10 @@ int main(int argc, char** argv) {
   if (args.size() > 1) counts = {static_cast<int>(args[1])};
   const int repeats = args.size() > 2 ? static_cast<int>(args[2]) : 1;
   const long long max_inflight = args.size() > 3 ? args[3] : 0;  // 0: the configuration's default
+  const std::string cloud_window =
+      max_inflight > 0
+          ? std::to_string(max_inflight)
+          : std::to_string(edgegw::northbound::CloudOptions{}.max_inflight) + " (the default)";
   try {
     edgegw::test::Bench bench;
     std::printf(
@@ -318,8 +327,10 @@ int main(int argc, char** argv) {
         "of %d\nours = edgegw + its local broker; peer = a local mosquitto bridging to the cloud "
         "(persistence on)\nwindows to the cloud: edgegw max_inflight %s, the bridge's "
         "max_inflight_messages 20 (its default)\n",
-        messages, repeats,
-        max_inflight > 0 ? std::to_string(max_inflight).c_str() : "16 (the default)");
+        messages, repeats, cloud_window.c_str());
+    if (const char* conf = std::getenv("EDGEGW_BENCH_LOCAL_BROKER_CONF"); conf && *conf) {
+      std::printf("edgegw's local broker adds: %s\n", conf);
+    }
     std::printf("%-36s | %10s | %10s | %5s\n", "figure", "ours", "peer", "ratio");
     for (int devices : counts) {
       // Interleaved, so that a change in the machine's load hits every column alike.

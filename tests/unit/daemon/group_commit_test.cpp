@@ -22,14 +22,14 @@ using namespace std::chrono_literals;
 using Clock = GroupCommit::Clock;
 
 struct Arm {
-  std::chrono::milliseconds delay;
+  std::chrono::microseconds delay;
   bool when_idle;
   bool operator==(const Arm&) const = default;
 };
 
 class RecordingWakeup final : public CommitWakeup {
  public:
-  void arm(std::chrono::milliseconds delay, bool when_idle) override {
+  void arm(std::chrono::microseconds delay, bool when_idle) override {
     arms.push_back({delay, when_idle});
     armed = true;
   }
@@ -106,6 +106,60 @@ TEST_F(GroupCommitTest, ManyAppendsAndAcksGoIntoOneCommit) {
   EXPECT_EQ(outbox_->backlog("meter-1"), 400u);
 }
 
+// A busy loop goes idle after nearly every read; committing at each idle moment made commits of a
+// few readings each. The next commit waits for min_interval after the last one instead.
+TEST_F(GroupCommitTest, CommitsAreAtLeastMinIntervalApart) {
+  int durable = 0;
+  outbox_->append(reading("meter-1", 1), [&durable] { ++durable; });
+  commit_.request(t0_);
+  commit_.run(t0_);
+  ASSERT_EQ(durable, 1);
+
+  outbox_->append(reading("meter-1", 2), [&durable] { ++durable; });
+  commit_.request(t0_ + 200us);
+  EXPECT_TRUE(commit_.paced());
+  EXPECT_EQ(wakeup_.arms.back(), (Arm{800us, false}));  // the timer, not the idle moment
+  outbox_->append(reading("meter-1", 3), [&durable] { ++durable; });
+  commit_.request(t0_ + 300us);
+  EXPECT_EQ(wakeup_.arms.size(), 2u);  // armed already
+  EXPECT_EQ(durable, 1);
+  commit_.run(t0_ + 1ms);
+  EXPECT_EQ(durable, 3);
+  EXPECT_EQ(commit_.counters().commits, 2u);
+
+  // Past the interval the next idle moment commits, as before.
+  outbox_->append(reading("meter-1", 4));
+  commit_.request(t0_ + 2ms);
+  EXPECT_FALSE(commit_.paced());
+  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, true}));
+}
+
+// A source that can send nothing more until the commit (the local broker's window is full) is not
+// kept waiting for the interval: pacing it would cap its stream at one window per interval.
+TEST_F(GroupCommitTest, ACommitASourceWaitsOnIsNotPaced) {
+  bool waiting = false;
+  commit_.set_waited_on([&waiting] { return waiting; });
+  outbox_->append(reading("meter-1", 1));
+  commit_.request(t0_);
+  commit_.run(t0_);
+
+  outbox_->append(reading("meter-1", 2));
+  commit_.request(t0_ + 100us);
+  ASSERT_TRUE(commit_.paced());
+  waiting = true;  // the window filled up meanwhile: the paced commit moves to the idle moment
+  commit_.request(t0_ + 200us);
+  EXPECT_FALSE(commit_.paced());
+  EXPECT_TRUE(commit_.armed());
+  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, true}));
+  commit_.run(t0_ + 200us);
+  EXPECT_EQ(commit_.counters().commits, 2u);
+
+  outbox_->append(reading("meter-1", 3));
+  commit_.request(t0_ + 300us);  // waited on from the start
+  EXPECT_FALSE(commit_.paced());
+  EXPECT_EQ(wakeup_.arms.back(), (Arm{20ms, true}));
+}
+
 TEST_F(GroupCommitTest, NothingQueuedArmsNothing) {
   commit_.request(t0_);
   EXPECT_TRUE(wakeup_.arms.empty());
@@ -123,7 +177,7 @@ TEST_F(GroupCommitTest, AFailedCommitIsRetriedWithGrowingDelayAndSucceedsWhenThe
   commit_.run(now);
   ASSERT_TRUE(commit_.failing());
   // Retries wait for their time only (no idle wake-up) and back off: 100, 200, 400, 800 ms.
-  std::vector<std::chrono::milliseconds> delays;
+  std::vector<std::chrono::microseconds> delays;
   for (int attempt = 0; attempt < 3; ++attempt) {
     ASSERT_TRUE(commit_.armed());
     delays.push_back(wakeup_.arms.back().delay);
@@ -134,7 +188,7 @@ TEST_F(GroupCommitTest, AFailedCommitIsRetriedWithGrowingDelayAndSucceedsWhenThe
     commit_.run(now);
   }
   delays.push_back(wakeup_.arms.back().delay);
-  EXPECT_EQ(delays, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms}));
+  EXPECT_EQ(delays, (std::vector<std::chrono::microseconds>{100ms, 200ms, 400ms, 800ms}));
   EXPECT_EQ(wakeup_.arms.size(), 5u);  // the first batch, then one per failed attempt
   EXPECT_EQ(commit_.counters().failures, 4u);
   EXPECT_EQ(durable, 0);
@@ -214,6 +268,27 @@ TEST(LoopCommitWakeupTest, KeepsItsTimerAcrossBatchesAndIgnoresItWhenDisarmed) {
     EXPECT_EQ(fired, 5);
     wakeup.arm(20ms, false);
     EXPECT_GT(wakeup.timer_due(), due);
+  }
+  sd_event_unref(loop);
+}
+
+// A paced commit is due in a millisecond: sd-event's default timer accuracy (250 ms) would let
+// it fire that much later on an otherwise idle loop, holding its readings. Five in a row, each
+// within 100 ms (at the default accuracy each would come 1-250 ms late: all five in time by
+// chance about 1 % of runs).
+TEST(LoopCommitWakeupTest, APacedCommitRunsOnTimeOnAnIdleLoop) {
+  sd_event* loop = nullptr;
+  ASSERT_GE(sd_event_new(&loop), 0);
+  int fired = 0;
+  {
+    LoopCommitWakeup wakeup(loop, [&] { ++fired; });
+    for (int i = 0; i < 5; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      wakeup.arm(1ms, false);
+      while (fired == i) ASSERT_GE(sd_event_run(loop, 1000000), 0);
+      wakeup.disarm();
+      EXPECT_LT(std::chrono::steady_clock::now() - start, 100ms) << "wakeup " << i;
+    }
   }
   sd_event_unref(loop);
 }

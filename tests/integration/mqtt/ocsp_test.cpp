@@ -146,6 +146,7 @@ class OcspTest : public LoopFixture {
     ADD_FAILURE() << "openssl s_server did not start on a free port: " << last_output;
     return nullptr;
   }
+
   // The handshake verdict: empty when TLS (with its OCSP check) passed, else the failure detail.
   std::string verdict(const std::filesystem::path& response, OcspMode mode) {
     std::uint16_t port = 0;

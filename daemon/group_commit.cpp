@@ -38,6 +38,7 @@ void GroupCommit::request(Clock::time_point now) {
     // After a failure only the retry time counts: an idle loop must not hammer a full disk.
     if (armed_) return;
     armed_ = true;
+    paced_ = false;
     wakeup_.arm(std::chrono::ceil<std::chrono::microseconds>(retry_at_ - now), false);
     return;
   }

@@ -53,11 +53,15 @@ Gateway::Gateway(sd_event* loop, std::shared_ptr<const config::Config> shared,
   build_local_mqtt(config_);
   // A full window of the local broker waits on the commit: that one is not paced.
   group_commit_.set_waited_on([this] { return local_mqtt_ && local_mqtt_->blocked_on_commit(); });
+  // Whatever queues a change arms the commit: a reading appended, a session's PUBACK acked, a
+  // broken record found. (A post source did this after every loop iteration, and doubled the
+  // iterations: each dispatch was followed by one more epoll_wait for the post source alone.)
+  outbox.on_queued([this] { group_commit_.request(std::chrono::steady_clock::now()); });
   add_loop_sources();
 }
 
 Gateway::~Gateway() {
-  post_.reset();
+  outbox_->on_queued({});
   housekeeping_.reset();
   command_timer_.reset();
   for (auto& bus : buses_) bus->io.reset();
@@ -69,13 +73,10 @@ Gateway::~Gateway() {
 }
 
 void Gateway::add_loop_sources() {
-  int r = sd_event_add_post(loop_, post_.out(), &Gateway::on_post, this);
-  if (r >= 0) {
-    r = sd_event_add_time_relative(
-        loop_, housekeeping_.out(), CLOCK_MONOTONIC,
-        std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count(), 0,
-        &Gateway::on_housekeeping, this);
-  }
+  int r = sd_event_add_time_relative(
+      loop_, housekeeping_.out(), CLOCK_MONOTONIC,
+      std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count(), 0,
+      &Gateway::on_housekeeping, this);
   if (r >= 0) {
     r = sd_event_add_time(loop_, command_timer_.out(), CLOCK_MONOTONIC, 0, 0,
                           &Gateway::on_command_timer, this);
@@ -275,7 +276,6 @@ void Gateway::append(store::Record record, std::function<void()> on_committed) {
   source_online_.remember(record);
   outbox_->append(std::move(record), std::move(on_committed));
   ++readings_;
-  group_commit_.request(std::chrono::steady_clock::now());
 }
 
 void Gateway::on_bus_ready(Bus& slot) {
@@ -284,14 +284,9 @@ void Gateway::on_bus_ready(Bus& slot) {
   bool changed = false;
   take_baselines(slot, &changed);
   for (auto& record : slot.bus->take_readings()) append(std::move(record));
-  // Saved after the next commit (GroupCommit's after_commit), or now if nothing waits for one.
-  if (changed) {
-    if (outbox_->pending_appends() == 0) {
-      save_baselines();
-    } else {
-      group_commit_.request(std::chrono::steady_clock::now());
-    }
-  }
+  // Saved after the next commit (GroupCommit's after_commit; the appends armed it), or now if
+  // nothing waits for one.
+  if (changed && outbox_->pending_appends() == 0) save_baselines();
   for (const auto& result : slot.bus->take_write_results()) router_.on_write_result(result);
   for (const auto& result : slot.bus->take_read_results()) router_.on_read_result(result);
   arm_command_timer();
@@ -357,7 +352,6 @@ bool Gateway::post_as_gateway(store::Record record) {
   if (!config_->gateway.cloud || stopped_) return false;
   record.device = config_->gateway.name;
   outbox_->append(std::move(record));
-  group_commit_.request(std::chrono::steady_clock::now());
   return true;
 }
 
@@ -408,14 +402,6 @@ GatewayCounters Gateway::counters() const {
 }
 
 // --- sd-event trampolines ----------------------------------------------------------------------
-
-int Gateway::on_post(sd_event_source* s, void* self) noexcept {
-  // After every loop iteration that dispatched something: the sessions queue acks on PUBACK
-  // straight into the outbox, and those need a commit too.
-  return loop::guarded(s, "gateway iteration", [self] {
-    static_cast<Gateway*>(self)->group_commit_.request(std::chrono::steady_clock::now());
-  });
-}
 
 int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self) noexcept {
   return loop::guarded(s, "gateway housekeeping", [s, usec, self] {

@@ -193,7 +193,6 @@ class Gateway final : private DeviceSide {
   void arm_command_timer();
   static int on_command_timer(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
 
-  static int on_post(sd_event_source* s, void* self) noexcept;
   static int on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self) noexcept;
   static int on_bus_io(sd_event_source* s, int fd, std::uint32_t events, void* self) noexcept;
 
@@ -221,7 +220,6 @@ class Gateway final : private DeviceSide {
   std::vector<std::shared_ptr<const northbound::DeviceIdentity>> identities_;
   GatewayCommandSink gateway_commands_;
 
-  loop::EventSource post_;
   loop::EventSource housekeeping_;
   loop::EventSource command_timer_;  // answers commands whose device did not in time
   std::uint64_t readings_ = 0;

@@ -82,7 +82,7 @@ class GroupCommit {
 
   // Something may have been queued (an append, an ack): arms the wakeup unless it is armed
   // already (or re-arms a paced one for the next idle moment when a source now waits on it).
-  // Cheap; call it as often as you like (after every loop iteration).
+  // Cheap; call it as often as you like (the Gateway calls it whenever the outbox queues).
   void request(Clock::time_point now);
   // Asked at each request(): true when a source can send nothing more until the next commit
   // (Gateway: the local broker's window is full). Such a commit is not paced.

@@ -50,6 +50,7 @@ std::uint64_t Outbox::append(Record record, std::function<void()> on_committed) 
   const std::uint64_t seq = record.seq;
   appends_.push_back(PendingAppend{index, std::move(record)});
   if (on_committed) callbacks_.push_back(std::move(on_committed));
+  if (on_queued_) on_queued_();
   return seq;
 }
 
@@ -57,6 +58,7 @@ void Outbox::ack(const std::string& device, std::uint64_t seq) {
   auto it = by_name_.find(device);
   if (it == by_name_.end()) return;
   acks_.push_back(PendingAck{it->second, seq});
+  if (on_queued_) on_queued_();
 }
 
 std::int64_t Outbox::age_check_interval_ms() const {
@@ -408,7 +410,10 @@ void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Recor
         const bool queued =
             std::any_of(quarantine_.begin(), quarantine_.end(),
                         [&](const Quarantined& q) { return q.device == index && q.seq == r.seq; });
-        if (!queued) quarantine_.push_back(Quarantined{index, r.seq, why});
+        if (!queued) {
+          quarantine_.push_back(Quarantined{index, r.seq, why});
+          if (on_queued_) on_queued_();
+        }
         out.pop_back();
       }
     }

@@ -57,6 +57,10 @@ class Outbox {
   CommitResult commit();
   CommitResult commit(std::chrono::system_clock::time_point now);  // for tests: a given clock
   bool has_pending() const { return !appends_.empty() || !acks_.empty() || !quarantine_.empty(); }
+  // `hook` runs each time something is queued for the next commit: an append, an ack, a record
+  // take() found broken. The daemon's group commit arms on it, so no caller (a session acking a
+  // PUBACK, a source appending) has to tell it. Empty: nothing runs.
+  void on_queued(std::function<void()> hook) { on_queued_ = std::move(hook); }
   std::size_t pending_appends() const { return appends_.size(); }
 
   // Up to `max` committed, unacknowledged records of `device`, oldest first, skipping those
@@ -241,6 +245,7 @@ class Outbox {
 
   std::vector<PendingAppend> appends_;
   std::vector<std::function<void()>> callbacks_;
+  std::function<void()> on_queued_;
   std::vector<PendingAck> acks_;
   std::vector<Staged> staged_;
   std::vector<std::string> blobs_;      // reused encoding buffers, one per row of insert_records_

@@ -84,6 +84,30 @@ TEST(Outbox, OnCommittedRunsOnlyAfterTheCommit) {
   EXPECT_EQ(committed, 2);
 }
 
+// The daemon's group commit arms on this hook alone: a queued change it missed would wait for the
+// next unrelated one (an ack after the last reading of the day: for ever).
+TEST(Outbox, EveryQueuedChangeCallsTheHookAndNothingElseDoes) {
+  edgegw::test::TempDir dir;
+  auto outbox = Outbox::open(options_in(dir));
+  int queued = 0;
+  outbox->on_queued([&] { ++queued; });
+  outbox->append(reading("a", 1));
+  outbox->append(reading("a", 2), [] {});
+  EXPECT_EQ(queued, 2);
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(outbox->take("a", 10).size(), 2u);
+  EXPECT_EQ(queued, 2) << "a commit or a take queued nothing";
+  outbox->ack("a", 1);
+  EXPECT_EQ(queued, 3);
+  outbox->ack("no-such-device", 1);
+  EXPECT_EQ(queued, 3) << "an ack that queues nothing";
+  outbox->on_queued({});
+  outbox->ack("a", 2);
+  EXPECT_EQ(queued, 3);
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(outbox->backlog("a"), 0u);
+}
+
 TEST(Outbox, SequencesIncreasePerDeviceInOrder) {
   edgegw::test::TempDir dir;
   auto outbox = Outbox::open(options_in(dir));

@@ -78,8 +78,10 @@ void Gateway::add_loop_sources() {
       std::chrono::duration_cast<std::chrono::microseconds>(kHousekeeping).count(), 0,
       &Gateway::on_housekeeping, this);
   if (r >= 0) {
-    r = sd_event_add_time(loop_, command_timer_.out(), CLOCK_MONOTONIC, 0, 0,
-                          &Gateway::on_command_timer, this);
+    // 1 ms accuracy: sd-event's default (an accuracy of 0) is 250 ms, and a command timeout of
+    // 100 ms was answered 200-350 ms after its call.
+    r = sd_event_add_time(loop_, command_timer_.out(), CLOCK_MONOTONIC, 0,
+                          kCommandTimerAccuracyUsec, &Gateway::on_command_timer, this);
   }
   if (r >= 0) r = command_timer_.set_enabled(SD_EVENT_OFF);
   if (r < 0) throw std::runtime_error("cannot set up the gateway's event sources");

@@ -146,6 +146,8 @@ class Gateway final : private DeviceSide {
     std::vector<southbound::ModbusDevice> devices;  // what the thread polls
   };
   static constexpr auto kHousekeeping = std::chrono::seconds(1);
+  // How late a command deadline may be answered (a command's timeout is 100 ms at least).
+  static constexpr std::uint64_t kCommandTimerAccuracyUsec = 1000;
 
   void build_buses(const config::Config& config);
   // Event baselines (event_baselines.hpp): merged from the buses, saved once the records they

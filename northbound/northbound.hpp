@@ -56,7 +56,9 @@ struct NorthboundHandlers {
   loop::LogSink log;       // called on the loop; `device` is the session's device
   StorySink story;         // each step of a session's story; empty: they go to `log`
   WallClock wall_clock;    // empty: std::chrono::system_clock::now (tests fake the date)
-  std::function<void(const std::string& device)> on_connect_attempt;  // optional (tests, metrics)
+  // Optional (tests, metrics): every connect attempt, with the limiter slot it was granted.
+  std::function<void(const std::string& device, std::chrono::steady_clock::time_point granted)>
+      on_connect_attempt;
 };
 
 class Northbound {

@@ -258,7 +258,7 @@ void Session::open_connection() {
     mqtt::Connection::Handler& handler = *this;
     connection_ = std::make_unique<mqtt::Connection>(env_.loop, *env_.resolver, handler);
   }
-  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_->device);
+  if (env_.on_connect_attempt) env_.on_connect_attempt(identity_->device, core_.granted_at());
   auto where = std::string(o.ws_path ? (o.tls ? "wss://" : "ws://") : "") + o.host + ":" +
                std::to_string(o.port) + (o.ws_path ? *o.ws_path : "");
   if (o.proxy) where += " through proxy " + o.proxy->host + ":" + std::to_string(o.proxy->port);

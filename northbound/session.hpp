@@ -78,8 +78,10 @@ struct SessionEnvironment {
   // Marks of changed sessions and the count per state (status, STATUS=); null: not tracked.
   SessionChanges* changes = nullptr;
   WallClock wall_clock;
-  // Called just before every connect attempt (tests and metrics); may be empty.
-  std::function<void(const std::string& device)> on_connect_attempt;
+  // Called just before every connect attempt with the limiter slot it was granted (tests and
+  // metrics); may be empty.
+  std::function<void(const std::string& device, std::chrono::steady_clock::time_point granted)>
+      on_connect_attempt;
 };
 
 class Session : private mqtt::Connection::Handler {

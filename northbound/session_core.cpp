@@ -90,15 +90,16 @@ SessionDecision SessionCore::try_connect(Clock::time_point now, Wall::time_point
   if (!slot_reserved_) {
     // Ask the gateway-wide limiter only now that this session is ready: slots are handed out in
     // the order sessions become ready, so a long backoff never holds a slot others could use.
-    auto go = limiter_.reserve(now);
+    slot_ = limiter_.reserve(now);
     slot_reserved_ = true;
-    if (go > now) {
+    if (slot_ > now) {
       state_ = SessionState::waiting;
-      until_ = go;
+      until_ = slot_;
       return decide(notice);
     }
   }
   slot_reserved_ = false;
+  granted_at_ = slot_;
   ++connect_attempts_;
   state_ = needs_registration_ ? SessionState::registering : SessionState::connecting;
   auto d = decide(notice);
@@ -176,7 +177,8 @@ SessionDecision SessionCore::registered(Clock::time_point now) {
   // The normal connect takes its own slot from the limiter; it happens on the next timer, after
   // the registration link has been closed.
   state_ = SessionState::waiting;
-  until_ = limiter_.reserve(now);
+  slot_ = limiter_.reserve(now);
+  until_ = slot_;
   slot_reserved_ = true;
   auto d = decide();
   d.disconnect = true;

@@ -98,6 +98,9 @@ class SessionCore {
   std::optional<Clock::time_point> until() const;
   const std::string& last_error() const { return last_error_; }
   std::uint64_t connect_attempts() const { return connect_attempts_; }
+  // The limiter's slot for the latest attempt: the time it was allowed to go. The attempt itself
+  // may start later (a busy loop runs the timer late), never earlier.
+  Clock::time_point granted_at() const { return granted_at_; }
   const loop::Backoff& backoff() const { return backoff_; }
   bool registration_pending() const { return needs_registration_; }
   // Waiting in line for a connect slot (cloud.max_connecting).
@@ -122,7 +125,9 @@ class SessionCore {
   ClockGuard clock_;
   SessionState state_ = SessionState::waiting;
   Clock::time_point until_{};
-  bool slot_reserved_ = false;  // until_ is a limiter slot: connect when it arrives
+  bool slot_reserved_ = false;  // slot_ is reserved: connect when it arrives
+  Clock::time_point slot_{};    // the reserved limiter slot (until_ may move on meanwhile)
+  Clock::time_point granted_at_{};
   bool needs_registration_;
   bool reported_auth_ = false;
   bool reported_conflict_ = false;

@@ -142,7 +142,9 @@ struct Rig {
     o.state_dir = dir.path();
     o.connect_burst = 20;
     northbound::NorthboundHandlers h;
-    h.on_connect_attempt = [this](const std::string&) { attempts.push_back(Clock::now()); };
+    h.on_connect_attempt = [this](const std::string&, Clock::time_point) {
+      attempts.push_back(Clock::now());
+    };
     northbound = std::make_unique<northbound::Northbound>(loop, *outbox, o, std::move(h));
   }
   ~Rig() {

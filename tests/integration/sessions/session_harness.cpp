@@ -129,8 +129,8 @@ SessionHarness::SessionHarness(northbound::NorthboundOptions options,
     commands_.emplace_back(device, command);
   };
   handlers.wall_clock = std::move(wall_clock);
-  handlers.on_connect_attempt = [this](const std::string& device) {
-    attempts_.emplace_back(device, SteadyClock::now());
+  handlers.on_connect_attempt = [this](const std::string& device, SteadyClock::time_point granted) {
+    attempts_.push_back({device, SteadyClock::now(), granted});
   };
   northbound_ = std::make_unique<northbound::Northbound>(loop_.get(), *outbox_, std::move(options),
                                                          std::move(handlers));

@@ -108,10 +108,14 @@ class SessionHarness {
   bool all_online() const;
   std::size_t count_logs(const std::string& needle) const;
   std::string logs() const;
-  // Every connect attempt: device and when.
-  const std::vector<std::pair<std::string, SteadyClock::time_point>>& attempts() const {
-    return attempts_;
-  }
+  // A connect attempt: which device, when the loop started it, and the connect limiter's slot
+  // it was granted (never after `started`; earlier when the loop ran its timer late).
+  struct Attempt {
+    std::string device;
+    SteadyClock::time_point started;
+    SteadyClock::time_point granted;
+  };
+  const std::vector<Attempt>& attempts() const { return attempts_; }
   const std::vector<std::pair<std::string, northbound::Command>>& commands() const {
     return commands_;
   }
@@ -123,7 +127,7 @@ class SessionHarness {
   EventLoop loop_;
   std::unique_ptr<store::Outbox> outbox_;
   std::vector<std::string> logs_;
-  std::vector<std::pair<std::string, SteadyClock::time_point>> attempts_;
+  std::vector<Attempt> attempts_;
   std::vector<std::pair<std::string, northbound::Command>> commands_;
   std::vector<std::function<void()>> pollers_;
   std::unique_ptr<northbound::Northbound> northbound_;

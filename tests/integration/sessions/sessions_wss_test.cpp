@@ -229,7 +229,7 @@ void expect_refused_and_retried(SessionHarness& harness, const std::string& word
       << harness.logs();
   EXPECT_NE(harness.northbound().status("node-1")->state, SessionState::online);
   const auto& a = harness.attempts();
-  EXPECT_GE(a[2].second - a[1].second, 50ms) << "retried without backoff";
+  EXPECT_GE(a[2].started - a[1].started, 50ms) << "retried without backoff";
 }
 
 TEST_F(SessionsProxy, AProxyThatForbidsThePortIsReportedAndRetriedWithBackoff) {

@@ -50,6 +50,23 @@ TEST_F(SessionCoreTest, StartConnectsAtOnceWhenTheLimiterHasASlot) {
   EXPECT_FALSE(d.wake_at);
 }
 
+// What an attempt reports as its grant is the limiter's slot, not the time a busy loop got round
+// to it: a reconnect storm is checked against the limiter by these times.
+TEST(SessionCoreGrant, AnAttemptReportsTheLimiterSlotItWasGrantedEvenWhenItsTimerRanLate) {
+  ConnectLimiter slow{10, 1};  // one slot every 100 ms
+  SessionCore first(options(1), slow);
+  SessionCore second(options(2), slow);
+  ASSERT_TRUE(first.start(t0, good_wall).connect);
+  EXPECT_EQ(first.granted_at(), t0);
+  auto d = second.start(t0, good_wall);
+  ASSERT_FALSE(d.connect);
+  ASSERT_TRUE(d.wake_at);
+  EXPECT_EQ(*d.wake_at, t0 + milliseconds(100));
+  // The loop was stalled: the timer runs 350 ms late.
+  ASSERT_TRUE(second.timer(t0 + milliseconds(450), good_wall).connect);
+  EXPECT_EQ(second.granted_at(), t0 + milliseconds(100));
+}
+
 TEST_F(SessionCoreTest, TransientFailureBacksOffWithinTheWindowAndRetriesWhenDue) {
   SessionCore core(options(), limiter);
   core.start(t0, good_wall);

@@ -41,9 +41,10 @@ failed_tests() {
       $0 ~ /^[0-9]+\/[0-9]+ Testing: / { sub(/^[0-9]+\/[0-9]+ Testing: /, ""); on = ($0 == name); next }
       on && /^<end of output>/ { on = 0 }
       on' "$dir/LastTest.log" >"$dir/failed-output.txt"
-    # From the first failed assertion if there is one, else the end of the output.
+    # From the first failed assertion if there is one, else the end of the output. head closes the
+    # pipe early; under pipefail sed's SIGPIPE (141) would end the script before its summary.
     if grep -q -m1 'Failure$' "$dir/failed-output.txt"; then
-      sed -n '/Failure$/,$p' "$dir/failed-output.txt" | head -n 30
+      sed -n '/Failure$/,$p' "$dir/failed-output.txt" | head -n 30 || true
     else
       tail -n 25 "$dir/failed-output.txt"
     fi

@@ -12,11 +12,9 @@
 #include <modbus.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <vector>
 
 #include "cloud/cloud_calls.hpp"
 #include "cloud/cloud_emulator.hpp"
@@ -327,27 +325,22 @@ TEST_P(CallsTest, CommandsAreAnsweredFromTheDeviceOrRefused) {
   EXPECT_FALSE(a->ok);
   EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
 
-  // A short timeout is kept too: the failures come within 100 ms of it. (The deadline's timer
-  // had sd-event's default accuracy, 250 ms: every such answer came 202-258 ms after the call,
-  // and an Alibaba RRPC caller waiting its Timeout of 1-8 s could give up before a forwarded
-  // command's timeout just below it was answered.) The median of five is what must be within
-  // 200 ms: one answer observed late on a loaded machine (204 ms under ASan at -j4) is not the
-  // timer's doing, five late ones were.
-  std::vector<std::chrono::milliseconds> took;
+  // A short timeout is kept too: each failure comes within 100 ms of it. (The deadline's timer
+  // had sd-event's default accuracy, 250 ms: such answers came 100-350 ms after the call, and an
+  // Alibaba RRPC caller waiting its Timeout of 1-8 s could give up before a forwarded command's
+  // timeout just below it was answered.)
   for (int i = 0; i < 5; ++i) {
     const auto sent = std::chrono::steady_clock::now();
     a = send(door, cloud::command_call(door, "stall-" + std::to_string(i), "stall", "{}"), 15s,
              5ms);
-    took.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - sent));
+    const auto took = std::chrono::steady_clock::now() - sent;
     ASSERT_TRUE(a) << edgegw_->output();
     EXPECT_FALSE(a->ok);
-    EXPECT_GE(took.back(), 90ms);
-    EXPECT_LT(took.back(), 1s);
+    EXPECT_GE(took, 90ms);
+    EXPECT_LT(took, 200ms) << "answer " << i << " came "
+                           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                           << " ms after the call";
   }
-  std::sort(took.begin(), took.end());
-  EXPECT_LT(took[2], 200ms) << "the median answer came " << took[2].count()
-                            << " ms after the call (the slowest " << took[4].count() << " ms)";
 
   // An unknown command: "not supported", at once.
   a = send(pump, cloud::command_call(pump, "104", "self_destruct", "{}", "motor"), 5s);

@@ -66,13 +66,13 @@ export EDGEGW_DEB=$PWD/${debs[0]}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# One test per core. The suites mostly wait (the release suite used a quarter of 2 cores) and at
-# two per core took about half the time, but then two test processes picked the same free port
-# about once in two ASan runs ("Unable to create websockets listener"): tests/support/net.cpp
-# keeps a port unique within a process only. Two per core wants a claim across processes first.
+# Two tests per core: the suites mostly wait (the release suite used a quarter of 2 cores) and take
+# about half the time so. Test processes claim their free ports from each other
+# (tests/support/net.cpp); before that claim two of them picked the same port about once in two
+# ASan runs at this -j ("Unable to create websockets listener").
 for preset in release asan; do
   rm -f "build/$preset/Testing/Temporary/LastTestsFailed.log"
-  step "test: $preset" ctest --preset "$preset" -j "$jobs" --timeout 600
+  step "test: $preset" ctest --preset "$preset" -j $((jobs * 2)) --timeout 600
 done
 
 # 8 targets x 30 s on $jobs cores: bounded, so the whole run stays under 45 minutes on 2 cores

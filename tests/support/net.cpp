@@ -1,6 +1,7 @@
 #include "support/net.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <string>
 
 namespace edgegw::test {
 
@@ -43,6 +45,26 @@ unsigned ephemeral_low() {
   return in >> low ? low : 0;
 }
 
+// Claims `port` for this process against every other test process of this user on the machine: an
+// open-file-description lock on byte `port` of one shared file, which the kernel releases when the
+// process ends however it ends. Without it two tests run side by side (ctest -j) could pick the
+// same port between one's pick and its broker's bind (seen about once in two ASan runs at two
+// tests per core: "Unable to create websockets listener"). Where the file cannot be opened the
+// claim is skipped and the pick is unique per process only, as before.
+bool claim_across_processes(std::uint16_t port) {
+  static const int fd = [] {
+    const std::string path = "/tmp/edgegw-test-ports-" + std::to_string(::getuid()) + ".lock";
+    return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  }();
+  if (fd < 0) return true;
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = port;
+  lock.l_len = 1;
+  return ::fcntl(fd, F_OFD_SETLK, &lock) == 0;
+}
+
 }  // namespace
 
 // A port from below the kernel's ephemeral range, at random: one that bind(0) hands out is also
@@ -50,7 +72,8 @@ unsigned ephemeral_low() {
 // test's client took it between the pick and the broker's bind (mosquitto: "Unable to create
 // websockets listener on port ..."). Below that range only another test's listener could take
 // it, and a random pick among thousands makes that unlikely. Never the same port twice in one
-// process. Falls back to bind(0) where the range leaves no room below it.
+// process, and none that another test process of this user claimed (claim_across_processes). Falls
+// back to bind(0) where the range leaves no room below it.
 std::uint16_t free_tcp_port() {
   static std::mutex mutex;
   static std::set<std::uint16_t> given;
@@ -62,7 +85,7 @@ std::uint16_t free_tcp_port() {
     std::uniform_int_distribution<unsigned> pick(kLowest, high - 1);
     for (int attempt = 0; attempt < 200; ++attempt) {
       const auto port = static_cast<std::uint16_t>(pick(random));
-      if (given.count(port) == 0 && try_bind(port) == port) {
+      if (given.count(port) == 0 && try_bind(port) == port && claim_across_processes(port)) {
         given.insert(port);
         return port;
       }
@@ -70,7 +93,10 @@ std::uint16_t free_tcp_port() {
   }
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::uint16_t port = try_bind(0);
-    if (port != 0 && given.insert(port).second) return port;
+    if (port != 0 && given.count(port) == 0 && claim_across_processes(port)) {
+      given.insert(port);
+      return port;
+    }
   }
   throw std::runtime_error("no free TCP port on 127.0.0.1");
 }

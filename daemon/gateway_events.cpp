@@ -14,6 +14,7 @@ std::string_view event_identifier(std::string_view message_id) {
       {&log::kClockWait, "clock_wait"},
       {&log::kStoreDropping, "store_dropping"},
       {&log::kStoreQuarantined, "store_quarantined"},
+      {&log::kStoreWalPinned, "store_wal_pinned"},
       {&log::kCertificateExpiring, "certificate_expiring"},
       {&log::kConfigRefused, "config_refused"}};
   for (const auto& [id, name] : kNames) {

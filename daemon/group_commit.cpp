@@ -29,7 +29,8 @@ GroupCommit::GroupCommit(store::Outbox& outbox, CommitWakeup& wakeup,
       options_(options),
       retry_(options.retry, 0),
       dropping_log_(nullptr, journal_event(log::kStoreDropping), options.log_limit),
-      quarantine_log_(nullptr, journal_event(log::kStoreQuarantined), options.log_limit) {}
+      quarantine_log_(nullptr, journal_event(log::kStoreQuarantined), options.log_limit),
+      wal_log_(nullptr, journal_event(log::kStoreWalPinned), options.log_limit) {}
 
 void GroupCommit::request(Clock::time_point now) {
   if (armed_ && !paced_) return;
@@ -131,6 +132,17 @@ void GroupCommit::report_commit(const store::CommitResult& r) {
                           " record(s) over store.max_size and " + std::to_string(r.dropped_by_age) +
                           " over store.max_age");
   }
+  if (r.wal_pinned_bytes > 0) {
+    wal_log_.log(loop::LogLevel::warning, {}, "outbox wal pinned",
+                 "outbox: another process keeps a read transaction open on outbox.db, so its WAL "
+                 "cannot be copied back and restarted: the WAL is " +
+                     std::to_string(r.wal_pinned_bytes >> 20) +
+                     " MiB and grows with every commit until that reader ends its transaction "
+                     "(fuser -v on the state directory's outbox.db names it)");
+  } else if (wal_pinned_) {
+    spdlog::info("outbox: the WAL was copied back and restarted; the reader that held it is gone");
+  }
+  wal_pinned_ = r.wal_pinned_bytes > 0;
   if (r.quarantined > 0) {
     quarantine_log_.log(
         loop::LogLevel::warning, {}, "outbox quarantine",

@@ -125,6 +125,8 @@ class GroupCommit {
   GroupCommitCounters counters_;
   loop::LogRateLimit dropping_log_;    // full disk, max_size, max_age (MESSAGE_ID store dropping)
   loop::LogRateLimit quarantine_log_;  // records that failed their checksum
+  loop::LogRateLimit wal_log_;         // another process's reader pins the WAL
+  bool wal_pinned_ = false;            // the last commit found the WAL pinned
 };
 
 // The CommitWakeup of the running daemon: an idle-priority defer source (the loop has nothing

@@ -23,12 +23,13 @@ inline constexpr MessageId kStoreDropping{"5682ed6c110740daa85c1bd03f901890",
                                           "store full, dropping"};
 inline constexpr MessageId kStoreQuarantined{"4b5c9ac476634dba997d7fadad6f2922",
                                              "store quarantined"};
+inline constexpr MessageId kStoreWalPinned{"3e5ac9199e974ec6a0cfbde738aaba6b", "store wal pinned"};
 inline constexpr MessageId kCertificateExpiring{"29890d01ed2e4b6e852a43f0571f0bd3",
                                                 "certificate expiring"};
 inline constexpr MessageId kConfigRefused{"8d4d89fb47304ae5be23c5c433884929", "config refused"};
 
 inline constexpr std::array kAllMessageIds = {
-    kAuthFailed,       kIdentityConflict,    kClockWait,    kStoreDropping,
-    kStoreQuarantined, kCertificateExpiring, kConfigRefused};
+    kAuthFailed,       kIdentityConflict, kClockWait,           kStoreDropping,
+    kStoreQuarantined, kStoreWalPinned,   kCertificateExpiring, kConfigRefused};
 
 }  // namespace edgegw::daemon::log

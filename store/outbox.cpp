@@ -74,7 +74,11 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const bool age_due = options_.max_age.count() > 0 && total_backlog() > 0 &&
                        now_ms - last_age_check_ms_ >= age_check_interval_ms();
-  if (!has_pending() && !age_due) return {};
+  if (!has_pending() && !age_due) {
+    CommitResult nothing;
+    nothing.wal_pinned_bytes = wal_pinned_bytes();
+    return nothing;
+  }
   age_checked_ = false;
 
   CommitResult result;
@@ -87,6 +91,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
     return failed;  // the queues stay as they were; the next commit retries them
   }
   if (age_checked_) last_age_check_ms_ = now_ms;
+  result.wal_pinned_bytes = wal_pinned_bytes();
   apply_staged();
   after_commit(result);
   keep_fresh();
@@ -488,14 +493,22 @@ std::uint64_t Outbox::database_bytes() {
   return static_cast<std::uint64_t>(pages * page_size_);
 }
 
+std::uint64_t Outbox::wal_pinned_bytes() const {
+  if (!checkpointer_->pinned()) return 0;
+  // A WAL file is a 32-byte header and, per page, a 24-byte frame header and the page.
+  return 32 + static_cast<std::uint64_t>(checkpointer_->wal_pages()) *
+                  (static_cast<std::uint64_t>(page_size_) + 24);
+}
+
 void Outbox::checkpoint() {
   checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_PASSIVE, std::chrono::milliseconds(0));
 }
 
 // After the background checkpoint under way, empties the WAL file, which gives its space back to
-// a full file system. Only on the full-disk path.
+// a full file system. Only on the full-disk path. A short-lived reader of another process (a
+// `sqlite3` query) is waited for briefly; one that pins the WAL is not waited for again.
 void Outbox::checkpoint_truncate() {
-  checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_TRUNCATE, std::chrono::milliseconds(2000));
+  checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_TRUNCATE, std::chrono::milliseconds(250));
 }
 
 std::string Outbox::quick_check() {

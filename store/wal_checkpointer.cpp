@@ -27,11 +27,14 @@ WalCheckpointer::~WalCheckpointer() {
 int WalCheckpointer::on_commit(void* self, sqlite3* /*writer*/, const char* /*db name*/,
                                int wal_pages) noexcept {
   auto* me = static_cast<WalCheckpointer*>(self);
+  me->wal_pages_ = wal_pages;
+  if (wal_pages < me->stall_pages_) me->pinned_ = false;  // the WAL restarted since
   if (wal_pages >= me->stall_pages_) {
     // Back-pressure: the background checkpoints fall behind, so this commit helps. RESTART, after
     // the background checkpoint under way, makes the next commit write the WAL from its start:
-    // its disk use stays near stall_pages.
-    me->checkpoint_now(SQLITE_CHECKPOINT_RESTART, std::chrono::milliseconds(1000));
+    // its disk use stays near stall_pages. Without waiting for readers: the only ones that can
+    // hold it up are other processes', for as long as they like (see the header).
+    me->checkpoint_now(SQLITE_CHECKPOINT_RESTART, std::chrono::milliseconds(0));
   } else if (wal_pages >= me->wake_pages_) {
     {
       std::lock_guard lock(me->mutex_);
@@ -44,9 +47,12 @@ int WalCheckpointer::on_commit(void* self, sqlite3* /*writer*/, const char* /*db
 
 int WalCheckpointer::checkpoint_now(int mode, std::chrono::milliseconds busy) {
   std::lock_guard checkpointing(checkpointing_);
-  sqlite3_busy_timeout(writer_, static_cast<int>(busy.count()));
+  sqlite3_busy_timeout(writer_, pinned_ ? 0 : static_cast<int>(busy.count()));
   const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, mode, nullptr, nullptr);
   sqlite3_busy_timeout(writer_, 0);
+  if (mode == SQLITE_CHECKPOINT_RESTART || mode == SQLITE_CHECKPOINT_TRUNCATE) {
+    pinned_ = rc == SQLITE_BUSY;
+  }
   return rc;
 }
 

@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 
+#include "daemon/message_ids.hpp"
 #include "fakes/journal_capture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -229,6 +230,54 @@ TEST_F(GroupCommitTest, HousekeepingCommitsForMaxAgeOnlyEverySixtyTicksAndNeverB
   EXPECT_TRUE(outbox_->has_pending());
   commit_.run(t0_);
   EXPECT_EQ(commit_.counters().commits, 2u);
+}
+
+// Another process's reader that keeps a transaction open pins the WAL (store/wal_checkpointer.hpp):
+// the admin reads why in the journal, under its MESSAGE_ID, once per rate-limit interval rather
+// than at every commit, and reads when it is over.
+TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
+  test::JournalCapture journal;
+  test::TempDir dir;
+  store::OutboxOptions options;
+  options.path = dir / "outbox.db";
+  options.max_age = 0ms;
+  options.wal_checkpoint_pages = 1;  // the WAL's stall size is 16 pages
+  auto outbox = store::Outbox::open(options);
+  RecordingWakeup wakeup;
+  GroupCommit commit(*outbox, wakeup, [] {});
+  const Clock::time_point t0 = Clock::now();
+  std::int64_t value = 0;
+  auto commit_padded = [&] {
+    for (int i = 0; i < 4; ++i) {
+      store::Record r = reading("meter-1", value++);
+      r.fields.push_back({"padding", std::string(1500, 'p')});
+      outbox->append(std::move(r));
+    }
+    commit.request(t0);
+    commit.run(t0);
+  };
+  commit_padded();
+
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  for (int round = 0; round < 20; ++round) commit_padded();
+  const auto warned = journal.with_message("another process keeps a read transaction open");
+  ASSERT_EQ(warned.size(), 1u);
+  EXPECT_EQ(test::JournalCapture::field(warned[0], "MESSAGE_ID"),
+            std::string(log::kStoreWalPinned.id));
+  EXPECT_EQ(test::JournalCapture::field(warned[0], "PRIORITY"), "4");
+  EXPECT_TRUE(journal.with_message("WAL was copied back").empty());
+
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  commit_padded();
+  EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
+  commit_padded();
+  EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
+  EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(value));
 }
 
 TEST_F(GroupCommitTest, FlushCommitsWhatIsQueuedAndCancelsTheWakeup) {

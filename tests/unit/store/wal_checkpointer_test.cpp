@@ -3,7 +3,9 @@
 #include "store/wal_checkpointer.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "outbox_test_support.hpp"
@@ -61,6 +63,60 @@ TEST(WalCheckpointer, TheWalStaysWithinItsBudgetWhileBackgroundCheckpointsRun) {
   }
   EXPECT_LE(largest, budget) << "the WAL grew to " << largest / frame << " frames; stall is 16";
   EXPECT_EQ(outbox->backlog("meter-1"), 12000u);
+}
+
+// Another process reading the outbox (`sqlite3 "file:outbox.db?mode=ro"`, a backup script) and
+// keeping its read transaction open pins the WAL: no checkpoint can pass its snapshot. The commits
+// past the stall size must not wait for that reader (the loop that commits also keeps every cloud
+// session's keepalive and systemd's watchdog), must say that the WAL is pinned and how big it is
+// (the daemon warns with it), and once the reader is gone the WAL must come back to its budget.
+TEST(WalCheckpointer, AReaderThatPinsTheWalDoesNotStallCommitsAndIsReported) {
+  edgegw::test::TempDir dir;
+  auto options = testing::options_in(dir);
+  options.wal_checkpoint_pages = 1;  // stall at 16 pages
+  auto outbox = Outbox::open(options);
+  const std::uintmax_t page = 4096, frame = page + 24, header = 32;
+  const std::uintmax_t budget = header + 2 * 16 * frame;
+  const std::string wal = options.path.string() + "-wal";
+  std::int64_t value = 0;
+  auto commit_padded = [&] {
+    for (int i = 0; i < 4; ++i) {
+      Record r = testing::reading("meter-1", value++);
+      r.fields.push_back({"padding", std::string(1500, 'p')});
+      outbox->append(std::move(r));
+    }
+    return outbox->commit();
+  };
+  ASSERT_TRUE(commit_padded().ok());
+  EXPECT_EQ(commit_padded().wal_pinned_bytes, 0u);
+
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  using Clock = std::chrono::steady_clock;
+  Clock::duration slowest{};
+  CommitResult last;
+  for (int round = 0; round < 20; ++round) {
+    const auto start = Clock::now();
+    last = commit_padded();
+    slowest = std::max(slowest, Clock::now() - start);
+    ASSERT_TRUE(last.ok());
+  }
+  // A commit writes a few pages; each past the stall size waited 1 s for the reader before.
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count(), 500);
+  std::error_code ec;
+  EXPECT_GT(fs::file_size(wal, ec), budget) << "the reader did not pin the WAL";
+  EXPECT_EQ(last.wal_pinned_bytes, fs::file_size(wal, ec));
+
+  // The reader ends its transaction: the next commits restart the WAL and the file shrinks back.
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  EXPECT_EQ(commit_padded().wal_pinned_bytes, 0u);
+  ASSERT_TRUE(commit_padded().ok());
+  EXPECT_LE(fs::file_size(wal, ec), budget);
+  EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(value));
 }
 
 }  // namespace

@@ -63,8 +63,10 @@ std::uint64_t Outbox::size_limit() {
     const std::uint64_t db_file = file_bytes(options_.path.string());
     const std::uint64_t wal = file_bytes(options_.path.string() + "-wal");
     // A WAL seen past its budget (checkpoints held up by the background one) raises the budget:
-    // the limit learns what this file system and load really need.
-    if (wal > wal_budget_bytes_) wal_budget_bytes_ = wal + wal / 4;
+    // the limit learns what this file system and load really need. Not a WAL that another
+    // process's reader pins: that one is as big as the reader keeps it, and shrinks back when the
+    // reader goes (learned, a WAL pinned at 14 MB on a 16 MB file system left a limit of 28 KB).
+    if (wal > wal_budget_bytes_ && !checkpointer_->pinned()) wal_budget_bytes_ = wal + wal / 4;
     std::uint64_t room = minus(space->available + wal, options_.min_free_bytes);
     room = minus(room, std::max(wal_budget_bytes_, wal));
     if (!reserve_held_) room = minus(room, reserve_.bytes());

@@ -3,6 +3,7 @@
 // dropping the oldest (counted), the acks of everything it holds still commit and drain the
 // backlog to 0, and it opens again, also when something else filled the disk while it was down.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
@@ -178,6 +179,52 @@ TEST(OutboxDiskFull, OpensWhenSomethingElseFilledTheFileSystemWhileItWasDown) {
               std::string::npos)
         << e.what();
   }
+}
+
+// A reader in another process that kept its transaction open for a while pinned the WAL, which
+// grew past its budget (store/wal_checkpointer.hpp). Once the reader is gone the WAL restarts and
+// shrinks: the outbox's size limit must come back too. It learned the pinned WAL as the budget a
+// WAL needs on this file system, and kept the limit that much lower until a restart, dropping
+// readings for room it had again.
+TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
+  edgegw::test::TempDir dir;
+  const fs::path mount_point = dir / "small";
+  SmallFilesystem small(mount_point, "16m");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+  OutboxOptions options;
+  options.path = mount_point / "outbox.db";
+  options.max_age = std::chrono::milliseconds(0);
+  auto outbox = Outbox::open(options);
+  std::int64_t value = 0;
+  // Four readings of ~1 KiB per commit, until `bytes` more have been written.
+  auto write = [&](std::uint64_t bytes) {
+    for (std::uint64_t written = 0; written < bytes; written += 4 * 1024) {
+      for (int i = 0; i < 4; ++i) outbox->append(big_reading(value++));
+      ASSERT_TRUE(outbox->commit().ok());
+      const auto acked = value - 4;  // delivered as they go: the backlog stays small
+      for (int i = 0; i < 4; ++i) outbox->ack("meter-1", static_cast<std::uint64_t>(acked + i) + 1);
+    }
+  };
+  write(2u << 20);
+  const std::uint64_t before = outbox->counters().size_limit_bytes;
+
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  write(3u << 20);
+  std::error_code ec;
+  const auto pinned_wal = fs::file_size(options.path.string() + "-wal", ec);
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+
+  write(2u << 20);
+  const std::uint64_t after = outbox->counters().size_limit_bytes;
+  std::printf("limit %llu before, %llu after a WAL pinned at %llu bytes\n",
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(after),
+              static_cast<unsigned long long>(pinned_wal));
+  EXPECT_GT(after + (1u << 20), before);
 }
 
 }  // namespace

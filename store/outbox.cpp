@@ -493,11 +493,14 @@ std::uint64_t Outbox::database_bytes() {
   return static_cast<std::uint64_t>(pages * page_size_);
 }
 
+// Only once the pinned WAL has outgrown its budget: a reader of a few milliseconds that met one
+// restart is not worth a warning (the next commit's restart gets past it).
 std::uint64_t Outbox::wal_pinned_bytes() const {
   if (!checkpointer_->pinned()) return 0;
   // A WAL file is a 32-byte header and, per page, a 24-byte frame header and the page.
-  return 32 + static_cast<std::uint64_t>(checkpointer_->wal_pages()) *
-                  (static_cast<std::uint64_t>(page_size_) + 24);
+  const std::uint64_t bytes = 32 + static_cast<std::uint64_t>(checkpointer_->wal_pages()) *
+                                       (static_cast<std::uint64_t>(page_size_) + 24);
+  return bytes > wal_budget_bytes_ ? bytes : 0;
 }
 
 void Outbox::checkpoint() {

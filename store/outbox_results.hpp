@@ -76,8 +76,8 @@ struct CommitResult {
   // room (these are also in dropped_by_size). The daemon logs it at warning.
   bool made_room = false;
   // Another process keeps a read transaction open on the database, so the WAL cannot be restarted
-  // and grows past its budget with every commit (store/wal_checkpointer.hpp): its size in bytes.
-  // 0 while the WAL is not pinned. The daemon warns, naming the cause.
+  // and has grown past its budget, growing with every commit (store/wal_checkpointer.hpp): its
+  // size in bytes. 0 otherwise. The daemon warns, naming the cause.
   std::uint64_t wal_pinned_bytes = 0;
   bool ok() const { return status == CommitStatus::ok; }
 };

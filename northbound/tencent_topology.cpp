@@ -51,7 +51,7 @@ std::uint32_t request_random(std::string_view id, std::string_view key, std::int
   return h & 0x7fffffffu;  // the SDKs send a C int from rand()
 }
 
-std::string text(const json& j, const char* key) {
+std::string string_member(const json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
@@ -137,9 +137,9 @@ class TencentTopology final : public TopologyProtocol {
       reply.message = "malformed result";
       return reply;
     }
-    auto step = step_of(text(doc, "type"));
+    auto step = step_of(string_member(doc, "type"));
     if (!step) {
-      reply.message = "result of an operation we do not send: " + text(doc, "type");
+      reply.message = "result of an operation we do not send: " + string_member(doc, "type");
       return reply;
     }
     reply.step = *step;
@@ -150,7 +150,7 @@ class TencentTopology final : public TopologyProtocol {
     for (const auto& d : *devices) {
       if (!d.is_object()) continue;
       TopologyDeviceResult result;
-      result.key = text(d, "product_id") + "/" + text(d, "device_name");
+      result.key = string_member(d, "product_id") + "/" + string_member(d, "device_name");
       auto code = d.find("result");
       result.code = code != d.end() && code->is_number_integer() ? code->get<int>() : -1;
       result.ok = result.code == kResultOk ||

@@ -7,7 +7,7 @@ namespace edgegw::southbound {
 namespace {
 
 // A value as a number for edges and thresholds: bools are 0/1; text has none.
-std::optional<double> number(const store::FieldValue& v) {
+std::optional<double> as_number(const store::FieldValue& v) {
   return std::visit(
       [](const auto& x) -> std::optional<double> {
         using T = std::decay_t<decltype(x)>;
@@ -29,8 +29,8 @@ bool EventConditions::met(const Condition& c, const store::FieldValue& value) {
   if (!c.previous) return false;  // the baseline
   const auto& o = c.options;
   if (o.when == EventTrigger::change) return *c.previous != value;
-  const auto before = number(*c.previous);
-  const auto now = number(value);
+  const auto before = as_number(*c.previous);
+  const auto now = as_number(value);
   if (!before || !now) return false;
   switch (o.when) {
     case EventTrigger::rising:
@@ -69,7 +69,7 @@ void EventConditions::observe(const std::string& point, const store::FieldValue&
 // threshold it is on.
 store::FieldValue EventConditions::side(const PointEventOptions& o, const store::FieldValue& v) {
   if (o.when == EventTrigger::change) return v;
-  const auto n = number(v);
+  const auto n = as_number(v);
   if (!n) return v;
   switch (o.when) {
     case EventTrigger::above:

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "northbound/json_members.hpp"
 #include "northbound/signing.hpp"
 
 namespace edgegw::northbound {
@@ -20,11 +21,6 @@ constexpr int kTopoRelationNotExist = 6401;
 // "Messages for bringing sub-devices online or offline support only QoS 0" (Alibaba's page); the
 // reply (or its absence: reply_timeout) says whether it arrived.
 constexpr int kSessionQos = 0;
-
-std::string text(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // topo/add spells the methods in camel case.
 std::string_view topo_method_name(SignMethod method) {
@@ -218,9 +214,9 @@ class AliyunTopology final : public TopologyProtocol {
     for (const auto& e : *data) {
       if (!e.is_object()) continue;
       Registration r;
-      r.product_key = text(e, "productKey");
-      r.device_name = text(e, "deviceName");
-      r.device_secret = text(e, "deviceSecret");
+      r.product_key = string_member(e, "productKey");
+      r.device_name = string_member(e, "deviceName");
+      r.device_secret = string_member(e, "deviceSecret");
       if (!r.device_secret.empty()) out.push_back(std::move(r));
     }
     return out;

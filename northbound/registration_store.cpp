@@ -11,6 +11,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "northbound/json_members.hpp"
+
 namespace edgegw::northbound {
 namespace {
 
@@ -67,10 +69,7 @@ RegistrationStore::Loaded RegistrationStore::load(const DeviceIdentity& id) cons
   }
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   auto j = nlohmann::json::parse(text, nullptr, false);
-  auto str = [&j](const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  auto str = [&j](const char* key) { return string_member(j, key); };
   if (j.is_discarded() || !j.is_object()) {
     out.problem = path.string() + " is not the registration JSON edgegw wrote";
     return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "northbound/json_members.hpp"
 #include "northbound/signing.hpp"
 
 namespace edgegw::northbound {
@@ -49,11 +50,6 @@ std::uint32_t request_random(std::string_view id, std::string_view key, std::int
   mix(key);
   mix(std::to_string(timestamp));
   return h & 0x7fffffffu;  // the SDKs send a C int from rand()
-}
-
-std::string string_member(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 class TencentTopology final : public TopologyProtocol {

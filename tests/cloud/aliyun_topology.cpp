@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cloud/json_members.hpp"
 #include "cloud/signing.hpp"
 
 namespace edgegw::cloud {
@@ -11,11 +12,6 @@ using nlohmann::json;
 // The platform's per-call limits: thing/topo/add up to 30 sub-devices, batch login/logout up to 50.
 constexpr std::size_t kMaxPerAdd = 30;
 constexpr std::size_t kMaxPerSessionCall = 50;
-
-std::string text(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // 200 or the refusal code of one sub-device's signed entry.
 int check_entry(const Registry& registry, const json& e, const char* method_key,

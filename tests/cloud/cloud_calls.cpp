@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cloud/json_members.hpp"
+
 namespace edgegw::cloud {
 namespace {
 
@@ -81,11 +83,6 @@ std::optional<int> number(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return std::nullopt;
   return it->get<int>();
-}
-
-std::string text(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // {"code":200,"data":{},"id":"..","message":"..","version":"1.0"}

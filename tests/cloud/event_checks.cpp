@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "cloud/json_members.hpp"
+
 namespace edgegw::cloud {
 namespace {
 
@@ -29,10 +31,6 @@ bool identifier(std::string_view s) {
   return true;
 }
 
-std::string text(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 bool integer(const Json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_number_integer();

@@ -2,16 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cloud/json_members.hpp"
+
 namespace edgegw::cloud {
 namespace {
 
 using nlohmann::json;
 constexpr std::size_t kMaxPerMessage = 100;
-
-std::string text(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // The $sub_device_manager status update in a sys/events/up payload; null when there is none.
 const json* status_update(const json& doc) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "cloud/json_members.hpp"
 #include "cloud/signing.hpp"
 
 namespace edgegw::cloud {
@@ -10,11 +11,6 @@ namespace {
 
 using nlohmann::json;
 constexpr std::int64_t kTimestampWindowSeconds = 600;
-
-std::string text(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // Numbers may come as JSON numbers or digit strings; nullopt for anything else.
 std::optional<std::int64_t> integer(const json& j, const char* key) {

@@ -15,6 +15,7 @@
 #include "daemon/message_ids.hpp"
 #include "fakes/journal_capture.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wal_pinning_reader.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -258,11 +259,8 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   };
   commit_padded();
 
-  sqlite3* reader = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  test::WalPinningReader reader(options.path.string());
+  ASSERT_TRUE(reader.pinning());
   for (int round = 0; round < 20; ++round) commit_padded();
   const auto warned = journal.with_message("another process keeps a read transaction open");
   ASSERT_EQ(warned.size(), 1u);
@@ -271,8 +269,7 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   EXPECT_EQ(test::JournalCapture::field(warned[0], "PRIORITY"), "4");
   EXPECT_TRUE(journal.with_message("WAL was copied back").empty());
 
-  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(reader);
+  reader.end();
   commit_padded();
   EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
   commit_padded();

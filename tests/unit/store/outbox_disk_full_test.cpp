@@ -3,7 +3,6 @@
 // dropping the oldest (counted), the acks of everything it holds still commit and drain the
 // backlog to 0, and it opens again, also when something else filled the disk while it was down.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
@@ -14,6 +13,7 @@
 
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
+#include "support/wal_pinning_reader.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -208,16 +208,12 @@ TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
   write(2u << 20);
   const std::uint64_t before = outbox->counters().size_limit_bytes;
 
-  sqlite3* reader = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  test::WalPinningReader reader(options.path.string());
+  ASSERT_TRUE(reader.pinning());
   write(3u << 20);
   std::error_code ec;
   const auto pinned_wal = fs::file_size(options.path.string() + "-wal", ec);
-  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(reader);
+  reader.end();
 
   write(2u << 20);
   const std::uint64_t after = outbox->counters().size_limit_bytes;

@@ -3,7 +3,6 @@
 #include "store/wal_checkpointer.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
 #include "support/wait.hpp"
+#include "support/wal_pinning_reader.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -91,11 +91,8 @@ TEST(WalCheckpointer, AReaderThatPinsTheWalDoesNotStallCommitsAndIsReported) {
   ASSERT_TRUE(commit_padded().ok());
   EXPECT_EQ(commit_padded().wal_pinned_bytes, 0u);
 
-  sqlite3* reader = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM records;", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  test::WalPinningReader reader(options.path.string());
+  ASSERT_TRUE(reader.pinning());
   using Clock = std::chrono::steady_clock;
   Clock::duration slowest{};
   CommitResult last;
@@ -120,8 +117,7 @@ TEST(WalCheckpointer, AReaderThatPinsTheWalDoesNotStallCommitsAndIsReported) {
   EXPECT_EQ(last.wal_pinned_bytes, fs::file_size(wal, ec));
 
   // The reader ends its transaction: the next commits restart the WAL and the file shrinks back.
-  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close(reader);
+  reader.end();
   EXPECT_EQ(commit_padded().wal_pinned_bytes, 0u);
   ASSERT_TRUE(commit_padded().ok());
   EXPECT_LE(fs::file_size(wal, ec), budget);

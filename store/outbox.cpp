@@ -197,7 +197,7 @@ int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
   // Room for the new rows is made before they are written: on a full file system they could not
   // be written first. (Acks follow the inserts: they may name records of this very commit.)
   // The limit depends on the file system's free space: looked up once per commit that appends.
-  const std::uint64_t limit = appends_.empty() ? 0 : size_limit();
+  const std::uint64_t limit = appends_.empty() ? 0 : size_limit(now_ms);
   if (rc == SQLITE_OK && !appends_.empty()) rc = drop_by_size(result, incoming_bytes(), limit);
   if (rc == SQLITE_OK) rc = insert_appends(result);
   if (rc == SQLITE_OK) rc = apply_acks(result);
@@ -500,7 +500,7 @@ std::uint64_t Outbox::wal_pinned_bytes() const {
   // A WAL file is a 32-byte header and, per page, a 24-byte frame header and the page.
   const std::uint64_t bytes = 32 + static_cast<std::uint64_t>(checkpointer_->wal_pages()) *
                                        (static_cast<std::uint64_t>(page_size_) + 24);
-  return bytes > wal_budget_bytes_ ? bytes : 0;
+  return bytes > wal_budget_.bytes() ? bytes : 0;
 }
 
 void Outbox::checkpoint() {

@@ -21,6 +21,7 @@
 #include "store/record.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/state_files.hpp"
+#include "store/wal_budget.hpp"
 #include "store/wal_checkpointer.hpp"
 
 namespace edgegw::store {
@@ -174,7 +175,7 @@ class Outbox {
   void drop_fresh_before(Device& d, std::uint64_t seq);
   void forget_fresh(Device& d);
   static bool has_fresh(const Device& d) { return d.fresh_head < d.fresh.size(); }
-  std::uint64_t size_limit();
+  std::uint64_t size_limit(std::int64_t now_ms);
   std::uint64_t incoming_bytes();
   void after_commit(const CommitResult& result);
   int store_new_devices();
@@ -216,8 +217,8 @@ class Outbox {
   HighWaterMark hwm_;
   HighWaterMark::Seqs hwm_seqs_;
   SpaceReserve reserve_;
-  std::uint64_t wal_budget_bytes_ = 0;  // what the WAL may grow to before a checkpoint
-  std::uint64_t limit_override_ = 0;    // != 0: a commit retried on a full disk aims under this
+  WalBudget wal_budget_;              // the room kept for the WAL's growth (store/wal_budget.hpp)
+  std::uint64_t limit_override_ = 0;  // != 0: a commit retried on a full disk aims under this
   // The size check's shortcut: the bytes in use at the last look plus an upper bound of what was
   // written since. While that is under the limit the database is too, and nothing is looked up
   // (two PRAGMA statements, one of which SQLite prepares anew at every run: ~20k instructions).

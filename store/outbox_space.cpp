@@ -36,9 +36,9 @@ void Outbox::setup_space() {
   }
   // A WAL passes its stall size by up to one commit before the commit hook checkpoints it, and
   // restarts only once a checkpoint got all of it: twice the stall size is what it may take.
-  wal_budget_bytes_ = 2 * stall_pages * page;
+  wal_budget_ = WalBudget(2 * stall_pages * page);
   db_.exec("PRAGMA journal_size_limit=" +
-           std::to_string(std::min<std::uint64_t>(wal_budget_bytes_, 16ull << 20)));
+           std::to_string(std::min<std::uint64_t>(wal_budget_.base(), 16ull << 20)));
   // The reserve: enough for a checkpoint to grow the database by what a WAL past its budget
   // holds, so that the WAL can then be emptied: 1/8 of a small file system, at most 8 MiB.
   const std::uint64_t reserve =
@@ -49,7 +49,7 @@ void Outbox::setup_space() {
                                                     static_cast<int>(stall_pages));
 }
 
-std::uint64_t Outbox::size_limit() {
+std::uint64_t Outbox::size_limit(std::int64_t now_ms) {
   if (space_known_ && limit_override_ == 0 && space_written_ < space_slack_) return limit_seen_;
   ++counters_.space_queries;
   std::uint64_t limit = options_.max_size_bytes;
@@ -62,13 +62,10 @@ std::uint64_t Outbox::size_limit() {
     // its logical size: pages still in the WAL grow the file when they are checkpointed.
     const std::uint64_t db_file = file_bytes(options_.path.string());
     const std::uint64_t wal = file_bytes(options_.path.string() + "-wal");
-    // A WAL seen past its budget (checkpoints held up by the background one) raises the budget:
-    // the limit learns what this file system and load really need. Not a WAL that another
-    // process's reader pins: that one is as big as the reader keeps it, and shrinks back when the
-    // reader goes (learned, a WAL pinned at 14 MB on a 16 MB file system left a limit of 28 KB).
-    if (wal > wal_budget_bytes_ && !checkpointer_->pinned()) wal_budget_bytes_ = wal + wal / 4;
+    // A WAL past its budget raises the budget for a while; a pinned one does not (wal_budget.hpp).
+    wal_budget_.saw(wal, checkpointer_->pinned(), now_ms);
     std::uint64_t room = minus(space->available + wal, options_.min_free_bytes);
-    room = minus(room, std::max(wal_budget_bytes_, wal));
+    room = minus(room, std::max(wal_budget_.bytes(), wal));
     if (!reserve_held_) room = minus(room, reserve_.bytes());
     limit = std::min(limit, db_file + room);
     space_slack_ = room / 16;

@@ -223,5 +223,54 @@ TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
   EXPECT_GT(after + (1u << 20), before);
 }
 
+// A burst that grew the WAL past its budget (here one commit of 5,000 readings, as a reconnect's flood
+// or a quarantine can write) teaches the size limit that the WAL needs more room on this file
+// system. That lesson must fade once the WAL has kept within its budget for a while: it never
+// did, and a single burst kept the limit lower for as long as the daemon ran, dropping readings
+// for room the outbox had.
+TEST(OutboxDiskFull, ABurstThatOutgrewTheWalBudgetLowersTheLimitOnlyForAWhile) {
+  edgegw::test::TempDir dir;
+  const fs::path mount_point = dir / "small";
+  SmallFilesystem small(mount_point, "32m");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+  OutboxOptions options;
+  options.path = mount_point / "outbox.db";
+  options.max_age = std::chrono::milliseconds(0);
+  options.wal_checkpoint_pages = 16;  // a stall size of 256 pages: a budget of 2 MiB
+  auto outbox = Outbox::open(options);
+  auto now = std::chrono::system_clock::now();
+  std::int64_t value = 0;
+  // Four readings of ~1 KiB per commit, delivered as they go, until `bytes` more were written.
+  auto write = [&](std::uint64_t bytes) {
+    for (std::uint64_t written = 0; written < bytes; written += 4 * 1024) {
+      for (int i = 0; i < 4; ++i) outbox->append(big_reading(value++));
+      ASSERT_TRUE(outbox->commit(now).ok());
+      for (std::int64_t seq = value - 3; seq <= value; ++seq)
+        outbox->ack("meter-1", static_cast<std::uint64_t>(seq));
+    }
+  };
+  write(2u << 20);
+  const std::uint64_t before = outbox->counters().size_limit_bytes;
+
+  for (int i = 0; i < 5000; ++i) outbox->append(big_reading(value++));
+  ASSERT_TRUE(outbox->commit(now).ok());
+  std::error_code ec;
+  const auto burst_wal = fs::file_size(options.path.string() + "-wal", ec);
+  ASSERT_GT(burst_wal, 2u << 20) << "the burst did not outgrow the WAL's budget";
+  for (std::int64_t seq = value - 4999; seq <= value; ++seq)
+    outbox->ack("meter-1", static_cast<std::uint64_t>(seq));
+  write(2u << 20);
+  const std::uint64_t during = outbox->counters().size_limit_bytes;
+
+  now += std::chrono::minutes(25);  // the WAL kept within its budget meanwhile
+  write(2u << 20);
+  const std::uint64_t after = outbox->counters().size_limit_bytes;
+  std::printf("limit %llu before, %llu after a WAL of %llu bytes, %llu 25 minutes later\n",
+              static_cast<unsigned long long>(before), static_cast<unsigned long long>(during),
+              static_cast<unsigned long long>(burst_wal), static_cast<unsigned long long>(after));
+  EXPECT_LT(during + (1u << 20), before) << "the burst taught nothing: the test shows nothing";
+  EXPECT_GT(after + (1u << 20), before);
+}
+
 }  // namespace
 }  // namespace edgegw::store

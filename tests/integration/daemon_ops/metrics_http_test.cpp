@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 
 #include "ops_fixture.hpp"
 #include "support/net.hpp"
+#include "support/other_sqlite_connections.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::test {
@@ -251,35 +251,12 @@ TEST_F(MetricsHttp, AReloadMovesTheEndpointOrKeepsTheOldOneWhenTheNewPortIsTaken
   EXPECT_EQ(daemon_->wait(20s), std::optional<int>(0)) << daemon_->output();
 }
 
-// Another process holding the outbox's write lock (sqlite3 on the file, a backup tool): the
-// daemon's commits fail with "database is locked" until it lets go.
-class WriteLock {
- public:
-  explicit WriteLock(const std::filesystem::path& db) {
-    sqlite3_open(db.c_str(), &db_);
-    held_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  ~WriteLock() {
-    release();
-    sqlite3_close(db_);
-  }
-  bool held() const { return held_; }
-  void release() {
-    if (held_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    held_ = false;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  bool held_ = false;
-};
-
 TEST_F(MetricsHttp, HealthFailsWhileTheOutboxCannotCommitAndRecovers) {
   start_listening({"meter-1"}, "127.0.0.1:" + std::to_string(port_));
   ASSERT_TRUE(wait_online({"meter-1"})) << daemon_->output();
   ASSERT_TRUE(wait_health(200)) << daemon_->output();
 
-  WriteLock lock(dir_ / "state" / "outbox.db");
+  WriteLock lock((dir_ / "state" / "outbox.db").string());
   ASSERT_TRUE(lock.held());
   publish_reading("meter-1", "{\"voltage\": 2}");
   HttpResponse health;

@@ -5,7 +5,6 @@
 #include "daemon/group_commit.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,8 +13,8 @@
 
 #include "daemon/message_ids.hpp"
 #include "fakes/journal_capture.hpp"
+#include "support/other_sqlite_connections.hpp"
 #include "support/temp_dir.hpp"
-#include "support/wal_pinning_reader.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -43,28 +42,6 @@ class RecordingWakeup final : public CommitWakeup {
 store::Record reading(const std::string& device, std::int64_t value) {
   return {device, 0, 1000, store::RecordKind::telemetry, {{"value", value}}};
 }
-
-// Another writer on the same database file: while it holds the write lock, commits fail.
-class WriteLock {
- public:
-  explicit WriteLock(const std::filesystem::path& db) {
-    sqlite3_open(db.c_str(), &db_);
-    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  ~WriteLock() {
-    release();
-    sqlite3_close(db_);
-  }
-  bool held() const { return ok_; }
-  void release() {
-    if (ok_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    ok_ = false;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  bool ok_ = false;
-};
 
 class GroupCommitTest : public ::testing::Test {
  protected:
@@ -170,7 +147,7 @@ TEST_F(GroupCommitTest, NothingQueuedArmsNothing) {
 
 TEST_F(GroupCommitTest, AFailedCommitIsRetriedWithGrowingDelayAndSucceedsWhenTheStoreWorks) {
   test::JournalCapture journal;
-  WriteLock lock(dir_ / "outbox.db");
+  test::WriteLock lock((dir_ / "outbox.db").string());
   ASSERT_TRUE(lock.held());
   int durable = 0;
   outbox_->append(reading("meter-1", 1), [&durable] { ++durable; });
@@ -209,7 +186,7 @@ TEST_F(GroupCommitTest, AFailedCommitIsRetriedWithGrowingDelayAndSucceedsWhenThe
   EXPECT_EQ(journal.with_message("outbox: commits succeed again").size(), 1u);
 
   // The next failure starts from the shortest delay again.
-  WriteLock again(dir_ / "outbox.db");
+  test::WriteLock again((dir_ / "outbox.db").string());
   ASSERT_TRUE(again.held());
   outbox_->append(reading("meter-1", 9));
   commit_.request(now);

@@ -13,7 +13,7 @@
 
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
-#include "support/wal_pinning_reader.hpp"
+#include "support/other_sqlite_connections.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -223,8 +223,8 @@ TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
   EXPECT_GT(after + (1u << 20), before);
 }
 
-// A burst that grew the WAL past its budget (here one commit of 5,000 readings, as a reconnect's flood
-// or a quarantine can write) teaches the size limit that the WAL needs more room on this file
+// A burst that grew the WAL past its budget (here one commit of 5,000 readings, as a reconnect's
+// flood or a quarantine can write) teaches the size limit that the WAL needs more room on this file
 // system. That lesson must fade once the WAL has kept within its budget for a while: it never
 // did, and a single burst kept the limit lower for as long as the daemon ran, dropping readings
 // for room the outbox had.

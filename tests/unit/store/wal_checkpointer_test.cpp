@@ -9,8 +9,8 @@
 
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
+#include "support/other_sqlite_connections.hpp"
 #include "support/wait.hpp"
-#include "support/wal_pinning_reader.hpp"
 
 namespace edgegw::store {
 namespace {

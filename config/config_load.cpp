@@ -329,6 +329,7 @@ void read_gateway(TableReader& t, GatewayOptions& out) {
 void read_store(TableReader& t, store::OutboxOptions& out) {
   t.read_size("max_size", out.max_size_bytes, 1ull << 20, 1ull << 50);
   t.read_size("min_free", out.min_free_bytes, 0, 1ull << 50);
+  t.read_size("max_queued", out.max_queued_bytes, 64ull << 10, 1ull << 40);
   t.read_duration("max_age", out.max_age, 0ms, 3650 * 24h);
   t.read_choice("sync", out.sync,
                 {{"normal", store::SyncMode::normal}, {"full", store::SyncMode::full}});

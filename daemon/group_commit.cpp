@@ -102,13 +102,16 @@ bool GroupCommit::commit_once(Clock::time_point now) {
     last_error_ = r.status == store::CommitStatus::disk_full ? "disk full" : r.error;
     if (!failing_) {
       spdlog::error(
-          "outbox: commit failed ({}); readings stay queued in memory and the commit is retried",
+          "outbox: commit failed ({}); readings stay queued in memory and the commit is retried "
+          "(past store.max_queued the oldest are dropped)",
           last_error_);
     }
     failing_ = true;
+    report_queue_drops();
     return false;
   }
   if (failing_) spdlog::info("outbox: commits succeed again");
+  report_queue_drops();
   failing_ = false;
   last_error_.clear();
   retry_.reset();
@@ -117,6 +120,20 @@ bool GroupCommit::commit_once(Clock::time_point now) {
   last_commit_ = now;
   report_commit(r);
   return true;
+}
+
+// Readings dropped from the memory queue while commits failed (store/outbox_queue.cpp): said at
+// each attempt that finds more of them, rate-limited with the other drops.
+void GroupCommit::report_queue_drops() {
+  const std::uint64_t dropped = outbox_.counters().dropped_queued;
+  if (dropped == queue_drops_reported_) return;
+  const std::uint64_t more = dropped - queue_drops_reported_;
+  queue_drops_reported_ = dropped;
+  dropping_log_.log(loop::LogLevel::warning, {}, "outbox queue drops",
+                    "outbox: while commits failed (" + last_error_ +
+                        "), the readings waiting in memory for them passed store.max_queued: "
+                        "dropped the oldest " +
+                        std::to_string(more) + ", never stored");
 }
 
 // Each sort of line has its own budget, so a steady max_age drop cannot hide a full disk.

@@ -108,6 +108,7 @@ class GroupCommit {
   // One Outbox::commit() and what follows from its result; false when it failed.
   bool commit_once(Clock::time_point now);
   void report_commit(const store::CommitResult& result);
+  void report_queue_drops();
 
   store::Outbox& outbox_;
   CommitWakeup& wakeup_;
@@ -123,10 +124,11 @@ class GroupCommit {
   Clock::time_point last_commit_{};  // the last successful commit
   std::uint64_t ticks_ = 0;
   GroupCommitCounters counters_;
-  loop::LogRateLimit dropping_log_;    // full disk, max_size, max_age (MESSAGE_ID store dropping)
+  loop::LogRateLimit dropping_log_;    // full disk, max_size, max_age, max_queued (store dropping)
   loop::LogRateLimit quarantine_log_;  // records that failed their checksum
   loop::LogRateLimit wal_log_;         // another process's reader pins the WAL
   bool wal_pinned_ = false;            // the last commit found the WAL pinned
+  std::uint64_t queue_drops_reported_ = 0;  // OutboxCounters::dropped_queued at the last line
 };
 
 // The CommitWakeup of the running daemon: an idle-priority defer source (the loop has nothing

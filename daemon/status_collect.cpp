@@ -101,6 +101,7 @@ StoreReport store_report(const store::Outbox& outbox, const DaemonFacts& facts) 
   s.loss_unchecked = outbox.loss_report().unchecked;
   s.quarantined = counters.quarantined;
   s.dropped_for_space = counters.dropped_for_space;
+  s.dropped_queued = counters.dropped_queued;
   s.reserve_released = counters.reserve_released;
   s.size_limit_bytes = counters.size_limit_bytes;
   s.started_on_full_disk = facts.store_started_on_full_disk;

@@ -171,6 +171,10 @@ std::string store_text(const StoreReport& s) {
   out += ", quarantined " + std::to_string(s.quarantined) + ", dropped for space " +
          std::to_string(s.dropped_for_space) + ", reserve released " +
          std::to_string(s.reserve_released) + "x\n";
+  if (s.dropped_queued > 0) {
+    out += "  DROPPED while commits failed: " + std::to_string(s.dropped_queued) +
+           " reading(s) waiting in memory, past store.max_queued (the journal says why)\n";
+  }
   if (s.lost_on_open > 0) {
     out += "  LOST at start: " + std::to_string(s.lost_on_open) +
            " committed record(s) were not in the store (the journal names the ranges)\n";

@@ -160,6 +160,7 @@ void write_store(JsonWriter& w, std::string& out, const StoreReport& s) {
   w.next().key("loss_unchecked", 2).string(s.loss_unchecked);
   w.next().key("quarantined", 2).number(s.quarantined);
   w.next().key("dropped_for_space", 2).number(s.dropped_for_space);
+  w.next().key("dropped_queued", 2).number(s.dropped_queued);
   w.next().key("reserve_released", 2).number(s.reserve_released);
   w.next().key("size_limit_bytes", 2).number(s.size_limit_bytes);
   w.next().key("started_on_full_disk", 2).optional(std::optional<bool>(s.started_on_full_disk));
@@ -264,6 +265,7 @@ std::optional<StatusReport> status_from_json(const std::string& text, std::strin
       read_member(*it, "loss_unchecked", r.store.loss_unchecked);
       read_member(*it, "quarantined", r.store.quarantined);
       read_member(*it, "dropped_for_space", r.store.dropped_for_space);
+      read_member(*it, "dropped_queued", r.store.dropped_queued);
       read_member(*it, "reserve_released", r.store.reserve_released);
       read_member(*it, "size_limit_bytes", r.store.size_limit_bytes);
       read_member(*it, "started_on_full_disk", r.store.started_on_full_disk);

@@ -78,6 +78,7 @@ struct StoreReport {
   std::string loss_unchecked;           // why the start could not check for loss; empty: checked
   std::uint64_t quarantined = 0;        // records that failed their checksum, since start
   std::uint64_t dropped_for_space = 0;  // oldest dropped because the file system was full
+  std::uint64_t dropped_queued = 0;     // dropped from memory while commits failed (max_queued)
   std::uint64_t reserve_released = 0;   // times the space reserve was given up
   std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit (0: none yet)
   bool started_on_full_disk = false;

@@ -48,7 +48,10 @@ std::uint64_t Outbox::append(Record record, std::function<void()> on_committed) 
   const std::uint32_t index = device_index(record.device);
   record.seq = ++devices_[index].last_seq;
   const std::uint64_t seq = record.seq;
-  appends_.push_back(PendingAppend{index, std::move(record)});
+  const auto bytes = static_cast<std::uint32_t>(queued_bytes(record));
+  appends_.push_back(PendingAppend{index, std::move(record), bytes, bool(on_committed)});
+  queued_bytes_ += bytes;
+  if (last_commit_failed_ && queued_bytes_ > options_.max_queued_bytes) bound_queue();
   if (on_committed) callbacks_.push_back(std::move(on_committed));
   if (on_queued_) on_queued_();
   return seq;
@@ -84,7 +87,9 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   CommitResult result;
   int rc = try_commit(result, now_ms);
   if ((rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
+  last_commit_failed_ = rc != SQLITE_OK;
   if (rc != SQLITE_OK) {
+    if (queued_bytes_ > options_.max_queued_bytes) bound_queue();
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
     failed.error = sqlite3_errmsg(db_.get());
@@ -93,9 +98,14 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if (age_checked_) last_age_check_ms_ = now_ms;
   result.wal_pinned_bytes = wal_pinned_bytes();
   apply_staged();
+  if (queue_dropped_) {
+    for (Device& d : devices_) d.queue_drops = 0;
+    queue_dropped_ = false;
+  }
   after_commit(result);
   keep_fresh();
   appends_.clear();
+  queued_bytes_ = 0;
   acks_.clear();
   quarantine_.clear();
   // Callbacks may append or ack again; those go to the next commit.
@@ -166,6 +176,10 @@ int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
 // One attempt: the whole transaction, rolled back on any error (the queues are untouched).
 int Outbox::try_commit(CommitResult& result, std::int64_t now_ms) {
   staged_.assign(devices_.size(), Staged{});
+  if (queue_dropped_) {  // counted with the device's drops by this commit (outbox_queue.cpp)
+    for (std::size_t i = 0; i < devices_.size(); ++i)
+      staged_[i].dropped.by_size = devices_[i].queue_drops;
+  }
   int rc = run(begin_);
   if (rc == SQLITE_OK) {
     rc = write_transaction(result, now_ms);

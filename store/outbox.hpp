@@ -110,7 +110,8 @@ class Outbox {
     std::uint64_t take_from = 0;      // take() offers seq >= this
     std::uint64_t committed_seq = 0;  // last sequence made durable (what the high-water mark says)
     DropCounters drops;
-    bool stored = false;  // its devices row is committed
+    std::uint64_t queue_drops = 0;  // dropped from the queue since the last commit (by_size)
+    bool stored = false;            // its devices row is committed
     // The reader's last take handed out everything committed: what the next commits add for
     // this device is kept in `fresh` (from fresh_head on, consecutive sequences, the next to
     // hand out first) and handed out from memory (outbox_fresh.cpp).
@@ -121,6 +122,8 @@ class Outbox {
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
     Record record;
+    std::uint32_t bytes = 0;  // queued_bytes(record)
+    bool awaited = false;     // an on_committed waits for it: never dropped from the queue
   };
   struct Quarantined {
     std::uint32_t device;
@@ -169,6 +172,9 @@ class Outbox {
   bool has_untaken(const Device& d) const;
   void take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out);
   void take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  // outbox_queue.cpp: the bound on appends_ while commits fail.
+  static std::size_t queued_bytes(const Record& r);
+  void bound_queue();
   // outbox_fresh.cpp: records kept from the commit for readers that caught up.
   void keep_fresh();
   bool take_fresh(Device& d, std::size_t max, std::vector<Record>& out);
@@ -246,6 +252,9 @@ class Outbox {
   std::uint32_t last_device_ = UINT32_MAX;  // append() fast path: same device as last time
 
   std::vector<PendingAppend> appends_;
+  std::uint64_t queued_bytes_ = 0;   // queued_bytes() of appends_, all of them
+  bool queue_dropped_ = false;       // some Device::queue_drops is not 0
+  bool last_commit_failed_ = false;  // the queue is bounded only then (outbox_queue.cpp)
   std::vector<std::function<void()>> callbacks_;
   std::function<void()> on_queued_;
   std::vector<PendingAck> acks_;

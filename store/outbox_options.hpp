@@ -24,6 +24,9 @@ struct OutboxOptions {
   // Space left to others on the state directory's file system: the outbox's limit is the smaller
   // of max_size_bytes and what the file system can hold beyond this (checked at every commit).
   std::uint64_t min_free_bytes = 0;
+  // Readings waiting in memory for a commit (estimated bytes): past this, while commits fail,
+  // the oldest that no sender waits for are dropped (store/outbox_queue.cpp).
+  std::uint64_t max_queued_bytes = 16ull << 20;
   bool operator==(const OutboxOptions&) const = default;
 };
 

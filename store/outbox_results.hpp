@@ -46,7 +46,10 @@ struct OutboxCounters {
   std::uint64_t quarantined = 0;   // records whose checksum or fields failed: moved to quarantine
   std::uint64_t dropped_for_space = 0;  // oldest dropped because the FILE SYSTEM was full
   std::uint64_t reserve_released = 0;   // times the space reserve was given up to keep working
-  std::uint64_t size_limit_bytes = 0;   // the limit in force at the last commit
+  // Oldest readings dropped while they waited in memory for a commit that kept failing, past
+  // max_queued_bytes (also in the devices' DropCounters::by_size, once a commit works).
+  std::uint64_t dropped_queued = 0;
+  std::uint64_t size_limit_bytes = 0;  // the limit in force at the last commit
   // Exact looks at the database's size (PRAGMA page_count and freelist_count). Only a commit that
   // may have brought the database near its limit looks (outbox_space.cpp).
   std::uint64_t size_queries = 0;

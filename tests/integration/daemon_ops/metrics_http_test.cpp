@@ -281,6 +281,62 @@ TEST_F(MetricsHttp, HealthFailsWhileTheOutboxCannotCommitAndRecovers) {
       20s, 50ms));
 }
 
+// While the outbox cannot commit, a local broker keeps delivering QoS 0 messages: the daemon
+// keeps what waits in memory within store.max_queued, dropping the oldest, counts them in the
+// metrics and says so in the journal; once the lock goes, what it kept is stored and delivered.
+// Before, every reading waited in memory for as long as the commits failed.
+TEST_F(MetricsHttp, ReadingsWaitingWhileTheOutboxCannotCommitStayWithinMaxQueued) {
+  start_listening({"meter-1"}, "127.0.0.1:" + std::to_string(port_),
+                  "[store]\nmax_queued = \"64KiB\"\n");
+  ASSERT_TRUE(wait_online({"meter-1"})) << daemon_->output();
+  ASSERT_TRUE(wait_health(200)) << daemon_->output();
+  WriteLock lock((dir_ / "state" / "outbox.db").string());
+  ASSERT_TRUE(lock.held());
+
+  constexpr int kMessages = 3000;  // ~600 bytes each: ~1.8 MB of readings against 64 KiB
+  std::string lines;
+  for (int i = 0; i < kMessages; ++i) {
+    lines +=
+        "{\"voltage\": " + std::to_string(i) + ", \"note\": \"" + std::string(500, 'n') + "\"}\n";
+  }
+  dir_.write("flood.txt", lines);
+  const auto pub = run_command({"sh", "-c",
+                                "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
+                                    " -i edgegw-test-flood -q 0 -t sensors/meter-1 -l < " +
+                                    (dir_ / "flood.txt").string()});
+  ASSERT_EQ(pub.exit_code, 0) << pub.output;
+
+  auto metric = [&](const std::string& line_start) -> std::uint64_t {
+    const std::string body = http("127.0.0.1", port_, "GET", "/metrics").body;
+    const auto at = body.find("\n" + line_start + " ");
+    return at == std::string::npos ? 0 : std::stoull(body.substr(at + line_start.size() + 2));
+  };
+  std::uint64_t dropped = 0;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        dropped = metric("edgegw_outbox_dropped_queued_total");
+        return dropped > kMessages / 2;
+      },
+      20s, 50ms))
+      << "dropped " << dropped << daemon_->output();
+  EXPECT_NE(daemon_->output().find("passed store.max_queued: dropped the oldest"),
+            std::string::npos)
+      << daemon_->output();
+
+  lock.release();
+  ASSERT_TRUE(wait_health(200)) << daemon_->output();
+  std::uint64_t acked = 0;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        dropped = metric("edgegw_outbox_dropped_queued_total");
+        acked = metric("edgegw_acknowledged_total{device=\"meter-1\"}");
+        return acked + dropped == kMessages;
+      },
+      20s, 50ms))
+      << "acknowledged " << acked << ", dropped " << dropped << daemon_->output();
+  EXPECT_GT(acked, 0u);
+}
+
 // The state directory stops taking new files (here a read-only bind mount over it, as a file
 // system remounted read-only after I/O errors looks to the paths; the daemon's open files are
 // untouched, so only the probe can tell). Skipped where this process may not mount.

@@ -32,7 +32,8 @@ TEST_F(ConfigTest, AliyunDefaultsComeFromThePlatform) {
   EXPECT_TRUE(c.cloud.tls);
   EXPECT_EQ(c.cloud.keepalive, 300s);
   EXPECT_EQ(c.store.path, std::filesystem::path(state_dir()) / "outbox.db");
-  EXPECT_EQ(c.store.min_free_bytes, 16u << 20);  // [store] min_free's default
+  EXPECT_EQ(c.store.min_free_bytes, 16u << 20);    // [store] min_free's default
+  EXPECT_EQ(c.store.max_queued_bytes, 16u << 20);  // [store] max_queued's default
   ASSERT_EQ(c.devices.size(), 1u);
   const auto& d = c.devices[0];
   EXPECT_EQ(d.cloud.device, "meter-1");
@@ -56,6 +57,7 @@ log_level = "debug"
 [store]
 max_size = "64MiB"
 min_free = "4MiB"
+max_queued = "2MiB"
 max_age = "0"
 sync = "full"
 
@@ -142,6 +144,7 @@ command_topic = "sensors/room1/set"
   EXPECT_EQ(c.gateway.log_level, loop::LogLevel::debug);
   EXPECT_EQ(c.store.max_size_bytes, 64u << 20);
   EXPECT_EQ(c.store.min_free_bytes, 4u << 20);
+  EXPECT_EQ(c.store.max_queued_bytes, 2u << 20);
   EXPECT_EQ(c.store.max_age, 0ms);
   EXPECT_EQ(c.store.sync, store::SyncMode::full);
   EXPECT_EQ(c.cloud.platform, PlatformKind::tencent);

@@ -254,6 +254,48 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(value));
 }
 
+// While commits fail, the readings waiting in memory are bounded (store/outbox_queue.cpp): the
+// admin reads in the journal that readings were dropped and why, under the store's dropping
+// MESSAGE_ID, rate-limited rather than once per attempt.
+TEST(GroupCommitQueue, ReadingsDroppedFromMemoryWhileCommitsFailAreWarnedAbout) {
+  test::JournalCapture journal;
+  test::TempDir dir;
+  store::OutboxOptions options;
+  options.path = dir / "outbox.db";
+  options.max_age = 0ms;
+  options.max_queued_bytes = 64 * 1024;
+  auto outbox = store::Outbox::open(options);
+  ASSERT_TRUE(outbox->commit().ok());
+  RecordingWakeup wakeup;
+  GroupCommit commit(*outbox, wakeup, [] {});
+  test::WriteLock lock(options.path.string());
+  ASSERT_TRUE(lock.held());
+  Clock::time_point now = Clock::now();
+  std::int64_t value = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    for (int i = 0; i < 1000; ++i) outbox->append(reading("meter-1", value++));
+    commit.request(now);
+    now = std::max(now, commit.retry_at());
+    commit.run(now);
+    ASSERT_TRUE(commit.failing());
+  }
+  const auto warned = journal.with_message("passed store.max_queued");
+  ASSERT_EQ(warned.size(), 1u) << "one line, then the rate limit";
+  EXPECT_EQ(test::JournalCapture::field(warned[0], "MESSAGE_ID"),
+            std::string(log::kStoreDropping.id));
+  EXPECT_EQ(test::JournalCapture::field(warned[0], "PRIORITY"), "4");
+  EXPECT_NE(
+      test::JournalCapture::field(warned[0], "MESSAGE").value_or("").find("database is locked"),
+      std::string::npos);
+  EXPECT_GT(outbox->counters().dropped_queued, 0u);
+
+  lock.release();
+  now = commit.retry_at();
+  commit.run(now);
+  EXPECT_FALSE(commit.failing());
+  EXPECT_EQ(outbox->backlog("meter-1") + outbox->counters().dropped_queued, 5000u);
+}
+
 TEST_F(GroupCommitTest, FlushCommitsWhatIsQueuedAndCancelsTheWakeup) {
   outbox_->append(reading("meter-1", 1));
   commit_.request(t0_);

@@ -85,6 +85,8 @@ TEST_F(Metrics, OutboxCountersLossAndLimit) {
   EXPECT_TRUE(has_line(text_, "edgegw_outbox_quarantined_total 3")) << text_;
   EXPECT_TRUE(has_line(text_, "# TYPE edgegw_outbox_dropped_for_space_total counter")) << text_;
   EXPECT_TRUE(has_line(text_, "edgegw_outbox_dropped_for_space_total 1200")) << text_;
+  EXPECT_TRUE(has_line(text_, "# TYPE edgegw_outbox_dropped_queued_total counter")) << text_;
+  EXPECT_TRUE(has_line(text_, "edgegw_outbox_dropped_queued_total 640")) << text_;
   EXPECT_TRUE(has_line(text_, "edgegw_outbox_reserve_released_total 1")) << text_;
   EXPECT_TRUE(has_line(text_, "edgegw_outbox_size_limit_bytes 12582912")) << text_;
   EXPECT_TRUE(has_line(text_, "edgegw_outbox_started_on_full_disk 1")) << text_;

@@ -21,6 +21,7 @@ inline StatusReport sample_report(int pid, std::int64_t now_ms) {
   r.store.loss_unchecked = "";
   r.store.quarantined = 3;
   r.store.dropped_for_space = 1200;
+  r.store.dropped_queued = 640;
   r.store.reserve_released = 1;
   r.store.size_limit_bytes = 12ull << 20;
   r.store.started_on_full_disk = true;

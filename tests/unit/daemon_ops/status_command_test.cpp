@@ -109,6 +109,7 @@ TEST(StatusTable, ShowsEachDeviceItsSessionAndWhatNeedsAttention) {
   EXPECT_NE(table.find("Outbox: size limit 12 MiB, quarantined 3, dropped for space 1200"),
             std::string::npos)
       << table;
+  EXPECT_NE(table.find("DROPPED while commits failed: 640 reading(s)"), std::string::npos) << table;
   EXPECT_NE(table.find("LOST at start: 42 committed record(s)"), std::string::npos) << table;
   EXPECT_NE(table.find("started on a full file system"), std::string::npos) << table;
 }

@@ -74,6 +74,7 @@ TEST(StatusReport, JsonUsesTheDocumentedNames) {
                           "\"loss_unchecked\"",
                           "\"quarantined\"",
                           "\"dropped_for_space\"",
+                          "\"dropped_queued\"",
                           "\"reserve_released\"",
                           "\"size_limit_bytes\"",
                           "\"started_on_full_disk\""}) {

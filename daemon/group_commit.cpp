@@ -100,6 +100,10 @@ bool GroupCommit::commit_once(Clock::time_point now) {
   if (!r.ok()) {
     ++counters_.failures;
     last_error_ = r.status == store::CommitStatus::disk_full ? "disk full" : r.error;
+    if (r.wal_pinned_bytes > 0) {
+      last_error_ += "; another process's read transaction pins the WAL at " +
+                     std::to_string(r.wal_pinned_bytes >> 20) + " MiB";
+    }
     if (!failing_) {
       spdlog::error(
           "outbox: commit failed ({}); readings stay queued in memory and the commit is retried "

@@ -93,6 +93,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
     failed.error = sqlite3_errmsg(db_.get());
+    failed.wal_pinned_bytes = wal_pinned_bytes(true);
     return failed;  // the queues stay as they were; the next commit retries them
   }
   if (age_checked_) last_age_check_ms_ = now_ms;
@@ -120,16 +121,35 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
 // The file system is full. Give back the reserve so the WAL can take a commit; commit the acks
 // first, in pieces with a checkpoint between them (deleting a whole backlog at once would need a
 // WAL as big as the database); then aim lower so the oldest records make room for the newest.
+//
+// Not while another process's reader pins the WAL (the checkpoint says SQLITE_BUSY): the WAL took
+// the space and gives it back when the reader goes, dropping the oldest would make none (a delete
+// only adds to the WAL), and the reserve must stay for the checkpoint after the pin, which grows
+// the database by the pages the WAL holds. Given to the WAL, it was eaten too, and once the reader
+// had gone that checkpoint failed for want of space, and so did every commit, for good. The
+// commit is tried as it is and fails until the reader goes; what waits is bounded (max_queued).
 int Outbox::commit_on_full_disk(CommitResult& result, std::int64_t now_ms) {
-  if (reserve_.release()) ++counters_.reserve_released;
-  reserve_held_ = false;
   used_known_ = false;
   space_known_ = false;
+  if (checkpoint_truncate() == SQLITE_BUSY) {
+    result = CommitResult{};
+    return try_commit(result, now_ms);
+  }
+  if (reserve_.release()) ++counters_.reserve_released;
+  reserve_held_ = false;
   checkpoint_truncate();
   std::uint64_t acked = 0;
   int rc = commit_acks_in_pieces(acked);
   if (rc != SQLITE_OK) return rc;
+  // The WAL restarted (or is pinned, found once the checkpoint had room): what it gave back may be
+  // all the commit needed. Only a commit that still finds the disk full aims lower.
   checkpoint_truncate();
+  result = CommitResult{};
+  rc = try_commit(result, now_ms);
+  if ((rc & 0xff) != SQLITE_FULL || checkpointer_->pinned()) {
+    result.acked += acked;
+    return rc;
+  }
   const std::uint64_t used = database_bytes();
   limit_override_ = std::max<std::uint64_t>(used - used / 16, 1);
   result = CommitResult{};
@@ -199,7 +219,9 @@ void Outbox::after_commit(const CommitResult& result) {
     hwm_seqs_[devices_[i].name] = staged_[i].last_added;
   }
   hwm_.write(hwm_seqs_);
-  if (!limit_override_ && !reserve_held_) {
+  // Not while another process pins the WAL: the reserve would take back the room the WAL grows
+  // into, and the next commit would find the disk full again.
+  if (!limit_override_ && !reserve_held_ && !checkpointer_->pinned()) {
     reserve_held_ = reserve_.ensure();
     space_known_ = false;  // the limit counts the reserve while it is away
   }
@@ -508,13 +530,14 @@ std::uint64_t Outbox::database_bytes() {
 }
 
 // Only once the pinned WAL has outgrown its budget: a reader of a few milliseconds that met one
-// restart is not worth a warning (the next commit's restart gets past it).
-std::uint64_t Outbox::wal_pinned_bytes() const {
+// restart is not worth a warning (the next commit's restart gets past it). A commit that failed
+// names any pin: a pinned WAL that filled the disk is why it failed.
+std::uint64_t Outbox::wal_pinned_bytes(bool failed) const {
   if (!checkpointer_->pinned()) return 0;
   // A WAL file is a 32-byte header and, per page, a 24-byte frame header and the page.
   const std::uint64_t bytes = 32 + static_cast<std::uint64_t>(checkpointer_->wal_pages()) *
                                        (static_cast<std::uint64_t>(page_size_) + 24);
-  return bytes > wal_budget_.bytes() ? bytes : 0;
+  return failed || bytes > wal_budget_.bytes() ? bytes : 0;
 }
 
 void Outbox::checkpoint() {
@@ -524,8 +547,8 @@ void Outbox::checkpoint() {
 // After the background checkpoint under way, empties the WAL file, which gives its space back to
 // a full file system. Only on the full-disk path. A short-lived reader of another process (a
 // `sqlite3` query) is waited for briefly; one that pins the WAL is not waited for again.
-void Outbox::checkpoint_truncate() {
-  checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_TRUNCATE, std::chrono::milliseconds(250));
+int Outbox::checkpoint_truncate() {
+  return checkpointer_->checkpoint_now(SQLITE_CHECKPOINT_TRUNCATE, std::chrono::milliseconds(250));
 }
 
 std::string Outbox::quick_check() {

@@ -164,8 +164,8 @@ class Outbox {
   int try_commit(CommitResult& result, std::int64_t now_ms);
   int commit_on_full_disk(CommitResult& result, std::int64_t now_ms);
   int commit_acks_in_pieces(std::uint64_t& acked);
-  void checkpoint_truncate();
-  std::uint64_t wal_pinned_bytes() const;  // CommitResult::wal_pinned_bytes
+  int checkpoint_truncate();
+  std::uint64_t wal_pinned_bytes(bool failed = false) const;  // CommitResult::wal_pinned_bytes
   int write_transaction(CommitResult& result, std::int64_t now_ms);
   int move_to_quarantine(CommitResult& result, std::int64_t now_ms);
   const char* read_taken(const Device& d, Record& r);

@@ -80,7 +80,8 @@ struct CommitResult {
   bool made_room = false;
   // Another process keeps a read transaction open on the database, so the WAL cannot be restarted
   // and has grown past its budget, growing with every commit (store/wal_checkpointer.hpp): its
-  // size in bytes. 0 otherwise. The daemon warns, naming the cause.
+  // size in bytes. 0 otherwise. The daemon warns, naming the cause. Also set on a failed commit:
+  // a pinned WAL that filled the disk refuses commits until the reader goes.
   std::uint64_t wal_pinned_bytes = 0;
   bool ok() const { return status == CommitStatus::ok; }
 };

@@ -50,8 +50,11 @@ int WalCheckpointer::checkpoint_now(int mode, std::chrono::milliseconds busy) {
   sqlite3_busy_timeout(writer_, pinned_ ? 0 : static_cast<int>(busy.count()));
   const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, mode, nullptr, nullptr);
   sqlite3_busy_timeout(writer_, 0);
+  // A checkpoint that failed otherwise (the disk is full: it could not grow the database) says
+  // nothing either way: what was known stays.
   if (mode == SQLITE_CHECKPOINT_RESTART || mode == SQLITE_CHECKPOINT_TRUNCATE) {
-    pinned_ = rc == SQLITE_BUSY;
+    if (rc == SQLITE_BUSY) pinned_ = true;
+    if (rc == SQLITE_OK) pinned_ = false;
   }
   return rc;
 }

@@ -68,6 +68,7 @@ struct Filled {
   std::uint64_t committed = 0;
   std::uint64_t dropped = 0;
   int failed_commits = 0;
+  int failed_naming_a_pinned_wal = 0;  // CommitResult::wal_pinned_bytes said why
 };
 
 // Appends 40 readings per commit, never acking, until the outbox has dropped for a while.
@@ -78,6 +79,7 @@ Filled fill_outbox(Outbox& outbox, int commits) {
     const CommitResult result = outbox.commit();
     if (!result.ok()) {
       ++filled.failed_commits;
+      if (result.wal_pinned_bytes > 0) ++filled.failed_naming_a_pinned_wal;
       std::error_code ec;
       std::printf(
           "refused at round %d: %s (db %llu, wal %llu, free %llu)\n", round, result.error.c_str(),
@@ -270,6 +272,61 @@ TEST(OutboxDiskFull, ABurstThatOutgrewTheWalBudgetLowersTheLimitOnlyForAWhile) {
               static_cast<unsigned long long>(burst_wal), static_cast<unsigned long long>(after));
   EXPECT_LT(during + (1u << 20), before) << "the burst taught nothing: the test shows nothing";
   EXPECT_GT(after + (1u << 20), before);
+}
+
+// The cloud is away and the outbox is full, dropping its oldest for each new reading, when a
+// reader in another process pins the WAL until the WAL has filled the file system. Two defects:
+// - The WAL grew with every commit, deletes included, until the disk was full, and each full-disk
+//   commit dropped the oldest to make room that dropping could not make (a delete adds to the
+//   WAL) and that came back anyway when the reader went: 1,231 readings at once here.
+// - The full-disk path gave the space reserve to the WAL, which ate it too; once the reader had
+//   gone, the checkpoint that grows the database by the WAL's pages had no room left, so it and
+//   every commit after it failed, for good.
+// Now commits are refused while the pinned WAL fills the disk (what waits is bounded by
+// max_queued), work again once the reader goes, and the outbox holds what it held.
+TEST(OutboxDiskFull, AWalPinnedUntilTheDiskIsFullCostsNoReadingsAndCommitsResumeAfter) {
+  edgegw::test::TempDir dir;
+  const fs::path mount_point = dir / "small";
+  SmallFilesystem small(mount_point, "16m");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+  OutboxOptions options;
+  options.path = mount_point / "outbox.db";
+  options.max_age = std::chrono::milliseconds(0);
+  outbox_path_ = options.path;
+  auto outbox = Outbox::open(options);
+  // Full: the last commits dropped as many as they added.
+  const Filled filled = fill_outbox(*outbox, 400);
+  ASSERT_GT(filled.dropped, 0u) << "the file system never filled";
+  const std::uint64_t before = outbox->total_backlog();
+
+  test::WalPinningReader reader(options.path.string());
+  ASSERT_TRUE(reader.pinning());
+  const Filled pinned = fill_outbox(*outbox, 120);  // 4,800 readings, ~4.8 MB
+  std::error_code ec;
+  const auto pinned_wal = fs::file_size(options.path.string() + "-wal", ec);
+  EXPECT_GT(pinned.failed_commits, 0) << "the pinned WAL never filled the file system";
+  EXPECT_EQ(pinned.failed_naming_a_pinned_wal, pinned.failed_commits) << "the cause goes unsaid";
+  // The ring drops in batches of at least 256: within a batch of what was appended.
+  EXPECT_LT(pinned.dropped, pinned.committed + 300)
+      << "readings were dropped for room the pin took";
+
+  reader.end();
+  const std::uint64_t waiting = outbox->pending_appends();
+  const Filled after = fill_outbox(*outbox, 5);
+  std::printf(
+      "backlog %llu before; while pinned (WAL %llu bytes) %llu appended, %llu dropped, "
+      "%d commit(s) refused; after, %llu waiting and %llu new committed, %llu dropped, "
+      "%d refused; backlog %llu\n",
+      static_cast<unsigned long long>(before), static_cast<unsigned long long>(pinned_wal),
+      static_cast<unsigned long long>(pinned.committed),
+      static_cast<unsigned long long>(pinned.dropped), pinned.failed_commits,
+      static_cast<unsigned long long>(waiting), static_cast<unsigned long long>(after.committed),
+      static_cast<unsigned long long>(after.dropped), after.failed_commits,
+      static_cast<unsigned long long>(outbox->total_backlog()));
+  EXPECT_EQ(after.failed_commits, 0) << "the commits did not resume after the reader went";
+  EXPECT_EQ(outbox->pending_appends(), 0u);
+  EXPECT_GT(outbox->total_backlog() + 300, before);
+  EXPECT_EQ(outbox->quick_check(), "ok");
 }
 
 }  // namespace

@@ -64,6 +64,34 @@ void fill(const fs::path& file) {
 
 fs::path outbox_path_;
 
+// A test's small file system (a tmpfs of `size` in a temporary directory) and the options of an
+// outbox on it. Each test checks small.mounted() first: skipped where this process may not mount.
+struct OnSmallFilesystem {
+  explicit OnSmallFilesystem(const char* size)
+      : mount_point(dir / "small"), small(mount_point, size) {
+    options.path = mount_point / "outbox.db";
+    options.max_age = std::chrono::milliseconds(0);
+    outbox_path_ = options.path;
+  }
+  edgegw::test::TempDir dir;
+  fs::path mount_point;
+  SmallFilesystem small;
+  OutboxOptions options;
+};
+
+// Four readings of ~1 KiB per commit at `now`, each acknowledged once committed (delivered as
+// they go: the backlog stays small), until `bytes` more were written.
+void write_delivered(Outbox& outbox, std::int64_t& value, std::uint64_t bytes,
+                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+  for (std::uint64_t written = 0; written < bytes; written += 4 * 1024) {
+    for (int i = 0; i < 4; ++i) outbox.append(big_reading(value++));
+    ASSERT_TRUE(outbox.commit(now).ok());
+    for (std::int64_t seq = value - 3; seq <= value; ++seq) {
+      outbox.ack("meter-1", static_cast<std::uint64_t>(seq));
+    }
+  }
+}
+
 struct Filled {
   std::uint64_t committed = 0;
   std::uint64_t dropped = 0;
@@ -95,15 +123,10 @@ Filled fill_outbox(Outbox& outbox, int commits) {
 }
 
 TEST(OutboxDiskFull, AFullFileSystemDropsTheOldestAcksStillDrainAndItReopens) {
-  edgegw::test::TempDir dir;
-  const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "4m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-
-  OutboxOptions options;  // max_size stays at its default: 1 GiB, far beyond the file system
-  options.path = mount_point / "outbox.db";
-  options.max_age = std::chrono::milliseconds(0);
-  outbox_path_ = options.path;
+  OnSmallFilesystem on("4m");
+  if (!on.small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << on.small.error();
+  auto& options = on.options;  // max_size stays at its default: 1 GiB, far beyond the file system
+  const fs::path& mount_point = on.mount_point;
   auto outbox = Outbox::open(options);
   // ~1 KiB per reading, 16,000 of them: four times what the file system holds.
   const Filled filled = fill_outbox(*outbox, 400);
@@ -140,14 +163,10 @@ TEST(OutboxDiskFull, AFullFileSystemDropsTheOldestAcksStillDrainAndItReopens) {
 }
 
 TEST(OutboxDiskFull, OpensWhenSomethingElseFilledTheFileSystemWhileItWasDown) {
-  edgegw::test::TempDir dir;
-  const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "3m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-
-  OutboxOptions options;
-  options.path = mount_point / "outbox.db";
-  options.max_age = std::chrono::milliseconds(0);
+  OnSmallFilesystem on("3m");
+  if (!on.small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << on.small.error();
+  auto& options = on.options;
+  const fs::path& mount_point = on.mount_point;
   std::vector<std::uint64_t> kept;
   {
     auto outbox = Outbox::open(options);
@@ -189,24 +208,12 @@ TEST(OutboxDiskFull, OpensWhenSomethingElseFilledTheFileSystemWhileItWasDown) {
 // WAL needs on this file system, and kept the limit that much lower until a restart, dropping
 // readings for room it had again.
 TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
-  edgegw::test::TempDir dir;
-  const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "16m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-  OutboxOptions options;
-  options.path = mount_point / "outbox.db";
-  options.max_age = std::chrono::milliseconds(0);
+  OnSmallFilesystem on("16m");
+  if (!on.small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << on.small.error();
+  auto& options = on.options;
   auto outbox = Outbox::open(options);
   std::int64_t value = 0;
-  // Four readings of ~1 KiB per commit, until `bytes` more have been written.
-  auto write = [&](std::uint64_t bytes) {
-    for (std::uint64_t written = 0; written < bytes; written += 4 * 1024) {
-      for (int i = 0; i < 4; ++i) outbox->append(big_reading(value++));
-      ASSERT_TRUE(outbox->commit().ok());
-      const auto acked = value - 4;  // delivered as they go: the backlog stays small
-      for (int i = 0; i < 4; ++i) outbox->ack("meter-1", static_cast<std::uint64_t>(acked + i) + 1);
-    }
-  };
+  auto write = [&](std::uint64_t bytes) { write_delivered(*outbox, value, bytes); };
   write(2u << 20);
   const std::uint64_t before = outbox->counters().size_limit_bytes;
 
@@ -231,26 +238,14 @@ TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
 // did, and a single burst kept the limit lower for as long as the daemon ran, dropping readings
 // for room the outbox had.
 TEST(OutboxDiskFull, ABurstThatOutgrewTheWalBudgetLowersTheLimitOnlyForAWhile) {
-  edgegw::test::TempDir dir;
-  const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "32m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-  OutboxOptions options;
-  options.path = mount_point / "outbox.db";
-  options.max_age = std::chrono::milliseconds(0);
+  OnSmallFilesystem on("32m");
+  if (!on.small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << on.small.error();
+  auto& options = on.options;
   options.wal_checkpoint_pages = 16;  // a stall size of 256 pages: a budget of 2 MiB
   auto outbox = Outbox::open(options);
   auto now = std::chrono::system_clock::now();
   std::int64_t value = 0;
-  // Four readings of ~1 KiB per commit, delivered as they go, until `bytes` more were written.
-  auto write = [&](std::uint64_t bytes) {
-    for (std::uint64_t written = 0; written < bytes; written += 4 * 1024) {
-      for (int i = 0; i < 4; ++i) outbox->append(big_reading(value++));
-      ASSERT_TRUE(outbox->commit(now).ok());
-      for (std::int64_t seq = value - 3; seq <= value; ++seq)
-        outbox->ack("meter-1", static_cast<std::uint64_t>(seq));
-    }
-  };
+  auto write = [&](std::uint64_t bytes) { write_delivered(*outbox, value, bytes, now); };
   write(2u << 20);
   const std::uint64_t before = outbox->counters().size_limit_bytes;
 
@@ -285,14 +280,9 @@ TEST(OutboxDiskFull, ABurstThatOutgrewTheWalBudgetLowersTheLimitOnlyForAWhile) {
 // Now commits are refused while the pinned WAL fills the disk (what waits is bounded by
 // max_queued), work again once the reader goes, and the outbox holds what it held.
 TEST(OutboxDiskFull, AWalPinnedUntilTheDiskIsFullCostsNoReadingsAndCommitsResumeAfter) {
-  edgegw::test::TempDir dir;
-  const fs::path mount_point = dir / "small";
-  SmallFilesystem small(mount_point, "16m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-  OutboxOptions options;
-  options.path = mount_point / "outbox.db";
-  options.max_age = std::chrono::milliseconds(0);
-  outbox_path_ = options.path;
+  OnSmallFilesystem on("16m");
+  if (!on.small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << on.small.error();
+  auto& options = on.options;
   auto outbox = Outbox::open(options);
   // Full: the last commits dropped as many as they added.
   const Filled filled = fill_outbox(*outbox, 400);

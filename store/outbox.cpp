@@ -51,7 +51,7 @@ std::uint64_t Outbox::append(Record record, std::function<void()> on_committed) 
   const auto bytes = static_cast<std::uint32_t>(queued_bytes(record));
   appends_.push_back(PendingAppend{index, std::move(record), bytes, bool(on_committed)});
   queued_bytes_ += bytes;
-  if (last_commit_failed_ && queued_bytes_ > options_.max_queued_bytes) bound_queue();
+  if (last_commit_failed_ && queued_bytes_ > queue_pass_bytes_) bound_queue();
   if (on_committed) callbacks_.push_back(std::move(on_committed));
   if (on_queued_) on_queued_();
   return seq;
@@ -89,7 +89,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if ((rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
   last_commit_failed_ = rc != SQLITE_OK;
   if (rc != SQLITE_OK) {
-    if (queued_bytes_ > options_.max_queued_bytes) bound_queue();
+    if (queued_bytes_ > queue_pass_bytes_) bound_queue();
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
     failed.error = sqlite3_errmsg(db_.get());
@@ -107,6 +107,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   keep_fresh();
   appends_.clear();
   queued_bytes_ = 0;
+  queue_pass_bytes_ = options_.max_queued_bytes;
   acks_.clear();
   quarantine_.clear();
   // Callbacks may append or ack again; those go to the next commit.

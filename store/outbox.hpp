@@ -252,9 +252,10 @@ class Outbox {
   std::uint32_t last_device_ = UINT32_MAX;  // append() fast path: same device as last time
 
   std::vector<PendingAppend> appends_;
-  std::uint64_t queued_bytes_ = 0;   // queued_bytes() of appends_, all of them
-  bool queue_dropped_ = false;       // some Device::queue_drops is not 0
-  bool last_commit_failed_ = false;  // the queue is bounded only then (outbox_queue.cpp)
+  std::uint64_t queued_bytes_ = 0;      // queued_bytes() of appends_, all of them
+  std::uint64_t queue_pass_bytes_ = 0;  // bound_queue() runs past this (outbox_queue.cpp)
+  bool queue_dropped_ = false;          // some Device::queue_drops is not 0
+  bool last_commit_failed_ = false;     // the queue is bounded only then (outbox_queue.cpp)
   std::vector<std::function<void()>> callbacks_;
   std::function<void()> on_queued_;
   std::vector<PendingAck> acks_;

@@ -49,7 +49,9 @@ std::string first_quick_check_row(SqliteDb& db) {
 Outbox::Outbox(const OutboxOptions& options)
     : options_(options),
       hwm_(options.path.string() + "-hwm"),
-      reserve_(options.path.string() + "-reserve", 0) {}
+      reserve_(options.path.string() + "-reserve", 0) {
+  queue_pass_bytes_ = options.max_queued_bytes;
+}
 
 Outbox::~Outbox() = default;
 

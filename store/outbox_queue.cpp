@@ -12,6 +12,8 @@
 //
 // Each drop is counted with its device's drops by size once a commit works (the sequence gap it
 // leaves is a counted drop, as everywhere else) and in OutboxCounters::dropped_queued at once.
+#include <algorithm>
+
 #include "store/outbox.hpp"
 
 namespace edgegw::store {
@@ -47,6 +49,10 @@ void Outbox::bound_queue() {
     ++kept;
   }
   appends_.resize(kept);
+  // Readings a sender waits for cannot go: when they alone pass the bound, the next pass waits
+  // for another quarter of it, not for the next append (a pass per append would be quadratic).
+  queue_pass_bytes_ =
+      std::max(options_.max_queued_bytes, queued_bytes_ + options_.max_queued_bytes / 4);
 }
 
 }  // namespace edgegw::store

@@ -3,17 +3,15 @@
 // dropping the oldest (counted), the acks of everything it holds still commit and drain the
 // backlog to 0, and it opens again, also when something else filled the disk while it was down.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <sys/statvfs.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
 #include "support/other_sqlite_connections.hpp"
+#include "support/tmpfs_mount.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -21,26 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::all_seqs;
 using testing::reading;
-
-class SmallFilesystem {
- public:
-  SmallFilesystem(const fs::path& at, const char* size) : at_(at) {
-    fs::create_directories(at_);
-    const std::string data = std::string("size=") + size + ",mode=0700";
-    mounted_ = ::mount("tmpfs", at_.c_str(), "tmpfs", 0, data.c_str()) == 0;
-    if (!mounted_) error_ = std::strerror(errno);
-  }
-  ~SmallFilesystem() {
-    if (mounted_) ::umount2(at_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-
- private:
-  fs::path at_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 Record big_reading(std::int64_t i) {
   Record r = reading("meter-1", i);
@@ -75,7 +53,7 @@ struct OnSmallFilesystem {
   }
   edgegw::test::TempDir dir;
   fs::path mount_point;
-  SmallFilesystem small;
+  test::TmpfsMount small;
   OutboxOptions options;
 };
 

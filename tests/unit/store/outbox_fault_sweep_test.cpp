@@ -6,7 +6,6 @@
 // opens consistent and every missing committed record is in its loss report. Bounded: one cycle
 // is ~100 points, the sweeps run in a few seconds (and under ASan in well under a minute).
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "fault_vfs.hpp"
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
+#include "support/tmpfs_mount.hpp"
 
 namespace edgegw::store {
 namespace {
@@ -32,21 +32,14 @@ using Seqs = std::set<std::uint64_t>;
 // VFS, not the disk, decides what survives.
 class SweepDir {
  public:
-  explicit SweepDir(const fs::path& at) : at_(at) {
-    fs::create_directories(at_);
-    mounted_ = ::mount("tmpfs", at_.c_str(), "tmpfs", 0, "size=64m,mode=0700") == 0;
-  }
-  ~SweepDir() {
-    if (mounted_) ::umount2(at_.c_str(), MNT_DETACH);
-  }
-  const fs::path& path() const { return at_; }
+  explicit SweepDir(const fs::path& at) : tmpfs_(at, "64m") {}
+  const fs::path& path() const { return tmpfs_.path(); }
   void clear() const {
-    for (const auto& entry : fs::directory_iterator(at_)) fs::remove_all(entry.path());
+    for (const auto& entry : fs::directory_iterator(path())) fs::remove_all(entry.path());
   }
 
  private:
-  fs::path at_;
-  bool mounted_ = false;
+  test::TmpfsMount tmpfs_;
 };
 const char* const kDevices[] = {"a", "b"};
 

@@ -85,14 +85,16 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   age_checked_ = false;
 
   CommitResult result;
-  int rc = try_commit(result, now_ms);
-  if ((rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
+  const bool keeping_room = keeping_room_for_a_pinned_wal();
+  int rc = keeping_room ? SQLITE_FULL : try_commit(result, now_ms);
+  if (!keeping_room && (rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
   last_commit_failed_ = rc != SQLITE_OK;
   if (rc != SQLITE_OK) {
     if (queued_bytes_ > queue_pass_bytes_) bound_queue();
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
-    failed.error = sqlite3_errmsg(db_.get());
+    failed.error = keeping_room ? "the room left is kept for the checkpoint after the pinned WAL"
+                                : sqlite3_errmsg(db_.get());
     failed.wal_pinned_bytes = wal_pinned_bytes(true);
     return failed;  // the queues stay as they were; the next commit retries them
   }

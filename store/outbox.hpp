@@ -182,6 +182,7 @@ class Outbox {
   void forget_fresh(Device& d);
   static bool has_fresh(const Device& d) { return d.fresh_head < d.fresh.size(); }
   std::uint64_t size_limit(std::int64_t now_ms);
+  bool keeping_room_for_a_pinned_wal();
   std::uint64_t incoming_bytes();
   void after_commit(const CommitResult& result);
   int store_new_devices();

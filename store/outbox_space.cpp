@@ -77,6 +77,22 @@ std::uint64_t Outbox::size_limit(std::int64_t now_ms) {
   return limit;
 }
 
+// While another process's reader pins the WAL, every commit grows it, and the space it takes
+// comes back only through the checkpoint after the pin, which must first grow the database by the
+// new pages the WAL holds: up to the WAL's size. A pinned WAL that took that room too left the
+// outbox stranded once the reader had gone (the checkpoint failed for want of space, and with it
+// every commit, for good; a 4 MB file system here). So while the WAL is pinned, a commit is
+// refused while the free space is less than the WAL (what waits is bounded by max_queued). A
+// checkpoint first finds out whether the reader is still there (without waiting): if it has gone,
+// the WAL is copied back and emptied, and the commit goes ahead; if the checkpoint cannot tell
+// (no room even so), the commit goes ahead too, into the full-disk path and its reserve.
+bool Outbox::keeping_room_for_a_pinned_wal() {
+  if (!checkpointer_->pinned()) return false;
+  const auto space = space_of(options_.path.parent_path());
+  if (!space || space->available >= file_bytes(options_.path.string() + "-wal")) return false;
+  return checkpoint_truncate() == SQLITE_BUSY;
+}
+
 // The new rows' size, estimated from the rows already there (no per-record cost on append).
 std::uint64_t Outbox::incoming_bytes() {
   const std::uint64_t rows = total_backlog();

@@ -15,6 +15,7 @@
 #include "fakes/journal_capture.hpp"
 #include "support/other_sqlite_connections.hpp"
 #include "support/temp_dir.hpp"
+#include "support/tmpfs_mount.hpp"
 
 namespace edgegw::daemon {
 namespace {
@@ -252,6 +253,49 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   commit_padded();
   EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
   EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(value));
+}
+
+// A reader in another process pins the WAL until the WAL has filled the disk: commits fail until
+// it goes. What the admin reads (the journal's failure line, and /healthz, which shows
+// last_error()) must name the pin, not only "disk full": freeing space would not help.
+TEST(GroupCommitWal, ACommitRefusedBecauseAPinnedWalFilledTheDiskNamesThePin) {
+  test::JournalCapture journal;
+  test::TempDir dir;
+  test::TmpfsMount small(dir / "small", "4m");
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+  store::OutboxOptions options;
+  options.path = small.path() / "outbox.db";
+  options.max_age = 0ms;
+  auto outbox = store::Outbox::open(options);
+  RecordingWakeup wakeup;
+  GroupCommit commit(*outbox, wakeup, [] {});
+  Clock::time_point now = Clock::now();
+  std::int64_t value = 0;
+  auto commit_padded = [&] {
+    for (int i = 0; i < 4; ++i) {
+      store::Record r = reading("meter-1", value++);
+      r.fields.push_back({"padding", std::string(1500, 'p')});
+      outbox->append(std::move(r));
+    }
+    commit.request(now);
+    now = std::max(now, commit.retry_at());
+    commit.run(now);
+  };
+  commit_padded();
+  ASSERT_FALSE(commit.failing());
+
+  test::WalPinningReader reader(options.path.string());
+  ASSERT_TRUE(reader.pinning());
+  for (int round = 0; round < 2000 && !commit.failing(); ++round) commit_padded();
+  ASSERT_TRUE(commit.failing()) << "the pinned WAL never filled the file system";
+  EXPECT_NE(commit.last_error().find("disk full; another process's read transaction pins the WAL"),
+            std::string::npos)
+      << commit.last_error();
+  EXPECT_EQ(journal.with_message("outbox: commit failed (disk full; another process").size(), 1u);
+
+  reader.end();
+  commit_padded();
+  EXPECT_FALSE(commit.failing()) << commit.last_error();
 }
 
 // While commits fail, the readings waiting in memory are bounded (store/outbox_queue.cpp): the

@@ -211,6 +211,28 @@ TEST_F(GroupCommitTest, HousekeepingCommitsForMaxAgeOnlyEverySixtyTicksAndNeverB
   EXPECT_EQ(commit_.counters().commits, 2u);
 }
 
+// An outbox with a GroupCommit on it, for the tests that fill its WAL: commit_padded() queues four
+// readings of ~1.5 KB and runs the commit (at its retry time after a failure).
+struct PaddedCommits {
+  explicit PaddedCommits(const store::OutboxOptions& options)
+      : outbox(store::Outbox::open(options)), commit(*outbox, wakeup, [] {}) {}
+  void commit_padded() {
+    for (int i = 0; i < 4; ++i) {
+      store::Record r = reading("meter-1", value++);
+      r.fields.push_back({"padding", std::string(1500, 'p')});
+      outbox->append(std::move(r));
+    }
+    commit.request(now);
+    now = std::max(now, commit.retry_at());
+    commit.run(now);
+  }
+  std::unique_ptr<store::Outbox> outbox;
+  RecordingWakeup wakeup;
+  GroupCommit commit;
+  Clock::time_point now = Clock::now();
+  std::int64_t value = 0;
+};
+
 // Another process's reader that keeps a transaction open pins the WAL (store/wal_checkpointer.hpp):
 // the admin reads why in the journal, under its MESSAGE_ID, once per rate-limit interval rather
 // than at every commit, and reads when it is over.
@@ -221,20 +243,9 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   options.path = dir / "outbox.db";
   options.max_age = 0ms;
   options.wal_checkpoint_pages = 1;  // the WAL's stall size is 16 pages
-  auto outbox = store::Outbox::open(options);
-  RecordingWakeup wakeup;
-  GroupCommit commit(*outbox, wakeup, [] {});
-  const Clock::time_point t0 = Clock::now();
-  std::int64_t value = 0;
-  auto commit_padded = [&] {
-    for (int i = 0; i < 4; ++i) {
-      store::Record r = reading("meter-1", value++);
-      r.fields.push_back({"padding", std::string(1500, 'p')});
-      outbox->append(std::move(r));
-    }
-    commit.request(t0);
-    commit.run(t0);
-  };
+  PaddedCommits padded(options);
+  auto& outbox = padded.outbox;
+  const auto commit_padded = [&] { padded.commit_padded(); };
   commit_padded();
 
   test::WalPinningReader reader(options.path.string());
@@ -252,7 +263,7 @@ TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
   commit_padded();
   EXPECT_EQ(journal.with_message("WAL was copied back").size(), 1u);
-  EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(value));
+  EXPECT_EQ(outbox->backlog("meter-1"), static_cast<std::uint64_t>(padded.value));
 }
 
 // A reader in another process pins the WAL until the WAL has filled the disk: commits fail until
@@ -266,21 +277,9 @@ TEST(GroupCommitWal, ACommitRefusedBecauseAPinnedWalFilledTheDiskNamesThePin) {
   store::OutboxOptions options;
   options.path = small.path() / "outbox.db";
   options.max_age = 0ms;
-  auto outbox = store::Outbox::open(options);
-  RecordingWakeup wakeup;
-  GroupCommit commit(*outbox, wakeup, [] {});
-  Clock::time_point now = Clock::now();
-  std::int64_t value = 0;
-  auto commit_padded = [&] {
-    for (int i = 0; i < 4; ++i) {
-      store::Record r = reading("meter-1", value++);
-      r.fields.push_back({"padding", std::string(1500, 'p')});
-      outbox->append(std::move(r));
-    }
-    commit.request(now);
-    now = std::max(now, commit.retry_at());
-    commit.run(now);
-  };
+  PaddedCommits padded(options);
+  auto& commit = padded.commit;
+  const auto commit_padded = [&] { padded.commit_padded(); };
   commit_padded();
   ASSERT_FALSE(commit.failing());
 

@@ -305,12 +305,7 @@ TEST_F(MetricsHttp, ReadingsWaitingWhileTheOutboxCannotCommitStayWithinMaxQueued
     lines +=
         "{\"voltage\": " + std::to_string(i) + ", \"note\": \"" + std::string(500, 'n') + "\"}\n";
   }
-  dir_.write("flood.txt", lines);
-  const auto pub = run_command({"sh", "-c",
-                                "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
-                                    " -i edgegw-test-flood -q 0 -t sensors/meter-1 -l < " +
-                                    (dir_ / "flood.txt").string()});
-  ASSERT_EQ(pub.exit_code, 0) << pub.output;
+  publish_lines("meter-1", lines, 0);
 
   auto metric = [&](const std::string& line_start) -> std::uint64_t {
     const std::string body = http("127.0.0.1", port_, "GET", "/metrics").body;

@@ -101,6 +101,16 @@ void OpsFixture::publish_reading(const std::string& name, const std::string& pay
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 
+void OpsFixture::publish_lines(const std::string& name, const std::string& lines, int qos) const {
+  const auto file = dir_ / ("lines-" + name + ".txt");
+  dir_.write(file.filename().string(), lines);
+  const auto r = run_command({"sh", "-c",
+                              "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
+                                  " -i edgegw-test-lines -q " + std::to_string(qos) +
+                                  " -t sensors/" + name + " -l < " + file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
 int OpsFixture::broker_connects(const std::string& client_id) const {
   const std::string log = broker_->log();
   const std::string needle = " as " + client_id + " ";

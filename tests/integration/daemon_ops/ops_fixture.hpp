@@ -46,6 +46,8 @@ class OpsFixture : public ::testing::Test {
   CommandResult edgegw(const std::vector<std::string>& args) const;
   // Publishes `payload` (QoS 1) to the local broker as device `name`'s reading.
   void publish_reading(const std::string& name, const std::string& payload) const;
+  // Each line of `lines` as one message to sensors/<name>, at `qos`, in one client's connection.
+  void publish_lines(const std::string& name, const std::string& lines, int qos) const;
   // How many times mosquitto saw a client connect with this id.
   int broker_connects(const std::string& client_id) const;
 

@@ -104,12 +104,7 @@ TEST_F(Status, ReadingsLostWithADeletedWalAreLoggedWithTheirRangeAndCounted) {
   })) << daemon_->output();
   std::string lines;
   for (int i = 0; i < 30; ++i) lines += "{\"voltage\": " + std::to_string(i) + "}\n";
-  dir_.write("readings.txt", lines);
-  const auto pub = run_command({"sh", "-c",
-                                "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker_->port()) +
-                                    " -i edgegw-test-pub -q 1 -t sensors/meter-1 -l < " +
-                                    (dir_ / "readings.txt").string()});
-  ASSERT_EQ(pub.exit_code, 0) << pub.output;
+  publish_lines("meter-1", lines, 1);
   ASSERT_TRUE(wait_status([&](const daemon::StatusReport& r) {
     const auto* d = device(r, "meter-1");
     return d && d->backlog == 30;

@@ -48,10 +48,8 @@ std::uint64_t Outbox::append(Record record, std::function<void()> on_committed) 
   const std::uint32_t index = device_index(record.device);
   record.seq = ++devices_[index].last_seq;
   const std::uint64_t seq = record.seq;
-  const auto bytes = static_cast<std::uint32_t>(queued_bytes(record));
-  appends_.push_back(PendingAppend{index, std::move(record), bytes, bool(on_committed)});
-  queued_bytes_ += bytes;
-  if (last_commit_failed_ && queued_bytes_ > queue_pass_bytes_) bound_queue();
+  appends_.push_back(PendingAppend{index, std::move(record), 0, bool(on_committed)});
+  if (last_commit_failed_) count_queued(appends_.back());
   if (on_committed) callbacks_.push_back(std::move(on_committed));
   if (on_queued_) on_queued_();
   return seq;
@@ -88,9 +86,8 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   const bool keeping_room = keeping_room_for_a_pinned_wal();
   int rc = keeping_room ? SQLITE_FULL : try_commit(result, now_ms);
   if (!keeping_room && (rc & 0xff) == SQLITE_FULL) rc = commit_on_full_disk(result, now_ms);
-  last_commit_failed_ = rc != SQLITE_OK;
   if (rc != SQLITE_OK) {
-    if (queued_bytes_ > queue_pass_bytes_) bound_queue();
+    commit_failed();
     CommitResult failed;
     failed.status = (rc & 0xff) == SQLITE_FULL ? CommitStatus::disk_full : CommitStatus::error;
     failed.error = keeping_room ? "the room left is kept for the checkpoint after the pinned WAL"
@@ -108,8 +105,7 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   after_commit(result);
   keep_fresh();
   appends_.clear();
-  queued_bytes_ = 0;
-  queue_pass_bytes_ = options_.max_queued_bytes;
+  commit_worked();
   acks_.clear();
   quarantine_.clear();
   // Callbacks may append or ack again; those go to the next commit.

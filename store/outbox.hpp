@@ -122,7 +122,7 @@ class Outbox {
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
     Record record;
-    std::uint32_t bytes = 0;  // queued_bytes(record)
+    std::uint32_t bytes = 0;  // queued_bytes(record), counted only while commits fail
     bool awaited = false;     // an on_committed waits for it: never dropped from the queue
   };
   struct Quarantined {
@@ -174,6 +174,9 @@ class Outbox {
   void take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out);
   // outbox_queue.cpp: the bound on appends_ while commits fail.
   static std::size_t queued_bytes(const Record& r);
+  void count_queued(PendingAppend& a);
+  void commit_failed();
+  void commit_worked();
   void bound_queue();
   // outbox_fresh.cpp: records kept from the commit for readers that caught up.
   void keep_fresh();
@@ -253,7 +256,7 @@ class Outbox {
   std::uint32_t last_device_ = UINT32_MAX;  // append() fast path: same device as last time
 
   std::vector<PendingAppend> appends_;
-  std::uint64_t queued_bytes_ = 0;      // queued_bytes() of appends_, all of them
+  std::uint64_t queued_bytes_ = 0;      // queued_bytes() of appends_, while commits fail
   std::uint64_t queue_pass_bytes_ = 0;  // bound_queue() runs past this (outbox_queue.cpp)
   bool queue_dropped_ = false;          // some Device::queue_drops is not 0
   bool last_commit_failed_ = false;     // the queue is bounded only then (outbox_queue.cpp)

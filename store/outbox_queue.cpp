@@ -10,6 +10,10 @@
 // dropped: the broker keeps what is not acknowledged, and its window bounds them. The newest
 // reading always stays.
 //
+// A commit that works takes whatever waits, so the bytes are counted only from the first commit
+// that fails (all that waits then, once) until the next one that works: nothing is estimated per
+// reading on a good day.
+//
 // Each drop is counted with its device's drops by size once a commit works (the sequence gap it
 // leaves is a counted drop, as everywhere else) and in OutboxCounters::dropped_queued at once.
 #include <algorithm>
@@ -30,6 +34,30 @@ std::size_t Outbox::queued_bytes(const Record& r) {
     if (const auto* s = std::get_if<std::string>(&f.value)) bytes += heap(*s);
   }
   return bytes;
+}
+
+void Outbox::count_queued(PendingAppend& a) {
+  a.bytes = static_cast<std::uint32_t>(queued_bytes(a.record));
+  queued_bytes_ += a.bytes;
+  if (queued_bytes_ > queue_pass_bytes_) bound_queue();
+}
+
+void Outbox::commit_failed() {
+  if (!last_commit_failed_) {
+    last_commit_failed_ = true;
+    queued_bytes_ = 0;
+    for (PendingAppend& a : appends_) {
+      a.bytes = static_cast<std::uint32_t>(queued_bytes(a.record));
+      queued_bytes_ += a.bytes;
+    }
+  }
+  if (queued_bytes_ > queue_pass_bytes_) bound_queue();
+}
+
+void Outbox::commit_worked() {
+  last_commit_failed_ = false;
+  queued_bytes_ = 0;
+  queue_pass_bytes_ = options_.max_queued_bytes;
 }
 
 void Outbox::bound_queue() {

@@ -44,13 +44,18 @@ store::Record reading(const std::string& device, std::int64_t value) {
   return {device, 0, 1000, store::RecordKind::telemetry, {{"value", value}}};
 }
 
+// An outbox at `path` that leaves its commits to the tests (no age housekeeping).
+store::OutboxOptions outbox_at(const std::filesystem::path& path) {
+  store::OutboxOptions options;
+  options.path = path;
+  options.max_age = 0ms;
+  return options;
+}
+
 class GroupCommitTest : public ::testing::Test {
  protected:
   static std::unique_ptr<store::Outbox> open_in(const test::TempDir& dir) {
-    store::OutboxOptions options;
-    options.path = dir / "outbox.db";
-    options.max_age = 0ms;
-    return store::Outbox::open(options);
+    return store::Outbox::open(outbox_at(dir / "outbox.db"));
   }
 
   test::TempDir dir_;
@@ -239,9 +244,7 @@ struct PaddedCommits {
 TEST(GroupCommitWal, AWalPinnedByAnotherProcessIsWarnedAboutOnceAndItsEndSaid) {
   test::JournalCapture journal;
   test::TempDir dir;
-  store::OutboxOptions options;
-  options.path = dir / "outbox.db";
-  options.max_age = 0ms;
+  store::OutboxOptions options = outbox_at(dir / "outbox.db");
   options.wal_checkpoint_pages = 1;  // the WAL's stall size is 16 pages
   PaddedCommits padded(options);
   auto& outbox = padded.outbox;
@@ -274,9 +277,7 @@ TEST(GroupCommitWal, ACommitRefusedBecauseAPinnedWalFilledTheDiskNamesThePin) {
   test::TempDir dir;
   test::TmpfsMount small(dir / "small", "4m");
   if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
-  store::OutboxOptions options;
-  options.path = small.path() / "outbox.db";
-  options.max_age = 0ms;
+  const store::OutboxOptions options = outbox_at(small.path() / "outbox.db");
   PaddedCommits padded(options);
   auto& commit = padded.commit;
   const auto commit_padded = [&] { padded.commit_padded(); };
@@ -303,9 +304,7 @@ TEST(GroupCommitWal, ACommitRefusedBecauseAPinnedWalFilledTheDiskNamesThePin) {
 TEST(GroupCommitQueue, ReadingsDroppedFromMemoryWhileCommitsFailAreWarnedAbout) {
   test::JournalCapture journal;
   test::TempDir dir;
-  store::OutboxOptions options;
-  options.path = dir / "outbox.db";
-  options.max_age = 0ms;
+  store::OutboxOptions options = outbox_at(dir / "outbox.db");
   options.max_queued_bytes = 64 * 1024;
   auto outbox = store::Outbox::open(options);
   ASSERT_TRUE(outbox->commit().ok());

@@ -109,13 +109,13 @@ class AliyunPlatform final : public Platform {
     const std::string time = std::to_string(r.time_ms);
     return pack_properties(r, thing(id) + "event/property/post", prefix,
                            "},\"method\":\"thing.event.property.post\"}", kAliyunMaxPayload,
-                           [&time](const store::Field& f) {
-                             std::string piece;
+                           [&time](std::string& piece, const store::Field& f) {
                              append_json_string(piece, f.name);
                              piece += ":{\"value\":";
                              append_json_value(piece, f.value);
-                             piece += ",\"time\":" + time + "}";
-                             return piece;
+                             piece += ",\"time\":";
+                             piece += time;
+                             piece += '}';
                            });
   }
 

@@ -47,9 +47,12 @@ class GenericMqttPlatform final : public Platform {
     if (r.kind == store::RecordKind::device_status) return encode_status(id, r);
     std::string prefix = "{\"device\":";
     append_json_string(prefix, id.device);
-    prefix += ",\"seq\":" + std::to_string(r.seq) + ",\"time\":" + std::to_string(r.time_ms) +
-              ",\"values\":{";
-    return pack_record(r, telemetry_topic(id), prefix, "}}", kMqttMaxPayload, json_member);
+    prefix += ",\"seq\":";
+    append_decimal(prefix, r.seq);
+    prefix += ",\"time\":";
+    append_decimal(prefix, r.time_ms);
+    prefix += ",\"values\":{";
+    return pack_record(r, telemetry_topic(id), prefix, "}}", kMqttMaxPayload, append_json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

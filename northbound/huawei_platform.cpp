@@ -55,7 +55,7 @@ class HuaweiPlatform final : public Platform {
     prefix += ",\"properties\":{";
     std::string suffix = "},\"event_time\":\"" + huawei_event_time(r.time_ms) + "\"}]}";
     return pack_properties(r, sys(id) + "properties/report", prefix, suffix, kHuaweiMaxPayload,
-                           json_member);
+                           append_json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

@@ -76,19 +76,17 @@ std::string json_value(const store::FieldValue& v) {
   return out;
 }
 
-std::string json_member(const store::Field& f) {
-  std::string out;
+void append_json_member(std::string& out, const store::Field& f) {
   append_json_string(out, f.name);
   out += ':';
   append_json_value(out, f.value);
-  return out;
 }
 
 std::string json_fields_object(const std::vector<store::Field>& fields) {
   std::string out = "{";
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i) out += ',';
-    out += json_member(fields[i]);
+    append_json_member(out, fields[i]);
   }
   return out + "}";
 }
@@ -213,9 +211,8 @@ std::optional<std::vector<std::string>> pack_pieces(std::string_view prefix,
   return payloads;
 }
 
-UplinkResult pack_record(const store::Record& r, const std::string& topic, std::string_view prefix,
-                         std::string_view suffix, std::size_t limit,
-                         const std::function<std::string(const store::Field&)>& piece) {
+UplinkResult pack_record(const store::Record& r, std::string topic, std::string_view prefix,
+                         std::string_view suffix, std::size_t limit, const PieceWriter& piece) {
   UplinkResult result;
   if (r.kind == store::RecordKind::command_reply) {
     result.error = UplinkError{UplinkProblem::unsupported_kind,
@@ -227,9 +224,22 @@ UplinkResult pack_record(const store::Record& r, const std::string& topic, std::
                                "record " + std::to_string(r.seq) + " has no fields"};
     return result;
   }
-  std::vector<std::string> pieces;
-  pieces.reserve(r.fields.size());
-  for (const auto& f : r.fields) pieces.push_back(piece(f));
+  // Nearly every record fits one publication: written straight into it. pack_pieces would give
+  // the same bytes for it, a string per piece later.
+  std::string whole;
+  whole.reserve(prefix.size() + suffix.size() + 32 * r.fields.size());
+  whole += prefix;
+  for (std::size_t i = 0; i < r.fields.size(); ++i) {
+    if (i) whole += ',';
+    piece(whole, r.fields[i]);
+  }
+  whole += suffix;
+  if (whole.size() <= limit) {
+    result.publications.push_back({std::move(topic), std::move(whole), 1});
+    return result;
+  }
+  std::vector<std::string> pieces(r.fields.size());
+  for (std::size_t i = 0; i < r.fields.size(); ++i) piece(pieces[i], r.fields[i]);
   std::size_t too_big = 0;
   auto payloads = pack_pieces(prefix, pieces, suffix, limit, &too_big);
   if (!payloads) {
@@ -244,9 +254,8 @@ UplinkResult pack_record(const store::Record& r, const std::string& topic, std::
   return result;
 }
 
-UplinkResult pack_properties(const store::Record& r, const std::string& topic,
-                             std::string_view prefix, std::string_view suffix, std::size_t limit,
-                             const std::function<std::string(const store::Field&)>& piece) {
+UplinkResult pack_properties(const store::Record& r, std::string topic, std::string_view prefix,
+                             std::string_view suffix, std::size_t limit, const PieceWriter& piece) {
   auto nothing = [&r](const char* why) {
     UplinkResult result;
     result.error =
@@ -258,12 +267,12 @@ UplinkResult pack_properties(const store::Record& r, const std::string& topic,
   }
   auto reserved = [](const store::Field& f) { return f.name.starts_with('$'); };
   if (std::none_of(r.fields.begin(), r.fields.end(), reserved)) {
-    return pack_record(r, topic, prefix, suffix, limit, piece);
+    return pack_record(r, std::move(topic), prefix, suffix, limit, piece);
   }
   store::Record points = r;
   std::erase_if(points.fields, reserved);
   if (points.fields.empty()) return nothing("carries only point quality: not properties");
-  return pack_record(points, topic, prefix, suffix, limit, piece);
+  return pack_record(points, std::move(topic), prefix, suffix, limit, piece);
 }
 
 std::string expand_template(

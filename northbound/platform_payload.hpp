@@ -7,6 +7,8 @@
 // needs the exact size of each field's text.
 #pragma once
 
+#include <charconv>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -28,8 +30,15 @@ void append_json_string(std::string& out, std::string_view s);
 // Appends a value: true/false, integers as such, doubles always with '.' (NaN/inf -> null).
 void append_json_value(std::string& out, const store::FieldValue& v);
 std::string json_value(const store::FieldValue& v);
-// One field as an object member, "name":value; the piece most platforms pack into their uplinks.
-std::string json_member(const store::Field& f);
+// Appends an integer in decimal, without a temporary string.
+template <std::integral T>
+void append_decimal(std::string& out, T v) {
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+}
+// Appends one field as an object member, "name":value; the piece most platforms pack into their
+// uplinks.
+void append_json_member(std::string& out, const store::Field& f);
 // The fields as one JSON object, {"name":value,...} in their order.
 std::string json_fields_object(const std::vector<store::Field>& fields);
 
@@ -59,21 +68,23 @@ std::optional<std::vector<std::string>> pack_pieces(std::string_view prefix,
                                                     std::string_view suffix, std::size_t limit,
                                                     std::size_t* too_big);
 
-// encode_uplink's common path: `piece(field)` encodes one field; every publication is
+// Appends one field's piece of an uplink (append_json_member, or a platform's own form).
+using PieceWriter = std::function<void(std::string& out, const store::Field&)>;
+
+// encode_uplink's common path: `piece` writes one field; every publication is
 // prefix + pieces + suffix on `topic`. Refuses command replies (they go out through encode_reply),
-// records with no fields and records a field of which cannot fit alone.
-UplinkResult pack_record(const store::Record& r, const std::string& topic, std::string_view prefix,
-                         std::string_view suffix, std::size_t limit,
-                         const std::function<std::string(const store::Field&)>& piece);
+// records with no fields and records a field of which cannot fit alone. A record that fits one
+// publication (nearly all) is written straight into it, without a string per piece.
+UplinkResult pack_record(const store::Record& r, std::string topic, std::string_view prefix,
+                         std::string_view suffix, std::size_t limit, const PieceWriter& piece);
 
 // pack_record for a vendor cloud's property report (Alibaba, Huawei, Tencent), which carries only
 // the device's points: `$`-prefixed fields (point quality, "$quality/<point>") are not valid
 // property identifiers there and are left out, and device_status records (online/offline) have no
 // property to go to (as one they would collide with a point named "online"). A record left with
 // nothing is UplinkProblem::nothing_to_send, which the session treats as delivered.
-UplinkResult pack_properties(const store::Record& r, const std::string& topic,
-                             std::string_view prefix, std::string_view suffix, std::size_t limit,
-                             const std::function<std::string(const store::Field&)>& piece);
+UplinkResult pack_properties(const store::Record& r, std::string topic, std::string_view prefix,
+                             std::string_view suffix, std::size_t limit, const PieceWriter& piece);
 
 // MQTT's own cap on a PUBLISH payload (remaining length 268,435,455 minus a topic).
 inline constexpr std::size_t kMqttMaxPayload = 256u * 1024 * 1024 - 1024;

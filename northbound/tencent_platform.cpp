@@ -55,12 +55,14 @@ class TencentPlatform final : public Platform {
     if (r.kind == store::RecordKind::event) return encode_tencent_event(id, r);
     std::string prefix = "{\"method\":\"report\",\"clientToken\":";
     append_json_string(prefix, std::to_string(r.seq));
-    prefix += ",\"timestamp\":" + std::to_string(r.time_ms) + ",\"params\":{";
+    prefix += ",\"timestamp\":";
+    append_decimal(prefix, r.time_ms);
+    prefix += ",\"params\":{";
     // The gateway's health are the data template's properties (a console rule reads them there).
     const std::string topic = id.role == IdentityRole::gateway
                                   ? "$thing/up/property/" + id.product_id + "/" + id.device_name
                                   : base(id) + "event";
-    return pack_properties(r, topic, prefix, "}}", kTencentMaxPayload, json_member);
+    return pack_properties(r, topic, prefix, "}}", kTencentMaxPayload, append_json_member);
   }
 
   DownlinkResult decode_downlink(const DeviceIdentity& id, std::string_view topic,

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "southbound/flat_json_object.hpp"
+
 namespace edgegw::southbound {
 namespace {
 
@@ -98,11 +100,12 @@ std::string without_overflowing_numbers(std::string_view payload) {
   return changed ? out : std::string{};
 }
 
-// The usual payload, a flat JSON object read without `fields`, taken in one pass with nlohmann's
-// SAX interface: no document is built (a map node and strings per member, a fifth of the local
-// source's cost per message). Collects every top-level member; nested values are skipped and only
-// mark their member as not a scalar. Anything else (another top-level type, an error such as a
-// number beyond a double) is left to the document path, which knows those rules.
+// A JSON object read without `fields`, when the fast path (flat_json_object.hpp) was not sure of
+// it, taken in one pass with nlohmann's SAX interface: no document is built (a map node and
+// strings per member, a fifth of the local source's cost per message). Collects every top-level
+// member; nested values are skipped and only mark their member as not a scalar. Anything else
+// (another top-level type, an error such as a number beyond a double) is left to the document path,
+// which knows those rules.
 class TopLevelMembers {
  public:
   using number_integer_t = Json::number_integer_t;
@@ -171,6 +174,12 @@ class TopLevelMembers {
 
 }  // namespace
 
+std::optional<std::vector<store::Field>> object_fields_by_library(std::string_view payload) {
+  TopLevelMembers members;
+  if (!Json::sax_parse(payload, &members)) return std::nullopt;
+  return members.fields();
+}
+
 bool valid_json_pointer(std::string_view pointer) {
   if (pointer.empty()) return true;
   if (pointer.front() != '/') return false;
@@ -185,9 +194,10 @@ PayloadFields payload_fields(std::string_view payload, const FieldMap& mapping,
                              std::string_view bare_name) {
   PayloadFields out;
   if (mapping.empty()) {
-    TopLevelMembers members;
-    if (Json::sax_parse(payload, &members)) {
-      out.fields = members.fields();
+    auto fields = flat_json_object(payload);
+    if (!fields) fields = object_fields_by_library(payload);
+    if (fields) {
+      out.fields = std::move(*fields);
       if (out.fields.empty()) out.problem = "a JSON object without any scalar member";
       return out;
     }

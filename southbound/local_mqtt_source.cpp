@@ -261,14 +261,15 @@ void LocalMqttSource::sort_exact() {
   exact_devices_.shrink_to_fit();
 }
 
-std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::string& topic) const {
+void LocalMqttSource::devices_for(const std::string& topic,
+                                  std::vector<const LocalMqttDevice*>& matched) const {
+  matched.clear();
   // The topic's entries, ascending by device index (sorted by (topic, index)).
   const auto first =
       std::lower_bound(exact_devices_.begin(), exact_devices_.end(), topic,
                        [](const auto& entry, const std::string& t) { return entry.first < t; });
   auto last = first;
   while (last != exact_devices_.end() && last->first == topic) ++last;
-  std::vector<const LocalMqttDevice*> matched;
   // Both index lists are ascending: merge them, so the order is the configuration's.
   auto p = first;
   for (std::size_t w : wildcard_devices_) {
@@ -277,13 +278,15 @@ std::vector<const LocalMqttDevice*> LocalMqttSource::devices_for(const std::stri
     matched.push_back(&devices_[w]);
   }
   for (; p != last; ++p) matched.push_back(&devices_[p->second]);
-  return matched;
 }
 
 void LocalMqttSource::on_message(const mqtt::Message& message) {
   ++counters_.received;
   if (take_reply(message)) return;
-  const auto matched = devices_for(message.topic);
+  // The scratch vectors keep their room from message to message (nothing in here reads the
+  // connection again, so on_message is never re-entered).
+  auto& matched = matched_scratch_;
+  devices_for(message.topic, matched);
   if (matched.empty()) {
     ++counters_.unmatched;
     log(loop::LogLevel::debug, {},
@@ -293,7 +296,8 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
   }
   if (refuse_oversized(message, matched)) return;
   const std::int64_t time = now_ms();
-  std::vector<store::Record> records;
+  auto& records = records_scratch_;
+  records.clear();
   for (const auto* device : matched) {
     auto made =
         device_message(device->name, device->options(), message.topic, message.payload, time);
@@ -308,31 +312,38 @@ void LocalMqttSource::on_message(const mqtt::Message& message) {
     return;
   }
   counters_.records += records.size();
-  std::shared_ptr<AckWait> wait;
-  if (message.qos == 1) {
-    wait = std::make_shared<AckWait>(
-        AckWait{message.packet_id, generation_, static_cast<unsigned>(records.size())});
-    most_awaiting_ = std::max(most_awaiting_, ++awaiting_commit_);
+  if (message.qos != 1) {
+    for (auto& record : records) sink_(std::move(record), {});
+    records.clear();
+    return;
   }
+  most_awaiting_ = std::max(most_awaiting_, ++awaiting_commit_);
+  const AckWait ack{message.packet_id, generation_};
+  if (records.size() == 1) {  // the usual message: one device, its record alone holds the ack
+    sink_(std::move(records.front()), [this, alive = std::weak_ptr<bool>(alive_), ack] {
+      const auto still = alive.lock();
+      if (still && *still) committed(ack);
+    });
+    records.clear();
+    return;
+  }
+  // One message for several devices: acknowledged once all their records are committed.
+  auto remaining = std::make_shared<unsigned>(static_cast<unsigned>(records.size()));
   for (auto& record : records) {
-    std::function<void()> on_committed;
-    if (wait) {
-      on_committed = [this, alive = std::weak_ptr<bool>(alive_), wait] {
-        const auto still = alive.lock();
-        if (still && *still) committed(wait);
-      };
-    }
-    sink_(std::move(record), std::move(on_committed));
+    sink_(std::move(record), [this, alive = std::weak_ptr<bool>(alive_), ack, remaining] {
+      const auto still = alive.lock();
+      if (still && *still && --*remaining == 0) committed(ack);
+    });
   }
+  records.clear();
 }
 
-void LocalMqttSource::committed(const std::shared_ptr<AckWait>& wait) {
-  if (wait->remaining == 0 || --wait->remaining != 0) return;
+void LocalMqttSource::committed(const AckWait& ack) {
   // A message of an earlier connection is redelivered by the broker on this one; acking its old
   // packet id here could acknowledge a different message.
-  if (wait->generation != generation_ || !connection_->connected()) return;
+  if (ack.generation != generation_ || !connection_->connected()) return;
   if (awaiting_commit_ > 0) --awaiting_commit_;
-  connection_->ack(wait->packet_id);
+  connection_->ack(ack.packet_id);
   ++counters_.acked;
 }
 

@@ -146,10 +146,9 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  struct AckWait {  // one QoS 1 message waiting for all its records to be committed
+  struct AckWait {  // a QoS 1 message waiting for its records to be committed
     std::uint16_t packet_id;
     std::uint64_t generation;
-    unsigned remaining;
   };
 
   // mqtt::Connection::Handler
@@ -165,7 +164,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::chrono::milliseconds schedule_reconnect(bool connect_if_no_timer = true);
   void cancel_timer();
   static int on_timer(sd_event_source* source, std::uint64_t usec, void* self);
-  void committed(const std::shared_ptr<AckWait>& wait);
+  void committed(const AckWait& ack);
   void ack_now(const mqtt::Message& message);
   void next_generation();
   void refuse(const LocalMqttDevice& device, std::string_view kind, const std::string& what,
@@ -176,7 +175,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   void index_device(std::size_t index, const std::vector<std::string>& filters);
   void sort_exact();  // once all devices are indexed
   // The devices a message on `topic` concerns, in configuration order.
-  std::vector<const LocalMqttDevice*> devices_for(const std::string& topic) const;
+  void devices_for(const std::string& topic, std::vector<const LocalMqttDevice*>& matched) const;
   void fail_pending_commands(const std::string& why);
   void log(loop::LogLevel level, const std::string& device, const std::string& message) const;
   std::string broker() const;  // "local broker HOST:PORT"
@@ -213,6 +212,9 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   std::chrono::steady_clock::time_point down_since_{};
   unsigned outage_attempts_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // on_message's working room, kept from message to message.
+  std::vector<const LocalMqttDevice*> matched_scratch_;
+  std::vector<store::Record> records_scratch_;
 };
 
 }  // namespace edgegw::southbound

@@ -422,14 +422,26 @@ bool Outbox::has_untaken(const Device& d) const {
 void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
   Device& d = devices_[index];
   if (max == 0) return;
-  if (has_untaken(d) && !take_fresh(d, max, out)) {
-    take_stored(index, max, out);
-    drop_fresh_before(d, d.take_from);  // read from the database already
+  d.reading = true;
+  if (!has_untaken(d)) {
+    // Nothing stored is left to hand out: the next commit's records follow on directly, from
+    // memory, with no look into the database for anything older.
+    d.take_from = std::max(d.take_from, d.committed_seq + 1);
+    return;
   }
-  d.caught_up = !has_untaken(d);
+  // What comes before the records kept in memory is read from the database (a reader behind
+  // its commits, or one that reconnected), then the kept ones follow from memory.
+  bool all_below = true;
+  if (!has_fresh(d) || d.take_from < d.fresh[d.fresh_head].seq) {
+    const std::uint64_t below = has_fresh(d) ? d.fresh[d.fresh_head].seq : UINT64_MAX;
+    all_below = take_stored(index, max, below, out);
+    drop_fresh_before(d, d.take_from);
+  }
+  if (all_below && out.size() < max) take_fresh(d, max - out.size(), out);
 }
 
-void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out) {
+bool Outbox::take_stored(std::uint32_t index, std::size_t max, std::uint64_t below,
+                         std::vector<Record>& out) {
   Device& d = devices_[index];
   // A batch that was all quarantined says nothing about what follows it: read on.
   bool more = true;
@@ -437,6 +449,7 @@ void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Recor
     take_.bind(1, d.id);
     take_.bind(2, static_cast<std::int64_t>(d.take_from));
     take_.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
+    take_.bind(4, static_cast<std::int64_t>(std::min<std::uint64_t>(below, INT64_MAX)));
     ResetOnExit reset(take_);
     ++counters_.take_queries;
     std::size_t rows = 0;
@@ -459,6 +472,7 @@ void Outbox::take_stored(std::uint32_t index, std::size_t max, std::vector<Recor
     }
     more = rows == max;
   }
+  return !more;
 }
 
 // Fills `r` from take_'s current row; the reason if the row does not check out.

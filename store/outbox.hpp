@@ -112,10 +112,10 @@ class Outbox {
     DropCounters drops;
     std::uint64_t queue_drops = 0;  // dropped from the queue since the last commit (by_size)
     bool stored = false;            // its devices row is committed
-    // The reader's last take handed out everything committed: what the next commits add for
-    // this device is kept in `fresh` (from fresh_head on, consecutive sequences, the next to
-    // hand out first) and handed out from memory (outbox_fresh.cpp).
-    bool caught_up = false;
+    // A reader takes this device's records: what the next commits add for it is kept in
+    // `fresh` (from fresh_head on, consecutive sequences, committed and not handed out yet) and
+    // handed out from memory once the reader has had what comes before them (outbox_fresh.cpp).
+    bool reading = false;
     std::size_t fresh_head = 0;
     std::vector<Record> fresh;
   };
@@ -171,14 +171,16 @@ class Outbox {
   const char* read_taken(const Device& d, Record& r);
   bool has_untaken(const Device& d) const;
   void take_device(std::uint32_t index, std::size_t max, std::vector<Record>& out);
-  void take_stored(std::uint32_t index, std::size_t max, std::vector<Record>& out);
+  // Reads records seq < `below` from the database; true when it found all there are below it.
+  bool take_stored(std::uint32_t index, std::size_t max, std::uint64_t below,
+                   std::vector<Record>& out);
   // outbox_queue.cpp: the bound on appends_ while commits fail.
   static std::size_t queued_bytes(const Record& r);
   void count_queued(PendingAppend& a);
   void commit_failed();
   void commit_worked();
   void bound_queue();
-  // outbox_fresh.cpp: records kept from the commit for readers that caught up.
+  // outbox_fresh.cpp: records kept from the commit for the devices being read.
   void keep_fresh();
   bool take_fresh(Device& d, std::size_t max, std::vector<Record>& out);
   void drop_fresh_before(Device& d, std::uint64_t seq);

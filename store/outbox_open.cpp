@@ -178,7 +178,7 @@ void Outbox::prepare_statements() {
   freelist_count_ = Statement(db, "PRAGMA freelist_count");
   take_ = Statement(db,
                     "SELECT seq, time_ms, kind, fields, crc FROM records"
-                    " WHERE device_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3");
+                    " WHERE device_id = ?1 AND seq >= ?2 AND seq < ?4 ORDER BY seq LIMIT ?3");
 }
 
 void Outbox::load_devices(OpenReport& report) {

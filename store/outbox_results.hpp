@@ -54,10 +54,11 @@ struct OutboxCounters {
   // may have brought the database near its limit looks (outbox_space.cpp).
   std::uint64_t size_queries = 0;
   std::uint64_t space_queries = 0;  // looks at the file system's free space (statvfs)
-  // Records take() handed out from memory (kept from their commit for a reader that had caught
-  // up) rather than read back from the database, and the queries it did run.
+  // Records take() handed out from memory (kept from their commit for the device's reader)
+  // rather than read back from the database, and the queries it did run.
   std::uint64_t taken_from_memory = 0;
   std::uint64_t take_queries = 0;
+  std::uint64_t kept_bytes = 0;  // what the records kept in memory for their readers hold now
   bool operator==(const OutboxCounters&) const = default;
 };
 

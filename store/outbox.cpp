@@ -282,14 +282,14 @@ void Outbox::bind_append(Statement& insert, int row, const PendingAppend& append
 int Outbox::insert_appends(CommitResult& result) {
   const std::size_t n = appends_.size();
   std::size_t i = 0;
-  for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
-    for (int row = 0; row < kRowsPerInsert; ++row)
-      bind_append(insert_records_, row, appends_[i + row]);
-    if (const int rc = run(insert_records_); rc != SQLITE_OK) return rc;
-  }
-  for (; i < n; ++i) {
-    bind_append(insert_record_, 0, appends_[i]);
-    if (const int rc = run(insert_record_); rc != SQLITE_OK) return rc;
+  // As many rows per statement as there are: 16, then 4, then one at a time.
+  for (auto [rows, insert] :
+       {std::pair{kRowsPerInsert, &insert_records_},
+        std::pair{kRowsPerSmallInsert, &insert_few_records_}, std::pair{1, &insert_record_}}) {
+    for (; i + static_cast<std::size_t>(rows) <= n; i += static_cast<std::size_t>(rows)) {
+      for (int row = 0; row < rows; ++row) bind_append(*insert, row, appends_[i + row]);
+      if (const int rc = run(*insert); rc != SQLITE_OK) return rc;
+    }
   }
   for (const auto& a : appends_) {
     Staged& staged = staged_[a.device];

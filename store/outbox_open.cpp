@@ -155,10 +155,14 @@ void Outbox::prepare_statements() {
   insert_device_ = Statement(db, "INSERT INTO devices(id, name, last_seq) VALUES(?1, ?2, ?3)");
   const std::string insert =
       "INSERT INTO records(device_id, seq, id, time_ms, kind, fields, crc) VALUES";
-  insert_record_ = Statement(db, insert + "(?,?,?,?,?,?,?)");
-  std::string many = insert + "(?,?,?,?,?,?,?)";
-  for (int row = 1; row < kRowsPerInsert; ++row) many += ",(?,?,?,?,?,?,?)";
-  insert_records_ = Statement(db, many);
+  const auto rows = [&insert](int n) {
+    std::string sql = insert + "(?,?,?,?,?,?,?)";
+    for (int row = 1; row < n; ++row) sql += ",(?,?,?,?,?,?,?)";
+    return sql;
+  };
+  insert_record_ = Statement(db, rows(1));
+  insert_few_records_ = Statement(db, rows(kRowsPerSmallInsert));
+  insert_records_ = Statement(db, rows(kRowsPerInsert));
   blobs_.resize(kRowsPerInsert);
   delete_range_ =
       Statement(db, "DELETE FROM records WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3");

@@ -172,6 +172,7 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   bool refuse_oversized(const mqtt::Message& message,
                         const std::vector<const LocalMqttDevice*>& matched);
   bool take_reply(const mqtt::Message& message);  // true: it was a device's reply
+  const LocalMqttDevice* reply_device(const std::string& topic) const;
   void index_device(std::size_t index, const std::vector<std::string>& filters);
   void sort_exact();  // once all devices are indexed
   // The devices a message on `topic` concerns, in configuration order.
@@ -190,6 +191,10 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   // flat vector rather than a hash map of vectors: ~72 bytes a device instead of ~150 (issue 18).
   std::vector<std::pair<std::string, std::uint32_t>> exact_devices_;
   std::vector<std::size_t> wildcard_devices_;
+  // Likewise for the reply topics: (topic, device index) of the plain ones, sorted; the devices
+  // whose reply topic has wildcards, ascending.
+  std::vector<std::pair<std::string, std::uint32_t>> exact_replies_;
+  std::vector<std::size_t> wildcard_replies_;
   ReadingSink sink_;
   loop::LogSink log_;
   std::function<void(const std::string&, DeviceReply)> on_reply_;

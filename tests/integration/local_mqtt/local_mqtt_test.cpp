@@ -343,5 +343,30 @@ TEST_F(LocalMqttTest, CommandsArePublishedToTheCommandTopic) {
   EXPECT_EQ(source_->publish_command("relay", {}, nullptr), "no values to set");
 }
 
+// A device's reply is found by its reply topic, plain ones by search and wildcard ones by
+// matching, and a topic several devices' reply topics cover goes to the first of them in the
+// configuration; a reply is acted on, never stored as a reading.
+TEST_F(LocalMqttTest, AReplyGoesToTheFirstDeviceWhoseReplyTopicMatches) {
+  const auto with_reply = [](std::string name, std::string topic, std::string reply) {
+    auto options = options_of(std::move(topic), {}, "cmd/" + name);
+    options.reply_topic = std::move(reply);
+    return LocalMqttDevice{std::move(name), std::move(options)};
+  };
+  make_source({with_reply("a", "t/a", "r/a"), with_reply("wild", "t/wild", "r/+"),
+               with_reply("b", "t/b", "r/b"), device("plain", "t/plain")});
+  std::vector<std::pair<std::string, std::string>> replies;  // device, id
+  source_->on_reply([&](const std::string& device, DeviceReply reply) {
+    replies.emplace_back(device, reply.id);
+  });
+  publish("r/a", R"({"id":"1","ok":true})");
+  publish("r/b", R"({"id":"2","ok":true})");
+  publish("r/c", R"({"id":"3","ok":true})");
+  publish("t/plain", "5");
+  ASSERT_TRUE(run_until([&] { return replies.size() == 3 && handed_.size() == 1; }));
+  EXPECT_EQ(replies, (std::vector<std::pair<std::string, std::string>>{
+                         {"a", "1"}, {"wild", "2"}, {"wild", "3"}}));
+  EXPECT_EQ(payload_names(), (std::vector<std::string>{"plain"}));
+}
+
 }  // namespace
 }  // namespace edgegw::southbound

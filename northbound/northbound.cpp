@@ -169,17 +169,21 @@ bool Northbound::restart(const std::string& device) {
 
 std::size_t Northbound::drain(std::size_t budget) {
   const auto devices = outbox_.drain_order();
-  refill_ready(devices, budget);
+  // Each device's session, looked up once per drain (a search by name) for both passes.
+  auto& sessions = drain_sessions_;
+  sessions.clear();
+  for (const auto& device : devices) sessions.push_back(find(device));
+  refill_ready(devices, sessions, budget);
   std::size_t sent = 0;
   bool queued = false;
-  for (const auto& device : devices) {
+  for (std::size_t i = 0; i < devices.size(); ++i) {
     if (sent >= budget) break;
-    if (topology_ && topology_->has(device)) {
-      topology_->queue(device);  // sent together below: where the platform batches, in batches
+    if (topology_ && topology_->has(devices[i])) {
+      topology_->queue(devices[i]);  // sent together below: where the platform batches, in batches
       queued = true;
       continue;
     }
-    Session* session = find(device);
+    Session* session = sessions[i];
     if (!session || !session->online()) continue;
     sent += session->pump(budget - sent);
   }
@@ -190,15 +194,16 @@ std::size_t Northbound::drain(std::size_t budget) {
 // At 100 busy devices each commit leaves most sessions with new records: read them in one outbox
 // round (one read transaction) instead of one query and one WAL-index lock per session in pump().
 // Only sessions that can send now are read for, and no more than the budget can send.
-void Northbound::refill_ready(const std::vector<std::string>& devices, std::size_t budget) {
+void Northbound::refill_ready(const std::vector<std::string>& devices,
+                              const std::vector<Session*>& sessions, std::size_t budget) {
   std::vector<std::string> names;
   std::vector<Session*> ready;
   std::size_t planned = 0;
-  for (const auto& device : devices) {
+  for (std::size_t i = 0; i < devices.size(); ++i) {
     if (planned >= budget) break;
-    Session* session = find(device);
+    Session* session = sessions[i];
     if (!session || !session->wants_records()) continue;
-    names.push_back(device);
+    names.push_back(devices[i]);
     ready.push_back(session);
     planned += session->take_batch();
   }

@@ -140,7 +140,8 @@ class Northbound {
 
  private:
   SessionOptions session_options(const DeviceIdentity& identity) const;
-  void refill_ready(const std::vector<std::string>& devices, std::size_t budget);
+  void refill_ready(const std::vector<std::string>& devices, const std::vector<Session*>& sessions,
+                    std::size_t budget);
 
   NorthboundOptions options_;
   store::Outbox& outbox_;
@@ -157,7 +158,8 @@ class Northbound {
   // Sorted by device name; a session knows its name. Not a std::map: its node (~80 bytes with
   // the key's copy) was a tenth of a session's own size, for 10,000 sessions.
   std::vector<std::unique_ptr<Session>> sessions_;
-  std::unique_ptr<Session> gateway_;  // [gateway.cloud]; null without one
+  std::unique_ptr<Session> gateway_;      // [gateway.cloud]; null without one
+  std::vector<Session*> drain_sessions_;  // drain()'s working room, kept from drain to drain
   // cloud.mode = "gateway": the devices as sub-devices of gateway_ (declared after it: it
   // detaches from the gateway session when it goes).
   std::unique_ptr<TopologyProtocol> topology_protocol_;

@@ -268,15 +268,23 @@ void LocalMqttSource::sort_exact() {
   exact_devices_.shrink_to_fit();
 }
 
+// The entries of `topic` in a (topic, device index) list sorted by both: ascending by index.
+std::pair<LocalMqttSource::TopicEntries::const_iterator,
+          LocalMqttSource::TopicEntries::const_iterator>
+LocalMqttSource::entries_of(const TopicEntries& entries, const std::string& topic) {
+  const auto first =
+      std::lower_bound(entries.begin(), entries.end(), topic,
+                       [](const auto& entry, const std::string& t) { return entry.first < t; });
+  auto last = first;
+  while (last != entries.end() && last->first == topic) ++last;
+  return {first, last};
+}
+
 void LocalMqttSource::devices_for(const std::string& topic,
                                   std::vector<const LocalMqttDevice*>& matched) const {
   matched.clear();
   // The topic's entries, ascending by device index (sorted by (topic, index)).
-  const auto first =
-      std::lower_bound(exact_devices_.begin(), exact_devices_.end(), topic,
-                       [](const auto& entry, const std::string& t) { return entry.first < t; });
-  auto last = first;
-  while (last != exact_devices_.end() && last->first == topic) ++last;
+  const auto [first, last] = entries_of(exact_devices_, topic);
   // Both index lists are ascending: merge them, so the order is the configuration's.
   auto p = first;
   for (std::size_t w : wildcard_devices_) {
@@ -455,10 +463,9 @@ std::optional<std::string> LocalMqttSource::publish_call(const std::string& devi
 // device's reply topic cost 725 instructions a message at 100 devices, and grew with them.
 const LocalMqttDevice* LocalMqttSource::reply_device(const std::string& topic) const {
   std::size_t first = devices_.size();
-  const auto exact =
-      std::lower_bound(exact_replies_.begin(), exact_replies_.end(), topic,
-                       [](const auto& entry, const std::string& t) { return entry.first < t; });
-  if (exact != exact_replies_.end() && exact->first == topic) first = exact->second;
+  if (const auto [exact, end] = entries_of(exact_replies_, topic); exact != end) {
+    first = exact->second;
+  }
   for (std::size_t w : wildcard_replies_) {
     if (w >= first) break;
     if (mqtt::topic_matches(devices_[w].options().reply_topic, topic)) {

@@ -189,11 +189,14 @@ class LocalMqttSource : private mqtt::Connection::Handler {
   // whose filters are all plain topics is found by binary search; only those with wildcards are
   // matched. (topic, device index) of the devices without wildcards, sorted. A
   // flat vector rather than a hash map of vectors: ~72 bytes a device instead of ~150 (issue 18).
-  std::vector<std::pair<std::string, std::uint32_t>> exact_devices_;
+  using TopicEntries = std::vector<std::pair<std::string, std::uint32_t>>;
+  static std::pair<TopicEntries::const_iterator, TopicEntries::const_iterator> entries_of(
+      const TopicEntries& entries, const std::string& topic);
+  TopicEntries exact_devices_;
   std::vector<std::size_t> wildcard_devices_;
   // Likewise for the reply topics: (topic, device index) of the plain ones, sorted; the devices
   // whose reply topic has wildcards, ascending.
-  std::vector<std::pair<std::string, std::uint32_t>> exact_replies_;
+  TopicEntries exact_replies_;
   std::vector<std::size_t> wildcard_replies_;
   ReadingSink sink_;
   loop::LogSink log_;

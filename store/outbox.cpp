@@ -432,8 +432,8 @@ void Outbox::take_device(std::uint32_t index, std::size_t max, std::vector<Recor
   // What comes before the records kept in memory is read from the database (a reader behind
   // its commits, or one that reconnected), then the kept ones follow from memory.
   bool all_below = true;
-  if (!has_fresh(d) || d.take_from < d.fresh[d.fresh_head].seq) {
-    const std::uint64_t below = has_fresh(d) ? d.fresh[d.fresh_head].seq : UINT64_MAX;
+  if (!has_fresh(d) || d.take_from < d.fresh[d.fresh_head].record.seq) {
+    const std::uint64_t below = has_fresh(d) ? d.fresh[d.fresh_head].record.seq : UINT64_MAX;
     all_below = take_stored(index, max, below, out);
     drop_fresh_before(d, d.take_from);
   }

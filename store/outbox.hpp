@@ -102,6 +102,10 @@ class Outbox {
   OutboxCounters counters() const { return counters_; }
 
  private:
+  struct Kept {  // a record kept in memory for its reader, and what it holds (queued_bytes)
+    Record record;
+    std::uint32_t bytes = 0;
+  };
   struct Device {
     std::string name;
     std::int64_t id = 0;              // devices.id
@@ -117,7 +121,7 @@ class Outbox {
     // handed out from memory once the reader has had what comes before them (outbox_fresh.cpp).
     bool reading = false;
     std::size_t fresh_head = 0;
-    std::vector<Record> fresh;
+    std::vector<Kept> fresh;
   };
   struct PendingAppend {
     std::uint32_t device;  // index into devices_
@@ -178,6 +182,7 @@ class Outbox {
                    std::vector<Record>& out);
   // outbox_queue.cpp: the bound on appends_ while commits fail.
   static std::size_t queued_bytes(const Record& r);
+  void measure_queued(PendingAppend& a);
   void count_queued(PendingAppend& a);
   void commit_failed();
   void commit_worked();

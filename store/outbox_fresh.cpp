@@ -41,14 +41,14 @@ void Outbox::keep_fresh() {
     if (seq <= staged_[append.device].dropped_through) continue;  // dropped by this commit
     // Only in one piece: the database holds what a gap leaves out, and hands it out first once
     // the kept list is empty. (An empty list may start anywhere: everything before is stored.)
-    if (has_fresh(d) && seq != d.fresh.back().seq + 1) continue;
-    const std::uint64_t bytes = queued_bytes(append.record);
+    if (has_fresh(d) && seq != d.fresh.back().record.seq + 1) continue;
+    const auto bytes = static_cast<std::uint32_t>(queued_bytes(append.record));
     if (d.fresh.size() - d.fresh_head >= kFreshPerDevice || fresh_records_ >= kFreshTotal ||
         counters_.kept_bytes + bytes > kFreshBytes) {
       d.reading = false;  // until the reader takes again
       continue;
     }
-    d.fresh.push_back(std::move(append.record));
+    d.fresh.push_back(Kept{std::move(append.record), bytes});
     ++fresh_records_;
     counters_.kept_bytes += bytes;
   }
@@ -58,8 +58,8 @@ bool Outbox::take_fresh(Device& d, std::size_t max, std::vector<Record>& out) {
   if (!has_fresh(d)) return false;
   std::size_t taken = 0;
   while (taken < max && d.fresh_head < d.fresh.size()) {
-    counters_.kept_bytes -= queued_bytes(d.fresh[d.fresh_head]);
-    out.push_back(std::move(d.fresh[d.fresh_head++]));
+    counters_.kept_bytes -= d.fresh[d.fresh_head].bytes;
+    out.push_back(std::move(d.fresh[d.fresh_head++].record));
     ++taken;
   }
   d.take_from = out.back().seq + 1;
@@ -70,15 +70,15 @@ bool Outbox::take_fresh(Device& d, std::size_t max, std::vector<Record>& out) {
 }
 
 void Outbox::drop_fresh_before(Device& d, std::uint64_t seq) {
-  while (d.fresh_head < d.fresh.size() && d.fresh[d.fresh_head].seq < seq) {
-    counters_.kept_bytes -= queued_bytes(d.fresh[d.fresh_head]);
+  while (d.fresh_head < d.fresh.size() && d.fresh[d.fresh_head].record.seq < seq) {
+    counters_.kept_bytes -= d.fresh[d.fresh_head].bytes;
     ++d.fresh_head;
     --fresh_records_;
   }
   if (d.fresh_head == d.fresh.size()) {
     d.fresh.clear();
     d.fresh_head = 0;
-    if (d.fresh.capacity() > kFreshCapacityKept) std::vector<Record>().swap(d.fresh);
+    if (d.fresh.capacity() > kFreshCapacityKept) std::vector<Kept>().swap(d.fresh);
   } else if (d.fresh_head * 2 >= d.fresh.size()) {
     d.fresh.erase(d.fresh.begin(), d.fresh.begin() + static_cast<std::ptrdiff_t>(d.fresh_head));
     d.fresh_head = 0;

@@ -36,9 +36,13 @@ std::size_t Outbox::queued_bytes(const Record& r) {
   return bytes;
 }
 
-void Outbox::count_queued(PendingAppend& a) {
+void Outbox::measure_queued(PendingAppend& a) {
   a.bytes = static_cast<std::uint32_t>(queued_bytes(a.record));
   queued_bytes_ += a.bytes;
+}
+
+void Outbox::count_queued(PendingAppend& a) {
+  measure_queued(a);
   if (queued_bytes_ > queue_pass_bytes_) bound_queue();
 }
 
@@ -46,10 +50,7 @@ void Outbox::commit_failed() {
   if (!last_commit_failed_) {
     last_commit_failed_ = true;
     queued_bytes_ = 0;
-    for (PendingAppend& a : appends_) {
-      a.bytes = static_cast<std::uint32_t>(queued_bytes(a.record));
-      queued_bytes_ += a.bytes;
-    }
+    for (PendingAppend& a : appends_) measure_queued(a);
   }
   if (queued_bytes_ > queue_pass_bytes_) bound_queue();
 }

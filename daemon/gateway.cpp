@@ -413,7 +413,7 @@ int Gateway::on_housekeeping(sd_event_source* s, std::uint64_t usec, void* self)
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     g->group_commit_.tick(std::chrono::steady_clock::now());
     if (g->outbox_->pending_appends() == 0) g->save_baselines();
-    g->drain();
+    if (!g->stopped_) g->northbound_->drain_all();
   });
 }
 

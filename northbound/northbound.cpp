@@ -82,6 +82,7 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
   if (topology_) {
     if (!topology_->add(*identity)) return false;
     ++membership_;
+    forget_targets();
     return true;
   }
   auto name = identity->device;
@@ -91,6 +92,7 @@ bool Northbound::add_device(std::shared_ptr<const DeviceIdentity> identity) {
   sessions_.insert(sessions_.begin() + static_cast<std::ptrdiff_t>(place_of(name)),
                    std::move(session));
   ++membership_;
+  forget_targets();
   raw->start();
   return true;
 }
@@ -103,6 +105,7 @@ bool Northbound::share_identity(std::shared_ptr<const DeviceIdentity> identity) 
 bool Northbound::remove_device(const std::string& device) {
   if (topology_ && topology_->has(device)) {
     ++membership_;
+    forget_targets();
     return topology_->remove(device);
   }
   Session* session = session_named(device);
@@ -110,6 +113,7 @@ bool Northbound::remove_device(const std::string& device) {
   session->stop();
   sessions_.erase(sessions_.begin() + static_cast<std::ptrdiff_t>(place_of(device)));
   ++membership_;
+  forget_targets();
   return true;
 }
 
@@ -118,6 +122,7 @@ bool Northbound::start_gateway(DeviceIdentity identity) {
   stop_gateway();
   auto options = session_options(identity);
   gateway_ = std::make_unique<Session>(env_, std::move(identity), options);
+  forget_targets();
   if (topology_) topology_->attach(gateway_.get());
   gateway_->start();
   return true;
@@ -128,6 +133,7 @@ void Northbound::stop_gateway() {
   if (topology_) topology_->attach(nullptr);
   gateway_->stop();
   gateway_.reset();
+  forget_targets();
 }
 
 std::optional<SessionStatus> Northbound::gateway_status() const {
@@ -168,25 +174,74 @@ bool Northbound::restart(const std::string& device) {
 }
 
 std::size_t Northbound::drain(std::size_t budget) {
-  const auto devices = outbox_.drain_order();
-  // Each device's session, looked up once per drain (a search by name) for both passes.
-  auto& sessions = drain_sessions_;
-  sessions.clear();
-  for (const auto& device : devices) sessions.push_back(find(device));
-  refill_ready(devices, sessions, budget);
+  const std::size_t before = to_visit_.size();
+  outbox_.take_newly_committed(to_visit_);
+  // Listed once: a device the last budget left out may have been committed to again.
+  std::size_t kept = before;
+  for (std::size_t i = before; i < to_visit_.size(); ++i) {
+    DrainTarget& t = target(to_visit_[i]);
+    if (t.listed) continue;
+    t.listed = true;
+    to_visit_[kept++] = to_visit_[i];
+  }
+  to_visit_.resize(kept);
+  return visit_listed(budget);
+}
+
+std::size_t Northbound::drain_all(std::size_t budget) {
+  const auto n = static_cast<std::uint32_t>(outbox_.device_count());
+  const std::uint32_t start = outbox_.next_round_start();
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t device = (start + k) % n;
+    if (outbox_.has_backlog(device)) list(device);
+  }
+  return drain(budget);
+}
+
+void Northbound::list(std::uint32_t device) {
+  DrainTarget& t = target(device);
+  if (t.listed) return;
+  t.listed = true;
+  to_visit_.push_back(device);
+}
+
+Northbound::DrainTarget& Northbound::target(std::uint32_t device) {
+  if (targets_.size() <= device) targets_.resize(outbox_.device_count());
+  DrainTarget& t = targets_[device];
+  if (!t.known) {
+    const std::string& name = outbox_.device_name(device);
+    t.sub_device = topology_ && topology_->has(name);
+    t.session = t.sub_device ? nullptr : find(name);
+    t.known = true;
+  }
+  return t;
+}
+
+// Sessions come and go (a reload, the gateway identity): each device is looked up again.
+void Northbound::forget_targets() {
+  for (DrainTarget& t : targets_) t.known = false;
+}
+
+// Visits the listed devices in order until the budget is spent; the rest wait for the next drain.
+std::size_t Northbound::visit_listed(std::size_t budget) {
+  refill_ready(budget);
   std::size_t sent = 0;
+  std::size_t visited = 0;
   bool queued = false;
-  for (std::size_t i = 0; i < devices.size(); ++i) {
-    if (sent >= budget) break;
-    if (topology_ && topology_->has(devices[i])) {
-      topology_->queue(devices[i]);  // sent together below: where the platform batches, in batches
+  for (; visited < to_visit_.size() && sent < budget; ++visited) {
+    const std::uint32_t device = to_visit_[visited];
+    DrainTarget& t = target(device);
+    t.listed = false;
+    if (t.sub_device) {
+      // Sent together below: where the platform batches, in batches.
+      topology_->queue(outbox_.device_name(device));
       queued = true;
       continue;
     }
-    Session* session = sessions[i];
-    if (!session || !session->online()) continue;
-    sent += session->pump(budget - sent);
+    if (t.session && t.session->online()) sent += t.session->pump(budget - sent);
   }
+  drain_visits_ += visited;
+  to_visit_.erase(to_visit_.begin(), to_visit_.begin() + static_cast<std::ptrdiff_t>(visited));
   if (queued && sent < budget) sent += topology_->send_queued(budget - sent);
   return sent;
 }
@@ -194,23 +249,22 @@ std::size_t Northbound::drain(std::size_t budget) {
 // At 100 busy devices each commit leaves most sessions with new records: read them in one outbox
 // round (one read transaction) instead of one query and one WAL-index lock per session in pump().
 // Only sessions that can send now are read for, and no more than the budget can send.
-void Northbound::refill_ready(const std::vector<std::string>& devices,
-                              const std::vector<Session*>& sessions, std::size_t budget) {
-  std::vector<std::string> names;
-  std::vector<Session*> ready;
+void Northbound::refill_ready(std::size_t budget) {
+  ready_.clear();
+  ready_sessions_.clear();
   std::size_t planned = 0;
-  for (std::size_t i = 0; i < devices.size(); ++i) {
+  for (const std::uint32_t device : to_visit_) {
     if (planned >= budget) break;
-    Session* session = sessions[i];
+    Session* session = target(device).session;
     if (!session || !session->wants_records()) continue;
-    names.push_back(devices[i]);
-    ready.push_back(session);
+    ready_.push_back(device);
+    ready_sessions_.push_back(session);
     planned += session->take_batch();
   }
-  if (ready.size() < 2) return;  // a single session reads for itself in pump(): the same cost
+  if (ready_.size() < 2) return;  // a single session reads for itself in pump(): the same cost
   // Every session has the same take_batch (session_options() does not vary it).
-  auto records = outbox_.take_many(names, ready.front()->take_batch());
-  for (std::size_t i = 0; i < ready.size(); ++i) ready[i]->offer(std::move(records[i]));
+  auto records = outbox_.take_many_by_index(ready_, ready_sessions_.front()->take_batch());
+  for (std::size_t i = 0; i < ready_.size(); ++i) ready_sessions_[i]->offer(std::move(records[i]));
 }
 
 bool Northbound::reply(const std::string& device, const Command& command,

@@ -2,10 +2,11 @@
 // — the platform, the resolver thread (one lookup per host, not per session), the TLS contexts
 // (one SSL_CTX per distinct TLS configuration) and the gateway-wide connect limiter.
 //
-// The daemon calls drain() once per loop tick after the outbox commit: it offers newly committed
-// records to the online sessions in the outbox's round-robin order with a budget, so one device
-// with a huge backlog never starves the others. Sessions also pump themselves on every PUBACK, so
-// a busy device keeps its window full between ticks. Everything runs on the loop thread.
+// The daemon calls drain() after each outbox commit: it offers the newly committed records to the
+// online sessions of the devices that got them, with a budget, so one device with a huge backlog
+// never starves the others; and drain_all() once per housekeeping tick, over every device with a
+// backlog in the outbox's round-robin order. Sessions also pump themselves on every PUBACK, so a
+// busy device keeps its window full between commits. Everything runs on the loop thread.
 #pragma once
 
 #include <chrono>
@@ -89,9 +90,16 @@ class Northbound {
   // cloud.mode = "gateway": the sub-devices carried over the gateway session; null otherwise.
   const GatewayTopology* topology() const { return topology_.get(); }
 
-  // Offers committed records to online sessions, fairly; returns publications sent. Call once per
-  // tick after Outbox::commit().
+  // Offers newly committed records to online sessions; returns publications sent. Call after
+  // each Outbox::commit(). Visits only the devices whose committed records grew (and any the last
+  // budget left out), so its cost follows the devices with new records, not the devices there
+  // are: sessions pump themselves on every PUBACK, when writable, and when they come online.
   std::size_t drain(std::size_t budget = 10000);
+  // The same for every device with a backlog, from a start one further at each call (the outbox's
+  // round-robin): a safety net, once per housekeeping tick, for a session that missed its turn.
+  std::size_t drain_all(std::size_t budget = 10000);
+  // Devices the drains visited so far (tests and benchmarks: a drain costs about this per device).
+  std::uint64_t drain_visits() const { return drain_visits_; }
 
   // Publishes the platform's reply to a command of `device`. False for an unknown device or a full
   // reply queue.
@@ -139,9 +147,20 @@ class Northbound {
   std::size_t tls_contexts() const { return tls_.size(); }
 
  private:
+  // What drain() knows of an outbox device (by the outbox's index): found by name once, until
+  // the devices change (forget_targets()).
+  struct DrainTarget {
+    Session* session = nullptr;  // its own session or the gateway's; null: none
+    bool sub_device = false;     // carried by the gateway session (topology_)
+    bool known = false;          // looked up since the devices last changed
+    bool listed = false;         // in to_visit_
+  };
   SessionOptions session_options(const DeviceIdentity& identity) const;
-  void refill_ready(const std::vector<std::string>& devices, const std::vector<Session*>& sessions,
-                    std::size_t budget);
+  DrainTarget& target(std::uint32_t device);
+  void forget_targets();
+  void list(std::uint32_t device);
+  std::size_t visit_listed(std::size_t budget);
+  void refill_ready(std::size_t budget);
 
   NorthboundOptions options_;
   store::Outbox& outbox_;
@@ -158,8 +177,12 @@ class Northbound {
   // Sorted by device name; a session knows its name. Not a std::map: its node (~80 bytes with
   // the key's copy) was a tenth of a session's own size, for 10,000 sessions.
   std::vector<std::unique_ptr<Session>> sessions_;
-  std::unique_ptr<Session> gateway_;      // [gateway.cloud]; null without one
-  std::vector<Session*> drain_sessions_;  // drain()'s working room, kept from drain to drain
+  std::unique_ptr<Session> gateway_;     // [gateway.cloud]; null without one
+  std::vector<DrainTarget> targets_;     // by outbox device index
+  std::vector<std::uint32_t> to_visit_;  // devices the next drain visits, in order
+  std::vector<std::uint32_t> ready_;     // refill_ready()'s working room, kept from drain to drain
+  std::vector<Session*> ready_sessions_;
+  std::uint64_t drain_visits_ = 0;
   // cloud.mode = "gateway": the devices as sub-devices of gateway_ (declared after it: it
   // detaches from the gateway session when it goes).
   std::unique_ptr<TopologyProtocol> topology_protocol_;

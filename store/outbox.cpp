@@ -32,6 +32,7 @@ std::uint32_t Outbox::device_index(const std::string& name) {
     d.id = next_device_id_++;
     const auto index = static_cast<std::uint32_t>(devices_.size());
     devices_.push_back(std::move(d));
+    unstored_.push_back(index);
     it = by_name_.emplace(name, index).first;
     by_id_.emplace(devices_.back().id, index);
   }
@@ -73,8 +74,9 @@ CommitResult Outbox::commit() {
 CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   const std::int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const bool age_due = options_.max_age.count() > 0 && total_backlog() > 0 &&
-                       now_ms - last_age_check_ms_ >= age_check_interval_ms();
+  const bool age_due = options_.max_age.count() > 0 &&
+                       now_ms - last_age_check_ms_ >= age_check_interval_ms() &&
+                       total_backlog() > 0;
   if (!has_pending() && !age_due) {
     CommitResult nothing;
     nothing.wal_pinned_bytes = wal_pinned_bytes();
@@ -98,6 +100,10 @@ CommitResult Outbox::commit(std::chrono::system_clock::time_point now) {
   if (age_checked_) last_age_check_ms_ = now_ms;
   result.wal_pinned_bytes = wal_pinned_bytes();
   apply_staged();
+  // Their rows went in with this transaction (store_new_devices). Not before: a commit of acks
+  // alone (commit_acks_in_pieces) inserts none.
+  for (const std::uint32_t i : unstored_) devices_[i].stored = true;
+  unstored_.clear();
   if (queue_dropped_) {
     for (Device& d : devices_) d.queue_drops = 0;
     queue_dropped_ = false;
@@ -174,7 +180,7 @@ int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
     const std::size_t end = std::min(all.size(), done + kAcksPerPiece);
     acks_.assign(all.begin() + static_cast<std::ptrdiff_t>(done),
                  all.begin() + static_cast<std::ptrdiff_t>(end));
-    staged_.assign(devices_.size(), Staged{});
+    reset_staged();
     CommitResult piece;
     rc = run(begin_);
     if (rc == SQLITE_OK) rc = apply_acks(piece);
@@ -194,10 +200,11 @@ int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
 
 // One attempt: the whole transaction, rolled back on any error (the queues are untouched).
 int Outbox::try_commit(CommitResult& result, std::int64_t now_ms) {
-  staged_.assign(devices_.size(), Staged{});
+  reset_staged();
   if (queue_dropped_) {  // counted with the device's drops by this commit (outbox_queue.cpp)
-    for (std::size_t i = 0; i < devices_.size(); ++i)
-      staged_[i].dropped.by_size = devices_[i].queue_drops;
+    for (std::uint32_t i = 0; i < devices_.size(); ++i) {
+      if (devices_[i].queue_drops > 0) stage(i).dropped.by_size = devices_[i].queue_drops;
+    }
   }
   int rc = run(begin_);
   if (rc == SQLITE_OK) {
@@ -212,12 +219,17 @@ void Outbox::after_commit(const CommitResult& result) {
   counters_.quarantined += result.quarantined;
   if (result.appended == 0) return;
   // The high-water mark follows the commit: it may lag the database, never lead it.
-  for (std::size_t i = 0; i < staged_.size(); ++i) {
+  for (const std::uint32_t i : touched_) {
     if (staged_[i].last_added == 0) continue;
-    devices_[i].committed_seq = staged_[i].last_added;
-    hwm_seqs_[devices_[i].name] = staged_[i].last_added;
+    Device& d = devices_[i];
+    d.committed_seq = staged_[i].last_added;
+    hwm_.set(d.name, d.committed_seq);
+    if (!d.newly_committed) {
+      d.newly_committed = true;
+      newly_committed_.push_back(i);
+    }
   }
-  hwm_.write(hwm_seqs_);
+  hwm_.flush();
   // Not while another process pins the WAL: the reserve would take back the room the WAL grows
   // into, and the next commit would find the disk full again.
   if (!limit_override_ && !reserve_held_ && !checkpointer_->pinned()) {
@@ -247,7 +259,8 @@ int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
 }
 
 int Outbox::store_new_devices() {
-  for (const auto& d : devices_) {
+  for (const std::uint32_t i : unstored_) {
+    const Device& d = devices_[i];
     if (d.stored) continue;
     insert_device_.bind(1, d.id);
     insert_device_.bind_text(2, d.name);
@@ -292,7 +305,7 @@ int Outbox::insert_appends(CommitResult& result) {
     }
   }
   for (const auto& a : appends_) {
-    Staged& staged = staged_[a.device];
+    Staged& staged = stage(a.device);
     ++staged.added;
     staged.last_added = a.record.seq;
   }
@@ -322,7 +335,7 @@ int Outbox::apply_acks(CommitResult& result) {
     // A delete frees pages, but may rebalance the tree and put a longer key into a parent.
     grew(static_cast<std::uint64_t>(page_size_));
     const auto removed = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
-    staged_[device].removed += removed;
+    stage(device).removed += removed;
     result.acked += removed;
   }
   return SQLITE_OK;
@@ -342,14 +355,14 @@ int Outbox::move_to_quarantine(CommitResult& result, std::int64_t now_ms) {
     delete_range_.bind(3, static_cast<std::int64_t>(q.seq));
     if (const int rc = run(delete_range_); rc != SQLITE_OK) return rc;
     const auto removed = static_cast<std::uint64_t>(sqlite3_changes(db_.get()));
-    staged_[q.device].removed += removed;
+    stage(q.device).removed += removed;
     result.quarantined += removed;
   }
   return SQLITE_OK;
 }
 
 int Outbox::update_device_rows() {
-  for (std::size_t i = 0; i < staged_.size(); ++i) {
+  for (const std::uint32_t i : touched_) {
     const Staged& s = staged_[i];
     const Device& d = devices_[i];
     // last_seq only matters once all of a device's rows are gone (otherwise max(seq) says it).
@@ -367,18 +380,31 @@ int Outbox::update_device_rows() {
 }
 
 std::uint64_t Outbox::staged_rows() const {
-  std::uint64_t rows = 0;
-  for (std::size_t i = 0; i < devices_.size(); ++i) {
-    rows += devices_[i].backlog + staged_[i].added - staged_[i].removed;
-  }
+  std::uint64_t rows = total_backlog();
+  for (const std::uint32_t i : touched_) rows = rows + staged_[i].added - staged_[i].removed;
   return rows;
 }
 
+Outbox::Staged& Outbox::stage(std::uint32_t device) {
+  Staged& s = staged_[device];
+  if (!s.touched) {
+    s.touched = true;
+    touched_.push_back(device);
+  }
+  return s;
+}
+
+// Before a transaction: nothing staged, and an entry for every device (some may be new).
+void Outbox::reset_staged() {
+  for (const std::uint32_t i : touched_) staged_[i] = Staged{};
+  touched_.clear();
+  staged_.resize(devices_.size());
+}
+
 void Outbox::apply_staged() {
-  for (std::size_t i = 0; i < staged_.size(); ++i) {
+  for (const std::uint32_t i : touched_) {
     Device& d = devices_[i];
     const Staged& s = staged_[i];
-    d.stored = true;
     d.backlog = d.backlog + s.added - s.removed;
     d.drops.by_size += s.dropped.by_size;
     d.drops.by_age += s.dropped.by_age;
@@ -394,24 +420,46 @@ std::vector<Record> Outbox::take(const std::string& device, std::size_t max) {
 
 std::vector<std::vector<Record>> Outbox::take_many(const std::vector<std::string>& devices,
                                                    std::size_t max_each) {
-  std::vector<std::vector<Record>> out(devices.size());
   std::vector<std::uint32_t> index(devices.size(), UINT32_MAX);
-  std::size_t queries = 0;
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    auto it = by_name_.find(devices[i]);
-    if (it == by_name_.end() || !has_untaken(devices_[it->second])) continue;
-    index[i] = it->second;
-    if (!has_fresh(devices_[it->second])) ++queries;
+    if (auto it = by_name_.find(devices[i]); it != by_name_.end()) index[i] = it->second;
+  }
+  return take_many_by_index(index, max_each);
+}
+
+std::vector<std::vector<Record>> Outbox::take_many_by_index(
+    const std::vector<std::uint32_t>& devices, std::size_t max_each) {
+  std::vector<std::vector<Record>> out(devices.size());
+  std::size_t queries = 0;
+  for (const std::uint32_t index : devices) {
+    if (index < devices_.size() && has_untaken(devices_[index]) && !has_fresh(devices_[index]))
+      ++queries;
   }
   // Each statement outside a transaction is a read transaction of its own: a lock and an unlock
   // of the WAL index (fcntl) and a look at the WAL's header. One for the whole round instead.
   const bool grouped =
       queries > 1 && sqlite3_get_autocommit(db_.get()) && run(begin_read_) == SQLITE_OK;
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    if (index[i] != UINT32_MAX) take_device(index[i], max_each, out[i]);
+    const std::uint32_t index = devices[i];
+    if (index < devices_.size() && has_untaken(devices_[index])) {
+      take_device(index, max_each, out[i]);
+    }
   }
   if (grouped) run(commit_);
   return out;
+}
+
+void Outbox::take_newly_committed(std::vector<std::uint32_t>& out) {
+  for (const std::uint32_t index : newly_committed_) {
+    devices_[index].newly_committed = false;
+    out.push_back(index);
+  }
+  newly_committed_.clear();
+}
+
+std::uint32_t Outbox::next_round_start() {
+  if (devices_.empty()) return 0;
+  return static_cast<std::uint32_t>(drain_rotation_++ % devices_.size());
 }
 
 bool Outbox::has_untaken(const Device& d) const {

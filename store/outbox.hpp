@@ -87,6 +87,22 @@ class Outbox {
   // drains several devices per loop turn never lets one huge backlog starve the others.
   std::vector<std::string> drain_order();
 
+  // The devices by index, for a caller that visits many of them per commit (the northbound's
+  // drain) without a name's copy or lookup each: an index names the same device for the outbox's
+  // life (devices are never removed), and indexes run from 0 to device_count() - 1.
+  std::size_t device_count() const { return devices_.size(); }
+  const std::string& device_name(std::uint32_t index) const { return devices_[index].name; }
+  bool has_backlog(std::uint32_t index) const { return devices_[index].backlog > 0; }
+  // Appends to `out` each device whose committed records grew since the last call, once: after a
+  // commit only these have records that no reader was offered yet. Costs the devices listed, not
+  // the devices there are.
+  void take_newly_committed(std::vector<std::uint32_t>& out);
+  // Where a round-robin over all devices starts this time: one further at each call.
+  std::uint32_t next_round_start();
+  // take_many() by index.
+  std::vector<std::vector<Record>> take_many_by_index(const std::vector<std::uint32_t>& devices,
+                                                      std::size_t max_each);
+
   // The database's logical size in bytes (what the file is once the WAL is checkpointed).
   std::uint64_t database_bytes();
   // The time of the oldest committed record still waiting (by arrival); nullopt when none is or
@@ -116,6 +132,7 @@ class Outbox {
     DropCounters drops;
     std::uint64_t queue_drops = 0;  // dropped from the queue since the last commit (by_size)
     bool stored = false;            // its devices row is committed
+    bool newly_committed = false;   // listed in newly_committed_
     // A reader takes this device's records: what the next commits add for it is kept in
     // `fresh` (from fresh_head on, consecutive sequences, committed and not handed out yet) and
     // handed out from memory once the reader has had what comes before them (outbox_fresh.cpp).
@@ -143,6 +160,7 @@ class Outbox {
   };
   // What the open transaction changed per device; applied to devices_ only once it committed.
   struct Staged {
+    bool touched = false;  // listed in touched_
     std::uint64_t added = 0;
     std::uint64_t removed = 0;
     std::uint64_t last_added = 0;
@@ -220,6 +238,8 @@ class Outbox {
                      std::uint64_t& dropped);
   int update_device_rows();
   std::uint64_t staged_rows() const;
+  Staged& stage(std::uint32_t device);  // staged_[device], listed in touched_
+  void reset_staged();
   void apply_staged();
 
   OutboxOptions options_;
@@ -234,7 +254,6 @@ class Outbox {
   Statement oldest_record_;  // prepared on first use (the fleet's health only)
 
   HighWaterMark hwm_;
-  HighWaterMark::Seqs hwm_seqs_;
   SpaceReserve reserve_;
   WalBudget wal_budget_;              // the room kept for the WAL's growth (store/wal_budget.hpp)
   std::uint64_t limit_override_ = 0;  // != 0: a commit retried on a full disk aims under this
@@ -272,13 +291,18 @@ class Outbox {
   std::vector<std::function<void()>> callbacks_;
   std::function<void()> on_queued_;
   std::vector<PendingAck> acks_;
+  // By device index, as long as devices_; only the entries of touched_ differ from Staged{}, so
+  // a commit costs the devices it touches, not the devices there are.
   std::vector<Staged> staged_;
-  std::vector<std::string> blobs_;      // reused encoding buffers, one per row of insert_records_
-  std::int64_t last_age_check_ms_ = 0;  // when drop_by_age last ran (committed)
-  bool age_checked_ = false;            // this commit's transaction ran drop_by_age
+  std::vector<std::uint32_t> touched_;
+  std::vector<std::uint32_t> unstored_;  // devices whose row the next commit inserts
+  std::vector<std::string> blobs_;       // reused encoding buffers, one per row of insert_records_
+  std::int64_t last_age_check_ms_ = 0;   // when drop_by_age last ran (committed)
+  bool age_checked_ = false;             // this commit's transaction ran drop_by_age
   std::int64_t age_check_interval_ms() const;
   std::size_t drain_rotation_ = 0;
-  std::size_t fresh_records_ = 0;  // records kept in Device::fresh, all devices
+  std::vector<std::uint32_t> newly_committed_;  // see take_newly_committed()
+  std::size_t fresh_records_ = 0;               // records kept in Device::fresh, all devices
 };
 
 }  // namespace edgegw::store

@@ -244,10 +244,11 @@ void Outbox::check_high_water_mark() {
   }
   counters_.lost_on_open = loss_.records;
   if (!loss_.empty()) persist_sequences_over_loss();
+  HighWaterMark::Seqs marks;
   for (const auto& d : devices_) {
-    if (d.committed_seq > 0) hwm_seqs_[d.name] = d.committed_seq;
+    if (d.committed_seq > 0) marks[d.name] = d.committed_seq;
   }
-  hwm_.write(hwm_seqs_);
+  hwm_.write(marks);
   hwm_.sync();
   reserve_held_ = reserve_.ensure();
 }

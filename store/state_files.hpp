@@ -1,11 +1,12 @@
 // The small files the outbox keeps beside outbox.db, and the file-system facts it sizes itself
 // by. Private to the store.
 //
-// - The high-water mark (<db>-hwm): each device's last committed sequence, rewritten in place
-//   after every commit that appended. It lives outside SQLite on purpose: a WAL that is deleted,
-//   damaged or left beside a 0-byte database takes the last commits with it, and only something
-//   outside the database can say they existed. Written with pwrite (no fsync on the commit path;
-//   with sync = full the WAL's own fsync orders it), so it can lag the database but never lead it.
+// - The high-water mark (<db>-hwm): each device's last committed sequence, its line rewritten in
+//   place after every commit that appended to it. It lives outside SQLite on purpose: a WAL that is
+//   deleted, damaged or left beside a 0-byte database takes the last commits with it, and only
+//   something outside the database can say they existed. Written with pwrite (no fsync on the
+//   commit path; with sync = full the WAL's own fsync orders it), so it can lag the database but
+//   never lead it.
 // - The reserve (<db>-reserve): a preallocated file released when the file system is full, so the
 //   deletes that PUBACKs and size drops need can still commit, and an open on a full disk can
 //   create its -shm and replay its WAL.
@@ -17,6 +18,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace edgegw::store {
 
@@ -43,14 +47,24 @@ class HighWaterMark {
   std::optional<Seqs> read(std::string* error = nullptr) const;
   // Replaces the file's content (pwrite in place, 0600). False if it could not be written.
   bool write(const Seqs& seqs);
+  // Sets one device's mark (a device new to the file gets a line at its end); flush() writes it.
+  void set(const std::string& device, std::uint64_t seq);
+  // Writes the lines set() changed since the last flush: one pwrite per run of nearby lines, so a
+  // commit costs the devices it appended to, not the devices there are. False if it could not
+  // (they are written with the next flush).
+  bool flush();
   // fdatasync; for the rare moments worth paying one (after open).
   void sync();
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void add_line(const std::string& device, std::uint64_t seq);
+
   std::filesystem::path path_;
   int fd_ = -1;
-  std::string buffer_;
+  std::string buffer_;  // the file as it is to be: the magic, then one line per device
+  std::unordered_map<std::string, std::size_t> line_of_;    // where each device's line starts
+  std::vector<std::pair<std::size_t, std::size_t>> dirty_;  // byte ranges set() changed
   std::size_t written_ = 0;
 };
 

@@ -107,11 +107,12 @@ struct Client : mqtt::Connection::Handler {
 
 class Bench {
  public:
-  Bench() {
+  // The cloud knows `devices` devices: as many as the largest run has.
+  explicit Bench(int devices) {
     sd_event_new(&loop_);
     resolver_ = std::make_unique<mqtt::Resolver>(loop_);
     Registry registry;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < devices; ++i) {
       registry.add(MqttDevice{.device = device_name(i),
                               .username = device_name(i),
                               .password = "pw-" + std::to_string(i)});
@@ -321,7 +322,7 @@ int main(int argc, char** argv) {
           ? std::to_string(max_inflight)
           : std::to_string(edgegw::northbound::CloudOptions{}.max_inflight) + " (the default)";
   try {
-    edgegw::test::Bench bench;
+    edgegw::test::Bench bench(*std::max_element(counts.begin(), counts.end()));
     std::printf(
         "local MQTT -> cloud emulator, QoS 1 both sides, plain TCP, %zu messages per run, median "
         "of %d\nours = edgegw + its local broker; peer = a local mosquitto bridging to the cloud "

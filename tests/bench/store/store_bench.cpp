@@ -6,8 +6,8 @@
 // as figure | ours | peer | ratio.
 // Usage: store_bench [DIR] [RECORDS] [SCENARIOS]   (DIR defaults to $TMPDIR or /tmp; RECORDS to
 // 1,000,000; SCENARIOS a comma list of steady-normal-1 steady-normal-1000 steady-full-1
-// steady-full-1000 normal-1 normal-1000 full-1 full-1000 batch-1000 crash-1 crash-1000, default
-// all)
+// steady-full-1000 busy-of-1 busy-of-10000 normal-1 normal-1000 full-1 full-1000 batch-1000
+// crash-1 crash-1000, default all)
 // Each scenario runs in a forked child so its peak RSS and page cache state are its own.
 #include <signal.h>
 #include <sys/resource.h>
@@ -118,13 +118,14 @@ Rate ack_all(Outbox& outbox, const std::vector<std::string>& names, std::size_t 
 
 // The daemon's normal state: the cloud keeps up, so each commit holds one batch of new records and
 // the acks of the batch before (the backlog stays at about one batch).
-Rate steady_state(Outbox& outbox, const std::vector<std::string>& names, std::size_t records) {
+Rate steady_state(Outbox& outbox, const std::vector<std::string>& names, std::size_t records,
+                  std::size_t batch = kBatch) {
   const RateClock clock;
   std::vector<std::pair<const std::string*, std::uint64_t>> last_batch, this_batch;
   for (std::size_t i = 0; i < records; ++i) {
     const std::string& name = names[i % names.size()];
     this_batch.emplace_back(&name, outbox.append(reading(name, static_cast<std::int64_t>(i))));
-    if ((i + 1) % kBatch == 0) {
+    if ((i + 1) % batch == 0) {
       for (const auto& [device, seq] : last_batch) outbox.ack(*device, seq);
       if (!outbox.commit().ok()) std::abort();
       last_batch.swap(this_batch);
@@ -139,8 +140,8 @@ Rate steady_state(Outbox& outbox, const std::vector<std::string>& names, std::si
 // (device, seq), WAL and the same synchronous setting, one prepared INSERT per record and one
 // prepared DELETE per ack, the same steady state (1,000 new records and the acks of the batch
 // before in each transaction).
-Rate raw_steady_state(const fs::path& path, std::size_t devices, SyncMode sync,
-                      std::size_t records) {
+Rate raw_steady_state(const fs::path& path, std::size_t devices, SyncMode sync, std::size_t records,
+                      std::size_t batch = kBatch) {
   remove_db(path);
   SqliteDb db;
   db.open(path.string());
@@ -177,7 +178,7 @@ Rate raw_steady_state(const fs::path& path, std::size_t devices, SyncMode sync,
     insert.bind_blob(5, blob);
     run(insert);
     this_batch.emplace_back(static_cast<std::int64_t>(device), seq);
-    if ((i + 1) % kBatch == 0) {
+    if ((i + 1) % batch == 0) {
       for (const auto& [d, s] : last_batch) {
         remove.bind(1, d);
         remove.bind(2, static_cast<std::int64_t>(s));
@@ -256,6 +257,34 @@ void steady_against_raw(const fs::path& dir, std::size_t devices, SyncMode sync,
   row("records/CPU-s", median(ours_cpu), median(raw_cpu));
 }
 
+// A commit's cost against the devices the outbox knows: `known` devices forwarded a record each
+// once, then one device forwards alone, 10 records per commit (the daemon's group commit with one
+// busy device). Each commit's own work should follow the devices it touches; it followed all the
+// devices there are (5 loops over them per commit). The peer's loop knows no devices.
+void one_busy_among(const fs::path& dir, std::size_t known, std::size_t records, int rounds) {
+  constexpr std::size_t kPerCommit = 10;
+  const fs::path path = dir / "bench-busy.db";
+  std::vector<double> ours_cpu, raw_cpu;
+  const auto names = device_names(known);
+  for (int round = 0; round < rounds; ++round) {
+    remove_db(path);
+    {
+      OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), SyncMode::normal};
+      auto outbox = Outbox::open(options);
+      append_all(*outbox, names, known);
+      ack_all(*outbox, names, known);
+      ours_cpu.push_back(
+          steady_state(*outbox, {names.front()}, records, kPerCommit).per_cpu_second);
+    }
+    raw_cpu.push_back(
+        raw_steady_state(path, 1, SyncMode::normal, records, kPerCommit).per_cpu_second);
+  }
+  remove_db(path);
+  std::printf(
+      "one busy device of %zu, %zu records per commit, records/CPU-s | %.0f | %.0f | %.2f\n", known,
+      kPerCommit, median(ours_cpu), median(raw_cpu), median(ours_cpu) / median(raw_cpu));
+}
+
 // Fills the outbox and dies by SIGKILL, as a crashed daemon leaves it (WAL not checkpointed).
 void fill_and_crash(const fs::path& path, std::size_t devices, std::size_t records) {
   OutboxOptions options{path, 1ull << 40, std::chrono::milliseconds(0), SyncMode::normal};
@@ -329,6 +358,12 @@ int main(int argc, char** argv) {
       header = true;
       in_child([&] { steady_against_raw(dir, devices, sync, records / 4, 3); });
     }
+  }
+  for (std::size_t known : {std::size_t{1}, std::size_t{10000}}) {
+    if (!wanted("busy-of-" + std::to_string(known))) continue;
+    if (!header) std::printf("figure | ours | peer (naive raw SQLite loop) | ratio\n");
+    header = true;
+    in_child([&] { one_busy_among(dir, known, std::min<std::size_t>(records / 10, 50000), 3); });
   }
   for (SyncMode sync : {SyncMode::normal, SyncMode::full}) {
     for (std::size_t devices : {std::size_t{1}, std::size_t{1000}}) {

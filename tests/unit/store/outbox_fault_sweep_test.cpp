@@ -240,5 +240,39 @@ TEST(OutboxPowerLossSweep, SyncNormalStaysConsistentAndReportsEveryLoss) {
   power_loss_sweep(SyncMode::normal);
 }
 
+// A commit that finds the disk full commits its acks first, in pieces of their own. Those pieces
+// marked every device as stored, also one whose first reading waited in the same commit: its row
+// in `devices` was then never written, and after a restart its records belonged to no device (and
+// its id went to the next new device, with them).
+TEST(OutboxFaultSweep, ADeviceFirstSeenInACommitThatFindsTheDiskFullKeepsItsRecords) {
+  edgegw::test::TempDir tmp;
+  FaultVfs vfs;
+  const OutboxOptions options = options_at(tmp.path(), SyncMode::full);
+  auto outbox = Outbox::open(options);
+  for (int i = 0; i < 20; ++i) outbox->append(reading("meter-1", i));
+  ASSERT_TRUE(outbox->commit().ok());
+  for (std::uint64_t seq : all_seqs(*outbox, "meter-1")) outbox->ack("meter-1", seq);
+  outbox->append(reading("meter-2", 7));
+  vfs.fail(vfs.points() + 1, 1, SQLITE_FULL);  // the commit's first write finds the disk full
+  const CommitResult result = outbox->commit();
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.acked, 20u);
+  EXPECT_EQ(result.appended, 1u);
+
+  outbox.reset();
+  outbox = Outbox::open(options);
+  EXPECT_TRUE(outbox->loss_report().empty());
+  EXPECT_EQ(outbox->backlog("meter-1"), 0u);
+  ASSERT_EQ(outbox->backlog("meter-2"), 1u);
+  const auto taken = outbox->take("meter-2", 10);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].device, "meter-2");
+  // The next new device gets an id of its own.
+  outbox->append(reading("meter-3", 1));
+  ASSERT_TRUE(outbox->commit().ok());
+  EXPECT_EQ(outbox->backlog("meter-2"), 1u);
+  EXPECT_EQ(outbox->backlog("meter-3"), 1u);
+}
+
 }  // namespace
 }  // namespace edgegw::store

@@ -5,8 +5,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "outbox_test_support.hpp"
 #include "store/outbox.hpp"
@@ -57,6 +59,90 @@ TEST(OutboxLoss, ADeletedWalIsReportedWithItsRange) {
   // Lost numbers are never reused.
   EXPECT_EQ(outbox->append(reading("a", 1)), 301u);
   ASSERT_TRUE(outbox->commit().ok());
+}
+
+// The mark is kept per device, each in a line of its own rewritten by the commits that appended to
+// that device alone: a device the last commits left alone keeps its mark, and a loss is found for
+// the device that lost, with its range.
+TEST(OutboxLoss, EachDeviceKeepsItsOwnMarkThroughCommitsOfOthers) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    auto outbox = Outbox::open(options);
+    for (const char* device : {"a", "b", "c"}) {
+      for (int i = 0; i < 10; ++i) outbox->append(reading(device, i));
+    }
+    ASSERT_TRUE(outbox->commit().ok());
+    outbox->checkpoint();
+    for (int round = 0; round < 5; ++round) {
+      outbox->append(reading("b", round));
+      ASSERT_TRUE(outbox->commit().ok());
+    }
+    const fs::path kept = dir / "kept";
+    fs::create_directory(kept);
+    fs::copy_file(options.path, kept / "outbox.db");
+    fs::copy_file(options.path.string() + "-hwm", kept / "outbox.db-hwm");
+    outbox.reset();
+    for (const char* suffix : {"", "-wal", "-shm", "-hwm"})
+      fs::remove(options.path.string() + suffix);
+    fs::rename(kept / "outbox.db", options.path);
+    fs::rename(kept / "outbox.db-hwm", options.path.string() + "-hwm");
+  }
+  auto outbox = Outbox::open(options);  // the WAL with b's last five commits is gone
+  EXPECT_EQ(outbox->loss_report().ranges, (std::vector<LostRange>{{"b", 11, 15}}));
+  EXPECT_EQ(outbox->backlog("a"), 10u);
+  EXPECT_EQ(outbox->backlog("c"), 10u);
+}
+
+// A gateway upgraded from a build that wrote the former format (one checksum over the whole file)
+// still has its marks read, and a loss found against them.
+TEST(OutboxLoss, AHighWaterMarkInTheFormerFormatIsStillRead) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  leave_commits_in_wal(options, 300, 100);
+  fs::remove(options.path.string() + "-wal");
+  const std::string body = "edgegw-outbox-hwm 1\n300 a\n";
+  std::uint64_t sum = 1469598103934665603ull;  // FNV-1a, as that format summed its body
+  for (unsigned char c : body) {
+    sum ^= c;
+    sum *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(sum));
+  std::ofstream(options.path.string() + "-hwm", std::ios::trunc) << body << "end " << hex << "\n";
+
+  auto outbox = Outbox::open(options);
+  EXPECT_TRUE(outbox->loss_report().unchecked.empty()) << outbox->loss_report().unchecked;
+  EXPECT_EQ(outbox->loss_report().ranges, (std::vector<LostRange>{{"a", 201, 300}}));
+}
+
+// One damaged line (a torn write, a stray byte) makes the whole mark unusable: said so, not
+// trusted.
+TEST(OutboxLoss, ADamagedLineOfTheHighWaterMarkIsReportedAsUnchecked) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    auto outbox = Outbox::open(options);
+    for (const char* device : {"a", "b"}) outbox->append(reading(device, 1));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  const std::string hwm = options.path.string() + "-hwm";
+  std::string text;
+  {
+    std::ifstream in(hwm);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto line_b = text.find(" b\n");
+  ASSERT_NE(line_b, std::string::npos) << text;
+  const auto start = text.rfind('\n', line_b) + 1;
+  text[start + 19] = text[start + 19] == '9' ? '8' : '9';  // the mark's last digit
+  std::ofstream(hwm, std::ios::trunc) << text;
+
+  auto outbox = Outbox::open(options);
+  EXPECT_NE(outbox->loss_report().unchecked.find("checksum mismatch"), std::string::npos)
+      << outbox->loss_report().unchecked;
+  EXPECT_EQ(outbox->backlog("a"), 1u);
+  EXPECT_EQ(outbox->backlog("b"), 1u);
 }
 
 TEST(OutboxLoss, ADamagedWalIsReportedWithItsRange) {

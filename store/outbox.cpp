@@ -183,7 +183,7 @@ int Outbox::commit_acks_in_pieces(std::uint64_t& acked) {
     reset_staged();
     CommitResult piece;
     rc = run(begin_);
-    if (rc == SQLITE_OK) rc = apply_acks(piece);
+    if (rc == SQLITE_OK) rc = apply_acks(piece, 0, acks_.size());
     if (rc == SQLITE_OK) rc = update_device_rows();
     if (rc == SQLITE_OK) rc = run(commit_);
     if (rc != SQLITE_OK) {
@@ -241,13 +241,17 @@ void Outbox::after_commit(const CommitResult& result) {
 int Outbox::write_transaction(CommitResult& result, std::int64_t now_ms) {
   int rc = store_new_devices();
   if (rc == SQLITE_OK) rc = move_to_quarantine(result, now_ms);
+  // The acks of records stored before go first: what the cloud has acknowledged makes room, and
+  // is never dropped for it (and counted as dropped, with its ack then deleting nothing).
+  const std::size_t stored_acks = acks_stored_first();
+  if (rc == SQLITE_OK) rc = apply_acks(result, 0, stored_acks);
   // Room for the new rows is made before they are written: on a full file system they could not
-  // be written first. (Acks follow the inserts: they may name records of this very commit.)
+  // be written first. (The other acks follow the inserts: they name records of this very commit.)
   // The limit depends on the file system's free space: looked up once per commit that appends.
   const std::uint64_t limit = appends_.empty() ? 0 : size_limit(now_ms);
   if (rc == SQLITE_OK && !appends_.empty()) rc = drop_by_size(result, incoming_bytes(), limit);
   if (rc == SQLITE_OK) rc = insert_appends(result);
-  if (rc == SQLITE_OK) rc = apply_acks(result);
+  if (rc == SQLITE_OK) rc = apply_acks(result, stored_acks, acks_.size());
   if (rc == SQLITE_OK && options_.max_age.count() > 0 &&
       now_ms - last_age_check_ms_ >= age_check_interval_ms()) {
     rc = drop_by_age(now_ms, result);
@@ -313,18 +317,28 @@ int Outbox::insert_appends(CommitResult& result) {
   return SQLITE_OK;
 }
 
-int Outbox::apply_acks(CommitResult& result) {
-  if (acks_.empty()) return SQLITE_OK;
+// Orders the acks so that those of records committed before this commit come first; returns how
+// many they are. (The queue keeps its content: a failed commit retries all of them.)
+std::size_t Outbox::acks_stored_first() {
+  const auto stored = std::partition(acks_.begin(), acks_.end(), [&](const PendingAck& a) {
+    return a.seq <= devices_[a.device].committed_seq;
+  });
+  return static_cast<std::size_t>(stored - acks_.begin());
+}
+
+int Outbox::apply_acks(CommitResult& result, std::size_t begin, std::size_t end) {
+  if (begin >= end) return SQLITE_OK;
   // Acks arrive mostly in order per device: sorted and merged into ranges, a whole window of
   // PUBACKs costs one DELETE per device.
-  std::sort(acks_.begin(), acks_.end());
-  std::size_t i = 0;
-  while (i < acks_.size()) {
+  std::sort(acks_.begin() + static_cast<std::ptrdiff_t>(begin),
+            acks_.begin() + static_cast<std::ptrdiff_t>(end));
+  std::size_t i = begin;
+  while (i < end) {
     const std::uint32_t device = acks_[i].device;
     const std::uint64_t first = acks_[i].seq;
     std::uint64_t last = first;
     ++i;
-    while (i < acks_.size() && acks_[i].device == device && acks_[i].seq <= last + 1) {
+    while (i < end && acks_[i].device == device && acks_[i].seq <= last + 1) {
       last = acks_[i].seq;
       ++i;
     }

@@ -218,7 +218,9 @@ class Outbox {
   int store_new_devices();
   int insert_appends(CommitResult& result);
   void bind_append(Statement& insert, int row, const PendingAppend& append);
-  int apply_acks(CommitResult& result);
+  std::size_t acks_stored_first();
+  // Deletes the records of acks_[begin, end) (sorted here first).
+  int apply_acks(CommitResult& result, std::size_t begin, std::size_t end);
   int drop_by_age(std::int64_t now_ms, CommitResult& result);
   // Drops the oldest until the database is under `full_limit` less `incoming` bytes.
   int drop_by_size(CommitResult& result, std::uint64_t incoming, std::uint64_t full_limit);

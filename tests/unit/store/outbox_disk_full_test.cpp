@@ -204,8 +204,9 @@ TEST(OutboxDiskFull, AWalPinnedForAWhileLeavesTheSizeLimitAsItWas) {
   test::WalPinningReader reader(options.path.string());
   ASSERT_TRUE(reader.pinning());
   // Refused once the pinned WAL is as large as the free space (the room the checkpoint after the
-  // pin needs), past its budget of 4 MiB.
-  const int refused = write_delivered(*outbox, value, 3u << 20, std::chrono::system_clock::now(),
+  // pin needs), past its budget of 4 MiB. (Each commit's acks free the pages its inserts then
+  // reuse, so the WAL grows by about what is written: 8 MiB get it there.)
+  const int refused = write_delivered(*outbox, value, 8u << 20, std::chrono::system_clock::now(),
                                       /*may_refuse=*/true);
   std::error_code ec;
   const auto pinned_wal = fs::file_size(options.path.string() + "-wal", ec);

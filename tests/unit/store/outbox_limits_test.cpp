@@ -61,6 +61,40 @@ TEST(OutboxLimits, MaxSizeDropsTheOldestAndIsNeverExceededByMoreThanABatch) {
   EXPECT_EQ(outbox->quick_check(), "ok");
 }
 
+// An outbox at its max_size while the cloud keeps up: each commit brings new readings and the acks
+// of older ones. The size check ran before the acks, so it dropped the oldest records for room -
+// the very ones the cloud had just acknowledged - and counted them as dropped: a gateway that lost
+// nothing reported thousands of readings dropped, and its acks deleted nothing.
+TEST(OutboxLimits, RecordsTheCloudAcknowledgedAreNotDroppedForSizeInTheSameCommit) {
+  edgegw::test::TempDir dir;
+  OutboxOptions options = options_in(dir);
+  options.max_size_bytes = 128 * 1024;
+  auto outbox = Outbox::open(options);
+  // Fill to the limit: from here each commit must make room for what it adds.
+  std::int64_t value = 0;
+  for (int round = 0; round < 40 && outbox->drops("a").by_size == 0; ++round) {
+    for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading("a", value++));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  ASSERT_GT(outbox->drops("a").by_size, 0u) << "the limit was never reached";
+  const std::uint64_t dropped_before = outbox->drops("a").by_size;
+
+  // The cloud now acknowledges as much as arrives, oldest first.
+  std::uint64_t acked = 0;
+  for (int round = 0; round < 20; ++round) {
+    const auto seqs = all_seqs(*outbox, "a");
+    for (std::size_t i = 0; i < kPerCommit && i < seqs.size(); ++i) outbox->ack("a", seqs[i]);
+    for (std::size_t i = 0; i < kPerCommit; ++i) outbox->append(reading("a", value++));
+    const CommitResult result = outbox->commit();
+    ASSERT_TRUE(result.ok()) << result.error;
+    acked += result.acked;
+  }
+  EXPECT_EQ(acked, 20 * kPerCommit);
+  EXPECT_EQ(outbox->drops("a").by_size, dropped_before)
+      << "acknowledged records counted as dropped";
+  EXPECT_LE(outbox->database_bytes(), options.max_size_bytes + 64 * 1024);
+}
+
 // Far under max_size a commit does not look the database's size up (PRAGMA page_count, which
 // SQLite prepares anew at every run); near it, it looks at every commit and the limit holds.
 TEST(OutboxLimits, SizeIsLookedUpOnlyNearTheLimit) {

@@ -180,12 +180,9 @@ bool HighWaterMark::write(const Seqs& seqs) {
   for (const auto& [device, seq] : seqs) add_line(device, seq);
   dirty_.assign(1, {0, buffer_.size()});
   if (!flush()) return false;
-  // The file only shrinks when devices disappear, which they do not; a longer tail would be read
-  // as a malformed line, so keep the file exact.
-  if (buffer_.size() < written_ && ::ftruncate(fd_, static_cast<off_t>(buffer_.size())) != 0) {
-    return false;
-  }
-  written_ = buffer_.size();
+  // Exact, whatever was there before (a file of another format, one this process never wrote): a
+  // longer tail would be read as a malformed line.
+  if (::ftruncate(fd_, static_cast<off_t>(buffer_.size())) != 0) return false;
   return true;
 }
 
@@ -235,7 +232,6 @@ bool HighWaterMark::flush() {
     }
   }
   dirty_.clear();
-  written_ = std::max(written_, buffer_.size());
   return true;
 }
 

@@ -65,7 +65,6 @@ class HighWaterMark {
   std::string buffer_;  // the file as it is to be: the magic, then one line per device
   std::unordered_map<std::string, std::size_t> line_of_;    // where each device's line starts
   std::vector<std::pair<std::size_t, std::size_t>> dirty_;  // byte ranges set() changed
-  std::size_t written_ = 0;
 };
 
 class SpaceReserve {

@@ -145,6 +145,23 @@ TEST(OutboxLoss, ADamagedLineOfTheHighWaterMarkIsReportedAsUnchecked) {
   EXPECT_EQ(outbox->backlog("b"), 1u);
 }
 
+// A start rewrites the mark exactly: whatever was longer before (a damaged tail, another format)
+// does not stay behind to make every later start unchecked.
+TEST(OutboxLoss, ADamagedHighWaterMarkIsRewrittenWholeAtTheNextStart) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  {
+    auto outbox = Outbox::open(options);
+    outbox->append(reading("a", 1));
+    ASSERT_TRUE(outbox->commit().ok());
+  }
+  std::ofstream(options.path.string() + "-hwm", std::ios::app) << std::string(300, 'x') << "\n";
+  EXPECT_FALSE(Outbox::open(options)->loss_report().unchecked.empty());
+  auto outbox = Outbox::open(options);
+  EXPECT_TRUE(outbox->loss_report().unchecked.empty()) << outbox->loss_report().unchecked;
+  EXPECT_EQ(outbox->backlog("a"), 1u);
+}
+
 TEST(OutboxLoss, ADamagedWalIsReportedWithItsRange) {
   edgegw::test::TempDir dir;
   const OutboxOptions options = options_in(dir);

@@ -122,6 +122,13 @@ std::optional<HighWaterMark::Seqs> parse_v2(const std::string& text, std::string
   return seqs;
 }
 
+// While HighWaterMark::flush() fails (a file that cannot be opened or written), every commit adds
+// its devices' ranges: past as many as there are lines, one range - the whole file - says the same.
+void collapse_if_long(std::vector<std::pair<std::size_t, std::size_t>>& dirty, std::size_t lines,
+                      std::size_t bytes) {
+  if (dirty.size() > lines + 16) dirty.assign(1, {0, bytes});
+}
+
 int open_private(const std::filesystem::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0) ::fchmod(fd, 0600);  // the umask may have narrowed it; an old file may be wider
@@ -205,10 +212,12 @@ void HighWaterMark::set(const std::string& device, std::uint64_t seq) {
     const std::size_t at = buffer_.size();
     add_line(device, seq);
     dirty_.push_back({at, buffer_.size()});
+    collapse_if_long(dirty_, line_of_.size(), buffer_.size());
     return;
   }
   put_mark(buffer_.data() + it->second, seq, device);
   dirty_.push_back({it->second, it->second + kLineFixed});
+  collapse_if_long(dirty_, line_of_.size(), buffer_.size());
 }
 
 bool HighWaterMark::flush() {

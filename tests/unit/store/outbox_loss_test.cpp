@@ -162,6 +162,37 @@ TEST(OutboxLoss, ADamagedHighWaterMarkIsRewrittenWholeAtTheNextStart) {
   EXPECT_EQ(outbox->backlog("a"), 1u);
 }
 
+// A mark that cannot be written for a while (here its path is a directory) is written whole once
+// it can be: every device's mark is there, none from before the failure.
+TEST(OutboxLoss, MarksThatCouldNotBeWrittenForAWhileAreWrittenWholeOnceTheyCan) {
+  edgegw::test::TempDir dir;
+  const OutboxOptions options = options_in(dir);
+  const std::string hwm = options.path.string() + "-hwm";
+  fs::create_directory(hwm);
+  {
+    auto outbox = Outbox::open(options);
+    for (int round = 0; round < 50; ++round) {
+      for (const char* device : {"a", "b", "c"}) outbox->append(reading(device, round));
+      ASSERT_TRUE(outbox->commit().ok());
+    }
+    fs::remove(hwm);
+    outbox->append(reading("a", 50));
+    ASSERT_TRUE(outbox->commit().ok());
+    // Lose the WAL as a crash with a deleted WAL would: the marks must say what was committed.
+    fs::copy_file(options.path, dir / "kept.db");
+    fs::copy_file(hwm, dir / "kept.db-hwm");
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-hwm"})
+    fs::remove(options.path.string() + suffix);
+  fs::rename(dir / "kept.db", options.path);
+  fs::rename(dir / "kept.db-hwm", hwm);
+  auto outbox = Outbox::open(options);
+  EXPECT_TRUE(outbox->loss_report().unchecked.empty()) << outbox->loss_report().unchecked;
+  EXPECT_EQ(outbox->backlog("a") + outbox->loss_report().records + outbox->backlog("b") +
+                outbox->backlog("c"),
+            151u);
+}
+
 TEST(OutboxLoss, ADamagedWalIsReportedWithItsRange) {
   edgegw::test::TempDir dir;
   const OutboxOptions options = options_in(dir);

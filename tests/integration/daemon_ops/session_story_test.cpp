@@ -87,7 +87,9 @@ class SessionStoryJournal : public ::testing::Test {
 
 TEST_F(SessionStoryJournal, EachChangeOnceNeverOncePerRetry) {
   start(1);
-  ASSERT_TRUE(run_until([&] { return all_online(1); }));
+  // The local broker's link (the same mosquitto) must be up too: stopped mid-handshake it never
+  // had a "connected" line to tell.
+  ASSERT_TRUE(run_until([&] { return all_online(1) && gateway_->local_mqtt()->connected(); }));
   broker_->stop();
   const auto before = attempts("meter-1");
   ASSERT_TRUE(run_until([&] { return attempts("meter-1") >= before + 20; }));

@@ -263,6 +263,10 @@ wait_for "$timeout_s" "a Modbus reading at the cloud" \
 say "Modbus readings arrived at the cloud (decoded from Alink JSON):"
 show "meter-1/thing/event/property/post" | head -n 3
 
+# edgegw subscribes once its link to the local broker is up: a reading published before has no
+# one to go to (it connects beside the cloud sessions, in no fixed order).
+wait_for "$timeout_s" "edgegw's link to the local broker" \
+  grep -q "local broker 127.0.0.1:$local_port connected" "$work/edgegw.log"
 say "a device publishes to the local broker: sensors/room1/telemetry {\"temperature\":21.5,\"humidity\":40}"
 mosquitto_pub -h 127.0.0.1 -p "$local_port" -q 1 -t sensors/room1/telemetry \
   -m '{"temperature":21.5,"humidity":40}'

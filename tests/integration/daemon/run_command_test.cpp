@@ -50,8 +50,8 @@ TEST_F(RunCommand, NotifiesReadyAndStopsOnSigterm) {
   start();
   EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "outbox.db"));  // state_dir and outbox
   daemon_->signal(SIGTERM);
-  EXPECT_EQ(daemon_->wait(1s), 0) << daemon_->output();
-  EXPECT_TRUE(notify_->wait_for("STOPPING=1", 1s));
+  EXPECT_EQ(daemon_->wait(10s), 0) << daemon_->output();
+  EXPECT_TRUE(notify_->wait_for("STOPPING=1", 10s));
 }
 
 // Issue 18: without [metrics] listen the HTTP library is not even loaded; it and GnuTLS, p11-kit
@@ -99,7 +99,7 @@ TEST_F(RunCommand, SigpipeDoesNotEndIt) {
 TEST_F(RunCommand, StopsOnSigint) {
   start();
   daemon_->signal(SIGINT);
-  EXPECT_EQ(daemon_->wait(1s), 0) << daemon_->output();
+  EXPECT_EQ(daemon_->wait(10s), 0) << daemon_->output();
 }
 
 TEST_F(RunCommand, SighupWithABrokenFileKeepsRunning) {

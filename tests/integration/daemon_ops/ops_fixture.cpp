@@ -80,6 +80,9 @@ bool OpsFixture::wait_status(const std::function<bool(const daemon::StatusReport
 
 bool OpsFixture::wait_online(const std::vector<std::string>& devices) const {
   return wait_status([&](const daemon::StatusReport& r) {
+    // The local link too: a reading published before it subscribed has no one to go to (the
+    // cloud sessions and the local client connect side by side, in either order).
+    if (!r.local_broker.empty() && r.local_broker != "online") return false;
     for (const auto& name : devices) {
       const auto* d = device(r, name);
       if (!d || d->state != "online") return false;

@@ -178,7 +178,7 @@ void FleetTest::write_config(const std::string& gateway_extra) {
       "\nclient_id = \"edgegw-fleet\"\n"
       "[[modbus]]\nname = \"sim\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\nport = " +
       std::to_string(modbus_port_) +
-      "\ntimeout = \"200ms\"\nretries = 0\n"
+      "\ntimeout = \"1s\"\nretries = 1\n"
       "[[device]]\nname = \"pump-1\"\n[device.cloud]\n" +
       identity_keys(platform, "pump-1", secret("pump-1")) +
       "[device.modbus]\nbus = \"sim\"\nunit = 1\ninterval = \"200ms\"\n"

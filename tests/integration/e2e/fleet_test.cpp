@@ -94,8 +94,10 @@ TEST_P(FleetTest, HealthArrivesAsPropertiesAndChangesWhenADeviceGoesOffline) {
   ASSERT_TRUE(wait_until(
       [&] {
         const auto h = latest_health();
+        // The local link as well: it connects beside the sessions and is part of the report.
         return h.count("devices_not_answering") && h.at("devices_not_answering") == "0" &&
-               h.count("devices_online") && h.at("devices_online") == "2";
+               h.count("devices_online") && h.at("devices_online") == "2" &&
+               h.count("local_broker") && h.at("local_broker") == "\"online\"";
       },
       30s, 200ms))
       << observer_->output() << edgegw_->output();

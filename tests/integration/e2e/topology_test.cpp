@@ -124,7 +124,7 @@ class TopologyTest : public FleetTest {
         "\nclient_id = \"edgegw-topology\"\n"
         "[[modbus]]\nname = \"sim\"\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\nport = " +
         std::to_string(modbus_port_) +
-        "\ntimeout = \"200ms\"\nretries = 0\n"
+        "\ntimeout = \"1s\"\nretries = 1\n"
         "[[device]]\nname = \"pump-1\"\n[device.cloud]\n" +
         keys("pump-1") +
         "[device.modbus]\nbus = \"sim\"\nunit = 1\ninterval = \"200ms\"\n"

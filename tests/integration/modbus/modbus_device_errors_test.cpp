@@ -46,7 +46,8 @@ TEST(ModbusDeviceErrors, OnASharedRtuLineOnlyTheFailingDevicesCount) {
   test::PtyPair pty;
   auto sim = test::start_simulator({"--rtu", pty.b(), "--baud", "38400", "--unit", "1"});
   BusOptions bus_options = test::rtu_bus(pty.a());
-  bus_options.timeout = 200ms;
+  // Long enough that a busy machine never makes the present unit miss one (and its retry).
+  bus_options.timeout = 500ms;
   ModbusBus bus(bus_options,
                 {shared_line_device("present", 1, {point("unit", Table::holding, 7)}),
                  shared_line_device("absent", 2, {point("unit", Table::holding, 7)}),

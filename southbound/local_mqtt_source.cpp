@@ -163,14 +163,17 @@ void LocalMqttSource::connect_now() {
 void LocalMqttSource::on_connected(bool session_present) {
   state_ = LocalMqttState::online;
   backoff_.link_up(std::chrono::steady_clock::now());
+  // "Again" only for a link that was up before: a broker that was not there yet when edgegw
+  // started (or went away mid-handshake) is reached for the first time.
+  const bool was_up = counters_.connects > 0;
   ++counters_.connects;
   last_error_.clear();
   std::string again;
   if (outage_told_) {
     const auto down = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::steady_clock::now() - down_since_);
-    again = " again after " + std::to_string(down.count()) + " s, attempt " +
-            std::to_string(outage_attempts_);
+    again = std::string(was_up ? " again" : "") + " after " + std::to_string(down.count()) +
+            " s, attempt " + std::to_string(outage_attempts_);
   }
   outage_told_ = false;
   log(loop::LogLevel::info, {},

@@ -286,8 +286,10 @@ bool ModbusBus::ensure_connected() {
     if (connect_failing_) {
       const auto down = std::chrono::duration_cast<std::chrono::seconds>(now - failing_since_);
       log(loop::LogLevel::info, {},
-          "modbus bus " + options_.name + ": connected again after " +
-              std::to_string(down.count()) + " s, attempt " + std::to_string(failed_connects_ + 1));
+          // "Again" only for a link that was up before, not for a slave first reached late.
+          "modbus bus " + options_.name + ": connected" + (counters_.connects > 1 ? " again" : "") +
+              " after " + std::to_string(down.count()) + " s, attempt " +
+              std::to_string(failed_connects_ + 1));
     } else if (counters_.connects == 1) {
       log(loop::LogLevel::info, {}, "modbus bus " + options_.name + ": connected");
     }

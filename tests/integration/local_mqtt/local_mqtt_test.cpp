@@ -321,6 +321,36 @@ TEST_F(LocalMqttTest, ReconnectsAfterTheBrokerRestarts) {
   EXPECT_EQ(source_->counters().connects, 2u);
 }
 
+// A broker that was not up yet when edgegw started is reached for the first time: the journal said
+// "connected again after" a link that had never been up.
+TEST_F(LocalMqttTest, ABrokerFirstReachedLateIsNotSaidToBeBackAgain) {
+  broker_->kill();
+  LocalMqttOptions o;
+  o.host = "127.0.0.1";
+  o.port = broker_->port();
+  o.client_id = "edgegw-test";
+  source_ = std::make_unique<LocalMqttSource>(
+      loop_, *resolver_, o, std::vector<LocalMqttDevice>{device("room1", "sensors/room1")},
+      [](store::Record, std::function<void()> on_committed) {
+        if (on_committed) on_committed();
+      },
+      [this](loop::LogLevel, std::string_view, std::string_view line) { log_.emplace_back(line); });
+  source_->start();
+  ASSERT_TRUE(run_until([&] { return log_lines_with("(backing off)") == 1; }));
+  broker_->start();
+  ASSERT_TRUE(run_until([&] { return source_->subscribed(); }, 30s)) << source_->last_error();
+  const std::string reached = "local broker 127.0.0.1:" + std::to_string(broker_->port());
+  EXPECT_EQ(log_lines_with(reached + " connected after "), 1u) << ::testing::PrintToString(log_);
+  EXPECT_EQ(log_lines_with("again"), 0u) << ::testing::PrintToString(log_);
+  // Lost and back: that one is "again".
+  broker_->kill();
+  ASSERT_TRUE(run_until([&] { return !source_->connected(); }));
+  broker_->start();
+  ASSERT_TRUE(run_until([&] { return source_->subscribed(); }, 30s)) << source_->last_error();
+  EXPECT_EQ(log_lines_with(reached + " connected again after "), 1u)
+      << ::testing::PrintToString(log_);
+}
+
 TEST_F(LocalMqttTest, CommandsArePublishedToTheCommandTopic) {
   // "echo" listens on the relay's command topic, so what the source publishes comes back to it.
   make_source({device("relay", "relays/1/state", {}, "relays/1/set"), device("plain", "p/1"),

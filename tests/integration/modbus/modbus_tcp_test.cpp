@@ -9,6 +9,7 @@
 #include "libmodbus_slave.hpp"
 #include "southbound/modbus_bus.hpp"
 #include "southbound/point_codec.hpp"
+#include "support/net.hpp"
 #include "support/wait.hpp"
 
 namespace edgegw::southbound {
@@ -225,6 +226,28 @@ TEST(ModbusTcp, ReconnectsAfterTheSlaveGoesAway) {
   EXPECT_TRUE(
       wait_until([&] { return got.last("m", "v") == store::FieldValue{std::int64_t{77}}; }));
   EXPECT_GE(bus.stats().connects, 2u);
+}
+
+// A slave that is not there yet when the bus starts (powered up after the gateway) is reached for
+// the first time, not "again": the journal said "connected again after" a link never up before.
+TEST(ModbusTcp, ASlaveFirstReachedLateIsNotSaidToBeBackAgain) {
+  const std::uint16_t port = test::free_tcp_port();
+  test::LogLines logs;
+  ModbusBus bus(test::tcp_bus(port), {device("m", 1, {point("v", Table::holding, 0)}, 50ms)},
+                logs.sink());
+  Collected got(bus);
+  bus.start();
+  ASSERT_TRUE(wait_until([&] { return logs.count_containing("(backing off)") >= 1; }));
+  auto slave = LibmodbusSlave::tcp(port);
+  ASSERT_TRUE(wait_until([&] { return !got.telemetry("m").empty(); }));
+  EXPECT_EQ(logs.count_containing("modbus bus tcp-test: connected after "), 1u);
+  EXPECT_EQ(logs.count_containing("again"), 0u);
+  // Gone and back: that one is "again".
+  slave.reset();
+  ASSERT_TRUE(wait_until([&] { return logs.count_containing("(backing off)") >= 2; }));
+  slave = LibmodbusSlave::tcp(port);
+  EXPECT_TRUE(wait_until(
+      [&] { return logs.count_containing("modbus bus tcp-test: connected again after ") == 1; }));
 }
 
 TEST(ModbusTcp, PauseKeepsRequestsApart) {

@@ -140,6 +140,7 @@ cat >"$work/edgegw.toml" <<TOML
 [gateway]
 state_dir = "$work/state"
 log_level = "info"
+status_file = "$work/status.json"  # for `edgegw status` (under the systemd unit: /run/edgegw)
 name = "edge-gw"                   # the gateway's own identity: health, events, remote operations
 health_interval = "1m"
 
@@ -332,5 +333,8 @@ wait_for "$timeout_s" "the status answer at the cloud" \
 has_message "status_reply .*\"code\":200" || fail "the status operation did not succeed"
 say "answered with the status document (first 200 characters):"
 grep "edge-gw/thing/service/status_reply " "$work/cloud-messages.log" | head -n 1 | cut -c1-200
+
+say "what an admin sees on the gateway (edgegw status)"
+"$binary" -c "$work/edgegw.toml" status
 
 say "demo complete: stopping edgegw, the brokers and the simulator"

@@ -158,7 +158,9 @@ class FakeBrokerTest : public LoopFixture {
     RecordingHandler h;
     Connection c(loop_, *resolver_, h);
     auto o = plain_options(broker.port(), "fake");
-    o.connect_timeout = 500ms;
+    // Long enough that a stalled broker thread on a busy machine is not taken for a silent broker
+    // (the one case below that expects the timeout waits it out).
+    o.connect_timeout = 2s;
     o.max_incoming_packet = max_packet;
     c.connect(o);
     EXPECT_TRUE(run_until([&] { return !h.closed.empty(); }, 5s));

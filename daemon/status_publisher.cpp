@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "daemon/gateway.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics_file.hpp"
@@ -23,9 +25,11 @@ constexpr std::string_view kMetricsStamp = "\nedgegw_status_timestamp_seconds ";
 
 }  // namespace
 
-StatusPublisher::StatusPublisher(const config::Config& config, const char* runtime_directory)
+StatusPublisher::StatusPublisher(const config::Config& config, const char* runtime_directory,
+                                 std::size_t devices_written_per_second)
     : runtime_directory_(runtime_directory ? runtime_directory : ""),
-      has_runtime_directory_(runtime_directory != nullptr) {
+      has_runtime_directory_(runtime_directory != nullptr),
+      devices_written_per_second_(std::max<std::size_t>(devices_written_per_second, 1)) {
   configure(config);
 }
 
@@ -63,11 +67,14 @@ void StatusPublisher::publish(const config::Config& config, Gateway* gateway,
     status_.stale = metrics_.stale = true;
   }
   const StatusReport& report = collector_.report();
-  // The status file on every change; unchanged, its time stamp every kStatusRefresh.
-  if (status_.stale || due(now, status_at_, kStatusRefresh)) {
+  // The status file on a change (whole, as often as its size allows); unchanged, its time stamp
+  // every kStatusRefresh.
+  const bool whole_due = force || !written_ || due(now, status_whole_at_, whole_write_spacing());
+  if (status_.stale ? whole_due : due(now, status_at_, kStatusRefresh)) {
     if (status_.stale || !refresh(status_file_, status_, std::to_string(report.written_at_ms))) {
       write(status_file_, to_json(report), status_, kStatusFileMode, kStatusStamp);
       ++status_writes_;
+      status_whole_at_ = now;
     }
     status_at_ = now;
   }
@@ -81,6 +88,13 @@ void StatusPublisher::publish(const config::Config& config, Gateway* gateway,
     metrics_at_ = now;
   }
   written_ = true;
+}
+
+std::chrono::seconds StatusPublisher::whole_write_spacing() const {
+  const auto devices = collector_.report().devices.size();
+  const auto seconds = static_cast<std::chrono::seconds::rep>(
+      (devices + devices_written_per_second_ - 1) / devices_written_per_second_);
+  return std::clamp(std::chrono::seconds(seconds), std::chrono::seconds(1), kStatusRefresh);
 }
 
 bool StatusPublisher::refresh(const std::filesystem::path& file, Output& output,

@@ -106,7 +106,7 @@ TEST(LocalMqttBackoff, ABrokerThatDropsUsAfterConnackGetsGrowingReconnectInterva
     const auto gap = [&](std::size_t i) {
       return std::chrono::duration_cast<std::chrono::milliseconds>(at[i + 1] - at[i]);
     };
-    EXPECT_LE(gap(0), 900ms);
+    EXPECT_LE(gap(0), 1500ms);  // 250-500 ms, with room for a busy machine
     EXPECT_GE(gap(3), 1900ms) << "the 4th reconnect came " << gap(3).count() << " ms after the 3rd";
     EXPECT_GT(gap(3), gap(0));
   }

@@ -420,6 +420,7 @@ void Outbox::apply_staged() {
     Device& d = devices_[i];
     const Staged& s = staged_[i];
     d.backlog = d.backlog + s.added - s.removed;
+    total_backlog_ = total_backlog_ + s.added - s.removed;
     d.drops.by_size += s.dropped.by_size;
     d.drops.by_age += s.dropped.by_age;
   }
@@ -568,12 +569,6 @@ void Outbox::release(const std::string& device) {
 std::uint64_t Outbox::backlog(const std::string& device) const {
   const Device* d = find(device);
   return d ? d->backlog : 0;
-}
-
-std::uint64_t Outbox::total_backlog() const {
-  std::uint64_t total = 0;
-  for (const auto& d : devices_) total += d.backlog;
-  return total;
 }
 
 std::vector<std::string> Outbox::devices() const {

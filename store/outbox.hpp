@@ -79,8 +79,8 @@ class Outbox {
   // The device's cloud session reconnected: offer all its unacknowledged records again.
   void release(const std::string& device);
 
-  std::uint64_t backlog(const std::string& device) const;  // committed, unacknowledged
-  std::uint64_t total_backlog() const;
+  std::uint64_t backlog(const std::string& device) const;         // committed, unacknowledged
+  std::uint64_t total_backlog() const { return total_backlog_; }  // kept, not summed per call
   std::vector<std::string> devices() const;  // devices that have records (backlog > 0)
   DropCounters drops(const std::string& device) const;
   // Devices with a backlog, starting one further at each call (round-robin), so a caller that
@@ -279,6 +279,9 @@ class Outbox {
   OutboxCounters counters_;
   std::vector<Quarantined> quarantine_;
   std::vector<Device> devices_;
+  // The sum of devices_[].backlog, kept with it: every commit that appends reads it (the size
+  // check's estimate), and summing it there cost each commit the devices there are.
+  std::uint64_t total_backlog_ = 0;
   std::unordered_map<std::string, std::uint32_t> by_name_;
   std::unordered_map<std::int64_t, std::uint32_t> by_id_;
   std::int64_t next_device_id_ = 1;

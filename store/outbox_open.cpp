@@ -210,6 +210,7 @@ void Outbox::load_devices(OpenReport& report) {
     rows.reset();
     d.committed_seq = d.last_seq;
     report.backlog += d.backlog;
+    total_backlog_ += d.backlog;
     next_device_id_ = std::max(next_device_id_, d.id + 1);
     const auto index = static_cast<std::uint32_t>(devices_.size());
     by_name_.emplace(d.name, index);
